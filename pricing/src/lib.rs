@@ -1,0 +1,149 @@
+//! Billing rules and list prices of FaaS providers.
+//!
+//! Each provider has a module that knows how it rounds durations and memory
+//! and what it charges per request and per unit of compute, with the dates
+//! those rules took effect and a link to the page each number came from.
+//! Everything here is the *list* price of a single invocation; monthly tiers
+//! and free allowances apply to a month's totals and belong to the
+//! analyzer's monthly bill.
+//!
+//! Money is computed in integer pico-dollars (10⁻¹² USD) from rational
+//! prices, and rounded once per invocation (half up), so the same invocation
+//! always costs the same amount and sums are exact.
+#![deny(missing_docs)]
+
+pub mod aws_lambda;
+pub mod azure_functions;
+pub mod cloudflare_workers;
+pub mod gcp_cloud_run_functions;
+
+use faasight_store::{InvocationRow, PicoUsd};
+
+/// The providers faasight knows, by the `provider` column's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Provider {
+    /// `aws_lambda`
+    AwsLambda,
+    /// `azure_functions`
+    AzureFunctions,
+    /// `gcp_cloud_run_functions`
+    GcpCloudRunFunctions,
+    /// `cloudflare_workers`
+    CloudflareWorkers,
+    /// `knative`: self-hosted, no per-invocation price.
+    Knative,
+    /// `openfaas`: self-hosted, no per-invocation price.
+    OpenFaas,
+}
+
+impl Provider {
+    /// All providers, in display order.
+    pub const ALL: [Provider; 6] = [
+        Provider::AwsLambda,
+        Provider::AzureFunctions,
+        Provider::GcpCloudRunFunctions,
+        Provider::CloudflareWorkers,
+        Provider::Knative,
+        Provider::OpenFaas,
+    ];
+
+    /// The value stored in the `provider` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::AwsLambda => "aws_lambda",
+            Provider::AzureFunctions => "azure_functions",
+            Provider::GcpCloudRunFunctions => "gcp_cloud_run_functions",
+            Provider::CloudflareWorkers => "cloudflare_workers",
+            Provider::Knative => "knative",
+            Provider::OpenFaas => "openfaas",
+        }
+    }
+
+    /// Parses a `provider` column value.
+    pub fn parse(s: &str) -> Option<Provider> {
+        Provider::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// Billed duration of an invocation under its provider's rounding rule, in
+/// ms. Used when the source did not report one.
+pub fn billed_duration_ms(row: &InvocationRow) -> u64 {
+    match Provider::parse(&row.provider) {
+        Some(Provider::AwsLambda) => aws_lambda::billed_duration_ms(row),
+        Some(Provider::AzureFunctions) => azure_functions::billed_duration_ms(row),
+        Some(Provider::GcpCloudRunFunctions) => gcp_cloud_run_functions::billed_duration_ms(row),
+        Some(Provider::CloudflareWorkers) => cloudflare_workers::billed_cpu_ms(row),
+        Some(Provider::Knative | Provider::OpenFaas) | None => ceil_ms(row.duration_ms),
+    }
+}
+
+/// List price of one invocation at its start time, from its billed
+/// duration and configuration. Self-hosted platforms and unknown providers
+/// cost nothing per invocation.
+pub fn list_cost(row: &InvocationRow) -> PicoUsd {
+    match Provider::parse(&row.provider) {
+        Some(Provider::AwsLambda) => aws_lambda::list_cost(row),
+        Some(Provider::AzureFunctions) => azure_functions::list_cost(row),
+        Some(Provider::GcpCloudRunFunctions) => gcp_cloud_run_functions::list_cost(row),
+        Some(Provider::CloudflareWorkers) => cloudflare_workers::list_cost(row),
+        Some(Provider::Knative | Provider::OpenFaas) | None => PicoUsd(0),
+    }
+}
+
+/// Fills `billed_duration_ms` when the source left it at 0, then sets
+/// `cost_usd` to the list price. The one place every ingest path and the
+/// demo generator price an invocation.
+pub fn apply_billing(row: &mut InvocationRow) {
+    if row.billed_duration_ms == 0 {
+        row.billed_duration_ms = billed_duration_ms(row);
+    }
+    row.cost_usd = list_cost(row);
+}
+
+/// Rounds a duration up to whole milliseconds (negative and NaN give 0).
+pub fn ceil_ms(ms: f64) -> u64 {
+    if ms.is_finite() && ms > 0.0 {
+        // Durations are reported with at most microsecond precision; the
+        // epsilon keeps 12.000000001 (a float artefact) from billing 13 ms.
+        (ms - 1e-6).ceil().max(0.0) as u64
+    } else {
+        0
+    }
+}
+
+/// Rounds `ms` up to a multiple of `step` ms, with at least one step.
+pub fn ceil_to_step(ms: u64, step: u64) -> u64 {
+    ms.div_ceil(step).max(1) * step
+}
+
+/// `numerator / denominator` rounded half up, as pico-dollars.
+pub(crate) fn round_pico(numerator: i128, denominator: i128) -> PicoUsd {
+    PicoUsd(((2 * numerator + denominator) / (2 * denominator)) as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rounding_helpers() {
+        assert_eq!(ceil_ms(12.0), 12);
+        assert_eq!(ceil_ms(12.01), 13);
+        assert_eq!(ceil_ms(0.0), 0);
+        assert_eq!(ceil_ms(f64::NAN), 0);
+        assert_eq!(ceil_to_step(1, 100), 100);
+        assert_eq!(ceil_to_step(100, 100), 100);
+        assert_eq!(ceil_to_step(101, 100), 200);
+        assert_eq!(ceil_to_step(0, 100), 100);
+        assert_eq!(round_pico(5, 2), PicoUsd(3));
+        assert_eq!(round_pico(4, 3), PicoUsd(1));
+    }
+
+    #[test]
+    fn providers_round_trip_their_names() {
+        for p in Provider::ALL {
+            assert_eq!(Provider::parse(p.as_str()), Some(p));
+        }
+        assert_eq!(Provider::parse("aws"), None);
+    }
+}

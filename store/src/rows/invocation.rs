@@ -1,0 +1,148 @@
+//! A row of the `invocations` table (migrations/0001_invocations.sql).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// An amount of US dollars in units of 10⁻¹² USD (pico-dollars).
+///
+/// Stored in ClickHouse as `Decimal(18, 12)`, whose RowBinary form is exactly
+/// this `i64`. A single Lambda request costs $0.0000002 and a short invocation
+/// a few hundred-billionths of a dollar more, so per-invocation list prices
+/// need far more than cents, and summing them as floats over millions of rows
+/// drifts; integers do not.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PicoUsd(pub i64);
+
+impl PicoUsd {
+    /// Pico-dollars in one dollar.
+    pub const PER_USD: i64 = 1_000_000_000_000;
+
+    /// The amount in dollars, as a float (for display and statistics only).
+    pub fn as_usd_f64(self) -> f64 {
+        self.0 as f64 / Self::PER_USD as f64
+    }
+
+    /// The amount as a decimal string with 12 fractional digits, exact.
+    pub fn to_decimal_string(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let per = Self::PER_USD as u64;
+        format!("{sign}{}.{:012}", abs / per, abs % per)
+    }
+
+    /// Parses a decimal dollar amount such as `0.000000212` exactly (at most
+    /// 12 fractional digits).
+    pub fn parse_decimal(s: &str) -> Option<PicoUsd> {
+        let s = s.trim();
+        let (neg, digits) = match s.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, s),
+        };
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+        if int.is_empty() && frac.is_empty()
+            || frac.len() > 12
+            || !int.bytes().all(|b| b.is_ascii_digit())
+            || !frac.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let int: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
+        let frac_val: i64 = if frac.is_empty() {
+            0
+        } else {
+            frac.parse::<i64>().ok()? * 10i64.pow(12 - frac.len() as u32)
+        };
+        let v = int.checked_mul(Self::PER_USD)?.checked_add(frac_val)?;
+        Some(PicoUsd(if neg { -v } else { v }))
+    }
+}
+
+impl std::ops::Add for PicoUsd {
+    type Output = PicoUsd;
+    fn add(self, rhs: PicoUsd) -> PicoUsd {
+        PicoUsd(self.0 + rhs.0)
+    }
+}
+
+impl std::iter::Sum for PicoUsd {
+    fn sum<I: Iterator<Item = PicoUsd>>(iter: I) -> PicoUsd {
+        PicoUsd(iter.map(|p| p.0).sum())
+    }
+}
+
+/// One function invocation, normalized from whatever source reported it.
+///
+/// Field semantics (units are in the names):
+/// - `provider`: `aws_lambda`, `azure_functions`, `gcp_cloud_run_functions`,
+///   `cloudflare_workers`, `knative`, `openfaas`.
+/// - `start_type`: `cold`, `provisioned`, `snapstart`, `proactive`,
+///   `suppressed`, `warm` or `unknown`.
+/// - `status`: `success`, `error` or `timeout`; `error_type` details it
+///   (e.g. `Runtime.OutOfMemory`).
+/// - `cost_usd`: the invocation's list price at its start time.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, clickhouse::Row)]
+#[allow(missing_docs)]
+pub struct InvocationRow {
+    pub tenant: String,
+    pub provider: String,
+    pub account: String,
+    pub region: String,
+    pub function: String,
+    pub version: String,
+    pub runtime: String,
+    pub arch: String,
+    pub memory_mb: u32,
+    pub timeout_ms: u32,
+    pub request_id: String,
+    pub instance_id: String,
+    pub trace_id: String,
+    #[serde(with = "clickhouse::serde::chrono::datetime")]
+    pub start_time: DateTime<Utc>,
+    pub start_time_ms: u64,
+    pub duration_ms: f64,
+    pub billed_duration_ms: u64,
+    pub init_duration_ms: f64,
+    pub restore_duration_ms: f64,
+    pub billed_restore_duration_ms: u64,
+    pub cpu_time_ms: f64,
+    pub start_type: String,
+    pub max_memory_used_mb: u32,
+    pub status: String,
+    pub error_type: String,
+    pub trigger: String,
+    pub cost_usd: PicoUsd,
+    pub source: String,
+    #[serde(with = "clickhouse::serde::chrono::datetime")]
+    pub ingested_at: DateTime<Utc>,
+}
+
+impl InvocationRow {
+    /// Whether this invocation paid a user-facing cold start (an on-demand
+    /// init or a SnapStart restore). The rollup uses the same rule.
+    pub fn is_cold_start(&self) -> bool {
+        matches!(self.start_type.as_str(), "cold" | "snapstart")
+    }
+
+    /// Whether the invocation failed (error or timeout).
+    pub fn is_error(&self) -> bool {
+        self.status != "success"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PicoUsd;
+
+    #[test]
+    fn decimal_round_trip_is_exact() {
+        for s in ["0.000000212000", "12.345678901234", "-0.000000000001", "0.000000000000"] {
+            assert_eq!(PicoUsd::parse_decimal(s).unwrap().to_decimal_string(), s);
+        }
+        assert_eq!(PicoUsd::parse_decimal("1.5"), Some(PicoUsd(1_500_000_000_000)));
+        assert_eq!(PicoUsd::parse_decimal(".25"), Some(PicoUsd(250_000_000_000)));
+        assert_eq!(PicoUsd::parse_decimal("0.0000000000001"), None);
+        assert_eq!(PicoUsd::parse_decimal("abc"), None);
+        assert_eq!(PicoUsd::parse_decimal(""), None);
+    }
+}

@@ -1,0 +1,3 @@
+//! Row types: one module per table, field names equal to column names.
+
+pub mod invocation;
