@@ -1,0 +1,237 @@
+//! The demo fleet: 36 functions across four providers, each with the traits
+//! that make its telemetry look like a real function's.
+//!
+//! Shapes are modelled on what published traces show: most functions follow
+//! the working day of their users, a few are batch jobs that fire on a
+//! schedule, and a long tail is invoked only a few times an hour, which is
+//! where idle cold starts come from (Shahrad et al., "Serverless in the
+//! Wild", USENIX ATC 2020: 45 % of apps are invoked at most once an hour).
+
+/// When a function is invoked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Pattern {
+    /// Follows its users' day: peak mid-afternoon local time, lower at
+    /// weekends.
+    Diurnal,
+    /// Office hours on weekdays, quiet nights and weekends.
+    Business,
+    /// A scheduled batch that fans out at the given UTC hour each day.
+    Batch {
+        /// UTC hour of the run.
+        hour: u32,
+    },
+    /// A timer every N minutes.
+    Timer {
+        /// Minutes between runs.
+        every_minutes: u32,
+    },
+    /// Same rate at every hour.
+    Steady,
+}
+
+/// How much traffic a function gets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Volume {
+    /// A share of the workload's total (scaled by `--invocations`).
+    Share(f64),
+    /// A fixed mean number per hour, whatever the total: sparse functions
+    /// stay sparse in a 10 M-invocation benchmark.
+    PerHour(f64),
+}
+
+/// One function of the demo fleet.
+#[derive(Debug, Clone)]
+pub struct FunctionSpec {
+    /// Function name.
+    pub name: &'static str,
+    /// `provider` column value.
+    pub provider: &'static str,
+    /// Account, subscription or project.
+    pub account: &'static str,
+    /// Region.
+    pub region: &'static str,
+    /// Runtime identifier as the provider names it.
+    pub runtime: &'static str,
+    /// `x86_64` or `arm64`.
+    pub arch: &'static str,
+    /// Configured memory.
+    pub memory_mb: u32,
+    /// Configured timeout.
+    pub timeout_ms: u32,
+    /// What invokes it.
+    pub trigger: &'static str,
+    /// Traffic amount.
+    pub volume: Volume,
+    /// Traffic shape.
+    pub pattern: Pattern,
+    /// Median duration at the configured memory, and log-space spread.
+    pub duration_ms: (f64, f64),
+    /// Share of the duration that is CPU work and scales with vCPU.
+    pub cpu_bound: f64,
+    /// Typical memory used as a share of the configured memory.
+    pub memory_used: f64,
+    /// Probability of a handled error.
+    pub error_rate: f64,
+    /// Probability of running into the timeout.
+    pub timeout_rate: f64,
+    /// Probability of running out of memory.
+    pub oom_rate: f64,
+    /// A memory reconfiguration: at this fraction of the period, to this size.
+    pub memory_change: Option<(f64, u32)>,
+    /// A new version is deployed every this many days.
+    pub deploy_every_days: Option<u32>,
+    /// Provisioned concurrency (AWS).
+    pub provisioned: u32,
+    /// Lambda SnapStart enabled.
+    pub snapstart: bool,
+}
+
+#[allow(clippy::too_many_arguments)]
+const fn f(
+    name: &'static str,
+    provider: &'static str,
+    account: &'static str,
+    region: &'static str,
+    runtime: &'static str,
+    arch: &'static str,
+    memory_mb: u32,
+    timeout_ms: u32,
+    trigger: &'static str,
+    volume: Volume,
+    pattern: Pattern,
+    duration_ms: (f64, f64),
+) -> FunctionSpec {
+    FunctionSpec {
+        name,
+        provider,
+        account,
+        region,
+        runtime,
+        arch,
+        memory_mb,
+        timeout_ms,
+        trigger,
+        volume,
+        pattern,
+        duration_ms,
+        cpu_bound: 0.3,
+        memory_used: 0.45,
+        error_rate: 0.004,
+        timeout_rate: 0.0,
+        oom_rate: 0.0,
+        memory_change: None,
+        deploy_every_days: Some(9),
+        provisioned: 0,
+        snapstart: false,
+    }
+}
+
+const AWS: &str = "aws_lambda";
+const AZ: &str = "azure_functions";
+const GCP: &str = "gcp_cloud_run_functions";
+const CF: &str = "cloudflare_workers";
+const AWS_PROD: &str = "412345678901";
+const AWS_DATA: &str = "498765432109";
+const AZ_SUB: &str = "6f1c2a9e-3b7d-4c55-9a1e-2d8f0b6c4e17";
+const GCP_PROJECT: &str = "acme-shop-prod";
+const CF_ACCOUNT: &str = "9a4f3c2b1e0d8f7a6b5c4d3e2f1a0b9c";
+
+use Pattern::*;
+use Volume::*;
+
+/// The whole demo fleet, in a fixed order (the order seeds each function's
+/// random stream, so append only).
+pub fn fleet() -> Vec<FunctionSpec> {
+    vec![
+        // --- AWS Lambda ---
+        f("api-orders", AWS, AWS_PROD, "us-east-1", "nodejs20.x", "x86_64", 512, 6000, "http", Share(10.0), Diurnal, (85.0, 0.45)),
+        f("api-users", AWS, AWS_PROD, "us-east-1", "python3.12", "arm64", 256, 3000, "http", Share(7.0), Diurnal, (45.0, 0.4)),
+        FunctionSpec { cpu_bound: 0.85, memory_used: 0.62, memory_change: Some((0.5, 1769)), ..f("image-resize", AWS, AWS_PROD, "us-east-1", "python3.12", "x86_64", 1024, 30000, "s3", Share(3.0), Diurnal, (1400.0, 0.35)) },
+        FunctionSpec { cpu_bound: 0.5, memory_used: 0.55, ..f("payments-java", AWS, AWS_PROD, "us-east-1", "java21", "x86_64", 2048, 10000, "http", Share(4.0), Business, (180.0, 0.4)) },
+        FunctionSpec { snapstart: true, memory_used: 0.5, ..f("payments-java-snapstart", AWS, AWS_PROD, "eu-west-1", "java21", "arm64", 2048, 10000, "http", Share(2.0), Business, (160.0, 0.4)) },
+        FunctionSpec { timeout_rate: 0.03, cpu_bound: 0.6, ..f("report-generator", AWS, AWS_DATA, "us-east-1", "java17", "x86_64", 3008, 60000, "schedule", Share(0.4), Batch { hour: 2 }, (21000.0, 0.45)) },
+        FunctionSpec { memory_used: 0.3, ..f("thumbnail-go", AWS, AWS_PROD, "eu-west-1", "provided.al2023", "arm64", 128, 5000, "s3", Share(3.0), Diurnal, (35.0, 0.3)) },
+        f("email-sender", AWS, AWS_PROD, "us-east-1", "nodejs20.x", "arm64", 256, 15000, "sqs", Share(2.5), Business, (320.0, 0.5)),
+        FunctionSpec { memory_used: 0.07, cpu_bound: 0.7, ..f("fraud-scoring", AWS, AWS_PROD, "us-east-1", "python3.11", "x86_64", 3008, 5000, "kinesis", Share(5.0), Diurnal, (120.0, 0.35)) },
+        FunctionSpec { cpu_bound: 0.7, memory_used: 0.5, ..f("etl-nightly", AWS, AWS_DATA, "eu-west-1", "python3.12", "x86_64", 10240, 900000, "schedule", Share(0.2), Batch { hour: 1 }, (95000.0, 0.3)) },
+        f("webhook-stripe", AWS, AWS_PROD, "us-east-1", "nodejs18.x", "x86_64", 128, 3000, "http", PerHour(3.0), Diurnal, (150.0, 0.5)),
+        FunctionSpec { provisioned: 4, memory_used: 0.5, ..f("auth-authorizer", AWS, AWS_PROD, "us-east-1", "nodejs20.x", "arm64", 128, 3000, "http", Share(12.0), Diurnal, (12.0, 0.35)) },
+        FunctionSpec { memory_used: 0.9, oom_rate: 0.02, cpu_bound: 0.6, memory_change: Some((0.6, 2048)), ..f("pdf-render", AWS, AWS_PROD, "eu-west-1", "nodejs20.x", "x86_64", 1536, 20000, "sqs", Share(1.5), Business, (2300.0, 0.4)) },
+        f("inventory-sync", AWS, AWS_DATA, "us-east-1", "dotnet8", "x86_64", 512, 30000, "sqs", Share(2.0), Steady, (260.0, 0.35)),
+        f("search-indexer", AWS, AWS_DATA, "eu-west-1", "python3.12", "arm64", 1024, 60000, "dynamodb", Share(2.0), Diurnal, (540.0, 0.4)),
+        FunctionSpec { cpu_bound: 0.9, memory_used: 0.72, ..f("ml-inference", AWS, AWS_PROD, "us-east-1", "python3.11", "x86_64", 4096, 30000, "http", Share(1.5), Diurnal, (850.0, 0.3)) },
+        f("cron-cleanup", AWS, AWS_DATA, "us-east-1", "python3.12", "arm64", 128, 60000, "schedule", PerHour(4.0), Timer { every_minutes: 15 }, (900.0, 0.3)),
+        FunctionSpec { error_rate: 0.06, ..f("ruby-legacy", AWS, AWS_PROD, "eu-west-1", "ruby3.3", "x86_64", 256, 10000, "http", PerHour(1.5), Business, (420.0, 0.5)) },
+        // --- Azure Functions (Consumption) ---
+        f("az-http-checkout", AZ, AZ_SUB, "eastus", "dotnet-isolated8.0", "x86_64", 1536, 300000, "http", Share(5.0), Diurnal, (140.0, 0.45)),
+        f("az-queue-processor", AZ, AZ_SUB, "eastus", "node20", "x86_64", 1536, 300000, "queue", Share(3.0), Steady, (380.0, 0.4)),
+        f("az-timer-report", AZ, AZ_SUB, "westeurope", "python3.11", "x86_64", 1536, 300000, "timer", PerHour(2.0), Timer { every_minutes: 30 }, (4200.0, 0.3)),
+        f("az-blob-thumbnail", AZ, AZ_SUB, "westeurope", "node20", "x86_64", 1536, 300000, "blob", Share(1.5), Business, (760.0, 0.4)),
+        FunctionSpec { error_rate: 0.03, ..f("az-sparse-admin", AZ, AZ_SUB, "eastus", "powershell7.4", "x86_64", 1536, 300000, "http", PerHour(0.8), Business, (950.0, 0.5)) },
+        f("az-eventhub-ingest", AZ, AZ_SUB, "eastus", "java17", "x86_64", 1536, 300000, "eventhub", Share(6.0), Steady, (55.0, 0.35)),
+        // --- Google Cloud Run functions ---
+        f("gcf-api-gateway", GCP, GCP_PROJECT, "us-central1", "nodejs20", "x86_64", 256, 60000, "http", Share(6.0), Diurnal, (70.0, 0.45)),
+        f("gcf-pubsub-worker", GCP, GCP_PROJECT, "us-central1", "python312", "x86_64", 512, 540000, "pubsub", Share(3.0), Steady, (430.0, 0.4)),
+        FunctionSpec { cpu_bound: 0.8, ..f("gcf-storage-transcode", GCP, GCP_PROJECT, "europe-west1", "go122", "x86_64", 2048, 540000, "storage", Share(0.8), Business, (6800.0, 0.4)) },
+        f("gcf-firestore-trigger", GCP, GCP_PROJECT, "europe-west1", "nodejs20", "x86_64", 256, 60000, "firestore", PerHour(2.5), Diurnal, (210.0, 0.4)),
+        f("gcf-scheduler-billing", GCP, GCP_PROJECT, "us-central1", "python312", "x86_64", 1024, 540000, "scheduler", Share(0.3), Batch { hour: 6 }, (3100.0, 0.35)),
+        f("gcf-java-orders", GCP, GCP_PROJECT, "us-central1", "java21", "x86_64", 1024, 60000, "http", Share(2.0), Business, (130.0, 0.4)),
+        // --- Cloudflare Workers ---
+        f("cf-edge-router", CF, CF_ACCOUNT, "global", "workerd", "x86_64", 128, 30000, "http", Share(14.0), Diurnal, (45.0, 0.6)),
+        f("cf-auth-edge", CF, CF_ACCOUNT, "global", "workerd", "x86_64", 128, 30000, "http", Share(6.0), Diurnal, (18.0, 0.5)),
+        FunctionSpec { cpu_bound: 0.5, ..f("cf-image-proxy", CF, CF_ACCOUNT, "global", "workerd", "x86_64", 128, 30000, "http", Share(3.0), Diurnal, (160.0, 0.5)) },
+        f("cf-ab-testing", CF, CF_ACCOUNT, "global", "workerd", "x86_64", 128, 30000, "http", Share(4.0), Diurnal, (9.0, 0.4)),
+        f("cf-cron-purge", CF, CF_ACCOUNT, "global", "workerd", "x86_64", 128, 900000, "schedule", PerHour(1.0), Timer { every_minutes: 60 }, (2400.0, 0.3)),
+        f("cf-queue-consumer", CF, CF_ACCOUNT, "global", "workerd", "x86_64", 128, 900000, "queue", Share(1.0), Steady, (95.0, 0.4)),
+    ]
+}
+
+/// Median INIT duration (ms) and spread for a runtime: JVM and .NET start
+/// an order of magnitude slower than interpreters; compiled binaries and V8
+/// isolates fastest.
+pub fn init_profile(provider: &str, runtime: &str) -> (f64, f64) {
+    if provider == CF {
+        return (4.0, 0.3);
+    }
+    let (median, sigma) = if runtime.starts_with("java") {
+        (2600.0, 0.3)
+    } else if runtime.starts_with("dotnet") {
+        (950.0, 0.3)
+    } else if runtime.starts_with("powershell") {
+        (2100.0, 0.3)
+    } else if runtime.starts_with("ruby") {
+        (480.0, 0.3)
+    } else if runtime.starts_with("python") {
+        (340.0, 0.35)
+    } else if runtime.starts_with("node") {
+        (260.0, 0.35)
+    } else {
+        (70.0, 0.3)
+    };
+    // Consumption-plan and Cloud Run cold starts also pay for placing the
+    // instance: seconds on Azure, a few hundred ms on GCP.
+    match provider {
+        AZ => (median * 2.2 + 900.0, sigma),
+        GCP => (median * 1.3 + 250.0, sigma),
+        _ => (median, sigma),
+    }
+}
+
+/// How long an idle instance is kept warm (minutes), drawn per instance.
+pub fn keep_alive_minutes(provider: &str) -> (f64, f64) {
+    match provider {
+        AWS => (5.0, 15.0),
+        AZ => (20.0, 20.0),
+        GCP => (15.0, 15.0),
+        _ => (45.0, 90.0),
+    }
+}
+
+/// Offset of the users' local time from UTC, by region.
+pub fn utc_offset_hours(region: &str) -> i32 {
+    match region {
+        r if r.starts_with("us-") || r.starts_with("eastus") || r.starts_with("us") => -5,
+        r if r.starts_with("eu") || r.starts_with("westeurope") => 1,
+        _ => 0,
+    }
+}

@@ -1,0 +1,373 @@
+//! The per-function simulation behind [`crate::generate`]: arrival rates per
+//! hour, then a pool of execution environments that decides, arrival by
+//! arrival, which ones start cold.
+
+use crate::catalog::{init_profile, keep_alive_minutes, utc_offset_hours, FunctionSpec, Pattern, Volume};
+use crate::rng::Rng;
+use crate::DemoConfig;
+use chrono::{DateTime, Datelike, TimeZone, Timelike, Utc};
+use faasight_store::InvocationRow;
+
+const HOUR_MS: i64 = 3_600_000;
+const DAY_MS: i64 = 24 * HOUR_MS;
+/// Memory that buys one full vCPU on Lambda (and, as an approximation, the
+/// other providers' CPU share per MB).
+const MB_PER_VCPU: f64 = 1769.0;
+
+/// Relative traffic of `spec` in the hour starting at `t` (unscaled).
+fn shape(spec: &FunctionSpec, t: DateTime<Utc>) -> f64 {
+    let local = (t.hour() as i32 + utc_offset_hours(spec.region)).rem_euclid(24) as f64;
+    let weekend = matches!(
+        (t + chrono::Duration::hours(utc_offset_hours(spec.region) as i64)).weekday(),
+        chrono::Weekday::Sat | chrono::Weekday::Sun
+    );
+    match spec.pattern {
+        Pattern::Diurnal => {
+            let day = 0.25 + 0.75 * (0.5 - 0.5 * (2.0 * std::f64::consts::PI * (local - 3.0) / 24.0).cos());
+            day * if weekend { 0.7 } else { 1.0 }
+        }
+        Pattern::Business => {
+            let day = if (8.0..19.0).contains(&local) { 1.0 } else { 0.06 };
+            day * if weekend { 0.15 } else { 1.0 }
+        }
+        Pattern::Batch { hour } => {
+            if t.hour() == hour {
+                1.0
+            } else {
+                0.002
+            }
+        }
+        Pattern::Timer { .. } | Pattern::Steady => 1.0,
+    }
+}
+
+/// Mean arrivals per hour for every function and hour of the window,
+/// scaled so that the expected total is `cfg.invocations`.
+pub(crate) fn hourly_rates(cfg: &DemoConfig, fleet: &[FunctionSpec]) -> Vec<Vec<f64>> {
+    let (start, _) = cfg.window();
+    let hours = cfg.days as i64 * 24;
+    let shapes: Vec<Vec<f64>> = fleet
+        .iter()
+        .map(|spec| (0..hours).map(|h| shape(spec, start + chrono::Duration::hours(h))).collect())
+        .collect();
+    let mut fixed_total = 0.0;
+    let mut share_total = 0.0;
+    for spec in fleet {
+        match (spec.volume, spec.pattern) {
+            (_, Pattern::Timer { every_minutes }) => fixed_total += hours as f64 * 60.0 / every_minutes as f64,
+            (Volume::PerHour(r), _) => fixed_total += r * hours as f64,
+            (Volume::Share(s), _) => share_total += s,
+        }
+    }
+    let remaining = (cfg.invocations as f64 - fixed_total).max(0.0);
+    fleet
+        .iter()
+        .zip(shapes)
+        .map(|(spec, shape)| {
+            let sum: f64 = shape.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+            let expected = match (spec.volume, spec.pattern) {
+                (_, Pattern::Timer { every_minutes }) => hours as f64 * 60.0 / every_minutes as f64,
+                (Volume::PerHour(r), _) => r * hours as f64,
+                (Volume::Share(s), _) => remaining * s / share_total,
+            };
+            shape.iter().map(|v| expected * v / sum).collect()
+        })
+        .collect()
+}
+
+#[derive(Debug)]
+struct Instance {
+    id: String,
+    created_ms: i64,
+    busy_until_ms: i64,
+    last_end_ms: i64,
+    keep_alive_ms: i64,
+    lifetime_ms: i64,
+    provisioned: bool,
+    used: bool,
+}
+
+/// One function's state across the window.
+pub(crate) struct FunctionSim<'a> {
+    spec: &'a FunctionSpec,
+    rng: Rng,
+    tenant: String,
+    start_ms: i64,
+    days: u32,
+    instances: Vec<Instance>,
+    version: u32,
+    deployed: u32,
+    burst_left: u32,
+    burst_factor: f64,
+    idle_left: u32,
+}
+
+impl<'a> FunctionSim<'a> {
+    pub(crate) fn new(cfg: &DemoConfig, spec: &'a FunctionSpec, stream: u64) -> Self {
+        let (start, _) = cfg.window();
+        let mut rng = Rng::new(cfg.seed, stream);
+        let version = 3 + rng.below(20) as u32;
+        FunctionSim {
+            spec,
+            rng,
+            tenant: cfg.tenant.clone(),
+            start_ms: start.timestamp_millis(),
+            days: cfg.days,
+            instances: Vec::new(),
+            version,
+            deployed: version,
+            burst_left: 0,
+            burst_factor: 1.0,
+            idle_left: 0,
+        }
+    }
+
+    /// Generates one day (24 hourly rates) of invocations, in time order.
+    pub(crate) fn run_day(&mut self, day: usize, rates: &[f64]) -> Vec<InvocationRow> {
+        let mut rows = Vec::new();
+        for (h, &rate) in rates.iter().enumerate() {
+            let hour_start = self.start_ms + day as i64 * DAY_MS + h as i64 * HOUR_MS;
+            let mut arrivals = self.arrivals(hour_start, rate);
+            arrivals.sort_unstable();
+            for t in arrivals {
+                rows.push(self.invoke(t));
+            }
+        }
+        rows
+    }
+
+    fn arrivals(&mut self, hour_start: i64, rate: f64) -> Vec<i64> {
+        if let Pattern::Timer { every_minutes } = self.spec.pattern {
+            let step = every_minutes as i64 * 60_000;
+            return (0..HOUR_MS / step.max(1) + 1)
+                .map(|k| hour_start + k * step)
+                .filter(|t| *t < hour_start + HOUR_MS && (t - self.start_ms) % step == 0)
+                .map(|t| t + self.rng.below(2_000) as i64)
+                .collect();
+        }
+        // Bursts and idle spells: a few per month per function.
+        if self.burst_left == 0 && self.rng.chance(0.004) {
+            self.burst_left = 1 + self.rng.below(3) as u32;
+            self.burst_factor = self.rng.range(4.0, 10.0);
+        }
+        if self.idle_left == 0 && matches!(self.spec.volume, Volume::Share(_)) && self.rng.chance(0.002) {
+            self.idle_left = 2 + self.rng.below(7) as u32;
+        }
+        let mut factor = 1.0;
+        if self.burst_left > 0 {
+            self.burst_left -= 1;
+            factor = self.burst_factor;
+        }
+        if self.idle_left > 0 {
+            self.idle_left -= 1;
+            factor = 0.0;
+        }
+        let n = self.rng.poisson(rate * factor);
+        let batch = matches!(self.spec.pattern, Pattern::Batch { .. }) && rate > 1.0;
+        (0..n)
+            .map(|_| {
+                let u = self.rng.f64();
+                // Batches fan out in their first ten minutes, front-loaded.
+                let offset = if batch { u * u * 600_000.0 } else { u * HOUR_MS as f64 };
+                hour_start + offset as i64
+            })
+            .collect()
+    }
+
+    fn memory_at(&self, t: i64) -> u32 {
+        match self.spec.memory_change {
+            Some((at, mb)) if t >= self.start_ms + (at * self.days as f64 * DAY_MS as f64) as i64 => mb,
+            _ => self.spec.memory_mb,
+        }
+    }
+
+    fn version_at(&self, t: i64) -> u32 {
+        match self.spec.deploy_every_days {
+            Some(d) => self.version + ((t - self.start_ms) / (d as i64 * DAY_MS)) as u32,
+            None => self.version,
+        }
+    }
+
+    fn new_instance(&mut self, t: i64, provisioned: bool) -> Instance {
+        let (lo, hi) = keep_alive_minutes(self.spec.provider);
+        let id = match self.spec.provider {
+            "aws_lambda" => {
+                let d = Utc.timestamp_millis_opt(t).unwrap();
+                format!("{}/[{}]{}", d.format("%Y/%m/%d"), self.version_at(t), self.rng.hex(16))
+            }
+            "cloudflare_workers" => String::new(),
+            _ => self.rng.hex(8),
+        };
+        Instance {
+            id,
+            created_ms: t,
+            busy_until_ms: t,
+            last_end_ms: t,
+            keep_alive_ms: (self.rng.range(lo, hi) * 60_000.0) as i64,
+            lifetime_ms: (self.rng.range(2.0, 6.0) * HOUR_MS as f64) as i64,
+            provisioned,
+            used: false,
+        }
+    }
+
+    /// Picks (or starts) an environment for an arrival at `t` and returns
+    /// the invocation it produces.
+    fn invoke(&mut self, t: i64) -> InvocationRow {
+        let spec = self.spec;
+        let version = self.version_at(t);
+        // A deploy replaces every environment.
+        if version != self.deployed {
+            self.deployed = version;
+            self.instances.clear();
+        }
+        self.instances.retain(|i| {
+            i.provisioned
+                || (t - i.last_end_ms <= i.keep_alive_ms || t < i.busy_until_ms)
+                    && t - i.created_ms <= i.lifetime_ms
+        });
+        let provisioned_now = self.instances.iter().filter(|i| i.provisioned).count() as u32;
+        for _ in provisioned_now..spec.provisioned {
+            let inst = self.new_instance(t - 60_000, true);
+            self.instances.push(inst);
+        }
+        // Most recently used free environment first (as Lambda routes);
+        // provisioned ones before on-demand.
+        let pick = self
+            .instances
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.busy_until_ms <= t)
+            .max_by_key(|(_, i)| (i.provisioned, i.last_end_ms))
+            .map(|(n, _)| n);
+        let (index, fresh) = match pick {
+            Some(n) => (n, false),
+            None => {
+                let inst = self.new_instance(t, false);
+                self.instances.push(inst);
+                (self.instances.len() - 1, true)
+            }
+        };
+
+        let memory_mb = self.memory_at(t);
+        let (init_median, init_sigma) = init_profile(spec.provider, spec.runtime);
+        let mut start_type = "warm";
+        let mut init_duration_ms = 0.0;
+        let mut restore_duration_ms = 0.0;
+        let first_use = !self.instances[index].used;
+        if self.instances[index].provisioned && first_use {
+            start_type = "provisioned";
+            init_duration_ms = self.rng.lognormal(init_median, init_sigma);
+        } else if fresh {
+            if spec.snapstart {
+                start_type = "snapstart";
+                restore_duration_ms = self.rng.lognormal(380.0, 0.3);
+            } else if spec.provider == "aws_lambda" && self.rng.chance(0.08) {
+                start_type = "proactive";
+                init_duration_ms = self.rng.lognormal(init_median, init_sigma);
+            } else {
+                start_type = "cold";
+                init_duration_ms = self.rng.lognormal(init_median, init_sigma);
+            }
+        }
+
+        // Duration: CPU work scales with the vCPU share the memory buys (one
+        // thread, so nothing past one vCPU); the rest does not.
+        let vcpu = |mb: u32| (mb as f64 / MB_PER_VCPU).min(1.0);
+        let cpu_scale = vcpu(spec.memory_mb) / vcpu(memory_mb);
+        let mut duration_ms = self.rng.lognormal(spec.duration_ms.0, spec.duration_ms.1)
+            * ((1.0 - spec.cpu_bound) + spec.cpu_bound * cpu_scale);
+        if matches!(start_type, "cold" | "snapstart") && spec.runtime.starts_with("java") {
+            duration_ms *= 1.4; // first requests run before the JIT warms up
+        }
+        let used_mb = (spec.memory_mb as f64 * spec.memory_used * self.rng.lognormal(1.0, 0.06)).max(18.0);
+        let mut max_memory_used_mb = used_mb.min(memory_mb as f64).round() as u32;
+        let (mut status, mut error_type) = ("success", String::new());
+        let roll = self.rng.f64();
+        let oom_rate = if memory_mb == spec.memory_mb { spec.oom_rate } else { 0.0 };
+        if roll < oom_rate || used_mb > memory_mb as f64 {
+            status = "error";
+            error_type = "Runtime.OutOfMemory".into();
+            max_memory_used_mb = memory_mb;
+            duration_ms *= self.rng.range(0.3, 0.9);
+        } else if roll < oom_rate + spec.timeout_rate || duration_ms >= spec.timeout_ms as f64 {
+            status = "timeout";
+            error_type = "Sandbox.Timedout".into();
+            duration_ms = spec.timeout_ms as f64 + self.rng.range(0.0, 3.0);
+        } else if roll < oom_rate + spec.timeout_rate + spec.error_rate {
+            status = "error";
+            error_type = error_name(spec.runtime, self.rng.below(3)).into();
+        }
+        let duration_ms = (duration_ms * 100.0).round() / 100.0;
+        let init_duration_ms = (init_duration_ms * 100.0).round() / 100.0;
+        let restore_duration_ms = (restore_duration_ms * 100.0).round() / 100.0;
+
+        let inst = &mut self.instances[index];
+        inst.used = true;
+        let wait = if start_type == "cold" { init_duration_ms } else { restore_duration_ms };
+        inst.busy_until_ms = t + (wait + duration_ms).ceil() as i64;
+        inst.last_end_ms = inst.busy_until_ms;
+        let instance_id = inst.id.clone();
+        // A crashed or timed-out environment is torn down.
+        if status == "timeout" || error_type == "Runtime.OutOfMemory" {
+            self.instances.swap_remove(index);
+        }
+
+        let start_time = Utc.timestamp_millis_opt(t).unwrap();
+        let mut row = InvocationRow {
+            tenant: self.tenant.clone(),
+            provider: spec.provider.into(),
+            account: spec.account.into(),
+            region: spec.region.into(),
+            function: spec.name.into(),
+            version: version.to_string(),
+            runtime: spec.runtime.into(),
+            arch: spec.arch.into(),
+            memory_mb,
+            timeout_ms: spec.timeout_ms,
+            request_id: match spec.provider {
+                "aws_lambda" | "azure_functions" => self.rng.uuid(),
+                "cloudflare_workers" => format!("{}-IAD", self.rng.hex(8)),
+                _ => self.rng.hex(6),
+            },
+            instance_id,
+            trace_id: if spec.trigger == "http" { self.rng.hex(16) } else { String::new() },
+            start_time: chrono::DurationRound::duration_trunc(start_time, chrono::Duration::seconds(1)).unwrap(),
+            start_time_ms: t as u64,
+            duration_ms,
+            init_duration_ms,
+            restore_duration_ms,
+            billed_restore_duration_ms: if spec.snapstart { restore_duration_ms.ceil() as u64 } else { 0 },
+            cpu_time_ms: if spec.provider == "cloudflare_workers" {
+                ((duration_ms * (0.05 + 0.6 * spec.cpu_bound)) * 100.0).round() / 100.0
+            } else {
+                0.0
+            },
+            start_type: start_type.into(),
+            max_memory_used_mb,
+            status: status.into(),
+            error_type,
+            trigger: spec.trigger.into(),
+            source: "demo".into(),
+            ingested_at: start_time,
+            ..Default::default()
+        };
+        row.ingested_at = row.start_time;
+        faasight_pricing::apply_billing(&mut row);
+        row
+    }
+}
+
+fn error_name(runtime: &str, k: u64) -> &'static str {
+    let names: [&str; 3] = if runtime.starts_with("python") {
+        ["KeyError", "ValueError", "botocore.exceptions.ClientError"]
+    } else if runtime.starts_with("node") || runtime == "workerd" {
+        ["TypeError", "Error", "FetchError"]
+    } else if runtime.starts_with("java") {
+        ["java.lang.NullPointerException", "java.lang.IllegalStateException", "software.amazon.awssdk.core.exception.SdkClientException"]
+    } else if runtime.starts_with("dotnet") {
+        ["System.NullReferenceException", "System.InvalidOperationException", "System.TimeoutException"]
+    } else {
+        ["Runtime.ExitError", "Handler.Error", "Runtime.Unknown"]
+    };
+    names[k as usize % 3]
+}
