@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 fn small(seed: u64) -> (DemoConfig, Vec<InvocationRow>) {
     let mut cfg = DemoConfig::new("2026-03-02T10:30:00Z".parse().unwrap());
     cfg.seed = seed;
-    cfg.invocations = 60_000;
+    cfg.invocations = 150_000;
     let mut rows = Vec::new();
     let summary = generate(&cfg, |batch| {
         rows.extend(batch);
@@ -43,7 +43,8 @@ fn covers_the_fleet_window_and_volume() {
     assert!(days.len() >= 30);
     // The total lands near the requested size.
     let n = rows.len() as f64;
-    assert!((n - 60_000.0).abs() / 60_000.0 < 0.15, "{n} rows");
+    let target = cfg.invocations as f64;
+    assert!((n - target).abs() / target < 0.15, "{n} rows");
 }
 
 #[test]
