@@ -1,1 +1,19 @@
-//! stub
+//! faasight's analyses.
+//!
+//! Aggregation is pushed down to ClickHouse (`queries/*.sql`, each a file
+//! that a test also runs on a current ClickHouse through chDB); what comes
+//! back is shaped by pure functions with no I/O, tested on small inputs.
+//! Results are plain structs, so the web UI and the CLI never see SQL rows.
+//! Every result carries the SQL that produced it, so a number on a page can
+//! be traced to its query.
+#![deny(missing_docs)]
+
+mod error;
+pub mod summary;
+pub mod time_range;
+
+pub use error::{Error, Result};
+pub use summary::{
+    functions_summary, invocations_over_time, FunctionSummary, SummaryTotals, TimeBucket,
+};
+pub use time_range::TimeRange;

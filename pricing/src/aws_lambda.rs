@@ -100,9 +100,18 @@ mod tests {
 
     #[test]
     fn one_ms_rounding_since_december_2020_and_100_ms_before() {
-        assert_eq!(billed_duration_ms(&row("2020-11-30T23:59:59Z", "x86_64", 128, 101.2)), 200);
-        assert_eq!(billed_duration_ms(&row("2020-12-01T00:00:00Z", "x86_64", 128, 101.2)), 102);
-        assert_eq!(billed_duration_ms(&row("2024-01-01T00:00:00Z", "x86_64", 128, 0.4)), 1);
+        assert_eq!(
+            billed_duration_ms(&row("2020-11-30T23:59:59Z", "x86_64", 128, 101.2)),
+            200
+        );
+        assert_eq!(
+            billed_duration_ms(&row("2020-12-01T00:00:00Z", "x86_64", 128, 101.2)),
+            102
+        );
+        assert_eq!(
+            billed_duration_ms(&row("2024-01-01T00:00:00Z", "x86_64", 128, 0.4)),
+            1
+        );
     }
 
     #[test]

@@ -26,7 +26,10 @@ pub fn billed_cpu_ms(row: &InvocationRow) -> u64 {
 
 /// List price: one request plus billed CPU ms.
 pub fn list_cost(row: &InvocationRow) -> PicoUsd {
-    round_pico(REQUEST_PICO + CPU_MS_PICO * row.billed_duration_ms as i128, 1)
+    round_pico(
+        REQUEST_PICO + CPU_MS_PICO * row.billed_duration_ms as i128,
+        1,
+    )
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 //! hour, then a pool of execution environments that decides, arrival by
 //! arrival, which ones start cold.
 
-use crate::catalog::{init_profile, keep_alive_minutes, utc_offset_hours, FunctionSpec, Pattern, Volume};
+use crate::catalog::{
+    init_profile, keep_alive_minutes, utc_offset_hours, FunctionSpec, Pattern, Volume,
+};
 use crate::rng::Rng;
 use crate::DemoConfig;
 use chrono::{DateTime, Datelike, TimeZone, Timelike, Utc};
@@ -23,11 +25,16 @@ fn shape(spec: &FunctionSpec, t: DateTime<Utc>) -> f64 {
     );
     match spec.pattern {
         Pattern::Diurnal => {
-            let day = 0.25 + 0.75 * (0.5 - 0.5 * (2.0 * std::f64::consts::PI * (local - 3.0) / 24.0).cos());
+            let day = 0.25
+                + 0.75 * (0.5 - 0.5 * (2.0 * std::f64::consts::PI * (local - 3.0) / 24.0).cos());
             day * if weekend { 0.7 } else { 1.0 }
         }
         Pattern::Business => {
-            let day = if (8.0..19.0).contains(&local) { 1.0 } else { 0.06 };
+            let day = if (8.0..19.0).contains(&local) {
+                1.0
+            } else {
+                0.06
+            };
             day * if weekend { 0.15 } else { 1.0 }
         }
         Pattern::Batch { hour } => {
@@ -48,13 +55,19 @@ pub(crate) fn hourly_rates(cfg: &DemoConfig, fleet: &[FunctionSpec]) -> Vec<Vec<
     let hours = cfg.days as i64 * 24;
     let shapes: Vec<Vec<f64>> = fleet
         .iter()
-        .map(|spec| (0..hours).map(|h| shape(spec, start + chrono::Duration::hours(h))).collect())
+        .map(|spec| {
+            (0..hours)
+                .map(|h| shape(spec, start + chrono::Duration::hours(h)))
+                .collect()
+        })
         .collect();
     let mut fixed_total = 0.0;
     let mut share_total = 0.0;
     for spec in fleet {
         match (spec.volume, spec.pattern) {
-            (_, Pattern::Timer { every_minutes }) => fixed_total += hours as f64 * 60.0 / every_minutes as f64,
+            (_, Pattern::Timer { every_minutes }) => {
+                fixed_total += hours as f64 * 60.0 / every_minutes as f64
+            }
             (Volume::PerHour(r), _) => fixed_total += r * hours as f64,
             (Volume::Share(s), _) => share_total += s,
         }
@@ -150,7 +163,10 @@ impl<'a> FunctionSim<'a> {
             self.burst_left = 1 + self.rng.below(3) as u32;
             self.burst_factor = self.rng.range(4.0, 10.0);
         }
-        if self.idle_left == 0 && matches!(self.spec.volume, Volume::Share(_)) && self.rng.chance(0.002) {
+        if self.idle_left == 0
+            && matches!(self.spec.volume, Volume::Share(_))
+            && self.rng.chance(0.002)
+        {
             self.idle_left = 2 + self.rng.below(7) as u32;
         }
         let mut factor = 1.0;
@@ -168,7 +184,11 @@ impl<'a> FunctionSim<'a> {
             .map(|_| {
                 let u = self.rng.f64();
                 // Batches fan out in their first ten minutes, front-loaded.
-                let offset = if batch { u * u * 600_000.0 } else { u * HOUR_MS as f64 };
+                let offset = if batch {
+                    u * u * 600_000.0
+                } else {
+                    u * HOUR_MS as f64
+                };
                 hour_start + offset as i64
             })
             .collect()
@@ -176,7 +196,11 @@ impl<'a> FunctionSim<'a> {
 
     fn memory_at(&self, t: i64) -> u32 {
         match self.spec.memory_change {
-            Some((at, mb)) if t >= self.start_ms + (at * self.days as f64 * DAY_MS as f64) as i64 => mb,
+            Some((at, mb))
+                if t >= self.start_ms + (at * self.days as f64 * DAY_MS as f64) as i64 =>
+            {
+                mb
+            }
             _ => self.spec.memory_mb,
         }
     }
@@ -193,7 +217,12 @@ impl<'a> FunctionSim<'a> {
         let id = match self.spec.provider {
             "aws_lambda" => {
                 let d = Utc.timestamp_millis_opt(t).unwrap();
-                format!("{}/[{}]{}", d.format("%Y/%m/%d"), self.version_at(t), self.rng.hex(16))
+                format!(
+                    "{}/[{}]{}",
+                    d.format("%Y/%m/%d"),
+                    self.version_at(t),
+                    self.rng.hex(16)
+                )
             }
             "cloudflare_workers" => String::new(),
             _ => self.rng.hex(8),
@@ -279,11 +308,16 @@ impl<'a> FunctionSim<'a> {
         if matches!(start_type, "cold" | "snapstart") && spec.runtime.starts_with("java") {
             duration_ms *= 1.4; // first requests run before the JIT warms up
         }
-        let used_mb = (spec.memory_mb as f64 * spec.memory_used * self.rng.lognormal(1.0, 0.06)).max(18.0);
+        let used_mb =
+            (spec.memory_mb as f64 * spec.memory_used * self.rng.lognormal(1.0, 0.06)).max(18.0);
         let mut max_memory_used_mb = used_mb.min(memory_mb as f64).round() as u32;
         let (mut status, mut error_type) = ("success", String::new());
         let roll = self.rng.f64();
-        let oom_rate = if memory_mb == spec.memory_mb { spec.oom_rate } else { 0.0 };
+        let oom_rate = if memory_mb == spec.memory_mb {
+            spec.oom_rate
+        } else {
+            0.0
+        };
         if roll < oom_rate || used_mb > memory_mb as f64 {
             status = "error";
             error_type = "Runtime.OutOfMemory".into();
@@ -303,7 +337,11 @@ impl<'a> FunctionSim<'a> {
 
         let inst = &mut self.instances[index];
         inst.used = true;
-        let wait = if start_type == "cold" { init_duration_ms } else { restore_duration_ms };
+        let wait = if start_type == "cold" {
+            init_duration_ms
+        } else {
+            restore_duration_ms
+        };
         inst.busy_until_ms = t + (wait + duration_ms).ceil() as i64;
         inst.last_end_ms = inst.busy_until_ms;
         let instance_id = inst.id.clone();
@@ -330,13 +368,25 @@ impl<'a> FunctionSim<'a> {
                 _ => self.rng.hex(6),
             },
             instance_id,
-            trace_id: if spec.trigger == "http" { self.rng.hex(16) } else { String::new() },
-            start_time: chrono::DurationRound::duration_trunc(start_time, chrono::Duration::seconds(1)).unwrap(),
+            trace_id: if spec.trigger == "http" {
+                self.rng.hex(16)
+            } else {
+                String::new()
+            },
+            start_time: chrono::DurationRound::duration_trunc(
+                start_time,
+                chrono::Duration::seconds(1),
+            )
+            .unwrap(),
             start_time_ms: t as u64,
             duration_ms,
             init_duration_ms,
             restore_duration_ms,
-            billed_restore_duration_ms: if spec.snapstart { restore_duration_ms.ceil() as u64 } else { 0 },
+            billed_restore_duration_ms: if spec.snapstart {
+                restore_duration_ms.ceil() as u64
+            } else {
+                0
+            },
             cpu_time_ms: if spec.provider == "cloudflare_workers" {
                 ((duration_ms * (0.05 + 0.6 * spec.cpu_bound)) * 100.0).round() / 100.0
             } else {
@@ -363,9 +413,17 @@ fn error_name(runtime: &str, k: u64) -> &'static str {
     } else if runtime.starts_with("node") || runtime == "workerd" {
         ["TypeError", "Error", "FetchError"]
     } else if runtime.starts_with("java") {
-        ["java.lang.NullPointerException", "java.lang.IllegalStateException", "software.amazon.awssdk.core.exception.SdkClientException"]
+        [
+            "java.lang.NullPointerException",
+            "java.lang.IllegalStateException",
+            "software.amazon.awssdk.core.exception.SdkClientException",
+        ]
     } else if runtime.starts_with("dotnet") {
-        ["System.NullReferenceException", "System.InvalidOperationException", "System.TimeoutException"]
+        [
+            "System.NullReferenceException",
+            "System.InvalidOperationException",
+            "System.TimeoutException",
+        ]
     } else {
         ["Runtime.ExitError", "Handler.Error", "Runtime.Unknown"]
     };

@@ -31,13 +31,22 @@ fn deterministic_for_a_seed_and_different_across_seeds() {
 fn covers_the_fleet_window_and_volume() {
     let (cfg, rows) = small(1);
     let (start, end) = cfg.window();
-    assert_eq!(end, "2026-03-02T10:00:00Z".parse::<DateTime<Utc>>().unwrap());
-    assert!(rows.iter().all(|r| r.start_time >= start && r.start_time < end));
+    assert_eq!(
+        end,
+        "2026-03-02T10:00:00Z".parse::<DateTime<Utc>>().unwrap()
+    );
+    assert!(rows
+        .iter()
+        .all(|r| r.start_time >= start && r.start_time < end));
     let functions: BTreeSet<_> = rows.iter().map(|r| r.function.as_str()).collect();
     assert!(functions.len() >= 30, "{} functions", functions.len());
     let providers: BTreeSet<_> = rows.iter().map(|r| r.provider.as_str()).collect();
     assert_eq!(providers.len(), 4, "{providers:?}");
-    let arches: BTreeSet<_> = rows.iter().filter(|r| r.provider == "aws_lambda").map(|r| r.arch.as_str()).collect();
+    let arches: BTreeSet<_> = rows
+        .iter()
+        .filter(|r| r.provider == "aws_lambda")
+        .map(|r| r.arch.as_str())
+        .collect();
     assert_eq!(arches.len(), 2);
     let days: BTreeSet<_> = rows.iter().map(|r| r.start_time.date_naive()).collect();
     assert!(days.len() >= 30);
@@ -53,7 +62,11 @@ fn java_cold_starts_are_much_slower_than_python_and_node() {
     let median_init = |prefix: &str| {
         let mut v: Vec<f64> = rows
             .iter()
-            .filter(|r| r.provider == "aws_lambda" && r.runtime.starts_with(prefix) && r.start_type == "cold")
+            .filter(|r| {
+                r.provider == "aws_lambda"
+                    && r.runtime.starts_with(prefix)
+                    && r.start_type == "cold"
+            })
             .map(|r| r.init_duration_ms)
             .collect();
         assert!(v.len() > 5, "too few {prefix} cold starts");
@@ -72,14 +85,19 @@ fn sparse_functions_start_cold_far_more_often_than_busy_ones() {
         f.iter().filter(|r| r.is_cold_start()).count() as f64 / f.len() as f64
     };
     let (sparse, busy) = (cold_rate("webhook-stripe"), cold_rate("api-orders"));
-    assert!(sparse > 0.15 && sparse > 5.0 * busy, "sparse {sparse}, busy {busy}");
+    assert!(
+        sparse > 0.15 && sparse > 5.0 * busy,
+        "sparse {sparse}, busy {busy}"
+    );
 }
 
 #[test]
 fn memory_changes_errors_timeouts_ooms_and_special_starts_occur() {
     let (_, rows) = small(4);
     let sizes: BTreeMap<&str, BTreeSet<u32>> = rows.iter().fold(BTreeMap::new(), |mut m, r| {
-        m.entry(r.function.as_str()).or_default().insert(r.memory_mb);
+        m.entry(r.function.as_str())
+            .or_default()
+            .insert(r.memory_mb);
         m
     });
     assert_eq!(sizes["image-resize"].len(), 2);
@@ -94,7 +112,9 @@ fn memory_changes_errors_timeouts_ooms_and_special_starts_occur() {
     // Memory used never exceeds the configured size.
     assert!(rows.iter().all(|r| r.max_memory_used_mb <= r.memory_mb));
     // Every row is priced.
-    assert!(rows.iter().all(|r| r.cost_usd.0 > 0 && r.billed_duration_ms > 0));
+    assert!(rows
+        .iter()
+        .all(|r| r.cost_usd.0 > 0 && r.billed_duration_ms > 0));
 }
 
 #[test]

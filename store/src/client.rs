@@ -33,12 +33,16 @@ impl ClickHouseUrl {
             .split_once("://")
             .ok_or_else(|| invalid("expected http://host:port"))?;
         if scheme != "http" && scheme != "https" {
-            return Err(invalid("the scheme must be http or https (the HTTP interface, port 8123 by default)"));
+            return Err(invalid(
+                "the scheme must be http or https (the HTTP interface, port 8123 by default)",
+            ));
         }
         let (authority_path, query) = rest.split_once('?').unwrap_or((rest, ""));
         let authority = authority_path.trim_end_matches('/');
         if authority.contains('/') {
-            return Err(invalid("a path is not supported; give the database as ?database=NAME"));
+            return Err(invalid(
+                "a path is not supported; give the database as ?database=NAME",
+            ));
         }
         let (userinfo, host) = match authority.rsplit_once('@') {
             Some((u, h)) => (Some(u), h),
@@ -59,9 +63,15 @@ impl ClickHouseUrl {
             match pair.split_once('=') {
                 Some(("database", db)) if is_identifier(db) => database = db.to_string(),
                 Some(("database", _)) => {
-                    return Err(invalid("the database name may hold only letters, digits and '_'"))
+                    return Err(invalid(
+                        "the database name may hold only letters, digits and '_'",
+                    ))
                 }
-                _ => return Err(invalid("the only supported query parameter is database=NAME")),
+                _ => {
+                    return Err(invalid(
+                        "the only supported query parameter is database=NAME",
+                    ))
+                }
             }
         }
         Ok(ClickHouseUrl {
@@ -93,7 +103,9 @@ pub struct Store {
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("url", &self.url.to_string()).finish()
+        f.debug_struct("Store")
+            .field("url", &self.url.to_string())
+            .finish()
     }
 }
 
@@ -128,10 +140,13 @@ impl Store {
             })?;
         if self.url.database != "default" {
             // The name was checked to be an identifier when the URL was parsed.
-            root.query(&format!("CREATE DATABASE IF NOT EXISTS {}", self.url.database))
-                .execute()
-                .await
-                .map_err(|e| Error::query("create database", e))?;
+            root.query(&format!(
+                "CREATE DATABASE IF NOT EXISTS {}",
+                self.url.database
+            ))
+            .execute()
+            .await
+            .map_err(|e| Error::query("create database", e))?;
         }
         Ok(())
     }
@@ -188,7 +203,10 @@ mod tests {
         assert_eq!(u.database, "faas_1");
         assert!(!u.to_string().contains("s3cret"));
         let d = ClickHouseUrl::parse("http://localhost:8123").unwrap();
-        assert_eq!((d.user.as_str(), d.database.as_str()), ("default", "default"));
+        assert_eq!(
+            (d.user.as_str(), d.database.as_str()),
+            ("default", "default")
+        );
     }
 
     #[test]
@@ -201,7 +219,10 @@ mod tests {
             "http://h/?foo=1",
             "http://",
         ] {
-            assert!(ClickHouseUrl::parse(bad).is_err(), "{bad} should be refused");
+            assert!(
+                ClickHouseUrl::parse(bad).is_err(),
+                "{bad} should be refused"
+            );
         }
     }
 }

@@ -54,9 +54,18 @@ pub struct LocalClickHouse {
     tcp_port: u16,
 }
 
-/// Finds `clickhouse-server` on PATH or in /usr/sbin (where Debian puts it,
-/// often outside a non-root PATH).
+/// Finds `clickhouse-server`: the file `FAASIGHT_CLICKHOUSE_SERVER` names if
+/// set, else on PATH or in /usr/sbin (where Debian puts it, often outside a
+/// non-root PATH).
 pub fn find_server() -> Result<PathBuf> {
+    if let Some(explicit) = std::env::var_os("FAASIGHT_CLICKHOUSE_SERVER") {
+        let explicit = PathBuf::from(explicit);
+        return if explicit.is_file() {
+            Ok(explicit)
+        } else {
+            Err(Error::ServerNotInstalled)
+        };
+    }
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/bin")])
@@ -93,7 +102,10 @@ impl LocalClickHouse {
 
         let mut command = Command::new(&server);
         command
-            .arg(format!("--config-file={}", dir.join("config.xml").display()))
+            .arg(format!(
+                "--config-file={}",
+                dir.join("config.xml").display()
+            ))
             .current_dir(&dir)
             .stdin(Stdio::null())
             .stdout(stdout)
@@ -140,7 +152,12 @@ impl LocalClickHouse {
         let log = self.dir.join("log/server.err.log");
         let tail = std::fs::read_to_string(&log)
             .ok()
-            .and_then(|t| t.lines().rev().find(|l| l.contains("Exception") || l.contains("Error")).map(str::to_string))
+            .and_then(|t| {
+                t.lines()
+                    .rev()
+                    .find(|l| l.contains("Exception") || l.contains("Error"))
+                    .map(str::to_string)
+            })
             .map(|l| format!("; last error: {l}"))
             .unwrap_or_default();
         Error::StartFailed {

@@ -207,8 +207,16 @@ mod tests {
     #[test]
     fn out_of_order_versions_are_refused() {
         let list = [
-            Migration { version: 2, name: "0002_a.sql", sql: "SELECT 1" },
-            Migration { version: 2, name: "0002_b.sql", sql: "SELECT 1" },
+            Migration {
+                version: 2,
+                name: "0002_a.sql",
+                sql: "SELECT 1",
+            },
+            Migration {
+                version: 2,
+                name: "0002_b.sql",
+                sql: "SELECT 1",
+            },
         ];
         assert!(matches!(validate(&list), Err(Error::InvalidMigrations(_))));
     }
@@ -218,7 +226,10 @@ mod tests {
         let sql = "-- comment; not a split\nCREATE TABLE a (x String DEFAULT 'a;b')\nENGINE = Log;\n\nSELECT 1;\n-- trailing\n";
         assert_eq!(
             split_statements(sql),
-            vec!["CREATE TABLE a (x String DEFAULT 'a;b')\nENGINE = Log", "SELECT 1"]
+            vec![
+                "CREATE TABLE a (x String DEFAULT 'a;b')\nENGINE = Log",
+                "SELECT 1"
+            ]
         );
     }
 }

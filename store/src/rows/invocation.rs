@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 /// a few hundred-billionths of a dollar more, so per-invocation list prices
 /// need far more than cents, and summing them as floats over millions of rows
 /// drifts; integers do not.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct PicoUsd(pub i64);
 
@@ -136,11 +138,22 @@ mod tests {
 
     #[test]
     fn decimal_round_trip_is_exact() {
-        for s in ["0.000000212000", "12.345678901234", "-0.000000000001", "0.000000000000"] {
+        for s in [
+            "0.000000212000",
+            "12.345678901234",
+            "-0.000000000001",
+            "0.000000000000",
+        ] {
             assert_eq!(PicoUsd::parse_decimal(s).unwrap().to_decimal_string(), s);
         }
-        assert_eq!(PicoUsd::parse_decimal("1.5"), Some(PicoUsd(1_500_000_000_000)));
-        assert_eq!(PicoUsd::parse_decimal(".25"), Some(PicoUsd(250_000_000_000)));
+        assert_eq!(
+            PicoUsd::parse_decimal("1.5"),
+            Some(PicoUsd(1_500_000_000_000))
+        );
+        assert_eq!(
+            PicoUsd::parse_decimal(".25"),
+            Some(PicoUsd(250_000_000_000))
+        );
         assert_eq!(PicoUsd::parse_decimal("0.0000000000001"), None);
         assert_eq!(PicoUsd::parse_decimal("abc"), None);
         assert_eq!(PicoUsd::parse_decimal(""), None);

@@ -1,0 +1,3 @@
+//! Wire formats, decoded into the store's row types and encoded back.
+
+pub mod ndjson;

@@ -1,0 +1,5 @@
+//! One module per ingest format: each decodes its wire format into rows and
+//! hands them to the sink. Transport-level concerns (limits, timeouts,
+//! routing) live in `crate::server`.
+
+pub mod invocations;

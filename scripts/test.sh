@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every test: unit tests, end-to-end tests against private ClickHouse
+# servers, the chDB check of all SQL on a current ClickHouse engine, and the
+# browser test in headless Chromium. Installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh --test
+scripts/build-web.sh
+export FAASIGHT_SITE_ROOT="$PWD/target/site"
+cargo test --workspace --no-fail-fast "$@"

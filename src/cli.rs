@@ -1,0 +1,130 @@
+//! Command-line arguments.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Observability and cost analysis for serverless functions.
+#[derive(Debug, Parser)]
+#[command(name = "faasight", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run everything: ClickHouse (a private one unless --clickhouse-url is
+    /// given), migrations, the collector and the web UI, until Ctrl-C.
+    Up(UpArgs),
+    /// Apply the schema migrations that are not yet applied.
+    Migrate(DbArgs),
+    /// Generate the demo workload: write it as NDJSON, or load it.
+    DemoData(DemoDataArgs),
+    /// Import invocation records from files.
+    Import(ImportArgs),
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DbArgs {
+    /// ClickHouse HTTP URL, e.g. http://user:pass@host:8123/?database=faasight.
+    /// Defaults to the private server that `faasight up` runs.
+    #[arg(
+        long,
+        env = "FAASIGHT_CLICKHOUSE_URL",
+        default_value = "http://127.0.0.1:18123"
+    )]
+    pub clickhouse_url: String,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct DemoArgs {
+    /// Seed of the demo workload.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Days of history.
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+    /// Approximate number of invocations.
+    #[arg(long, default_value_t = 400_000)]
+    pub invocations: u64,
+    /// End of the window (RFC 3339); defaults to now.
+    #[arg(long)]
+    pub end: Option<String>,
+    /// Tenant: of the generated rows, and (for `up`) shown in the UI.
+    #[arg(long, default_value = "default")]
+    pub tenant: String,
+}
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Load the demo workload (once per data directory).
+    #[arg(long)]
+    pub demo: bool,
+    #[command(flatten)]
+    pub demo_args: DemoArgs,
+    /// Where the private ClickHouse keeps its data.
+    #[arg(long, default_value = ".faasight")]
+    pub data_dir: PathBuf,
+    /// Use this ClickHouse instead of starting one.
+    #[arg(long, env = "FAASIGHT_CLICKHOUSE_URL")]
+    pub clickhouse_url: Option<String>,
+    /// HTTP port of the private ClickHouse.
+    #[arg(long, default_value_t = 18123)]
+    pub clickhouse_http_port: u16,
+    /// Native port of the private ClickHouse.
+    #[arg(long, default_value_t = 19000)]
+    pub clickhouse_tcp_port: u16,
+    /// Collector (ingest) address.
+    #[arg(long, default_value = "127.0.0.1:4318")]
+    pub collector_listen: SocketAddr,
+    /// Web UI address.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    pub web_listen: SocketAddr,
+    /// Directory with the browser bundle (pkg/); built by scripts/build-web.sh.
+    #[arg(long, env = "FAASIGHT_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct DemoDataArgs {
+    #[command(flatten)]
+    pub demo: DemoArgs,
+    /// Write NDJSON here ("-" for stdout) instead of loading into ClickHouse.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ImportFormat {
+    /// Invocation records, one JSON object per line (columns of `invocations`).
+    Ndjson,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Input format.
+    #[arg(long, value_enum)]
+    pub format: ImportFormat,
+    /// Print the normalized records as NDJSON instead of storing them.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Files to read ("-" for stdin).
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+
+    #[test]
+    fn arguments_are_consistent() {
+        Cli::command().debug_assert();
+    }
+}

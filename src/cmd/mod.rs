@@ -1,0 +1,54 @@
+//! One module per command, plus the mapping from errors to exit codes.
+
+mod demo_data;
+mod import;
+mod migrate;
+mod up;
+
+use crate::cli::{Cli, Command};
+use faasight_store::{ClickHouseUrl, Store};
+
+/// An error in what the user gave (a file's content, a flag's value).
+/// Exits with code 2; everything else exits with 1.
+#[derive(Debug)]
+pub struct InputError(pub String);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Up(args) => up::run(args).await,
+        Command::Migrate(db) => migrate::run(db).await,
+        Command::DemoData(args) => demo_data::run(args).await,
+        Command::Import(args) => import::run(args).await,
+    }
+}
+
+/// The process exit code for an error.
+pub fn exit_code(e: &anyhow::Error) -> u8 {
+    if e.downcast_ref::<InputError>().is_some() {
+        2
+    } else {
+        1
+    }
+}
+
+/// Connects to the ClickHouse at `url`, checking that it answers.
+pub async fn connect(url: &str) -> anyhow::Result<Store> {
+    let url = ClickHouseUrl::parse(url).map_err(|e| InputError(e.to_string()))?;
+    let store = Store::connect(&url);
+    store.ensure_database().await?;
+    Ok(store)
+}
+
+/// Applies pending migrations and says what it did.
+pub async fn migrate_quietly(store: &Store) -> anyhow::Result<faasight_store::migrations::Report> {
+    Ok(faasight_store::migrations::apply(store, faasight_store::migrations::MIGRATIONS).await?)
+}

@@ -1,0 +1,139 @@
+//! The CLI's errors: one clear sentence and a non-zero exit code.
+
+use super::common::{bin, faasight};
+use std::process::Command;
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+#[test]
+fn unreachable_and_malformed_clickhouse_urls() {
+    let port = super::common::free_port();
+    let out = faasight(&[
+        "migrate",
+        "--clickhouse-url",
+        &format!("http://127.0.0.1:{port}"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("is unreachable"), "{}", stderr(&out));
+    let out = faasight(&["migrate", "--clickhouse-url", "localhost:8123"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("invalid ClickHouse URL"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn up_says_how_to_install_clickhouse_when_it_is_missing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(bin())
+        .args(["up", "--data-dir", dir.path().to_str().unwrap()])
+        .args([
+            "--web-listen",
+            "127.0.0.1:0",
+            "--collector-listen",
+            "127.0.0.1:0",
+        ])
+        .env(
+            "FAASIGHT_CLICKHOUSE_SERVER",
+            dir.path().join("no-such-server"),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("apt-get install -y clickhouse-server"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn up_refuses_ports_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let out = faasight(&[
+        "up",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--collector-listen",
+        "127.0.0.1:0",
+        "--web-listen",
+        &format!("127.0.0.1:{port}"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains(&format!("cannot listen on 127.0.0.1:{port} for the web")),
+        "{}",
+        stderr(&out)
+    );
+    let out = faasight(&[
+        "up",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--web-listen",
+        "127.0.0.1:0",
+        "--collector-listen",
+        "127.0.0.1:0",
+        "--clickhouse-http-port",
+        &port,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(&format!("port {port} on 127.0.0.1 is already in use")),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn import_reports_every_bad_line_and_dry_run_prints_normalized_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("in.ndjson");
+    let good = r#"{"provider":"azure_functions","function":"f","memory_mb":1536,"max_memory_used_mb":200,"start_time":"2026-01-05T12:00:00Z","duration_ms":20}"#;
+    std::fs::write(
+        &file,
+        format!("{good}\n{{\"function\":1}}\n{good}\nnot json\n"),
+    )
+    .unwrap();
+    let out = faasight(&[
+        "import",
+        "--format",
+        "ndjson",
+        "--dry-run",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("in.ndjson:2:")
+            && err.contains("in.ndjson:4:")
+            && !err.contains("in.ndjson:1:"),
+        "{err}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "nothing is printed when a line is bad"
+    );
+
+    std::fs::write(&file, format!("{good}\n")).unwrap();
+    let out = faasight(&[
+        "import",
+        "--format",
+        "ndjson",
+        "--dry-run",
+        file.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Azure: 100 ms minimum, memory 200 MB rounds up to 256 MB:
+    // 0.25 GB × 0.1 s × $0.000016 + $0.0000002 = $0.0000006.
+    assert_eq!(v["billed_duration_ms"], 100);
+    assert_eq!(v["cost_usd"], "0.000000600000");
+    assert_eq!(v["start_time"], "2026-01-05T12:00:00.000Z");
+    assert_eq!(v["status"], "success");
+}

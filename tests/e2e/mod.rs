@@ -1,0 +1,8 @@
+//! Areas of the end-to-end suite.
+
+mod browser;
+mod chdb;
+mod cli;
+mod common;
+mod pipeline;
+mod up;

@@ -1,0 +1,140 @@
+//! `faasight up`: the managed ClickHouse lifecycle, data reuse, and the
+//! collector's NDJSON endpoint.
+
+use super::common::{free_port, ClickHouse, Up};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn up_runs_a_private_clickhouse_reuses_its_data_and_stops_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let (http, tcp) = (free_port(), free_port());
+    let args = [
+        "--demo",
+        "--invocations",
+        "3000",
+        "--days",
+        "30",
+        "--data-dir",
+        data.to_str().unwrap(),
+        "--clickhouse-http-port",
+        &http.to_string(),
+        "--clickhouse-tcp-port",
+        &tcp.to_string(),
+    ];
+    let up = Up::start(&args, dir.path()).await;
+    let page = reqwest::get(&up.web).await.unwrap().text().await.unwrap();
+    assert!(
+        page.contains(r#"id="total-invocations""#),
+        "the overview renders on the server"
+    );
+    assert!(page.contains("<svg"), "with its chart");
+    assert!(up.stderr_text().contains("loaded"), "{}", up.stderr_text());
+    let status = up.stop().await;
+    assert!(status.success(), "{status}");
+    // ClickHouse went down with it: its port is free again.
+    assert!(std::net::TcpListener::bind(("127.0.0.1", http)).is_ok());
+
+    let again = Up::start(&args, dir.path()).await;
+    let log = again.stderr_text();
+    assert!(log.contains("already loaded, reusing them"), "{log}");
+    assert!(again.stop().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn collector_stores_ndjson_and_refuses_bad_bodies_whole() {
+    let ch = ClickHouse::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let up = Up::start(&["--clickhouse-url", &ch.url()], dir.path()).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/v1/invocations", up.collector);
+    let line = |id: u32| {
+        format!(
+            r#"{{"provider":"aws_lambda","function":"ingest-test","memory_mb":256,"request_id":"r{id}","start_time":"2026-02-01T00:00:0{}.250Z","duration_ms":40.5,"start_type":"warm"}}"#,
+            id % 10
+        )
+    };
+    let count = || async {
+        ch.store()
+            .client()
+            .query("SELECT count() FROM invocations WHERE function = 'ingest-test'")
+            .fetch_one::<u64>()
+            .await
+            .unwrap()
+    };
+
+    let body = (0..3).map(line).collect::<Vec<_>>().join("\n");
+    let r = client
+        .post(&url)
+        .header("content-type", "application/x-ndjson")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["accepted"], 3);
+    assert_eq!(count().await, 3);
+
+    // One bad line: 400 naming it, and none of the good lines stored.
+    let body = format!(
+        "{}\n{{\"function\":\"ingest-test\",\"bogus\":1}}\n{}",
+        line(4),
+        line(5)
+    );
+    let r = client
+        .post(&url)
+        .header("content-type", "application/x-ndjson")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let msg = r.text().await.unwrap();
+    assert!(
+        msg.contains("line 2") && msg.contains("unknown field `bogus`"),
+        "{msg}"
+    );
+    assert_eq!(count().await, 3);
+
+    let r = client
+        .post(&url)
+        .header("content-type", "text/plain")
+        .body(line(6))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 415);
+
+    // Over the body limit: refused before anything is parsed.
+    let huge = "x".repeat(33 * 1024 * 1024);
+    let r = client
+        .post(&url)
+        .header("content-type", "application/x-ndjson")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(count().await, 3);
+
+    // The stored rows were priced and derived by the normalize step.
+    let (billed, cost): (u64, String) = ch
+        .store()
+        .client()
+        .query("SELECT any(billed_duration_ms), toString(any(cost_usd)) FROM invocations WHERE function = 'ingest-test'")
+        .fetch_one()
+        .await
+        .unwrap();
+    assert_eq!(billed, 41);
+    // 0.25 GB × 0.041 s × $0.0000166667 = $0.000000170833675 → 170,834 pico-dollars,
+    // plus $0.0000002 for the request.
+    assert_eq!(
+        faasight_store::PicoUsd::parse_decimal(&cost).unwrap().0,
+        370_834
+    );
+
+    let ready = reqwest::get(format!("{}/readyz", up.collector))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    assert!(up.stop().await.success());
+}

@@ -1,0 +1,64 @@
+//! The application shell and its routes.
+
+use crate::pages::overview::OverviewPage;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::{path, SsrMode};
+
+const STYLE: &str = r#"
+body { font-family: system-ui, sans-serif; margin: 0; color: #1f2933; background: #f5f7fa; }
+header { background: #102a43; color: #fff; padding: 0.6rem 1.5rem; display: flex; gap: 1.5rem; align-items: baseline; }
+header a { color: #fff; text-decoration: none; font-weight: 600; font-size: 1.2rem; }
+header span { color: #9fb3c8; }
+main { padding: 1rem 1.5rem; }
+.toolbar { display: flex; gap: 0.5rem; align-items: center; margin-bottom: 1rem; }
+.cards { display: flex; gap: 1rem; flex-wrap: wrap; margin-bottom: 1rem; }
+.card { background: #fff; border-radius: 6px; padding: 0.6rem 1rem; min-width: 10rem; box-shadow: 0 1px 2px #0002; }
+.card .label { color: #627d98; font-size: 0.8rem; }
+.card .value { font-size: 1.4rem; font-weight: 600; }
+#chart { background: #fff; border-radius: 6px; padding: 0.5rem; box-shadow: 0 1px 2px #0002; margin-bottom: 1rem; }
+#chart svg { max-width: 100%; height: auto; }
+table { border-collapse: collapse; background: #fff; width: 100%; box-shadow: 0 1px 2px #0002; }
+th, td { padding: 0.35rem 0.6rem; border-bottom: 1px solid #e4e7eb; text-align: left; font-size: 0.9rem; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+details { margin-top: 1rem; } pre { background: #fff; padding: 0.5rem; overflow-x: auto; font-size: 0.8rem; }
+.error { color: #ab091e; } .note { color: #627d98; font-size: 0.85rem; }
+"#;
+
+/// The HTML document around the app (server side only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <style>{STYLE}</style>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The application: header and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Title text="faasight"/>
+        <Router>
+            <header>
+                <A href="/">"faasight"</A>
+                <span>"serverless observability and cost"</span>
+            </header>
+            <Routes fallback=|| view! { <main><p>"Page not found."</p></main> }>
+                <Route path=path!("/") view=OverviewPage ssr=SsrMode::Async/>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,75 @@
+//! Number formatting for people: units always shown.
+
+/// Pico-dollars as dollars: cents from $1 up, four significant digits below.
+pub fn usd(pico: i64) -> String {
+    let dollars = pico as f64 / 1e12;
+    if dollars.abs() >= 1.0 {
+        format!("${}", thousands_f(dollars, 2))
+    } else if dollars == 0.0 {
+        "$0.00".to_string()
+    } else {
+        let digits = (3 - dollars.abs().log10().floor() as i32).clamp(2, 12) as usize;
+        format!("${dollars:.digits$}")
+    }
+}
+
+/// An integer with thousands separators.
+pub fn count(n: u64) -> String {
+    thousands_f(n as f64, 0)
+}
+
+/// A percentage with one decimal.
+pub fn pct(p: f64) -> String {
+    format!("{p:.1} %")
+}
+
+/// Milliseconds, with one decimal below 100 ms.
+pub fn ms(v: f64) -> String {
+    if v < 100.0 {
+        format!("{v:.1} ms")
+    } else {
+        format!("{} ms", thousands_f(v, 0))
+    }
+}
+
+fn thousands_f(v: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = s
+        .split_once('.')
+        .map(|(i, f)| (i, Some(f)))
+        .unwrap_or((&s, None));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if let Some(f) = frac {
+        out.push('.');
+        out.push_str(f);
+    }
+    if v < 0.0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_with_units() {
+        assert_eq!(usd(1_234_567_000_000_000), "$1,234.57");
+        assert_eq!(usd(4_120_000_000), "$0.004120");
+        assert_eq!(usd(0), "$0.00");
+        assert_eq!(usd(500_000_000_000), "$0.5000");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(count(12), "12");
+        assert_eq!(pct(12.345), "12.3 %");
+        assert_eq!(ms(12.34), "12.3 ms");
+        assert_eq!(ms(12345.6), "12,346 ms");
+    }
+}

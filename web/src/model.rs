@@ -1,0 +1,76 @@
+//! Data sent from the server to the pages (and serialized into the HTML for
+//! hydration). Plain types only: these compile to WebAssembly too.
+
+use serde::{Deserialize, Serialize};
+
+/// The time ranges the overview offers, by their URL/selector value.
+pub const RANGES: &[(&str, &str, u32)] = &[
+    ("24h", "Last 24 hours", 24),
+    ("7d", "Last 7 days", 24 * 7),
+    ("30d", "Last 30 days", 24 * 30),
+];
+
+/// Hours of a range value, if it is one of [`RANGES`].
+pub fn range_hours(value: &str) -> Option<u32> {
+    RANGES
+        .iter()
+        .find(|(v, _, _)| *v == value)
+        .map(|(_, _, h)| *h)
+}
+
+/// One function's line in the overview table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionLine {
+    /// Provider.
+    pub provider: String,
+    /// Function name.
+    pub function: String,
+    /// Region.
+    pub region: String,
+    /// Invocations.
+    pub invocations: u64,
+    /// Error and timeout share, percent.
+    pub error_pct: f64,
+    /// Cold-start share, percent.
+    pub cold_start_pct: f64,
+    /// Estimated p95 duration, ms.
+    pub p95_duration_ms: f64,
+    /// Cost, pico-dollars.
+    pub cost_pico_usd: i64,
+}
+
+/// A query behind the numbers on a page, with its parameters.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryTrace {
+    /// Which part of the page it feeds.
+    pub feeds: String,
+    /// The SQL text.
+    pub sql: String,
+    /// Bound parameters, in order, as text.
+    pub params: Vec<String>,
+}
+
+/// Everything the overview page shows for one range.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Overview {
+    /// The range's selector value.
+    pub range: String,
+    /// Start of the range, RFC 3339.
+    pub from: String,
+    /// End of the range (exclusive), RFC 3339.
+    pub to: String,
+    /// One line per function.
+    pub functions: Vec<FunctionLine>,
+    /// Total invocations.
+    pub total_invocations: u64,
+    /// Total cold starts.
+    pub total_cold_starts: u64,
+    /// Total errors and timeouts.
+    pub total_errors: u64,
+    /// Total cost, pico-dollars.
+    pub total_cost_pico_usd: i64,
+    /// Invocations over time, as an SVG document.
+    pub chart_svg: String,
+    /// The queries behind the numbers.
+    pub queries: Vec<QueryTrace>,
+}

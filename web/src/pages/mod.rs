@@ -1,0 +1,3 @@
+//! One module per route: its component and the server functions it calls.
+
+pub mod overview;

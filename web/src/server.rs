@@ -1,0 +1,130 @@
+//! The UI's server side: the axum router, shared state and the data behind
+//! the pages' server functions.
+
+use crate::app::{shell, App};
+use crate::model::{range_hours, FunctionLine, Overview, QueryTrace};
+use axum::Router;
+use faasight_analyzer::summary::{FUNCTIONS_SUMMARY_SQL, INVOCATIONS_OVER_TIME_SQL};
+use faasight_analyzer::{functions_summary, invocations_over_time, SummaryTotals, TimeRange};
+use faasight_store::Store;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::future::Future;
+use std::path::PathBuf;
+use tower_http::services::ServeDir;
+
+/// File name (without extension) of the browser bundle in `pkg/`: what
+/// `wasm-bindgen --out-name` must be given.
+pub const OUTPUT_NAME: &str = "faasight";
+
+/// What the UI needs to run.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The database.
+    pub store: Store,
+    /// Tenant whose data is shown.
+    pub tenant: String,
+    /// Directory holding `pkg/` (the wasm bundle and its JS glue).
+    pub site_root: PathBuf,
+}
+
+/// State available to server functions through Leptos context.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Store,
+    /// Tenant whose data is shown.
+    pub tenant: String,
+}
+
+/// The UI's routes: pages, server functions and the static bundle.
+pub fn router(cfg: WebConfig) -> Router {
+    let options = LeptosOptions::builder()
+        .output_name(OUTPUT_NAME)
+        .site_root(cfg.site_root.to_string_lossy().to_string())
+        .site_pkg_dir("pkg")
+        .build();
+    let state = AppState {
+        store: cfg.store,
+        tenant: cfg.tenant,
+    };
+    let routes = generate_route_list(App);
+    Router::new()
+        .leptos_routes_with_context(&options, routes, move || provide_context(state.clone()), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .nest_service("/pkg", ServeDir::new(cfg.site_root.join("pkg")))
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .with_state(options)
+}
+
+/// Serves the UI on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    cfg: WebConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(cfg))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Data of the overview page for a range value.
+pub(crate) async fn overview(range_value: &str) -> Result<Overview, String> {
+    let state = use_context::<AppState>().ok_or("the server state is missing")?;
+    let hours =
+        range_hours(range_value).ok_or_else(|| format!("unknown time range {range_value:?}"))?;
+    let range = TimeRange::last_hours(hours, chrono::Utc::now());
+    let (summary, buckets) = tokio::try_join!(
+        functions_summary(&state.store, &state.tenant, range),
+        invocations_over_time(&state.store, &state.tenant, range),
+    )
+    .map_err(|e| {
+        tracing::error!(error = %e, "Overview query failed.");
+        e.to_string()
+    })?;
+    let totals = SummaryTotals::of(&summary);
+    let bucket = range.bucket_seconds();
+    let chart_svg = crate::chart::invocations_chart(&buckets, bucket)?;
+    let (tenant, from, to) = (
+        format!("{:?}", state.tenant),
+        range.from.timestamp().to_string(),
+        range.to.timestamp().to_string(),
+    );
+    Ok(Overview {
+        range: range_value.to_string(),
+        from: range.from.format("%Y-%m-%d %H:%M").to_string(),
+        to: range.to.format("%Y-%m-%d %H:%M").to_string(),
+        functions: summary
+            .into_iter()
+            .map(|f| FunctionLine {
+                provider: f.provider,
+                function: f.function,
+                region: f.region,
+                invocations: f.invocations,
+                error_pct: f.error_pct,
+                cold_start_pct: f.cold_start_pct,
+                p95_duration_ms: f.p95_duration_ms,
+                cost_pico_usd: f.cost_usd.0,
+            })
+            .collect(),
+        total_invocations: totals.invocations,
+        total_cold_starts: totals.cold_starts,
+        total_errors: totals.errors,
+        total_cost_pico_usd: totals.cost_usd.0,
+        chart_svg,
+        queries: vec![
+            QueryTrace {
+                feeds: "Totals and the functions table".into(),
+                sql: FUNCTIONS_SUMMARY_SQL.into(),
+                params: vec![tenant.clone(), from.clone(), to.clone()],
+            },
+            QueryTrace {
+                feeds: "The chart".into(),
+                sql: INVOCATIONS_OVER_TIME_SQL.into(),
+                params: vec![bucket.to_string(), bucket.to_string(), tenant, from, to],
+            },
+        ],
+    })
+}
