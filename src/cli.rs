@@ -81,6 +81,11 @@ pub struct UpArgs {
     /// Web UI address.
     #[arg(long, default_value = "127.0.0.1:3000")]
     pub web_listen: SocketAddr,
+    /// Ingest tokens: a file of `token tenant` lines. Without it (and without
+    /// FAASIGHT_INGEST_TOKENS=token=tenant,...) the collector accepts
+    /// unauthenticated data for tenant "default".
+    #[arg(long)]
+    pub tokens_file: Option<PathBuf>,
     /// Directory with the browser bundle (pkg/); built by scripts/build-web.sh.
     #[arg(long, env = "FAASIGHT_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,

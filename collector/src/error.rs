@@ -1,6 +1,8 @@
 //! The collector's HTTP errors: client errors carry their message; server
 //! errors are logged and answered with a generic sentence and a retry hint.
 
+use crate::auth::AuthError;
+use crate::pipeline::SubmitError;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -11,30 +13,57 @@ pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
     /// The content type is not one this endpoint reads.
-    #[error("unsupported content type {0:?}; send application/x-ndjson")]
+    #[error("unsupported content type {0:?}")]
     UnsupportedMediaType(String),
-    /// The store did not take the data; the client should retry.
+    /// Missing or unknown token.
+    #[error(transparent)]
+    Unauthorized(#[from] AuthError),
+    /// The queue is full: retry after a while.
+    #[error("{0}")]
+    Overloaded(String),
+    /// Neither ClickHouse nor the spool took the data; retry.
     #[error("storage is unavailable, retry later")]
-    Unavailable(#[source] faasight_store::Error),
+    Unavailable(String),
+}
+
+impl ApiError {
+    /// The HTTP status of this refusal.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Overloaded(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
+impl From<SubmitError> for ApiError {
+    fn from(e: SubmitError) -> Self {
+        match e {
+            SubmitError::Overloaded(_) => ApiError::Overloaded(e.to_string()),
+            SubmitError::Failed(reason) => ApiError::Unavailable(reason),
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status = match &self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Unavailable(e) => {
-                tracing::error!(error = %e, "Insert failed.");
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-        };
+        let status = self.status();
+        if let ApiError::Unavailable(reason) = &self {
+            tracing::error!(reason = %reason, "Ingest failed.");
+        }
         let body = serde_json::json!({ "error": self.to_string() }).to_string();
         let mut response =
             (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
-        if status == StatusCode::SERVICE_UNAVAILABLE {
+        if matches!(
+            status,
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE
+        ) {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+                .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
         }
         response
     }

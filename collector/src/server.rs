@@ -1,13 +1,20 @@
-//! The collector's HTTP server: routes, limits and graceful shutdown.
+//! The collector's HTTP server: routes, limits, authentication, metrics.
 
+use crate::auth::Auth;
+use crate::pipeline::{Batch, Pipeline};
 use crate::receivers::invocations::invocations_create;
-use crate::sink::ClickHouseSink;
+use crate::telemetry::{Metrics, RejectReason};
+use crate::ApiError;
 use axum::error_handling::HandleErrorLayer;
-use axum::extract::{DefaultBodyLimit, State};
-use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{BoxError, Router};
+use faasight_store::Store;
+use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::decompression::RequestDecompressionLayer;
@@ -17,7 +24,7 @@ use tower_http::decompression::RequestDecompressionLayer;
 pub struct CollectorConfig {
     /// Largest accepted body, after decompression (guards against gzip bombs).
     pub max_body_bytes: usize,
-    /// A request that takes longer is answered 408 and stores nothing more.
+    /// A request that takes longer is answered 408.
     pub request_timeout: Duration,
     /// Requests processed at once; more are refused with 503 at once instead
     /// of queueing without bound.
@@ -37,8 +44,78 @@ impl Default for CollectorConfig {
 /// Shared state of the handlers.
 #[derive(Clone)]
 pub struct CollectorState {
-    /// Where records go.
-    pub sink: ClickHouseSink,
+    /// Where accepted rows go.
+    pub pipeline: Pipeline,
+    /// The database, for readiness checks.
+    pub store: Store,
+    /// Token → tenant.
+    pub auth: Arc<Auth>,
+    /// The collector's own metrics.
+    pub metrics: Arc<Metrics>,
+}
+
+/// What an ingest handler gets: the tenant its token writes to, and the
+/// means to submit rows.
+pub struct IngestContext {
+    /// The tenant of this request.
+    pub tenant: String,
+    auth_enabled: bool,
+    state: CollectorState,
+}
+
+impl FromRequestParts<CollectorState> for IngestContext {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &CollectorState,
+    ) -> Result<Self, Self::Rejection> {
+        let tenant = state.auth.tenant(&parts.headers)?;
+        Ok(IngestContext {
+            tenant,
+            auth_enabled: state.auth.enabled(),
+            state: state.clone(),
+        })
+    }
+}
+
+impl IngestContext {
+    /// Sets a record's tenant to the request's. With authentication on, a
+    /// record that names another tenant is refused: a token writes only
+    /// its own tenant.
+    pub fn claim_tenant(&self, tenant: &mut String, record: usize) -> Result<(), ApiError> {
+        if !self.auth_enabled {
+            if tenant.is_empty() {
+                *tenant = self.tenant.clone();
+            }
+            return Ok(());
+        }
+        if !tenant.is_empty() && tenant != "default" && *tenant != self.tenant {
+            return Err(ApiError::BadRequest(format!(
+                "record {record} names tenant {tenant:?}, but this token writes to {:?}; nothing was stored",
+                self.tenant
+            )));
+        }
+        *tenant = self.tenant.clone();
+        Ok(())
+    }
+
+    /// Submits rows and waits until they are durable.
+    pub async fn submit(&self, receiver: &'static str, batch: Batch) -> Result<(), ApiError> {
+        let rows = batch.rows();
+        self.state.pipeline.submit(batch).await?;
+        self.state.metrics.received(receiver, rows);
+        Ok(())
+    }
+}
+
+/// The media type of a request, without parameters.
+pub fn content_type(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(str::trim)
 }
 
 /// The collector's routes with their limits.
@@ -46,11 +123,16 @@ pub fn router(state: CollectorState, config: &CollectorConfig) -> Router {
     let ingest = Router::new()
         .route("/v1/invocations", post(invocations_create))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
-        .layer(RequestDecompressionLayer::new());
+        .layer(RequestDecompressionLayer::new())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            count_rejections,
+        ));
     Router::new()
         .merge(ingest)
-        .route("/healthz", get(|| async { "ok" }))
+        .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(overload_error))
@@ -61,32 +143,52 @@ pub fn router(state: CollectorState, config: &CollectorConfig) -> Router {
         .with_state(state)
 }
 
-async fn overload_error(err: BoxError) -> impl IntoResponse {
-    if err.is::<tower::timeout::error::Elapsed>() {
-        (
-            StatusCode::REQUEST_TIMEOUT,
-            [("retry-after", "1")],
-            "request timed out\n",
-        )
+async fn count_rejections(
+    State(state): State<CollectorState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let response = next.run(request).await;
+    if let Some(reason) = RejectReason::from_status(response.status().as_u16(), false) {
+        state.metrics.rejected(reason);
+    }
+    response
+}
+
+async fn overload_error(err: BoxError) -> Response {
+    let (status, message) = if err.is::<tower::timeout::error::Elapsed>() {
+        (StatusCode::REQUEST_TIMEOUT, "request timed out")
     } else if err.is::<tower::load_shed::error::Overloaded>() {
         (
             StatusCode::SERVICE_UNAVAILABLE,
-            [("retry-after", "1")],
-            "too many concurrent requests, retry later\n",
+            "too many concurrent requests, retry later",
         )
     } else {
         tracing::error!(error = %err, "Unhandled middleware error.");
-        (
-            StatusCode::INTERNAL_SERVER_ERROR,
-            [("retry-after", "1")],
-            "internal error\n",
-        )
-    }
+        (StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+    };
+    let body = serde_json::json!({ "error": message }).to_string();
+    (
+        status,
+        [
+            (header::RETRY_AFTER, "1"),
+            (header::CONTENT_TYPE, "application/json"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 async fn readyz(State(state): State<CollectorState>) -> impl IntoResponse {
-    match state.sink.store().ensure_database().await {
+    match state.store.ensure_database().await {
         Ok(()) => (StatusCode::OK, "ready\n".to_string()),
         Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {e}\n")),
     }
+}
+
+async fn metrics(State(state): State<CollectorState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(),
+    )
 }

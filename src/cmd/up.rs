@@ -2,10 +2,13 @@
 
 use super::InputError;
 use crate::cli::UpArgs;
-use faasight_collector::sink::ClickHouseSink;
+use faasight_collector::auth::Auth;
+use faasight_collector::pipeline::{Pipeline, PipelineConfig};
+use faasight_collector::telemetry::Metrics;
 use faasight_collector::{CollectorConfig, CollectorState};
 use faasight_store::local::{LocalClickHouse, LocalConfig};
 use faasight_store::Store;
+use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -75,6 +78,16 @@ async fn serve(
         }
     }
 
+    let auth = ingest_auth(args)?;
+    if !auth.enabled() {
+        eprintln!("collector: no ingest tokens configured (FAASIGHT_INGEST_TOKENS or --tokens-file); accepting unauthenticated data for tenant \"default\"");
+    }
+    let metrics = Arc::new(Metrics::default());
+    let (pipeline, writer) = Pipeline::start(
+        store.clone(),
+        PipelineConfig::new(args.data_dir.join("spool")),
+        metrics.clone(),
+    )?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
@@ -83,7 +96,10 @@ async fn serve(
         collector_listener,
         faasight_collector::router(
             CollectorState {
-                sink: ClickHouseSink::new(store.clone()),
+                pipeline,
+                store: store.clone(),
+                auth: Arc::new(auth),
+                metrics,
             },
             &CollectorConfig::default(),
         ),
@@ -127,5 +143,23 @@ async fn serve(
     let _ = stop_tx.send(true);
     collector.await??;
     web.await??;
+    // The server dropped the last pipeline handle: the writer drains what
+    // was accepted (spooling it if ClickHouse is gone) and ends.
+    writer.await?;
     Ok(())
+}
+
+fn ingest_auth(args: &UpArgs) -> anyhow::Result<Auth> {
+    let auth = match (&args.tokens_file, std::env::var("FAASIGHT_INGEST_TOKENS")) {
+        (Some(path), _) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| InputError(format!("cannot read {}: {e}", path.display())))?;
+            Auth::from_file_text(&text)
+                .map_err(|e| InputError(format!("{}: {e}", path.display())))?
+        }
+        (None, Ok(value)) => Auth::from_env_value(&value)
+            .map_err(|e| InputError(format!("FAASIGHT_INGEST_TOKENS: {e}")))?,
+        (None, Err(_)) => Auth::disabled(),
+    };
+    Ok(auth)
 }

@@ -160,22 +160,44 @@ impl Store {
             .map_err(|e| Error::query(format!("statement `{}`", first_line(sql)), e))
     }
 
-    /// Inserts invocation rows in one INSERT (one part on the server, so
-    /// callers should batch: thousands of rows per call, not one).
-    pub async fn insert_invocations(&self, rows: &[InvocationRow]) -> Result<()> {
+    /// Inserts rows into `table` in one INSERT (one part on the server, so
+    /// callers should batch: thousands of rows per call, not one). An
+    /// INSERT of up to a million rows is applied entirely or not at all.
+    pub async fn insert_rows<T>(&self, table: &str, rows: &[T]) -> Result<()>
+    where
+        T: clickhouse::RowOwned + clickhouse::RowWrite,
+    {
         if rows.is_empty() {
             return Ok(());
         }
-        let what = "insert into invocations";
+        let what = format!("insert into {table}");
         let mut insert = self
             .client
-            .insert::<InvocationRow>("invocations")
+            .insert::<T>(table)
             .await
-            .map_err(|e| Error::query(what, e))?;
+            .map_err(|e| Error::query(what.clone(), e))?;
         for row in rows {
-            insert.write(row).await.map_err(|e| Error::query(what, e))?;
+            insert
+                .write(row)
+                .await
+                .map_err(|e| Error::query(what.clone(), e))?;
         }
         insert.end().await.map_err(|e| Error::query(what, e))
+    }
+
+    /// Inserts invocation rows (see [`Store::insert_rows`]).
+    pub async fn insert_invocations(&self, rows: &[InvocationRow]) -> Result<()> {
+        self.insert_rows("invocations", rows).await
+    }
+
+    /// Inserts span rows (see [`Store::insert_rows`]).
+    pub async fn insert_spans(&self, rows: &[crate::SpanRow]) -> Result<()> {
+        self.insert_rows("spans", rows).await
+    }
+
+    /// Inserts log rows (see [`Store::insert_rows`]).
+    pub async fn insert_logs(&self, rows: &[crate::LogRow]) -> Result<()> {
+        self.insert_rows("logs", rows).await
     }
 }
 

@@ -17,3 +17,5 @@ pub mod rows;
 pub use client::{ClickHouseUrl, Store};
 pub use error::{Error, Result};
 pub use rows::invocation::{InvocationRow, PicoUsd};
+pub use rows::log::LogRow;
+pub use rows::span::SpanRow;

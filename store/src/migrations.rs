@@ -36,6 +36,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "0001_invocations.sql"),
     migration!(2, "0002_otel_spans_logs.sql"),
     migration!(3, "0003_invocations_hourly.sql"),
+    migration!(4, "0004_batch_ids.sql"),
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \

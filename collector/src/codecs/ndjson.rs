@@ -61,6 +61,8 @@ struct Record {
     cost_usd: Option<Money>,
     source: String,
     ingested_at: Option<String>,
+    /// Accepted because it is a column, but the collector sets its own.
+    batch_id: Option<String>,
 }
 
 /// Why a line was refused.
@@ -161,7 +163,8 @@ pub fn parse_line(line: &str, now: DateTime<Utc>) -> Result<InvocationRow, Recor
         },
         ..Default::default()
     };
-    let _ = r.ingested_at; // accepted for round trips; the collector stamps its own.
+    // Accepted for round trips; the collector stamps its own.
+    let _ = (r.ingested_at, r.batch_id);
     normalize(&mut row, now)?;
     if let Some(cost) = cost {
         row.cost_usd = cost;
@@ -215,6 +218,7 @@ pub fn to_line(row: &InvocationRow) -> String {
             start.to_rfc3339_opts(SecondsFormat::Millis, true).into(),
         );
         obj.remove("start_time_ms");
+        obj.remove("batch_id");
         obj.insert(
             "ingested_at".into(),
             row.ingested_at

@@ -1,10 +1,11 @@
 //! `POST /v1/invocations`: generic invocation records as NDJSON.
 
 use crate::codecs::ndjson;
-use crate::{ApiError, CollectorState};
+use crate::pipeline::Batch;
+use crate::server::{content_type, IngestContext};
+use crate::ApiError;
 use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{header, HeaderMap};
+use axum::http::HeaderMap;
 use axum::Json;
 use serde::Serialize;
 
@@ -15,26 +16,24 @@ pub struct Accepted {
     pub accepted: usize,
 }
 
-/// Decodes the whole body first (all-or-nothing), then writes it.
+/// Decodes the whole body first (all-or-nothing), then submits it.
 pub async fn invocations_create(
-    State(state): State<CollectorState>,
+    ctx: IngestContext,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<Accepted>, ApiError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/x-ndjson");
-    let mime = content_type.split(';').next().unwrap_or("").trim();
+    let mime = content_type(&headers).unwrap_or("application/x-ndjson");
     if !matches!(
         mime,
         "application/x-ndjson" | "application/ndjson" | "application/jsonl" | "application/json"
     ) {
-        return Err(ApiError::UnsupportedMediaType(content_type.to_string()));
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "{mime}; send application/x-ndjson"
+        )));
     }
     let text = std::str::from_utf8(&body)
         .map_err(|e| ApiError::BadRequest(format!("the body is not UTF-8: {e}")))?;
-    let rows = ndjson::parse_body(text, chrono::Utc::now()).map_err(|errors| {
+    let mut rows = ndjson::parse_body(text, chrono::Utc::now()).map_err(|errors| {
         let list: Vec<String> = errors
             .iter()
             .map(|(n, e)| format!("line {n}: {e}"))
@@ -44,12 +43,17 @@ pub async fn invocations_create(
             list.join("; ")
         ))
     })?;
-    state
-        .sink
-        .write_invocations(&rows)
-        .await
-        .map_err(ApiError::Unavailable)?;
-    Ok(Json(Accepted {
-        accepted: rows.len(),
-    }))
+    for (n, row) in rows.iter_mut().enumerate() {
+        ctx.claim_tenant(&mut row.tenant, n + 1)?;
+    }
+    let accepted = rows.len();
+    ctx.submit(
+        "invocations",
+        Batch {
+            invocations: rows,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(Json(Accepted { accepted }))
 }

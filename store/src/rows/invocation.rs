@@ -115,6 +115,9 @@ pub struct InvocationRow {
     pub trigger: String,
     pub cost_usd: PicoUsd,
     pub source: String,
+    /// Id of the collector write batch that stored the row (empty for bulk loads).
+    #[serde(default)]
+    pub batch_id: String,
     #[serde(with = "clickhouse::serde::chrono::datetime")]
     pub ingested_at: DateTime<Utc>,
 }

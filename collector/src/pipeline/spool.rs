@@ -1,0 +1,344 @@
+//! The on-disk spool: batches the collector acknowledged but could not yet
+//! write to ClickHouse.
+//!
+//! Segments `NNNNNNNNNNNNNNNN.seg` hold records appended in order, each
+//! `"FSPL" | length u32 LE | CRC-32 u32 LE | JSON payload`, and every append
+//! is fsynced before the batch is acknowledged. A `cursor` file (replaced
+//! atomically) remembers how far replay got. After a crash the last record
+//! of the newest segment may be torn; it was never acknowledged, so opening
+//! the spool cuts it off. A record whose checksum does not match is skipped
+//! with an error count rather than replayed corrupt.
+
+use faasight_store::{InvocationRow, LogRow, SpanRow};
+use serde::{Deserialize, Serialize};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+const MAGIC: &[u8; 4] = b"FSPL";
+const HEADER: u64 = 12;
+/// A new segment is started past this size, so finished ones can be deleted.
+const SEGMENT_BYTES: u64 = 64 * 1024 * 1024;
+
+/// What is spooled: one write batch with its id.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SpooledBatch {
+    /// The id written on every row, used to skip batches ClickHouse already has.
+    pub batch_id: String,
+    /// Invocation rows.
+    pub invocations: Vec<InvocationRow>,
+    /// Span rows.
+    pub spans: Vec<SpanRow>,
+    /// Log rows.
+    pub logs: Vec<LogRow>,
+}
+
+/// An open spool directory.
+#[derive(Debug)]
+pub struct Spool {
+    dir: PathBuf,
+    /// Segment being appended to.
+    active_seq: u64,
+    active: File,
+    active_len: u64,
+    /// Replay position: segment and byte offset of the next record.
+    cursor: (u64, u64),
+    pending: u64,
+    corrupt: u64,
+}
+
+fn segment_path(dir: &Path, seq: u64) -> PathBuf {
+    dir.join(format!("{seq:016}.seg"))
+}
+
+fn segments(dir: &Path) -> io::Result<Vec<u64>> {
+    let mut seqs: Vec<u64> = fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_str()?.strip_suffix(".seg")?.parse().ok())
+        .collect();
+    seqs.sort_unstable();
+    Ok(seqs)
+}
+
+/// What lies at an offset of a segment.
+enum Record {
+    /// A whole record: its payload and total size.
+    Whole(Vec<u8>, u64),
+    /// A whole record whose checksum does not match: its total size.
+    Corrupt(u64),
+    /// The end of the data, or a torn tail.
+    End,
+}
+
+fn read_record(file: &mut File, offset: u64, file_len: u64) -> io::Result<Record> {
+    if offset + HEADER > file_len {
+        return Ok(Record::End);
+    }
+    file.seek(SeekFrom::Start(offset))?;
+    let mut header = [0u8; HEADER as usize];
+    file.read_exact(&mut header)?;
+    if &header[0..4] != MAGIC {
+        return Ok(Record::End);
+    }
+    let len = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as u64;
+    let crc = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
+    if offset + HEADER + len > file_len {
+        return Ok(Record::End);
+    }
+    let mut payload = vec![0u8; len as usize];
+    file.read_exact(&mut payload)?;
+    if crc32fast::hash(&payload) != crc {
+        return Ok(Record::Corrupt(HEADER + len));
+    }
+    Ok(Record::Whole(payload, HEADER + len))
+}
+
+impl Spool {
+    /// Opens (or creates) the spool in `dir`, cutting off a torn tail and
+    /// counting the batches still to replay.
+    pub fn open(dir: &Path) -> io::Result<Spool> {
+        fs::create_dir_all(dir)?;
+        let cursor = match fs::read_to_string(dir.join("cursor")) {
+            Ok(text) => {
+                let mut parts = text.split_whitespace().map(|p| p.parse::<u64>());
+                match (parts.next(), parts.next()) {
+                    (Some(Ok(seq)), Some(Ok(off))) => (seq, off),
+                    _ => (0, 0),
+                }
+            }
+            Err(_) => (0, 0),
+        };
+        let seqs = segments(dir)?;
+        let active_seq = seqs.last().copied().unwrap_or(1);
+        // Validate the newest segment and cut off a torn tail.
+        let path = segment_path(dir, active_seq);
+        let mut active = OpenOptions::new()
+            .create(true)
+            .read(true)
+            .append(true)
+            .open(&path)?;
+        let file_len = active.metadata()?.len();
+        let mut good = 0;
+        loop {
+            match read_record(&mut active, good, file_len)? {
+                Record::Whole(_, n) | Record::Corrupt(n) => good += n,
+                Record::End => break,
+            }
+        }
+        if good < file_len {
+            tracing::warn!(segment = %path.display(), kept = good, cut = file_len - good, "Cut a torn record off the spool.");
+            active.set_len(good)?;
+            active.sync_all()?;
+        }
+        let mut spool = Spool {
+            dir: dir.to_path_buf(),
+            active_seq,
+            active,
+            active_len: good,
+            cursor: if cursor.0 == 0 {
+                (seqs.first().copied().unwrap_or(active_seq), 0)
+            } else {
+                cursor
+            },
+            pending: 0,
+            corrupt: 0,
+        };
+        spool.pending = spool.count_pending()?;
+        Ok(spool)
+    }
+
+    fn count_pending(&mut self) -> io::Result<u64> {
+        let mut n = 0;
+        for seq in segments(&self.dir)?
+            .into_iter()
+            .filter(|s| *s >= self.cursor.0)
+        {
+            let mut file = File::open(segment_path(&self.dir, seq))?;
+            let len = file.metadata()?.len();
+            let mut off = if seq == self.cursor.0 {
+                self.cursor.1
+            } else {
+                0
+            };
+            loop {
+                match read_record(&mut file, off, len)? {
+                    Record::Whole(_, size) | Record::Corrupt(size) => {
+                        n += 1;
+                        off += size;
+                    }
+                    Record::End => break,
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// Batches waiting to be replayed.
+    pub fn pending(&self) -> u64 {
+        self.pending
+    }
+
+    /// Records skipped because their checksum did not match.
+    pub fn corrupt(&self) -> u64 {
+        self.corrupt
+    }
+
+    /// Appends a batch durably (written and fsynced when this returns).
+    pub fn append(&mut self, batch: &SpooledBatch) -> io::Result<()> {
+        if self.active_len >= SEGMENT_BYTES {
+            self.active_seq += 1;
+            self.active = OpenOptions::new()
+                .create(true)
+                .read(true)
+                .append(true)
+                .open(segment_path(&self.dir, self.active_seq))?;
+            self.active_len = 0;
+            File::open(&self.dir)?.sync_all()?;
+        }
+        let payload = serde_json::to_vec(batch).map_err(io::Error::other)?;
+        let len = u32::try_from(payload.len())
+            .map_err(|_| io::Error::other("batch too large to spool"))?;
+        let mut record = Vec::with_capacity(payload.len() + HEADER as usize);
+        record.extend_from_slice(MAGIC);
+        record.extend_from_slice(&len.to_le_bytes());
+        record.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        record.extend_from_slice(&payload);
+        self.active.write_all(&record)?;
+        self.active.sync_data()?;
+        self.active_len += record.len() as u64;
+        self.pending += 1;
+        Ok(())
+    }
+
+    /// The oldest batch not yet replayed, if any (corrupt records are
+    /// skipped and counted).
+    pub fn peek(&mut self) -> io::Result<Option<SpooledBatch>> {
+        loop {
+            if self.pending == 0 {
+                return Ok(None);
+            }
+            let (seq, off) = self.cursor;
+            let path = segment_path(&self.dir, seq);
+            let mut file = match File::open(&path) {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::NotFound && seq < self.active_seq => {
+                    self.move_cursor((seq + 1, 0))?;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            let len = file.metadata()?.len();
+            match read_record(&mut file, off, len)? {
+                Record::Whole(payload, _) => {
+                    return serde_json::from_slice(&payload)
+                        .map(Some)
+                        .map_err(io::Error::other);
+                }
+                Record::End if seq < self.active_seq => self.move_cursor((seq + 1, 0))?,
+                Record::End => {
+                    self.pending = 0;
+                    return Ok(None);
+                }
+                Record::Corrupt(_) => {
+                    tracing::error!(segment = %path.display(), offset = off, "Skipping a spooled batch whose checksum does not match.");
+                    self.corrupt += 1;
+                    self.advance()?;
+                }
+            }
+        }
+    }
+
+    /// Marks the batch returned by [`Spool::peek`] as replayed.
+    pub fn advance(&mut self) -> io::Result<()> {
+        let (seq, off) = self.cursor;
+        let mut file = File::open(segment_path(&self.dir, seq))?;
+        let len = file.metadata()?.len();
+        let size = match read_record(&mut file, off, len)? {
+            Record::Whole(_, size) | Record::Corrupt(size) => size,
+            Record::End => len.saturating_sub(off),
+        };
+        self.pending = self.pending.saturating_sub(1);
+        self.move_cursor((seq, off + size))
+    }
+
+    fn move_cursor(&mut self, to: (u64, u64)) -> io::Result<()> {
+        let tmp = self.dir.join("cursor.tmp");
+        fs::write(&tmp, format!("{} {}\n", to.0, to.1))?;
+        File::open(&tmp)?.sync_all()?;
+        fs::rename(&tmp, self.dir.join("cursor"))?;
+        File::open(&self.dir)?.sync_all()?;
+        // Whole segments behind the cursor are done.
+        for seq in segments(&self.dir)?.into_iter().filter(|s| *s < to.0) {
+            fs::remove_file(segment_path(&self.dir, seq))?;
+        }
+        self.cursor = to;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(id: &str, n: usize) -> SpooledBatch {
+        SpooledBatch {
+            batch_id: id.into(),
+            invocations: (0..n)
+                .map(|i| InvocationRow {
+                    function: format!("f{i}"),
+                    ..Default::default()
+                })
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn replays_in_order_across_reopen_and_forgets_what_was_replayed() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(dir.path()).unwrap();
+        for i in 0..3 {
+            spool.append(&batch(&format!("b{i}"), i + 1)).unwrap();
+        }
+        assert_eq!(spool.pending(), 3);
+        assert_eq!(spool.peek().unwrap().unwrap().batch_id, "b0");
+        spool.advance().unwrap();
+        drop(spool);
+        let mut spool = Spool::open(dir.path()).unwrap();
+        assert_eq!(spool.pending(), 2);
+        let b = spool.peek().unwrap().unwrap();
+        assert_eq!((b.batch_id.as_str(), b.invocations.len()), ("b1", 2));
+        spool.advance().unwrap();
+        assert_eq!(spool.peek().unwrap().unwrap().batch_id, "b2");
+        spool.advance().unwrap();
+        assert_eq!(spool.peek().unwrap(), None);
+        assert_eq!(spool.pending(), 0);
+    }
+
+    #[test]
+    fn a_torn_tail_is_cut_and_a_corrupt_record_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(dir.path()).unwrap();
+        spool.append(&batch("good", 1)).unwrap();
+        spool.append(&batch("flipped", 1)).unwrap();
+        spool.append(&batch("torn", 1)).unwrap();
+        drop(spool);
+        let seg = segment_path(dir.path(), 1);
+        let mut bytes = fs::read(&seg).unwrap();
+        // Flip a payload byte of the second record, tear the third.
+        let first_len =
+            HEADER as usize + u32::from_le_bytes(bytes[4..8].try_into().unwrap()) as usize;
+        bytes[first_len + HEADER as usize + 5] ^= 0x55;
+        bytes.truncate(bytes.len() - 7);
+        fs::write(&seg, &bytes).unwrap();
+
+        let mut spool = Spool::open(dir.path()).unwrap();
+        assert_eq!(spool.pending(), 2, "the torn record was never acknowledged");
+        assert_eq!(spool.peek().unwrap().unwrap().batch_id, "good");
+        spool.advance().unwrap();
+        assert_eq!(spool.peek().unwrap(), None);
+        assert_eq!(spool.corrupt(), 1);
+        spool.append(&batch("after", 1)).unwrap();
+        assert_eq!(spool.peek().unwrap().unwrap().batch_id, "after");
+    }
+}

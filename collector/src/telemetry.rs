@@ -1,0 +1,267 @@
+//! The collector's own metrics, served as Prometheus text on `/metrics`.
+//!
+//! Counters end in `_total`; label values come from fixed sets (receiver
+//! names, rejection reasons, table names), never from request data.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Upper bounds (seconds) of the insert latency histogram.
+const LATENCY_BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0];
+
+/// Why a request was refused (the `reason` label).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RejectReason {
+    /// Undecodable body or invalid records (400).
+    Malformed,
+    /// Missing or unknown token (401, 403).
+    Unauthorized,
+    /// Took longer than the request timeout (408).
+    Timeout,
+    /// Body over the size limit, after decompression (413).
+    TooLarge,
+    /// Content type not accepted (415).
+    UnsupportedMediaType,
+    /// Queue full or too many requests in flight (429, 503 from load shedding).
+    Overloaded,
+    /// Neither ClickHouse nor the spool took the data (503 from a handler, 500).
+    StorageFailed,
+}
+
+impl RejectReason {
+    fn label(self) -> &'static str {
+        match self {
+            RejectReason::Malformed => "malformed",
+            RejectReason::Unauthorized => "unauthorized",
+            RejectReason::Timeout => "timeout",
+            RejectReason::TooLarge => "too_large",
+            RejectReason::UnsupportedMediaType => "unsupported_media_type",
+            RejectReason::Overloaded => "overloaded",
+            RejectReason::StorageFailed => "storage_failed",
+        }
+    }
+
+    /// The reason behind an error status, if it is one.
+    pub fn from_status(status: u16, overloaded: bool) -> Option<RejectReason> {
+        Some(match status {
+            400 | 422 => RejectReason::Malformed,
+            401 | 403 => RejectReason::Unauthorized,
+            408 => RejectReason::Timeout,
+            413 => RejectReason::TooLarge,
+            415 => RejectReason::UnsupportedMediaType,
+            429 => RejectReason::Overloaded,
+            503 if overloaded => RejectReason::Overloaded,
+            500..=599 => RejectReason::StorageFailed,
+            _ => return None,
+        })
+    }
+}
+
+/// Counters and gauges of one collector process.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    received: Mutex<BTreeMap<&'static str, u64>>,
+    rejected: Mutex<BTreeMap<RejectReason, u64>>,
+    inserted: Mutex<BTreeMap<&'static str, u64>>,
+    latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
+    latency_count: AtomicU64,
+    latency_sum_micros: AtomicU64,
+    /// Batches written to the spool.
+    pub spooled_batches: AtomicU64,
+    /// Spooled batches replayed (inserted or found already stored).
+    pub replayed_batches: AtomicU64,
+    /// Replayed batches that ClickHouse already had (not inserted again).
+    pub duplicate_batches_skipped: AtomicU64,
+    /// Failed inserts (each leads to spooling or a later retry).
+    pub insert_failures: AtomicU64,
+    /// Rows accepted and not yet durable.
+    pub queued_rows: AtomicU64,
+    /// Batches in the spool waiting for replay.
+    pub spool_pending: AtomicU64,
+}
+
+impl Metrics {
+    /// Counts records accepted by a receiver.
+    pub fn received(&self, receiver: &'static str, records: usize) {
+        if let Ok(mut m) = self.received.lock() {
+            *m.entry(receiver).or_default() += records as u64;
+        }
+    }
+
+    /// Counts a refused request.
+    pub fn rejected(&self, reason: RejectReason) {
+        if let Ok(mut m) = self.rejected.lock() {
+            *m.entry(reason).or_default() += 1;
+        }
+    }
+
+    /// Records a successful insert.
+    pub fn record_insert(&self, invocations: usize, spans: usize, logs: usize, took: Duration) {
+        if let Ok(mut m) = self.inserted.lock() {
+            for (table, n) in [
+                ("invocations", invocations),
+                ("spans", spans),
+                ("logs", logs),
+            ] {
+                if n > 0 {
+                    *m.entry(table).or_default() += n as u64;
+                }
+            }
+        }
+        let secs = took.as_secs_f64();
+        for (bucket, bound) in self.latency_buckets.iter().zip(LATENCY_BUCKETS) {
+            if secs <= bound {
+                bucket.fetch_add(1, Relaxed);
+            }
+        }
+        self.latency_count.fetch_add(1, Relaxed);
+        self.latency_sum_micros
+            .fetch_add(took.as_micros() as u64, Relaxed);
+    }
+
+    /// Rows inserted into `table` so far.
+    pub fn inserted_rows(&self, table: &str) -> u64 {
+        self.inserted
+            .lock()
+            .map(|m| m.get(table).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let mut family = |name: &str, kind: &str, help: &str, samples: Vec<(String, u64)>| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for (labels, v) in samples {
+                let _ = writeln!(out, "{name}{labels} {v}");
+            }
+        };
+        let labelled = |key: &str, m: Vec<(&str, u64)>| -> Vec<(String, u64)> {
+            m.into_iter()
+                .map(|(k, v)| (format!("{{{key}=\"{k}\"}}"), v))
+                .collect()
+        };
+        let received: Vec<(&str, u64)> = self
+            .received
+            .lock()
+            .map(|m| m.iter().map(|(k, v)| (*k, *v)).collect())
+            .unwrap_or_default();
+        family(
+            "faasight_collector_received_records_total",
+            "counter",
+            "Records accepted, by receiver.",
+            labelled("receiver", received),
+        );
+        let rejected: Vec<(&str, u64)> = self
+            .rejected
+            .lock()
+            .map(|m| m.iter().map(|(k, v)| (k.label(), *v)).collect())
+            .unwrap_or_default();
+        family(
+            "faasight_collector_rejected_requests_total",
+            "counter",
+            "Requests refused, by reason.",
+            labelled("reason", rejected),
+        );
+        let inserted: Vec<(&str, u64)> = self
+            .inserted
+            .lock()
+            .map(|m| m.iter().map(|(k, v)| (*k, *v)).collect())
+            .unwrap_or_default();
+        family(
+            "faasight_collector_inserted_rows_total",
+            "counter",
+            "Rows written to ClickHouse, by table.",
+            labelled("table", inserted),
+        );
+        for (name, help, v) in [
+            (
+                "faasight_collector_spooled_batches_total",
+                "Batches written to the on-disk spool.",
+                &self.spooled_batches,
+            ),
+            (
+                "faasight_collector_replayed_batches_total",
+                "Spooled batches replayed.",
+                &self.replayed_batches,
+            ),
+            (
+                "faasight_collector_duplicate_batches_skipped_total",
+                "Replayed batches ClickHouse already had.",
+                &self.duplicate_batches_skipped,
+            ),
+            (
+                "faasight_collector_insert_failures_total",
+                "Failed inserts.",
+                &self.insert_failures,
+            ),
+        ] {
+            family(
+                name,
+                "counter",
+                help,
+                vec![(String::new(), v.load(Relaxed))],
+            );
+        }
+        family(
+            "faasight_collector_queued_rows",
+            "gauge",
+            "Rows accepted and not yet durable.",
+            vec![(String::new(), self.queued_rows.load(Relaxed))],
+        );
+        family(
+            "faasight_collector_spool_pending_batches",
+            "gauge",
+            "Batches in the spool awaiting replay.",
+            vec![(String::new(), self.spool_pending.load(Relaxed))],
+        );
+        let name = "faasight_collector_insert_duration_seconds";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Time to insert a batch.\n# TYPE {name} histogram"
+        );
+        for (bucket, bound) in self.latency_buckets.iter().zip(LATENCY_BUCKETS) {
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{le=\"{bound}\"}} {}",
+                bucket.load(Relaxed)
+            );
+        }
+        let count = self.latency_count.load(Relaxed);
+        let _ = writeln!(out, "{name}_bucket{{le=\"+Inf\"}} {count}");
+        let _ = writeln!(
+            out,
+            "{name}_sum {}",
+            self.latency_sum_micros.load(Relaxed) as f64 / 1e6
+        );
+        let _ = writeln!(out, "{name}_count {count}");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_prometheus_text() {
+        let m = Metrics::default();
+        m.received("invocations", 5);
+        m.rejected(RejectReason::Malformed);
+        m.record_insert(5, 0, 2, Duration::from_millis(20));
+        let text = m.render();
+        assert!(
+            text.contains("faasight_collector_received_records_total{receiver=\"invocations\"} 5"),
+            "{text}"
+        );
+        assert!(text.contains("faasight_collector_rejected_requests_total{reason=\"malformed\"} 1"));
+        assert!(text.contains("faasight_collector_inserted_rows_total{table=\"logs\"} 2"));
+        assert!(text.contains("faasight_collector_insert_duration_seconds_bucket{le=\"0.025\"} 1"));
+        assert!(text.contains("faasight_collector_insert_duration_seconds_bucket{le=\"0.01\"} 0"));
+        assert!(text.contains("faasight_collector_insert_duration_seconds_count 1"));
+        assert_eq!(m.inserted_rows("invocations"), 5);
+    }
+}

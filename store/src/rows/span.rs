@@ -1,0 +1,44 @@
+//! A row of the `spans` table (migrations/0002_otel_spans_logs.sql).
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One OpenTelemetry span as received. Ids are lower-case hex; attributes
+/// are parallel key/value arrays (values in their string form).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, clickhouse::Row)]
+#[allow(missing_docs)]
+pub struct SpanRow {
+    pub tenant: String,
+    /// Start time, whole seconds (partitioning and ordering).
+    #[serde(with = "clickhouse::serde::chrono::datetime")]
+    pub timestamp: DateTime<Utc>,
+    pub start_time_unix_nano: u64,
+    pub end_time_unix_nano: u64,
+    pub duration_ns: u64,
+    pub trace_id: String,
+    pub span_id: String,
+    pub parent_span_id: String,
+    pub trace_state: String,
+    pub name: String,
+    /// OTLP SpanKind number (2 = server).
+    pub kind: i8,
+    /// OTLP status code (0 unset, 1 ok, 2 error).
+    pub status_code: i8,
+    pub status_message: String,
+    pub service_name: String,
+    pub resource_keys: Vec<String>,
+    pub resource_values: Vec<String>,
+    pub scope_name: String,
+    pub scope_version: String,
+    pub attribute_keys: Vec<String>,
+    pub attribute_values: Vec<String>,
+    pub event_time_unix_nano: Vec<u64>,
+    pub event_names: Vec<String>,
+    /// Each event's attributes as a JSON object.
+    pub event_attributes: Vec<String>,
+    pub link_trace_ids: Vec<String>,
+    pub link_span_ids: Vec<String>,
+    /// Id of the collector write batch that stored the row (empty for bulk loads).
+    #[serde(default)]
+    pub batch_id: String,
+}
