@@ -3,6 +3,7 @@
 mod browser;
 mod chdb;
 mod cli;
+mod durability;
 mod common;
 mod pipeline;
 mod up;

@@ -196,9 +196,11 @@ fn parse_ndjson(body: &str) -> Option<Vec<Result<LambdaEvent, TelemetryError>>> 
                 .ok_or(e)
         });
         match parsed {
-            Ok(value) => results.push(parse_event(&value).map_err(|e| e.with_index(index))),
-            // The first line decides whether this is NDJSON at all.
+            // The first line decides whether this is NDJSON of events at
+            // all: it must be a JSON object by itself.
+            Ok(value) if index == 0 && !value.is_object() => return None,
             Err(_) if index == 0 => return None,
+            Ok(value) => results.push(parse_event(&value).map_err(|e| e.with_index(index))),
             Err(e) => results.push(Err(TelemetryError::LineJson {
                 index,
                 line,
@@ -207,12 +209,7 @@ fn parse_ndjson(body: &str) -> Option<Vec<Result<LambdaEvent, TelemetryError>>> 
             })),
         }
     }
-    // A first line that parsed but is not an object (`[`-less arrays, bare
-    // numbers) means this was not NDJSON of events.
-    match results.first() {
-        Some(Err(TelemetryError::NotAnObject { .. })) => None,
-        _ => Some(results),
-    }
+    Some(results)
 }
 
 /// serde_json's message without its ` at line L column C` suffix.

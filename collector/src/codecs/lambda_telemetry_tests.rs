@@ -5,10 +5,15 @@ use super::*;
 use chrono::{Duration, TimeZone};
 use serde_json::json;
 
-const FIXTURE: &str = include_str!(concat!(
+const FIXTURE_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../shared/fixtures/lambda-logs/telemetry_events.jsonl"
-));
+);
+
+/// The fixture file, read at test time.
+fn fixture() -> String {
+    std::fs::read_to_string(FIXTURE_PATH).unwrap_or_else(|e| panic!("{FIXTURE_PATH}: {e}"))
+}
 
 /// A UTC time from its parts, independent of the decoder's RFC 3339 parsing.
 fn ts(y: i32, mo: u32, d: u32, h: u32, mi: u32, s: u32, ms: i64) -> Option<DateTime<Utc>> {
@@ -177,7 +182,8 @@ fn check(i: usize, got: &LambdaEvent, want: &Expect) {
 
 #[test]
 fn every_fixture_record_decodes_as_expected() {
-    let records: Vec<Value> = FIXTURE
+    let text = fixture();
+    let records: Vec<Value> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).unwrap())
@@ -744,7 +750,8 @@ impl XorShift {
 
 #[test]
 fn never_panics_on_mangled_input() {
-    let raws: Vec<String> = FIXTURE
+    let text = fixture();
+    let raws: Vec<String> = text
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter_map(|v| v["raw"].as_str().map(str::to_string))

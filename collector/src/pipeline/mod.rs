@@ -86,6 +86,8 @@ pub enum SubmitError {
 
 pub(crate) struct Submission {
     batch: Batch,
+    /// Rows submitted (the batch is emptied when its rows are written).
+    rows: usize,
     ack: oneshot::Sender<Result<(), String>>,
     _permit: OwnedSemaphorePermit,
 }
@@ -149,6 +151,7 @@ impl Pipeline {
         self.tx
             .send(Submission {
                 batch,
+                rows,
                 ack,
                 _permit: permit,
             })

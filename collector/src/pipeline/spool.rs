@@ -119,11 +119,8 @@ impl Spool {
             .open(&path)?;
         let file_len = active.metadata()?.len();
         let mut good = 0;
-        loop {
-            match read_record(&mut active, good, file_len)? {
-                Record::Whole(_, n) | Record::Corrupt(n) => good += n,
-                Record::End => break,
-            }
+        while let Record::Whole(_, n) | Record::Corrupt(n) = read_record(&mut active, good, file_len)? {
+            good += n;
         }
         if good < file_len {
             tracing::warn!(segment = %path.display(), kept = good, cut = file_len - good, "Cut a torn record off the spool.");
@@ -160,14 +157,9 @@ impl Spool {
             } else {
                 0
             };
-            loop {
-                match read_record(&mut file, off, len)? {
-                    Record::Whole(_, size) | Record::Corrupt(size) => {
-                        n += 1;
-                        off += size;
-                    }
-                    Record::End => break,
-                }
+            while let Record::Whole(_, size) | Record::Corrupt(size) = read_record(&mut file, off, len)? {
+                n += 1;
+                off += size;
             }
         }
         Ok(n)

@@ -210,12 +210,12 @@ pub(crate) async fn run(
 
         if let Some(first) = first {
             let mut subs = vec![first];
-            let mut rows = subs[0].batch.rows();
+            let mut rows = subs[0].rows;
             let deadline = Instant::now() + cfg.linger;
             while rows < cfg.max_batch_rows {
                 match tokio::time::timeout_at(deadline, rx.recv()).await {
                     Ok(Some(s)) => {
-                        rows += s.batch.rows();
+                        rows += s.rows;
                         subs.push(s);
                     }
                     _ => break,
@@ -252,7 +252,7 @@ pub(crate) async fn run(
             for s in subs {
                 metrics
                     .queued_rows
-                    .fetch_sub(s.batch.rows() as u64, Relaxed);
+                    .fetch_sub(s.rows as u64, Relaxed);
                 let _ = s.ack.send(result.clone());
             }
         }

@@ -1,0 +1,135 @@
+//! Delivery guarantees through the real binary: every acknowledged record
+//! is stored exactly once when ClickHouse goes away mid-load and comes back,
+//! and when the collector itself is killed with SIGKILL and restarted.
+
+use super::common::{wait_for, Up};
+use faasight_store::local::{LocalClickHouse, LocalConfig};
+use faasight_store::Store;
+use std::time::Duration;
+use tokio::task::JoinSet;
+
+const PER_REQUEST: usize = 1000;
+
+fn body(request: usize) -> String {
+    (0..PER_REQUEST)
+        .map(|i| {
+            format!(
+                r#"{{"provider":"aws_lambda","function":"durability","memory_mb":128,"request_id":"q{request}-{i}","start_time_ms":{},"duration_ms":12.5,"status":"success"}}"#,
+                1_767_225_600_000u64 + (request * PER_REQUEST + i) as u64
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Sends requests `range` with 8 in flight, retrying 429/503 as the
+/// `Retry-After` header asks. Returns how many were acknowledged.
+async fn send(collector: &str, range: std::ops::Range<usize>) -> usize {
+    let client = reqwest::Client::new();
+    let url = format!("{collector}/v1/invocations");
+    let mut tasks = JoinSet::new();
+    let mut acked = 0;
+    for request in range {
+        if tasks.len() >= 8 {
+            acked += tasks.join_next().await.unwrap().unwrap();
+        }
+        let (client, url) = (client.clone(), url.clone());
+        tasks.spawn(async move {
+            for _ in 0..200 {
+                let r = client.post(&url).header("content-type", "application/x-ndjson").body(body(request)).send().await;
+                match r {
+                    Ok(r) if r.status() == 200 => return 1,
+                    Ok(r) if r.status() == 429 || r.status() == 503 => {
+                        let wait = r.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse().ok()).unwrap_or(1u64);
+                        tokio::time::sleep(Duration::from_millis(wait * 100)).await;
+                    }
+                    Ok(r) => panic!("request {request}: {} {}", r.status(), r.text().await.unwrap_or_default()),
+                    Err(e) => panic!("request {request}: {e}"),
+                }
+            }
+            0
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        acked += r.unwrap();
+    }
+    acked
+}
+
+async fn counts(store: &Store) -> Option<(u64, u64, u64)> {
+    let q = |sql: &'static str| async move { store.client().query(sql).fetch_one::<u64>().await.ok() };
+    Some((
+        q("SELECT count() FROM invocations WHERE function = 'durability'").await?,
+        q("SELECT uniqExact(request_id) FROM invocations WHERE function = 'durability'").await?,
+        q("SELECT toUInt64(countMerge(invocations)) FROM invocations_hourly WHERE function = 'durability'").await?,
+    ))
+}
+
+fn gauge(metrics: &str, name: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in\n{metrics}"))
+}
+
+/// Waits until the collector has nothing queued or spooled, then counts.
+async fn wait_for_rows(collector: &str, store: &Store) -> (u64, u64, u64) {
+    wait_for("the collector to drain its queue and spool", Duration::from_secs(180), || async {
+        let m = reqwest::get(format!("{collector}/metrics")).await.ok()?.text().await.ok()?;
+        (gauge(&m, "faasight_collector_spool_pending_batches") == 0 && gauge(&m, "faasight_collector_queued_rows") == 0).then_some(())
+    })
+    .await;
+    counts(store).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clickhouse_stopped_mid_load_loses_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = LocalConfig::with_free_ports(dir.path().join("ch")).unwrap();
+    let ch = LocalClickHouse::start(&cfg).await.unwrap();
+    let url = ch.url().base.clone();
+    let collector_dir = dir.path().join("collector");
+    let up = Up::start(&["--clickhouse-url", &url, "--data-dir", collector_dir.to_str().unwrap()], dir.path()).await;
+
+    let mut acked = send(&up.collector, 0..60).await;
+    ch.stop().await.unwrap();
+    acked += send(&up.collector, 60..140).await;
+    let ch = LocalClickHouse::start(&cfg).await.unwrap();
+    acked += send(&up.collector, 140..200).await;
+    assert_eq!(acked, 200, "every request was eventually acknowledged");
+
+    let store = Store::connect(ch.url());
+    let (rows, unique, rolled_up) = wait_for_rows(&up.collector, &store).await;
+    assert_eq!((rows, unique, rolled_up), (200_000, 200_000, 200_000));
+    let metrics = reqwest::get(format!("{}/metrics", up.collector)).await.unwrap().text().await.unwrap();
+    assert!(gauge(&metrics, "faasight_collector_spooled_batches_total") > 0, "the outage went through the spool:\n{metrics}");
+    assert!(up.stop().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sigkilled_collector_replays_its_spool_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = LocalConfig::with_free_ports(dir.path().join("ch")).unwrap();
+    let ch = LocalClickHouse::start(&cfg).await.unwrap();
+    let url = ch.url().base.clone();
+    let collector_dir = dir.path().join("collector");
+    let args = ["--clickhouse-url", url.as_str(), "--data-dir", collector_dir.to_str().unwrap()];
+
+    let mut up = Up::start(&args, dir.path()).await;
+    let mut acked = send(&up.collector, 0..20).await;
+    ch.stop().await.unwrap();
+    acked += send(&up.collector, 20..60).await;
+    // Killed without any chance to flush: only the spool remains.
+    up.child.kill().unwrap();
+    up.child.wait().unwrap();
+    drop(up);
+
+    let ch = LocalClickHouse::start(&cfg).await.unwrap();
+    let up = Up::start(&args, dir.path()).await;
+    acked += send(&up.collector, 60..80).await;
+    assert_eq!(acked, 80);
+    let store = Store::connect(ch.url());
+    let (rows, unique, rolled_up) = wait_for_rows(&up.collector, &store).await;
+    assert_eq!((rows, unique, rolled_up), (80_000, 80_000, 80_000));
+    assert!(up.stop().await.success());
+}
