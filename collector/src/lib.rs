@@ -18,6 +18,7 @@ pub mod receivers;
 pub mod server;
 pub mod sink;
 pub mod telemetry;
+pub mod transforms;
 
 pub use error::ApiError;
 pub use server::{router, CollectorConfig, CollectorState};

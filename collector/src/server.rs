@@ -14,7 +14,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{BoxError, Router};
 use faasight_store::Store;
-use std::sync::Arc;
+use crate::transforms::lambda_env::Assembler;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower::ServiceBuilder;
 use tower_http::decompression::RequestDecompressionLayer;
@@ -52,6 +53,24 @@ pub struct CollectorState {
     pub auth: Arc<Auth>,
     /// The collector's own metrics.
     pub metrics: Arc<Metrics>,
+    /// Lambda execution environments seen, for joining their events.
+    pub lambda_envs: Arc<Mutex<Assembler>>,
+    /// Limits, also applied to payloads nested in bodies.
+    pub config: CollectorConfig,
+}
+
+impl CollectorState {
+    /// State over a running pipeline.
+    pub fn new(pipeline: Pipeline, store: Store, auth: Auth, metrics: Arc<Metrics>, config: CollectorConfig) -> Self {
+        CollectorState {
+            pipeline,
+            store,
+            auth: Arc::new(auth),
+            metrics,
+            lambda_envs: Arc::new(Mutex::new(Assembler::new())),
+            config,
+        }
+    }
 }
 
 /// What an ingest handler gets: the tenant its token writes to, and the
@@ -66,20 +85,27 @@ pub struct IngestContext {
 impl FromRequestParts<CollectorState> for IngestContext {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &CollectorState,
-    ) -> Result<Self, Self::Rejection> {
-        let tenant = state.auth.tenant(&parts.headers)?;
+    async fn from_request_parts(parts: &mut Parts, state: &CollectorState) -> Result<Self, Self::Rejection> {
+        IngestContext::new(state, &parts.headers)
+    }
+}
+
+impl IngestContext {
+    /// Authenticates a request.
+    pub fn new(state: &CollectorState, headers: &HeaderMap) -> Result<Self, ApiError> {
+        let tenant = state.auth.tenant(headers)?;
         Ok(IngestContext {
             tenant,
             auth_enabled: state.auth.enabled(),
             state: state.clone(),
         })
     }
-}
 
-impl IngestContext {
+    /// The collector's state.
+    pub fn state(&self) -> &CollectorState {
+        &self.state
+    }
+
     /// Sets a record's tenant to the request's. With authentication on, a
     /// record that names another tenant is refused: a token writes only
     /// its own tenant.
@@ -119,9 +145,13 @@ pub fn content_type(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// The collector's routes with their limits.
-pub fn router(state: CollectorState, config: &CollectorConfig) -> Router {
+pub fn router(state: CollectorState) -> Router {
+    let config = state.config.clone();
     let ingest = Router::new()
         .route("/v1/invocations", post(invocations_create))
+        .route("/v1/lambda/telemetry", post(crate::receivers::lambda_telemetry::telemetry_create))
+        .route("/v1/cloudwatch", post(crate::receivers::cloudwatch::cloudwatch_create))
+        .route("/v1/firehose", post(crate::receivers::firehose::firehose_create))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestDecompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(

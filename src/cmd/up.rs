@@ -94,15 +94,13 @@ async fn serve(
     };
     let collector = axum::serve(
         collector_listener,
-        faasight_collector::router(
-            CollectorState {
-                pipeline,
-                store: store.clone(),
-                auth: Arc::new(auth),
-                metrics,
-            },
-            &CollectorConfig::default(),
-        ),
+        faasight_collector::router(CollectorState::new(
+            pipeline,
+            store.clone(),
+            auth,
+            metrics,
+            CollectorConfig::default(),
+        )),
     )
     .with_graceful_shutdown(stopped(stop_rx.clone()));
     let site_root = args.site_root.clone();

@@ -113,6 +113,11 @@ impl Up {
     /// Starts `faasight up` with `args` plus free web/collector ports, and
     /// waits until both answer.
     pub async fn start(args: &[&str], log_dir: &Path) -> Up {
+        Up::start_with_env(args, &[], log_dir).await
+    }
+
+    /// Like [`Up::start`], with extra environment variables.
+    pub async fn start_with_env(args: &[&str], env: &[(&str, &str)], log_dir: &Path) -> Up {
         let (web_port, collector_port) = (free_port(), free_port());
         let web = format!("127.0.0.1:{web_port}");
         let collector = format!("127.0.0.1:{collector_port}");
@@ -121,6 +126,7 @@ impl Up {
             .arg("up")
             .args(args)
             .args(["--web-listen", &web, "--collector-listen", &collector])
+            .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&stderr).unwrap())

@@ -4,6 +4,7 @@ mod browser;
 mod chdb;
 mod cli;
 mod durability;
+mod lambda_ingest;
 mod common;
 mod pipeline;
 mod up;

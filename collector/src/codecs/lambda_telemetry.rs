@@ -654,14 +654,18 @@ fn log(
         Some(Value::String(line)) => {
             let line = line.strip_suffix('\n').unwrap_or(line);
             let line = line.strip_suffix('\r').unwrap_or(line);
-            let prefix = text_prefix(line);
-            Ok(LambdaEvent::Log {
-                time: time.or(prefix.time),
-                request_id: prefix.request_id,
-                level: prefix.level,
-                origin,
-                message: line.to_string(),
-            })
+            // A text line is what the runtime printed, prefix and all: the
+            // CloudWatch line decoder reads it the same way for both paths.
+            match super::lambda_log::parse_line(line) {
+                LambdaEvent::Log { time: line_time, request_id, level, message, .. } => Ok(LambdaEvent::Log {
+                    time: time.or(line_time),
+                    request_id,
+                    level,
+                    origin,
+                    message,
+                }),
+                _ => Ok(LambdaEvent::Log { time, request_id: None, level: None, origin, message: line.to_string() }),
+            }
         }
         Some(record @ Value::Object(_)) => {
             let message = match record.get("message") {
@@ -689,68 +693,6 @@ fn log(
             message: compact(other),
         }),
     }
-}
-
-/// What a runtime's text-log prefix says.
-#[derive(Default)]
-struct Prefix {
-    time: Option<DateTime<Utc>>,
-    request_id: Option<String>,
-    level: Option<String>,
-}
-
-/// Reads `TIMESTAMP\tREQUEST_ID\tLEVEL\t…` or `[LEVEL]\tTIMESTAMP\tREQUEST_ID\t…`.
-/// The timestamp must parse, or nothing is taken.
-fn text_prefix(line: &str) -> Prefix {
-    let mut fields = line.split('\t');
-    let Some(first) = fields.next() else {
-        return Prefix::default();
-    };
-    let bracketed = first
-        .strip_prefix('[')
-        .and_then(|f| f.strip_suffix(']'))
-        .and_then(known_level);
-    let (level, stamp) = match bracketed {
-        Some(level) => (Some(level), fields.next()),
-        None => (None, Some(first)),
-    };
-    let Some(time) = stamp.and_then(parse_time) else {
-        return Prefix::default();
-    };
-    let request_id = fields.next().filter(|id| plausible_request_id(id));
-    let level = level.or_else(|| {
-        if request_id.is_some() {
-            fields.next().and_then(known_level)
-        } else {
-            None
-        }
-    });
-    Prefix {
-        time: Some(time),
-        request_id: request_id.map(str::to_string),
-        level,
-    }
-}
-
-/// A log level word, upper-cased.
-fn known_level(word: &str) -> Option<String> {
-    const LEVELS: [&str; 8] = [
-        "TRACE", "DEBUG", "INFO", "WARN", "WARNING", "ERROR", "FATAL", "CRITICAL",
-    ];
-    let word = word.trim();
-    LEVELS
-        .iter()
-        .find(|l| l.eq_ignore_ascii_case(word))
-        .map(|l| l.to_string())
-}
-
-/// Request ids are UUIDs (or, in old examples, 32 hex digits); AWS docs
-/// obfuscate some as `…-xmpl-…`. Node.js prints `undefined` outside a request.
-fn plausible_request_id(id: &str) -> bool {
-    (8..=64).contains(&id.len())
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        && id != "undefined"
-        && id != "null"
 }
 
 #[cfg(test)]

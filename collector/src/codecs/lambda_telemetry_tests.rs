@@ -368,7 +368,7 @@ fn init_events() {
 
 #[test]
 fn log_events() {
-    // Node.js text format.
+    // Node.js text format: the prefix becomes fields, the message is the rest.
     let v = json!({"time": "2022-10-12T00:03:50.000Z", "type": "function",
         "record": "2022-10-12T00:03:50.000Z\tc793869b-ee49-115b-a5b6-4fd21e8dedac\tINFO\tHello world\n"});
     assert_eq!(
@@ -378,9 +378,7 @@ fn log_events() {
             request_id: Some(s("c793869b-ee49-115b-a5b6-4fd21e8dedac")),
             level: Some(s("INFO")),
             origin: "function",
-            message: s(
-                "2022-10-12T00:03:50.000Z\tc793869b-ee49-115b-a5b6-4fd21e8dedac\tINFO\tHello world"
-            ),
+            message: s("Hello world"),
         }
     );
     // Python text format, no event time: the prefix's time is used.
@@ -393,12 +391,10 @@ fn log_events() {
             request_id: Some(s("1b2c3d4e-aaaa-bbbb-cccc-0123456789ab")),
             level: Some(s("ERROR")),
             origin: "function",
-            message: s(
-                "[ERROR]\t2023-05-06T07:08:09.010Z\t1b2c3d4e-aaaa-bbbb-cccc-0123456789ab\tboom"
-            ),
+            message: s("boom"),
         }
     );
-    // Node.js outside a request: `undefined` is not a request id.
+    // Node.js outside a request: `undefined` is not a request id; the level stays.
     let v =
         json!({"type": "function", "record": "2023-05-06T07:08:09.010Z\tundefined\tINFO\tloading"});
     let LambdaEvent::Log {
@@ -407,7 +403,7 @@ fn log_events() {
     else {
         panic!("not a Log")
     };
-    assert_eq!((request_id, level), (None, None));
+    assert_eq!((request_id, level), (None, Some(s("INFO"))));
     // Tabs without a timestamp: nothing is extracted.
     let v = json!({"type": "extension", "record": "a\tb\tINFO\tc"});
     assert_eq!(

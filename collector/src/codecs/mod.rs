@@ -1,5 +1,7 @@
 //! Wire formats, decoded into the store's row types and encoded back.
 
+pub mod cloudwatch;
+pub mod gzip;
 pub mod lambda;
 pub mod lambda_log;
 pub mod lambda_telemetry;

@@ -2,4 +2,8 @@
 //! hands them to the sink. Transport-level concerns (limits, timeouts,
 //! routing) live in `crate::server`.
 
+pub mod cloudwatch;
+pub mod firehose;
 pub mod invocations;
+pub mod lambda;
+pub mod lambda_telemetry;

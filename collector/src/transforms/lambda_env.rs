@@ -1,0 +1,404 @@
+//! Assembles Lambda platform events into invocation records, one execution
+//! environment at a time.
+//!
+//! An invocation is complete when its report arrives (`REPORT` line or
+//! `platform.report`); the events before it add what the report lacks: the
+//! start time (`START`/`platform.start`), the X-Ray trace, a timeout or
+//! crash seen only as a log line, and — for the first invocation of an
+//! environment — the init or restore that preceded it. Events of one
+//! environment arrive in several requests, so state is kept per
+//! environment between calls, bounded in size.
+//!
+//! Start types follow faasight's normalization rules: an on-demand init
+//! makes the next invocation `cold`, unless the init finished more than
+//! 10 s before it (`proactive`: Lambda initialised the environment ahead of
+//! demand, nobody waited); provisioned concurrency and Lambda Managed
+//! Instances give `provisioned`; a SnapStart restore gives `snapstart`; an
+//! init re-run in the invoke phase gives `suppressed`; a report with none of
+//! these is `warm`.
+
+use crate::codecs::lambda::{InitPhase, InitType, LambdaEvent, Report};
+use chrono::{DateTime, Utc};
+use faasight_store::{InvocationRow, LogRow};
+use std::collections::HashMap;
+
+/// Inits that finished longer than this before the invocation were not
+/// waited for.
+const PROACTIVE_GAP_MS: i64 = 10_000;
+/// Environments remembered at most; the least recently seen is forgotten.
+const MAX_ENVIRONMENTS: usize = 20_000;
+/// Open invocations remembered per environment at most.
+const MAX_OPEN: usize = 1_000;
+
+/// Who the events are about: what the source knows of the function.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct FunctionIdentity {
+    /// Tenant the rows are written for.
+    pub tenant: String,
+    /// Account id.
+    pub account: String,
+    /// Region.
+    pub region: String,
+    /// Function name.
+    pub function: String,
+    /// Version, when the source says (a `START` line may override it).
+    pub version: String,
+    /// Runtime identifier, e.g. `python3.12`.
+    pub runtime: String,
+    /// `x86_64` or `arm64`.
+    pub arch: String,
+    /// Configured memory, when the source says (a report overrides it).
+    pub memory_mb: u32,
+    /// Configured timeout, when known.
+    pub timeout_ms: u32,
+    /// The execution environment: a log stream name or an extension's id.
+    pub instance_id: String,
+    /// `lambda-telemetry`, `cloudwatch`, `lambda-log`, …
+    pub source: String,
+}
+
+#[derive(Debug, Clone)]
+struct PendingInit {
+    init_type: InitType,
+    phase: InitPhase,
+    duration_ms: f64,
+    end: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct Open {
+    start: Option<DateTime<Utc>>,
+    version: Option<String>,
+    trace: Option<String>,
+    status: Option<String>,
+    error_type: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct Environment {
+    init: Option<PendingInit>,
+    restore: Option<(f64, Option<DateTime<Utc>>)>,
+    open: HashMap<String, Open>,
+    /// Request currently running (between start and report), for
+    /// attributing log lines that carry no request id.
+    current: Option<String>,
+    last_seen: u64,
+}
+
+/// What one call produced.
+#[derive(Debug, Default)]
+pub struct Assembled {
+    /// Completed invocations (not yet normalized).
+    pub invocations: Vec<InvocationRow>,
+    /// Log lines and non-invocation platform events.
+    pub logs: Vec<LogRow>,
+}
+
+/// Per-environment state across calls.
+#[derive(Debug, Default)]
+pub struct Assembler {
+    envs: HashMap<FunctionIdentity, Environment>,
+    tick: u64,
+}
+
+fn ms(t: DateTime<Utc>) -> u64 {
+    t.timestamp_millis().max(0) as u64
+}
+
+fn status_of(s: &str) -> &'static str {
+    match s {
+        "success" => "success",
+        "timeout" => "timeout",
+        _ => "error",
+    }
+}
+
+impl Assembler {
+    /// A fresh assembler.
+    pub fn new() -> Self {
+        Assembler::default()
+    }
+
+    /// Feeds the events of one environment, in order. `fallback_time` gives
+    /// each event's time when the event itself has none (a CloudWatch
+    /// event's timestamp, or the time of the request).
+    pub fn push(&mut self, id: &FunctionIdentity, events: impl IntoIterator<Item = (LambdaEvent, DateTime<Utc>)>) -> Assembled {
+        self.tick += 1;
+        if !self.envs.contains_key(id) && self.envs.len() >= MAX_ENVIRONMENTS {
+            if let Some(oldest) = self.envs.iter().min_by_key(|(_, e)| e.last_seen).map(|(k, _)| k.clone()) {
+                self.envs.remove(&oldest);
+            }
+        }
+        let env = self.envs.entry(id.clone()).or_default();
+        env.last_seen = self.tick;
+        let mut out = Assembled::default();
+        for (event, fallback) in events {
+            apply(env, id, event, fallback, &mut out);
+        }
+        out
+    }
+}
+
+fn log_row(id: &FunctionIdentity, time: DateTime<Utc>, request_id: Option<String>, level: Option<String>, body: String, origin: &str) -> LogRow {
+    LogRow {
+        tenant: id.tenant.clone(),
+        timestamp: time,
+        time_unix_nano: time.timestamp_nanos_opt().unwrap_or(0).max(0) as u64,
+        severity_text: level.unwrap_or_default(),
+        body,
+        service_name: id.function.clone(),
+        function: id.function.clone(),
+        request_id: request_id.unwrap_or_default(),
+        attribute_keys: vec!["faas.log.origin".into(), "faas.instance".into()],
+        attribute_values: vec![origin.into(), id.instance_id.clone()],
+        source: id.source.clone(),
+        ..Default::default()
+    }
+}
+
+fn apply(env: &mut Environment, id: &FunctionIdentity, event: LambdaEvent, fallback: DateTime<Utc>, out: &mut Assembled) {
+    match event {
+        LambdaEvent::InitStart { .. } | LambdaEvent::RestoreStart { .. } => {}
+        LambdaEvent::InitReport { time, init_type, phase, duration_ms, .. } => {
+            env.init = Some(PendingInit { init_type, phase, duration_ms, end: time.or(Some(fallback)) });
+        }
+        LambdaEvent::RestoreReport { time, duration_ms, .. } => {
+            env.restore = Some((duration_ms.unwrap_or(0.0), time.or(Some(fallback))));
+        }
+        LambdaEvent::Start { time, request_id, version, xray_trace_id } => {
+            if env.open.len() >= MAX_OPEN {
+                env.open.clear();
+            }
+            let open = env.open.entry(request_id.clone()).or_default();
+            open.start = Some(time.unwrap_or(fallback));
+            open.version = version;
+            open.trace = xray_trace_id;
+            env.current = Some(request_id);
+        }
+        LambdaEvent::RuntimeDone { request_id, status, error_type, .. } => {
+            let open = env.open.entry(request_id).or_default();
+            open.status = Some(status);
+            open.error_type = error_type;
+        }
+        LambdaEvent::Timeout { request_id, .. } => {
+            let open = env.open.entry(request_id).or_default();
+            open.status = Some("timeout".into());
+            open.error_type.get_or_insert_with(|| "Sandbox.Timedout".into());
+        }
+        LambdaEvent::Fault { time, request_id, message } => {
+            if let Some(rid) = request_id.clone().or_else(|| env.current.clone()) {
+                let open = env.open.entry(rid).or_default();
+                if open.status.is_none() {
+                    open.status = Some("error".into());
+                    open.error_type = Some("Runtime.ExitError".into());
+                }
+            }
+            out.logs.push(log_row(id, time.unwrap_or(fallback), request_id, Some("ERROR".into()), message, "platform"));
+        }
+        LambdaEvent::End { .. } => {}
+        LambdaEvent::Report(report) => {
+            let time = report.time.unwrap_or(fallback);
+            let open = env.open.remove(&report.request_id).unwrap_or_default();
+            if env.current.as_deref() == Some(report.request_id.as_str()) {
+                env.current = None;
+            }
+            let row = invocation(env, id, report, open, time);
+            out.invocations.push(row);
+        }
+        LambdaEvent::Log { time, request_id, level, origin, message } => {
+            let rid = request_id.or_else(|| env.current.clone());
+            out.logs.push(log_row(id, time.unwrap_or(fallback), rid, level, message, origin));
+        }
+        LambdaEvent::Other { time, kind, detail } => {
+            out.logs.push(log_row(id, time.unwrap_or(fallback), None, Some(kind), detail, "platform"));
+        }
+    }
+}
+
+fn invocation(env: &mut Environment, id: &FunctionIdentity, report: Report, open: Open, report_time: DateTime<Utc>) -> InvocationRow {
+    let start = open.start.unwrap_or_else(|| {
+        report_time - chrono::Duration::microseconds((report.duration_ms * 1000.0) as i64)
+    });
+    let mut start_type = "warm";
+    let mut init_duration_ms = report.init_duration_ms.unwrap_or(0.0);
+    if let Some(init) = env.init.take() {
+        init_duration_ms = report.init_duration_ms.unwrap_or(init.duration_ms);
+        let gap = init.end.map(|e| (start - e).num_milliseconds()).unwrap_or(0);
+        start_type = match (init.phase, init.init_type) {
+            (InitPhase::Invoke, _) => "suppressed",
+            (_, InitType::ProvisionedConcurrency | InitType::ManagedInstances) => "provisioned",
+            (_, InitType::SnapStart) => "snapstart",
+            _ if gap > PROACTIVE_GAP_MS => "proactive",
+            _ => "cold",
+        };
+    } else if report.init_duration_ms.is_some() {
+        start_type = "cold";
+    }
+    let mut restore_duration_ms = report.restore_duration_ms.unwrap_or(0.0);
+    if let Some((d, _)) = env.restore.take() {
+        if restore_duration_ms == 0.0 {
+            restore_duration_ms = d;
+        }
+    }
+    if restore_duration_ms > 0.0 && start_type != "suppressed" {
+        start_type = "snapstart";
+    }
+    let status = report
+        .status
+        .as_deref()
+        .or(open.status.as_deref())
+        .map(status_of)
+        .unwrap_or("success");
+    let error_type = report.error_type.or(open.error_type).filter(|_| status != "success").unwrap_or_default();
+    InvocationRow {
+        tenant: id.tenant.clone(),
+        provider: "aws_lambda".into(),
+        account: id.account.clone(),
+        region: id.region.clone(),
+        function: id.function.clone(),
+        version: open.version.unwrap_or_else(|| id.version.clone()),
+        runtime: id.runtime.clone(),
+        arch: id.arch.clone(),
+        memory_mb: report.memory_size_mb.unwrap_or(id.memory_mb),
+        timeout_ms: id.timeout_ms,
+        request_id: report.request_id,
+        instance_id: id.instance_id.clone(),
+        trace_id: report.xray_trace_id.or(open.trace).unwrap_or_default(),
+        start_time_ms: ms(start),
+        duration_ms: report.duration_ms,
+        billed_duration_ms: report.billed_duration_ms.unwrap_or(0),
+        init_duration_ms,
+        restore_duration_ms,
+        billed_restore_duration_ms: report.billed_restore_duration_ms.unwrap_or(0),
+        start_type: start_type.into(),
+        max_memory_used_mb: report.max_memory_used_mb.unwrap_or(0),
+        status: status.into(),
+        error_type,
+        source: id.source.clone(),
+        ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codecs::lambda_log::parse_line;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        s.parse().unwrap()
+    }
+
+    fn identity() -> FunctionIdentity {
+        FunctionIdentity {
+            tenant: "default".into(),
+            function: "orders".into(),
+            region: "us-east-1".into(),
+            instance_id: "2026/01/01/[$LATEST]abc".into(),
+            source: "test".into(),
+            ..Default::default()
+        }
+    }
+
+    fn lines(a: &mut Assembler, ls: &[(&str, &str)]) -> Assembled {
+        a.push(&identity(), ls.iter().map(|(time, line)| (parse_line(line), t(time))))
+    }
+
+    #[test]
+    fn cold_then_warm_from_text_logs() {
+        let mut a = Assembler::new();
+        let out = lines(
+            &mut a,
+            &[
+                ("2026-01-01T00:00:00Z", "INIT_START Runtime Version: python:3.12.v18\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:abc"),
+                ("2026-01-01T00:00:00.300Z", "START RequestId: 6f7f0961-f834-4211-8a7a-f6fe80b88d56 Version: $LATEST"),
+                ("2026-01-01T00:00:00.310Z", "2026-01-01T00:00:00.310Z\t6f7f0961-f834-4211-8a7a-f6fe80b88d56\tINFO\thello"),
+                ("2026-01-01T00:00:00.400Z", "END RequestId: 6f7f0961-f834-4211-8a7a-f6fe80b88d56"),
+                ("2026-01-01T00:00:00.400Z", "REPORT RequestId: 6f7f0961-f834-4211-8a7a-f6fe80b88d56\tDuration: 100.00 ms\tBilled Duration: 401 ms\tMemory Size: 256 MB\tMax Memory Used: 80 MB\tInit Duration: 300.12 ms"),
+                ("2026-01-01T00:01:00Z", "START RequestId: r2 Version: $LATEST"),
+                ("2026-01-01T00:01:00.050Z", "REPORT RequestId: r2\tDuration: 50.00 ms\tBilled Duration: 50 ms\tMemory Size: 256 MB\tMax Memory Used: 81 MB"),
+            ],
+        );
+        assert_eq!(out.invocations.len(), 2);
+        let (r1, r2) = (&out.invocations[0], &out.invocations[1]);
+        assert_eq!((r1.start_type.as_str(), r1.init_duration_ms, r1.billed_duration_ms), ("cold", 300.12, 401));
+        assert_eq!(r1.start_time_ms, ms(t("2026-01-01T00:00:00.300Z")));
+        assert_eq!((r1.version.as_str(), r1.memory_mb, r1.max_memory_used_mb), ("$LATEST", 256, 80));
+        assert_eq!((r2.start_type.as_str(), r2.init_duration_ms), ("warm", 0.0));
+        assert_eq!(out.logs.len(), 1);
+        assert_eq!((out.logs[0].request_id.as_str(), out.logs[0].body.as_str()), ("6f7f0961-f834-4211-8a7a-f6fe80b88d56", "hello"));
+    }
+
+    #[test]
+    fn old_timeouts_are_read_from_the_task_timed_out_line() {
+        let mut a = Assembler::new();
+        let out = lines(
+            &mut a,
+            &[
+                ("2020-11-10T05:46:54.800Z", "START RequestId: 160788cd-45ff-4583-809f-c7e31127cb95 Version: $LATEST"),
+                ("2020-11-10T05:46:57.874Z", "2020-11-10T05:46:57.874Z 160788cd-45ff-4583-809f-c7e31127cb95 Task timed out after 3.07 seconds"),
+                ("2020-11-10T05:46:57.875Z", "REPORT RequestId: 160788cd-45ff-4583-809f-c7e31127cb95\tDuration: 3070.00 ms\tBilled Duration: 3100 ms\tMemory Size: 128 MB\tMax Memory Used: 60 MB"),
+            ],
+        );
+        let r = &out.invocations[0];
+        assert_eq!((r.status.as_str(), r.error_type.as_str()), ("timeout", "Sandbox.Timedout"));
+    }
+
+    #[test]
+    fn init_types_and_phases_decide_the_start_type() {
+        let cases = [
+            (InitType::OnDemand, InitPhase::Init, "2026-01-01T00:00:00.100Z", "cold"),
+            (InitType::OnDemand, InitPhase::Init, "2026-01-01T00:00:30Z", "proactive"),
+            (InitType::ProvisionedConcurrency, InitPhase::Init, "2026-01-01T01:00:00Z", "provisioned"),
+            (InitType::ManagedInstances, InitPhase::Init, "2026-01-01T00:00:00.100Z", "provisioned"),
+            (InitType::SnapStart, InitPhase::Init, "2026-01-01T00:00:00.100Z", "snapstart"),
+            (InitType::OnDemand, InitPhase::Invoke, "2026-01-01T00:00:00.100Z", "suppressed"),
+        ];
+        for (init_type, phase, start, expected) in cases {
+            let mut a = Assembler::new();
+            let events = vec![
+                (
+                    LambdaEvent::InitReport { time: Some(t("2026-01-01T00:00:00Z")), init_type, phase, duration_ms: 250.0, status: None, error_type: None },
+                    t("2026-01-01T00:00:00Z"),
+                ),
+                (LambdaEvent::Start { time: Some(t(start)), request_id: "r".into(), version: None, xray_trace_id: None }, t(start)),
+                (
+                    LambdaEvent::Report(Report { request_id: "r".into(), duration_ms: 5.0, status: Some("success".into()), ..Default::default() }),
+                    t(start),
+                ),
+            ];
+            let out = a.push(&identity(), events);
+            assert_eq!(out.invocations[0].start_type, expected, "{init_type:?} {phase:?} at {start}");
+            assert_eq!(out.invocations[0].init_duration_ms, 250.0);
+        }
+    }
+
+    #[test]
+    fn state_spans_calls_and_reports_carry_errors() {
+        let mut a = Assembler::new();
+        let first = a.push(
+            &identity(),
+            vec![
+                (LambdaEvent::InitReport { time: None, init_type: InitType::OnDemand, phase: InitPhase::Init, duration_ms: 90.0, status: None, error_type: None }, t("2026-01-01T00:00:00Z")),
+                (LambdaEvent::Start { time: None, request_id: "r".into(), version: Some("7".into()), xray_trace_id: Some("1-abc-def".into()) }, t("2026-01-01T00:00:00.100Z")),
+            ],
+        );
+        assert!(first.invocations.is_empty());
+        let second = a.push(
+            &identity(),
+            vec![(
+                LambdaEvent::Report(Report {
+                    request_id: "r".into(),
+                    duration_ms: 10.0,
+                    status: Some("error".into()),
+                    error_type: Some("Runtime.OutOfMemory".into()),
+                    ..Default::default()
+                }),
+                t("2026-01-01T00:00:00.200Z"),
+            )],
+        );
+        let r = &second.invocations[0];
+        assert_eq!((r.start_type.as_str(), r.version.as_str(), r.trace_id.as_str()), ("cold", "7", "1-abc-def"));
+        assert_eq!((r.status.as_str(), r.error_type.as_str()), ("error", "Runtime.OutOfMemory"));
+        assert_eq!(r.start_time_ms, ms(t("2026-01-01T00:00:00.100Z")));
+    }
+}

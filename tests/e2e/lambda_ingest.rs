@@ -1,0 +1,243 @@
+//! Lambda signals through the running collector: Telemetry API batches,
+//! CloudWatch subscription payloads, Firehose deliveries, tokens and
+//! tenants, and bodies that must be refused without disturbing others.
+
+use super::common::{ClickHouse, Up};
+use base64::Engine;
+use std::io::Write;
+
+const TOKENS: &str = "tok-acme-0001=acme,tok-glbx-0002=globex";
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+fn b64(data: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(data)
+}
+
+async fn rows(ch: &ClickHouse, sql: &str) -> Vec<(String, String, String, f64, String)> {
+    ch.store().client().query(sql).fetch_all().await.unwrap()
+}
+
+fn subscription(function: &str, stream: &str, lines: &[(i64, &str)]) -> String {
+    let events: Vec<serde_json::Value> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, (ts, m))| serde_json::json!({"id": i.to_string(), "timestamp": ts, "message": format!("{m}\n")}))
+        .collect();
+    serde_json::json!({
+        "messageType": "DATA_MESSAGE", "owner": "123456789012", "logGroup": format!("/aws/lambda/{function}"),
+        "logStream": stream, "subscriptionFilters": ["faasight"], "logEvents": events,
+    })
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
+    let ch = ClickHouse::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let up = Up::start_with_env(&["--clickhouse-url", &ch.url()], &[("FAASIGHT_INGEST_TOKENS", TOKENS)], dir.path()).await;
+    let client = reqwest::Client::new();
+
+    // --- Telemetry API, split over two requests like an extension would send it.
+    let first = r#"[
+      {"time":"2026-02-01T10:00:00.000Z","type":"platform.initStart","record":{"initializationType":"on-demand","phase":"init","runtimeVersion":"python:3.12.v18"}},
+      {"time":"2026-02-01T10:00:00.350Z","type":"platform.initReport","record":{"initializationType":"on-demand","phase":"init","status":"success","metrics":{"durationMs":350.5}}},
+      {"time":"2026-02-01T10:00:00.360Z","type":"platform.start","record":{"requestId":"11111111-1111-4111-8111-111111111111","version":"$LATEST","tracing":{"type":"X-Amzn-Trace-Id","value":"Root=1-65ba6b80-0123456789abcdef01234567;Parent=1;Sampled=1"}}},
+      {"time":"2026-02-01T10:00:00.370Z","type":"function","record":"2026-02-01T10:00:00.370Z\t11111111-1111-4111-8111-111111111111\tINFO\tprocessing order 42\n"}
+    ]"#;
+    let second = r#"[
+      {"time":"2026-02-01T10:00:00.480Z","type":"platform.runtimeDone","record":{"requestId":"11111111-1111-4111-8111-111111111111","status":"success","metrics":{"durationMs":119.2}}},
+      {"time":"2026-02-01T10:00:00.481Z","type":"platform.report","record":{"requestId":"11111111-1111-4111-8111-111111111111","status":"success","metrics":{"durationMs":120.41,"billedDurationMs":471,"memorySizeMB":512,"maxMemoryUsedMB":88,"initDurationMs":350.5}}},
+      {"time":"2026-02-01T10:01:00.000Z","type":"platform.start","record":{"requestId":"22222222-2222-4222-8222-222222222222","version":"$LATEST"}},
+      {"time":"2026-02-01T10:01:03.001Z","type":"platform.report","record":{"requestId":"22222222-2222-4222-8222-222222222222","status":"timeout","metrics":{"durationMs":3000.0,"billedDurationMs":3000,"memorySizeMB":512,"maxMemoryUsedMB":90}}},
+      {"time":"2026-02-01T10:01:03.002Z","type":"platform.logsDropped","record":{"droppedBytes":10,"droppedRecords":1,"reason":"slow consumer"}},
+      {"type":"platform.start","record":{}}
+    ]"#;
+    let telemetry = format!("{}/v1/lambda/telemetry", up.collector);
+    for (n, body) in [first, second].into_iter().enumerate() {
+        let r = client
+            .post(&telemetry)
+            .bearer_auth("tok-acme-0001")
+            .header("x-faasight-function", "checkout")
+            .header("x-faasight-region", "eu-west-1")
+            .header("x-faasight-architecture", "arm64")
+            .header("x-faasight-runtime", "AWS_Lambda_python3.12")
+            .header("x-faasight-instance", "2026/02/01/[$LATEST]aaaa")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let v: serde_json::Value = r.json().await.unwrap();
+        if n == 1 {
+            assert_eq!((v["invocations"].as_u64(), v["rejected"].as_u64()), (Some(2), Some(1)), "{v}");
+        }
+    }
+    let got = rows(
+        &ch,
+        "SELECT request_id, start_type, status, init_duration_ms, trace_id FROM invocations WHERE function = 'checkout' AND tenant = 'acme' ORDER BY start_time_ms",
+    )
+    .await;
+    assert_eq!(
+        got,
+        vec![
+            ("11111111-1111-4111-8111-111111111111".into(), "cold".into(), "success".into(), 350.5, "1-65ba6b80-0123456789abcdef01234567".into()),
+            ("22222222-2222-4222-8222-222222222222".into(), "warm".into(), "timeout".into(), 0.0, String::new()),
+        ]
+    );
+    let (billed, arch, runtime): (u64, String, String) = ch
+        .store()
+        .client()
+        .query("SELECT billed_duration_ms, arch, runtime FROM invocations WHERE request_id = '11111111-1111-4111-8111-111111111111'")
+        .fetch_one()
+        .await
+        .unwrap();
+    assert_eq!((billed, arch.as_str(), runtime.as_str()), (471, "arm64", "python3.12"));
+    let log: (String, String) = ch
+        .store()
+        .client()
+        .query("SELECT request_id, body FROM logs WHERE function = 'checkout' AND severity_text = 'INFO'")
+        .fetch_one()
+        .await
+        .unwrap();
+    assert_eq!(log, ("11111111-1111-4111-8111-111111111111".into(), "processing order 42".into()));
+
+    // --- CloudWatch subscription, gzip + base64 in the awslogs envelope.
+    let payload = subscription(
+        "orders",
+        "2026/02/01/[7]bbbb",
+        &[
+            (1_769_940_000_000, "INIT_START Runtime Version: nodejs:20.v31\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:x"),
+            (1_769_940_000_400, "START RequestId: 33333333-3333-4333-8333-333333333333 Version: 7"),
+            (1_769_940_000_450, "2026-02-01T10:00:00.450Z\t33333333-3333-4333-8333-333333333333\tERROR\tboom"),
+            (1_769_940_000_500, "END RequestId: 33333333-3333-4333-8333-333333333333"),
+            (1_769_940_000_500, "REPORT RequestId: 33333333-3333-4333-8333-333333333333\tDuration: 98.76 ms\tBilled Duration: 490 ms\tMemory Size: 1024 MB\tMax Memory Used: 1024 MB\tInit Duration: 390.01 ms\tStatus: error\tError Type: Runtime.OutOfMemory"),
+        ],
+    );
+    let envelope = serde_json::json!({"awslogs": {"data": b64(&gz(payload.as_bytes()))}}).to_string();
+    let r = client
+        .post(format!("{}/v1/cloudwatch?region=us-east-1", up.collector))
+        .header("x-api-key", "tok-glbx-0002")
+        .body(envelope)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let got: (String, String, String, String, String, u32, String) = ch
+        .store()
+        .client()
+        .query("SELECT tenant, version, region, account, start_type, memory_mb, error_type FROM invocations WHERE function = 'orders'")
+        .fetch_one()
+        .await
+        .unwrap();
+    assert_eq!(got, ("globex".into(), "7".into(), "us-east-1".into(), "123456789012".into(), "cold".into(), 1024, "Runtime.OutOfMemory".into()));
+
+    // --- Firehose delivery of two gzipped payloads; the access key is the token.
+    let records: Vec<serde_json::Value> = ["44444444-4444-4444-8444-444444444444", "55555555-5555-4555-8555-555555555555"]
+        .iter()
+        .enumerate()
+        .map(|(i, rid)| {
+            let ts = 1_769_940_100_000 + i as i64 * 1000;
+            let p = subscription("billing", "2026/02/01/[$LATEST]cccc", &[
+                (ts, &format!("START RequestId: {rid} Version: $LATEST")),
+                (ts + 20, &format!("REPORT RequestId: {rid}  Duration: 20.00 ms  Billed Duration: 20 ms  Memory Size: 128 MB  Max Memory Used: 40 MB")),
+            ]);
+            serde_json::json!({"data": b64(&gz(p.as_bytes()))})
+        })
+        .collect();
+    let delivery = serde_json::json!({"requestId": "fh-req-1", "timestamp": 1_769_940_200_000i64, "records": records}).to_string();
+    let firehose = format!("{}/v1/firehose", up.collector);
+    let wrong = client
+        .post(&firehose)
+        .header("x-amz-firehose-access-key", "not-a-token")
+        .header("x-amz-firehose-request-id", "fh-req-1")
+        .body(delivery.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+    let v: serde_json::Value = wrong.json().await.unwrap();
+    assert_eq!(v["requestId"], "fh-req-1");
+    assert!(v["errorMessage"].as_str().unwrap().contains("unknown ingest token"));
+    let count = || async {
+        ch.store().client().query("SELECT count() FROM invocations WHERE function = 'billing'").fetch_one::<u64>().await.unwrap()
+    };
+    assert_eq!(count().await, 0, "a refused delivery stores nothing");
+    let ok = client
+        .post(&firehose)
+        .header("x-amz-firehose-access-key", "tok-acme-0001")
+        .header("x-amz-firehose-request-id", "fh-req-1")
+        .body(delivery)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    let v: serde_json::Value = ok.json().await.unwrap();
+    assert_eq!(v["requestId"], "fh-req-1");
+    assert!(v["timestamp"].as_i64().unwrap() > 1_769_940_200_000);
+    assert_eq!(count().await, 2);
+
+    // --- Tokens: none → 401; a record naming another tenant → 400.
+    let ndjson = format!("{}/v1/invocations", up.collector);
+    let line = r#"{"function":"x","start_time_ms":1769940000000,"duration_ms":1}"#;
+    let r = client.post(&ndjson).header("content-type", "application/x-ndjson").body(line).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let other = r#"{"tenant":"globex","function":"x","start_time_ms":1769940000000,"duration_ms":1}"#;
+    let r = client.post(&ndjson).bearer_auth("tok-acme-0001").header("content-type", "application/x-ndjson").body(other).send().await.unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(up.stop().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bombs_and_garbage_get_4xx_while_good_traffic_flows() {
+    let ch = ClickHouse::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let up = Up::start(&["--clickhouse-url", &ch.url()], dir.path()).await;
+    let client = reqwest::Client::new();
+    let ndjson = format!("{}/v1/invocations", up.collector);
+    let good = |i: usize| format!(r#"{{"function":"steady","request_id":"g{i}","start_time_ms":1769940000000,"duration_ms":5}}"#);
+
+    let bomb = gz(&vec![b'\n'; 200 * 1024 * 1024]);
+    assert!(bomb.len() < 1024 * 1024, "a 200 MiB body compressed below 1 MiB");
+    let bad = vec![
+        (ndjson.clone(), Some("gzip"), bomb.clone(), 413u16),
+        (ndjson.clone(), Some("gzip"), b"\x1f\x8b\x08\x00garbage".to_vec(), 400),
+        (ndjson.clone(), None, b"{\"function\":\"steady\",\"start_time_ms\":1,".to_vec(), 400),
+        (format!("{}/v1/cloudwatch", up.collector), None, serde_json::json!({"awslogs": {"data": b64(&bomb)}}).to_string().into_bytes(), 400),
+        (format!("{}/v1/lambda/telemetry", up.collector), None, b"[".to_vec(), 400),
+    ];
+    let mut tasks = tokio::task::JoinSet::new();
+    for (url, encoding, body, expected) in bad {
+        let client = client.clone();
+        tasks.spawn(async move {
+            let mut req = client.post(&url).header("content-type", "application/x-ndjson").header("x-faasight-function", "f");
+            if let Some(enc) = encoding {
+                req = req.header("content-encoding", enc);
+            }
+            let status = req.body(body).send().await.unwrap().status().as_u16();
+            assert_eq!(status, expected, "{url} {encoding:?}");
+        });
+    }
+    for i in 0..20 {
+        let client = client.clone();
+        let url = ndjson.clone();
+        let body = good(i);
+        tasks.spawn(async move {
+            let r = client.post(&url).header("content-type", "application/x-ndjson").body(body).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r.unwrap();
+    }
+    let stored: u64 = ch.store().client().query("SELECT count() FROM invocations WHERE function = 'steady'").fetch_one().await.unwrap();
+    assert_eq!(stored, 20);
+    let metrics = reqwest::get(format!("{}/metrics", up.collector)).await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("faasight_collector_rejected_requests_total{reason=\"too_large\"} 1"), "{metrics}");
+    assert!(metrics.contains("faasight_collector_rejected_requests_total{reason=\"malformed\"} 4"), "{metrics}");
+    assert!(up.stop().await.success());
+}
