@@ -102,10 +102,45 @@ pub struct DemoDataArgs {
     pub db: DbArgs,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ImportFormat {
     /// Invocation records, one JSON object per line (columns of `invocations`).
     Ndjson,
+    /// Lambda platform log text (REPORT, INIT_REPORT, START, … lines), one line each.
+    LambdaLog,
+    /// Lambda Telemetry API events: a JSON array or NDJSON.
+    LambdaTelemetry,
+    /// A CloudWatch Logs subscription payload (gzip, JSON, or the awslogs envelope).
+    CloudwatchSubscription,
+}
+
+/// What the source does not say about the function (lambda-log, lambda-telemetry).
+#[derive(Debug, Args, Clone, Default)]
+pub struct IdentityArgs {
+    /// Function name.
+    #[arg(long)]
+    pub function: Option<String>,
+    /// Region.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Account id.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Function version.
+    #[arg(long = "function-version")]
+    pub function_version: Option<String>,
+    /// Runtime, e.g. python3.12.
+    #[arg(long)]
+    pub runtime: Option<String>,
+    /// x86_64 or arm64.
+    #[arg(long)]
+    pub arch: Option<String>,
+    /// Configured memory (MB), when the lines do not say.
+    #[arg(long)]
+    pub memory_mb: Option<u32>,
+    /// Execution environment (log stream name).
+    #[arg(long)]
+    pub instance: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -113,6 +148,11 @@ pub struct ImportArgs {
     /// Input format.
     #[arg(long, value_enum)]
     pub format: ImportFormat,
+    /// Tenant of the imported rows.
+    #[arg(long, default_value = "default")]
+    pub tenant: String,
+    #[command(flatten)]
+    pub identity: IdentityArgs,
     /// Print the normalized records as NDJSON instead of storing them.
     #[arg(long)]
     pub dry_run: bool,

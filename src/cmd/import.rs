@@ -1,50 +1,201 @@
-//! `faasight import`: bulk loads of invocation records from files.
+//! `faasight import`: bulk loads from files, through the same decoders and
+//! normalization as the collector's endpoints.
+//!
+//! Every file is decoded before anything is stored: a bad record anywhere
+//! stores nothing, so fixing the file and re-running never duplicates.
+//! `--dry-run` prints the normalized invocation records as NDJSON instead.
 
 use super::InputError;
 use crate::cli::{ImportArgs, ImportFormat};
-use faasight_collector::codecs::ndjson;
-use faasight_collector::sink::ClickHouseSink;
-use std::io::{Read, Write};
+use faasight_collector::codecs::{cloudwatch, lambda_log, lambda_telemetry, ndjson};
+use faasight_collector::normalize::normalize;
+use faasight_collector::transforms::lambda_env::{Assembler, FunctionIdentity};
+use faasight_store::{InvocationRow, LogRow};
+use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 
-fn read_input(path: &Path) -> anyhow::Result<String> {
-    let mut text = String::new();
+/// Largest input file read (after decompression for gzip payloads).
+const MAX_INPUT_BYTES: usize = 4 << 30;
+
+fn read_input(path: &Path) -> anyhow::Result<Vec<u8>> {
+    let mut bytes = Vec::new();
     if path.as_os_str() == "-" {
-        std::io::stdin().read_to_string(&mut text)?;
+        std::io::stdin().read_to_end(&mut bytes)?;
     } else {
-        text = std::fs::read_to_string(path)
+        bytes = std::fs::read(path)
             .map_err(|e| InputError(format!("cannot read {}: {e}", path.display())))?;
     }
-    Ok(text)
+    Ok(bytes)
+}
+
+fn utf8<'a>(path: &Path, bytes: &'a [u8]) -> anyhow::Result<&'a str> {
+    Ok(std::str::from_utf8(bytes)
+        .map_err(|e| InputError(format!("{} is not UTF-8 text: {e}", path.display())))?)
+}
+
+fn bad_lines(path: &Path, errors: impl IntoIterator<Item = (usize, String)>) -> anyhow::Error {
+    let list: Vec<String> = errors
+        .into_iter()
+        .map(|(n, e)| format!("{}:{n}: {e}", path.display()))
+        .collect();
+    InputError(format!(
+        "nothing was imported; fix these first:\n  {}",
+        list.join("\n  ")
+    ))
+    .into()
+}
+
+/// Decoded rows of all files.
+#[derive(Default)]
+struct Decoded {
+    invocations: Vec<InvocationRow>,
+    logs: Vec<LogRow>,
+}
+
+/// The function identity from the flags; `function` overrides --function
+/// when the input names it.
+fn identity(
+    args: &ImportArgs,
+    source: &str,
+    function: Option<&str>,
+) -> anyhow::Result<FunctionIdentity> {
+    let id = &args.identity;
+    let function = function
+        .map(str::to_string)
+        .or_else(|| id.function.clone())
+        .ok_or_else(|| {
+            InputError(format!(
+                "--format {source} needs --function NAME: its lines do not name the function"
+            ))
+        })?;
+    Ok(FunctionIdentity {
+        tenant: args.tenant.clone(),
+        account: id.account.clone().unwrap_or_default(),
+        region: id.region.clone().unwrap_or_default(),
+        function,
+        version: id.function_version.clone().unwrap_or_default(),
+        runtime: id.runtime.clone().unwrap_or_default(),
+        arch: id.arch.clone().unwrap_or_default(),
+        memory_mb: id.memory_mb.unwrap_or(0),
+        timeout_ms: 0,
+        instance_id: id.instance.clone().unwrap_or_default(),
+        source: source.to_string(),
+    })
+}
+
+fn decode(
+    args: &ImportArgs,
+    path: &Path,
+    out: &mut Decoded,
+    assembler: &mut Assembler,
+) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    let bytes = read_input(path)?;
+    let normalized = |rows: Vec<InvocationRow>, out: &mut Decoded| -> anyhow::Result<()> {
+        let mut errors = Vec::new();
+        for mut row in rows {
+            match normalize(&mut row, now) {
+                Ok(()) => out.invocations.push(row),
+                Err(e) => errors.push((0, format!("request {}: {e}", row.request_id))),
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(bad_lines(path, errors))
+        }
+    };
+    match args.format {
+        ImportFormat::Ndjson => match ndjson::parse_body(utf8(path, &bytes)?, now) {
+            Ok(mut rows) => {
+                rows.iter_mut()
+                    .filter(|r| r.tenant == "default")
+                    .for_each(|r| r.tenant = args.tenant.clone());
+                out.invocations.extend(rows);
+            }
+            Err(errors) => {
+                return Err(bad_lines(
+                    path,
+                    errors.into_iter().map(|(n, e)| (n, e.to_string())),
+                ))
+            }
+        },
+        ImportFormat::LambdaLog => {
+            let id = identity(args, "lambda-log", None)?;
+            let events = utf8(path, &bytes)?
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(|l| (lambda_log::parse_line(l), now))
+                .collect::<Vec<_>>();
+            let assembled = assembler.push(&id, events);
+            out.logs.extend(assembled.logs);
+            normalized(assembled.invocations, out)?;
+        }
+        ImportFormat::LambdaTelemetry => {
+            let id = identity(args, "lambda-telemetry", None)?;
+            let results = lambda_telemetry::parse_body(utf8(path, &bytes)?)
+                .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+            let mut events = Vec::new();
+            let mut errors = Vec::new();
+            for (n, r) in results.into_iter().enumerate() {
+                match r {
+                    Ok(e) => events.push((e, now)),
+                    Err(e) => errors.push((n + 1, e.to_string())),
+                }
+            }
+            if !errors.is_empty() {
+                return Err(bad_lines(path, errors));
+            }
+            let assembled = assembler.push(&id, events);
+            out.logs.extend(assembled.logs);
+            normalized(assembled.invocations, out)?;
+        }
+        ImportFormat::CloudwatchSubscription => {
+            let payload = cloudwatch::decode_body(&bytes, MAX_INPUT_BYTES)
+                .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+            if payload.function().is_none() && args.identity.function.is_none() {
+                return Err(InputError(format!(
+                    "{}: log group {:?} is not /aws/lambda/NAME; pass --function",
+                    path.display(),
+                    payload.log_group
+                ))
+                .into());
+            }
+            let mut id = identity(args, "cloudwatch-subscription", payload.function())?;
+            id.account = if payload.owner.is_empty() {
+                id.account
+            } else {
+                payload.owner.clone()
+            };
+            id.version = payload.version().map(str::to_string).unwrap_or(id.version);
+            id.instance_id = payload.log_stream.clone();
+            let events = payload
+                .log_events
+                .iter()
+                .flat_map(|e| {
+                    let t = chrono::DateTime::from_timestamp_millis(e.timestamp).unwrap_or(now);
+                    e.message
+                        .lines()
+                        .map(move |l| (lambda_log::parse_line(l), t))
+                })
+                .collect::<Vec<_>>();
+            let assembled = assembler.push(&id, events);
+            out.logs.extend(assembled.logs);
+            normalized(assembled.invocations, out)?;
+        }
+    }
+    Ok(())
 }
 
 pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
-    let now = chrono::Utc::now();
-    // Every file is decoded before anything is stored: a bad line anywhere
-    // stores nothing, so fixing the file and re-running never duplicates.
-    let mut rows = Vec::new();
+    let mut decoded = Decoded::default();
+    let mut assembler = Assembler::new();
     for path in &args.files {
-        let text = read_input(path)?;
-        match args.format {
-            ImportFormat::Ndjson => match ndjson::parse_body(&text, now) {
-                Ok(r) => rows.extend(r),
-                Err(errors) => {
-                    let list: Vec<String> = errors
-                        .iter()
-                        .map(|(n, e)| format!("{}:{n}: {e}", path.display()))
-                        .collect();
-                    return Err(InputError(format!(
-                        "nothing was imported; fix these lines first:\n  {}",
-                        list.join("\n  ")
-                    ))
-                    .into());
-                }
-            },
-        }
+        decode(&args, path, &mut decoded, &mut assembler)?;
     }
     if args.dry_run {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        for row in &rows {
+        for row in &decoded.invocations {
             writeln!(out, "{}", ndjson::to_line(row))?;
         }
         out.flush()?;
@@ -52,7 +203,27 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     }
     let store = super::connect(&args.db.clickhouse_url).await?;
     super::migrate_quietly(&store).await?;
-    ClickHouseSink::new(store).write_invocations(&rows).await?;
-    eprintln!("import: stored {} invocations", rows.len());
+    let progress = std::io::stderr().is_terminal();
+    let total = decoded.invocations.len();
+    for (n, chunk) in decoded.invocations.chunks(100_000).enumerate() {
+        store.insert_invocations(chunk).await?;
+        if progress {
+            eprint!(
+                "\rimport: {} / {total} invocations",
+                (n * 100_000 + chunk.len()).min(total)
+            );
+        }
+    }
+    for chunk in decoded.logs.chunks(100_000) {
+        store.insert_logs(chunk).await?;
+    }
+    if progress {
+        eprintln!();
+    }
+    eprintln!(
+        "import: stored {} invocations and {} log records",
+        total,
+        decoded.logs.len()
+    );
     Ok(())
 }
