@@ -23,6 +23,34 @@ pub enum Command {
     DemoData(DemoDataArgs),
     /// Import invocation records from files.
     Import(ImportArgs),
+    /// Benchmarks (numbers for people, not pass/fail).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Ingest throughput per format, next to clickhouse-client's raw insert rate.
+    Ingest(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Records per format.
+    #[arg(long, default_value_t = 200_000)]
+    pub records: usize,
+    /// Records per request body.
+    #[arg(long, default_value_t = 5_000)]
+    pub batch: usize,
+    /// Concurrent senders.
+    #[arg(long, default_value_t = 4)]
+    pub clients: usize,
+    /// Use this ClickHouse (its native port in --clickhouse-tcp-port) instead of a private one.
+    #[arg(long)]
+    pub clickhouse_url: Option<String>,
+    /// Native port of --clickhouse-url, for clickhouse-client.
+    #[arg(long, default_value_t = 9000)]
+    pub clickhouse_tcp_port: u16,
 }
 
 #[derive(Debug, Args, Clone)]

@@ -1,5 +1,6 @@
 //! One module per command, plus the mapping from errors to exit codes.
 
+mod bench;
 mod demo_data;
 mod import;
 mod migrate;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate(db) => migrate::run(db).await,
         Command::DemoData(args) => demo_data::run(args).await,
         Command::Import(args) => import::run(args).await,
+        Command::Bench(crate::cli::BenchCommand::Ingest(args)) => bench::run(args).await,
     }
 }
 
