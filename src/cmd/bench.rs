@@ -145,10 +145,7 @@ async fn post_all(
         let (client, queue, url) = (client.clone(), queue.clone(), url.to_string());
         tasks.spawn(async move {
             let (mut ok, mut refused) = (0usize, 0usize);
-            loop {
-                let Some(body) = queue.lock().ok().and_then(|mut q| q.pop()) else {
-                    break;
-                };
+            while let Some(body) = queue.lock().ok().and_then(|mut q| q.pop()) {
                 loop {
                     let status = client
                         .post(&url)
