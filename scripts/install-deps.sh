@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what faasight needs on a Debian machine, skipping what is there.
 #   scripts/install-deps.sh          run the product: ClickHouse, the wasm target, wasm-bindgen
-#   scripts/install-deps.sh --test   also what the tests need: chromium + chromedriver, Python chDB
+#   scripts/install-deps.sh --test   also what the tests need: chromium + chromedriver, Python chDB and
+#                                    the OpenTelemetry SDK
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,5 +47,10 @@ if [ $want_test -eq 1 ]; then
   if ! python3 -c 'import chdb' >/dev/null 2>&1; then
     echo "install-deps: installing chdb (Python)"
     python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore chdb
+  fi
+  if ! python3 -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, opentelemetry.exporter.otlp.proto.grpc' >/dev/null 2>&1; then
+    echo "install-deps: installing the OpenTelemetry Python SDK and OTLP exporters"
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+      opentelemetry-sdk opentelemetry-exporter-otlp-proto-http opentelemetry-exporter-otlp-proto-grpc
   fi
 fi
