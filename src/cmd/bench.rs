@@ -278,6 +278,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     wait_rows(&raw, "invocations", rows.len() as u64).await?;
     let raw_rate = rows.len() as f64 / started.elapsed().as_secs_f64();
 
+    // The store's own insert (the collector's writer uses it), for reference.
+    let direct = database(&url, "bench_direct").await?;
+    let started = Instant::now();
+    for chunk in rows.chunks(10_000) {
+        direct.insert_invocations(chunk).await?;
+    }
+    let direct_rate = rows.len() as f64 / started.elapsed().as_secs_f64();
+    eprintln!("bench: store inserts of 10,000 rows: {direct_rate:.0} rows/s");
+
     for format in ["ndjson", "lambda-log"] {
         let store = database(&url, "bench_ingest").await?;
         let collector = start_collector(
@@ -314,8 +323,20 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .await?;
         wait_rows(&store, "invocations", rows.len() as u64).await?;
         let rate = rows.len() as f64 / started.elapsed().as_secs_f64();
+        let text = collector.metrics.render();
+        let metric = |name: &str| -> f64 {
+            text.lines()
+                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+                .unwrap_or(0.0)
+        };
+        let inserts = metric("faasight_collector_insert_duration_seconds_count");
+        let insert_secs = metric("faasight_collector_insert_duration_seconds_sum");
+        eprintln!(
+            "bench: {format}: {inserts} inserts, {:.0} rows and {:.1} ms each on average",
+            rows.len() as f64 / inserts.max(1.0),
+            1000.0 * insert_secs / inserts.max(1.0)
+        );
         results.push((format, rate));
-        let _ = collector.metrics;
     }
 
     println!(

@@ -106,6 +106,8 @@ pub struct Up {
     pub child: Child,
     pub web: String,
     pub collector: String,
+    /// OTLP/gRPC endpoint, `http://127.0.0.1:PORT`.
+    pub otlp_grpc: String,
     pub stderr: PathBuf,
 }
 
@@ -118,14 +120,22 @@ impl Up {
 
     /// Like [`Up::start`], with extra environment variables.
     pub async fn start_with_env(args: &[&str], env: &[(&str, &str)], log_dir: &Path) -> Up {
-        let (web_port, collector_port) = (free_port(), free_port());
+        let (web_port, collector_port, grpc_port) = (free_port(), free_port(), free_port());
         let web = format!("127.0.0.1:{web_port}");
         let collector = format!("127.0.0.1:{collector_port}");
+        let grpc = format!("127.0.0.1:{grpc_port}");
         let stderr = log_dir.join(format!("up-{web_port}.log"));
         let child = Command::new(bin())
             .arg("up")
             .args(args)
-            .args(["--web-listen", &web, "--collector-listen", &collector])
+            .args([
+                "--web-listen",
+                &web,
+                "--collector-listen",
+                &collector,
+                "--otlp-grpc-listen",
+                &grpc,
+            ])
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -136,6 +146,7 @@ impl Up {
             child,
             web: format!("http://{web}"),
             collector: format!("http://{collector}"),
+            otlp_grpc: format!("http://{grpc}"),
             stderr,
         };
         let limit = Duration::from_secs(120);

@@ -32,7 +32,10 @@ pub struct PipelineConfig {
     /// Largest batch written in one INSERT (kept below ClickHouse's block
     /// size so that an insert is all-or-nothing).
     pub max_batch_rows: usize,
-    /// How long the writer waits for more rows before writing a batch.
+    /// A batch smaller than this waits up to `linger` for more rows, so a
+    /// trickle of small requests does not become one ClickHouse part each.
+    pub min_batch_rows: usize,
+    /// How long a small batch waits for more rows.
     pub linger: Duration,
     /// An INSERT that takes longer counts as failed (the batch is spooled;
     /// replay skips it if it did arrive).
@@ -48,7 +51,8 @@ impl PipelineConfig {
             spool_dir: spool_dir.into(),
             max_queued_rows: 1_000_000,
             max_batch_rows: 100_000,
-            linger: Duration::from_millis(100),
+            min_batch_rows: 10_000,
+            linger: Duration::from_millis(200),
             insert_timeout: Duration::from_secs(30),
             retry_backoff: Duration::from_millis(500),
         }

@@ -119,7 +119,9 @@ impl Spool {
             .open(&path)?;
         let file_len = active.metadata()?.len();
         let mut good = 0;
-        while let Record::Whole(_, n) | Record::Corrupt(n) = read_record(&mut active, good, file_len)? {
+        while let Record::Whole(_, n) | Record::Corrupt(n) =
+            read_record(&mut active, good, file_len)?
+        {
             good += n;
         }
         if good < file_len {
@@ -157,7 +159,9 @@ impl Spool {
             } else {
                 0
             };
-            while let Record::Whole(_, size) | Record::Corrupt(size) = read_record(&mut file, off, len)? {
+            while let Record::Whole(_, size) | Record::Corrupt(size) =
+                read_record(&mut file, off, len)?
+            {
                 n += 1;
                 off += size;
             }

@@ -211,8 +211,21 @@ pub(crate) async fn run(
         if let Some(first) = first {
             let mut subs = vec![first];
             let mut rows = subs[0].rows;
-            let deadline = Instant::now() + cfg.linger;
+            // Take everything already waiting; then, only while the batch
+            // is still small, wait up to `linger` for more. Under load the
+            // queue fills while an insert runs, so batches grow by
+            // themselves and nobody waits for the timer.
             while rows < cfg.max_batch_rows {
+                match rx.try_recv() {
+                    Ok(s) => {
+                        rows += s.rows;
+                        subs.push(s);
+                    }
+                    Err(_) => break,
+                }
+            }
+            let deadline = Instant::now() + cfg.linger;
+            while rows < cfg.min_batch_rows {
                 match tokio::time::timeout_at(deadline, rx.recv()).await {
                     Ok(Some(s)) => {
                         rows += s.rows;
@@ -250,9 +263,7 @@ pub(crate) async fn run(
             }
             metrics.spool_pending.store(spool.pending(), Relaxed);
             for s in subs {
-                metrics
-                    .queued_rows
-                    .fetch_sub(s.rows as u64, Relaxed);
+                metrics.queued_rows.fetch_sub(s.rows as u64, Relaxed);
                 let _ = s.ack.send(result.clone());
             }
         }
