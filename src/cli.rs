@@ -106,6 +106,9 @@ pub struct UpArgs {
     /// Collector (ingest) address.
     #[arg(long, default_value = "127.0.0.1:4318")]
     pub collector_listen: SocketAddr,
+    /// OTLP/gRPC (TraceService, LogsService, MetricsService) address.
+    #[arg(long, default_value = "127.0.0.1:4317")]
+    pub otlp_grpc_listen: SocketAddr,
     /// Web UI address.
     #[arg(long, default_value = "127.0.0.1:3000")]
     pub web_listen: SocketAddr,
