@@ -4,6 +4,7 @@ use crate::auth::Auth;
 use crate::pipeline::{Batch, Pipeline};
 use crate::receivers::invocations::invocations_create;
 use crate::telemetry::{Metrics, RejectReason};
+use crate::transforms::lambda_env::Assembler;
 use crate::ApiError;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
@@ -14,7 +15,6 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{BoxError, Router};
 use faasight_store::Store;
-use crate::transforms::lambda_env::Assembler;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower::ServiceBuilder;
@@ -61,7 +61,13 @@ pub struct CollectorState {
 
 impl CollectorState {
     /// State over a running pipeline.
-    pub fn new(pipeline: Pipeline, store: Store, auth: Auth, metrics: Arc<Metrics>, config: CollectorConfig) -> Self {
+    pub fn new(
+        pipeline: Pipeline,
+        store: Store,
+        auth: Auth,
+        metrics: Arc<Metrics>,
+        config: CollectorConfig,
+    ) -> Self {
         CollectorState {
             pipeline,
             store,
@@ -85,7 +91,10 @@ pub struct IngestContext {
 impl FromRequestParts<CollectorState> for IngestContext {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &CollectorState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &CollectorState,
+    ) -> Result<Self, Self::Rejection> {
         IngestContext::new(state, &parts.headers)
     }
 }
@@ -149,9 +158,21 @@ pub fn router(state: CollectorState) -> Router {
     let config = state.config.clone();
     let ingest = Router::new()
         .route("/v1/invocations", post(invocations_create))
-        .route("/v1/lambda/telemetry", post(crate::receivers::lambda_telemetry::telemetry_create))
-        .route("/v1/cloudwatch", post(crate::receivers::cloudwatch::cloudwatch_create))
-        .route("/v1/firehose", post(crate::receivers::firehose::firehose_create))
+        .route(
+            "/v1/lambda/telemetry",
+            post(crate::receivers::lambda_telemetry::telemetry_create),
+        )
+        .route(
+            "/v1/cloudwatch",
+            post(crate::receivers::cloudwatch::cloudwatch_create),
+        )
+        .route(
+            "/v1/firehose",
+            post(crate::receivers::firehose::firehose_create),
+        )
+        .route("/v1/traces", post(crate::receivers::otlp_http::traces_create))
+        .route("/v1/logs", post(crate::receivers::otlp_http::logs_create))
+        .route("/v1/metrics", post(crate::receivers::otlp_http::metrics_create))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestDecompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(

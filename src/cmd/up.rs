@@ -26,6 +26,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     // Claim the ports first: failing after ClickHouse started would be slower
     // and leave more to clean up.
     let collector_listener = bind(args.collector_listen, "collector").await?;
+    let grpc_listener = bind(args.otlp_grpc_listen, "otlp grpc").await?;
     let web_listener = bind(args.web_listen, "web").await?;
 
     let mut local = None;
@@ -46,7 +47,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
             store
         }
     };
-    let result = serve(&args, store, collector_listener, web_listener).await;
+    let result = serve(&args, store, [collector_listener, grpc_listener, web_listener]).await;
     if let Some(server) = local {
         eprintln!("clickhouse: stopping");
         server.stop().await?;
@@ -54,12 +55,8 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     result
 }
 
-async fn serve(
-    args: &UpArgs,
-    store: Store,
-    collector_listener: TcpListener,
-    web_listener: TcpListener,
-) -> anyhow::Result<()> {
+async fn serve(args: &UpArgs, store: Store, listeners: [TcpListener; 3]) -> anyhow::Result<()> {
+    let [collector_listener, grpc_listener, web_listener] = listeners;
     let report = super::migrate_quietly(&store).await?;
     if !report.applied.is_empty() {
         eprintln!("migrations: applied {:?}", report.applied);
@@ -92,17 +89,10 @@ async fn serve(
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let collector = axum::serve(
-        collector_listener,
-        faasight_collector::router(CollectorState::new(
-            pipeline,
-            store.clone(),
-            auth,
-            metrics,
-            CollectorConfig::default(),
-        )),
-    )
-    .with_graceful_shutdown(stopped(stop_rx.clone()));
+    let state = CollectorState::new(pipeline, store.clone(), auth, metrics, CollectorConfig::default());
+    let grpc = faasight_collector::receivers::otlp_grpc::serve(grpc_listener, state.clone(), stopped(stop_rx.clone()));
+    let collector = axum::serve(collector_listener, faasight_collector::router(state))
+        .with_graceful_shutdown(stopped(stop_rx.clone()));
     let site_root = args.site_root.clone();
     if !site_root.join("pkg").is_dir() {
         eprintln!(
@@ -122,9 +112,10 @@ async fn serve(
     println!("faasight is up:");
     println!("  web UI     http://{}/", args.web_listen);
     println!(
-        "  collector  http://{}/v1/invocations (NDJSON)",
+        "  collector  http://{} (OTLP/HTTP /v1/traces /v1/logs /v1/metrics, /v1/invocations, /v1/lambda/telemetry, /v1/cloudwatch, /v1/firehose)",
         args.collector_listen
     );
+    println!("  OTLP/gRPC  {}", args.otlp_grpc_listen);
     println!("Press Ctrl-C to stop.");
 
     let signal = async {
@@ -135,11 +126,13 @@ async fn serve(
         }
     };
     let collector = tokio::spawn(async move { collector.await });
+    let grpc = tokio::spawn(grpc);
     let web = tokio::spawn(web);
     signal.await?;
     eprintln!("\nshutting down");
     let _ = stop_tx.send(true);
     collector.await??;
+    grpc.await??;
     web.await??;
     // The server dropped the last pipeline handle: the writer drains what
     // was accepted (spooling it if ClickHouse is gone) and ends.

@@ -107,7 +107,6 @@ pub struct Up {
     pub web: String,
     pub collector: String,
     /// OTLP/gRPC endpoint, `http://127.0.0.1:PORT`.
-    #[allow(dead_code)] // read by the OTLP tests
     pub otlp_grpc: String,
     pub stderr: PathBuf,
 }

@@ -36,14 +36,27 @@ async fn send(collector: &str, range: std::ops::Range<usize>) -> usize {
         let (client, url) = (client.clone(), url.clone());
         tasks.spawn(async move {
             for _ in 0..200 {
-                let r = client.post(&url).header("content-type", "application/x-ndjson").body(body(request)).send().await;
+                let r = client
+                    .post(&url)
+                    .header("content-type", "application/x-ndjson")
+                    .body(body(request))
+                    .send()
+                    .await;
                 match r {
                     Ok(r) if r.status() == 200 => return 1,
                     Ok(r) if r.status() == 429 || r.status() == 503 => {
-                        let wait = r.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse().ok()).unwrap_or(1u64);
+                        let wait = r
+                            .headers()
+                            .get("retry-after")
+                            .and_then(|v| v.to_str().ok()?.parse().ok())
+                            .unwrap_or(1u64);
                         tokio::time::sleep(Duration::from_millis(wait * 100)).await;
                     }
-                    Ok(r) => panic!("request {request}: {} {}", r.status(), r.text().await.unwrap_or_default()),
+                    Ok(r) => panic!(
+                        "request {request}: {} {}",
+                        r.status(),
+                        r.text().await.unwrap_or_default()
+                    ),
                     Err(e) => panic!("request {request}: {e}"),
                 }
             }
@@ -57,7 +70,8 @@ async fn send(collector: &str, range: std::ops::Range<usize>) -> usize {
 }
 
 async fn counts(store: &Store) -> Option<(u64, u64, u64)> {
-    let q = |sql: &'static str| async move { store.client().query(sql).fetch_one::<u64>().await.ok() };
+    let q =
+        |sql: &'static str| async move { store.client().query(sql).fetch_one::<u64>().await.ok() };
     Some((
         q("SELECT count() FROM invocations WHERE function = 'durability'").await?,
         q("SELECT uniqExact(request_id) FROM invocations WHERE function = 'durability'").await?,
@@ -74,10 +88,21 @@ fn gauge(metrics: &str, name: &str) -> u64 {
 
 /// Waits until the collector has nothing queued or spooled, then counts.
 async fn wait_for_rows(collector: &str, store: &Store) -> (u64, u64, u64) {
-    wait_for("the collector to drain its queue and spool", Duration::from_secs(180), || async {
-        let m = reqwest::get(format!("{collector}/metrics")).await.ok()?.text().await.ok()?;
-        (gauge(&m, "faasight_collector_spool_pending_batches") == 0 && gauge(&m, "faasight_collector_queued_rows") == 0).then_some(())
-    })
+    wait_for(
+        "the collector to drain its queue and spool",
+        Duration::from_secs(180),
+        || async {
+            let m = reqwest::get(format!("{collector}/metrics"))
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            (gauge(&m, "faasight_collector_spool_pending_batches") == 0
+                && gauge(&m, "faasight_collector_queued_rows") == 0)
+                .then_some(())
+        },
+    )
     .await;
     counts(store).await.unwrap()
 }
@@ -89,7 +114,16 @@ async fn clickhouse_stopped_mid_load_loses_and_duplicates_nothing() {
     let ch = LocalClickHouse::start(&cfg).await.unwrap();
     let url = ch.url().base.clone();
     let collector_dir = dir.path().join("collector");
-    let up = Up::start(&["--clickhouse-url", &url, "--data-dir", collector_dir.to_str().unwrap()], dir.path()).await;
+    let up = Up::start(
+        &[
+            "--clickhouse-url",
+            &url,
+            "--data-dir",
+            collector_dir.to_str().unwrap(),
+        ],
+        dir.path(),
+    )
+    .await;
 
     let mut acked = send(&up.collector, 0..60).await;
     ch.stop().await.unwrap();
@@ -101,8 +135,16 @@ async fn clickhouse_stopped_mid_load_loses_and_duplicates_nothing() {
     let store = Store::connect(ch.url());
     let (rows, unique, rolled_up) = wait_for_rows(&up.collector, &store).await;
     assert_eq!((rows, unique, rolled_up), (200_000, 200_000, 200_000));
-    let metrics = reqwest::get(format!("{}/metrics", up.collector)).await.unwrap().text().await.unwrap();
-    assert!(gauge(&metrics, "faasight_collector_spooled_batches_total") > 0, "the outage went through the spool:\n{metrics}");
+    let metrics = reqwest::get(format!("{}/metrics", up.collector))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        gauge(&metrics, "faasight_collector_spooled_batches_total") > 0,
+        "the outage went through the spool:\n{metrics}"
+    );
     assert!(up.stop().await.success());
 }
 
@@ -113,7 +155,12 @@ async fn a_sigkilled_collector_replays_its_spool_after_restart() {
     let ch = LocalClickHouse::start(&cfg).await.unwrap();
     let url = ch.url().base.clone();
     let collector_dir = dir.path().join("collector");
-    let args = ["--clickhouse-url", url.as_str(), "--data-dir", collector_dir.to_str().unwrap()];
+    let args = [
+        "--clickhouse-url",
+        url.as_str(),
+        "--data-dir",
+        collector_dir.to_str().unwrap(),
+    ];
 
     let mut up = Up::start(&args, dir.path()).await;
     let mut acked = send(&up.collector, 0..20).await;

@@ -39,7 +39,12 @@ fn subscription(function: &str, stream: &str, lines: &[(i64, &str)]) -> String {
 async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
     let ch = ClickHouse::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let up = Up::start_with_env(&["--clickhouse-url", &ch.url()], &[("FAASIGHT_INGEST_TOKENS", TOKENS)], dir.path()).await;
+    let up = Up::start_with_env(
+        &["--clickhouse-url", &ch.url()],
+        &[("FAASIGHT_INGEST_TOKENS", TOKENS)],
+        dir.path(),
+    )
+    .await;
     let client = reqwest::Client::new();
 
     // --- Telemetry API, split over two requests like an extension would send it.
@@ -74,7 +79,11 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
         assert_eq!(r.status(), 200);
         let v: serde_json::Value = r.json().await.unwrap();
         if n == 1 {
-            assert_eq!((v["invocations"].as_u64(), v["rejected"].as_u64()), (Some(2), Some(1)), "{v}");
+            assert_eq!(
+                (v["invocations"].as_u64(), v["rejected"].as_u64()),
+                (Some(2), Some(1)),
+                "{v}"
+            );
         }
     }
     let got = rows(
@@ -85,8 +94,20 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
     assert_eq!(
         got,
         vec![
-            ("11111111-1111-4111-8111-111111111111".into(), "cold".into(), "success".into(), 350.5, "1-65ba6b80-0123456789abcdef01234567".into()),
-            ("22222222-2222-4222-8222-222222222222".into(), "warm".into(), "timeout".into(), 0.0, String::new()),
+            (
+                "11111111-1111-4111-8111-111111111111".into(),
+                "cold".into(),
+                "success".into(),
+                350.5,
+                "1-65ba6b80-0123456789abcdef01234567".into()
+            ),
+            (
+                "22222222-2222-4222-8222-222222222222".into(),
+                "warm".into(),
+                "timeout".into(),
+                0.0,
+                String::new()
+            ),
         ]
     );
     let (billed, arch, runtime): (u64, String, String) = ch
@@ -96,7 +117,10 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
         .fetch_one()
         .await
         .unwrap();
-    assert_eq!((billed, arch.as_str(), runtime.as_str()), (471, "arm64", "python3.12"));
+    assert_eq!(
+        (billed, arch.as_str(), runtime.as_str()),
+        (471, "arm64", "python3.12")
+    );
     let log: (String, String) = ch
         .store()
         .client()
@@ -104,7 +128,13 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
         .fetch_one()
         .await
         .unwrap();
-    assert_eq!(log, ("11111111-1111-4111-8111-111111111111".into(), "processing order 42".into()));
+    assert_eq!(
+        log,
+        (
+            "11111111-1111-4111-8111-111111111111".into(),
+            "processing order 42".into()
+        )
+    );
 
     // --- CloudWatch subscription, gzip + base64 in the awslogs envelope.
     let payload = subscription(
@@ -118,7 +148,8 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
             (1_769_940_000_500, "REPORT RequestId: 33333333-3333-4333-8333-333333333333\tDuration: 98.76 ms\tBilled Duration: 490 ms\tMemory Size: 1024 MB\tMax Memory Used: 1024 MB\tInit Duration: 390.01 ms\tStatus: error\tError Type: Runtime.OutOfMemory"),
         ],
     );
-    let envelope = serde_json::json!({"awslogs": {"data": b64(&gz(payload.as_bytes()))}}).to_string();
+    let envelope =
+        serde_json::json!({"awslogs": {"data": b64(&gz(payload.as_bytes()))}}).to_string();
     let r = client
         .post(format!("{}/v1/cloudwatch?region=us-east-1", up.collector))
         .header("x-api-key", "tok-glbx-0002")
@@ -134,7 +165,18 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
         .fetch_one()
         .await
         .unwrap();
-    assert_eq!(got, ("globex".into(), "7".into(), "us-east-1".into(), "123456789012".into(), "cold".into(), 1024, "Runtime.OutOfMemory".into()));
+    assert_eq!(
+        got,
+        (
+            "globex".into(),
+            "7".into(),
+            "us-east-1".into(),
+            "123456789012".into(),
+            "cold".into(),
+            1024,
+            "Runtime.OutOfMemory".into()
+        )
+    );
 
     // --- Firehose delivery of two gzipped payloads; the access key is the token.
     let records: Vec<serde_json::Value> = ["44444444-4444-4444-8444-444444444444", "55555555-5555-4555-8555-555555555555"]
@@ -162,9 +204,17 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
     assert_eq!(wrong.status(), 401);
     let v: serde_json::Value = wrong.json().await.unwrap();
     assert_eq!(v["requestId"], "fh-req-1");
-    assert!(v["errorMessage"].as_str().unwrap().contains("unknown ingest token"));
+    assert!(v["errorMessage"]
+        .as_str()
+        .unwrap()
+        .contains("unknown ingest token"));
     let count = || async {
-        ch.store().client().query("SELECT count() FROM invocations WHERE function = 'billing'").fetch_one::<u64>().await.unwrap()
+        ch.store()
+            .client()
+            .query("SELECT count() FROM invocations WHERE function = 'billing'")
+            .fetch_one::<u64>()
+            .await
+            .unwrap()
     };
     assert_eq!(count().await, 0, "a refused delivery stores nothing");
     let ok = client
@@ -184,10 +234,24 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
     // --- Tokens: none → 401; a record naming another tenant → 400.
     let ndjson = format!("{}/v1/invocations", up.collector);
     let line = r#"{"function":"x","start_time_ms":1769940000000,"duration_ms":1}"#;
-    let r = client.post(&ndjson).header("content-type", "application/x-ndjson").body(line).send().await.unwrap();
+    let r = client
+        .post(&ndjson)
+        .header("content-type", "application/x-ndjson")
+        .body(line)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 401);
-    let other = r#"{"tenant":"globex","function":"x","start_time_ms":1769940000000,"duration_ms":1}"#;
-    let r = client.post(&ndjson).bearer_auth("tok-acme-0001").header("content-type", "application/x-ndjson").body(other).send().await.unwrap();
+    let other =
+        r#"{"tenant":"globex","function":"x","start_time_ms":1769940000000,"duration_ms":1}"#;
+    let r = client
+        .post(&ndjson)
+        .bearer_auth("tok-acme-0001")
+        .header("content-type", "application/x-ndjson")
+        .body(other)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     assert!(up.stop().await.success());
 }
@@ -199,22 +263,54 @@ async fn bombs_and_garbage_get_4xx_while_good_traffic_flows() {
     let up = Up::start(&["--clickhouse-url", &ch.url()], dir.path()).await;
     let client = reqwest::Client::new();
     let ndjson = format!("{}/v1/invocations", up.collector);
-    let good = |i: usize| format!(r#"{{"function":"steady","request_id":"g{i}","start_time_ms":1769940000000,"duration_ms":5}}"#);
+    let good = |i: usize| {
+        format!(
+            r#"{{"function":"steady","request_id":"g{i}","start_time_ms":1769940000000,"duration_ms":5}}"#
+        )
+    };
 
     let bomb = gz(&vec![b'\n'; 200 * 1024 * 1024]);
-    assert!(bomb.len() < 1024 * 1024, "a 200 MiB body compressed below 1 MiB");
+    assert!(
+        bomb.len() < 1024 * 1024,
+        "a 200 MiB body compressed below 1 MiB"
+    );
     let bad = vec![
         (ndjson.clone(), Some("gzip"), bomb.clone(), 413u16),
-        (ndjson.clone(), Some("gzip"), b"\x1f\x8b\x08\x00garbage".to_vec(), 400),
-        (ndjson.clone(), None, b"{\"function\":\"steady\",\"start_time_ms\":1,".to_vec(), 400),
-        (format!("{}/v1/cloudwatch", up.collector), None, serde_json::json!({"awslogs": {"data": b64(&bomb)}}).to_string().into_bytes(), 400),
-        (format!("{}/v1/lambda/telemetry", up.collector), None, b"[".to_vec(), 400),
+        (
+            ndjson.clone(),
+            Some("gzip"),
+            b"\x1f\x8b\x08\x00garbage".to_vec(),
+            400,
+        ),
+        (
+            ndjson.clone(),
+            None,
+            b"{\"function\":\"steady\",\"start_time_ms\":1,".to_vec(),
+            400,
+        ),
+        (
+            format!("{}/v1/cloudwatch", up.collector),
+            None,
+            serde_json::json!({"awslogs": {"data": b64(&bomb)}})
+                .to_string()
+                .into_bytes(),
+            400,
+        ),
+        (
+            format!("{}/v1/lambda/telemetry", up.collector),
+            None,
+            b"[".to_vec(),
+            400,
+        ),
     ];
     let mut tasks = tokio::task::JoinSet::new();
     for (url, encoding, body, expected) in bad {
         let client = client.clone();
         tasks.spawn(async move {
-            let mut req = client.post(&url).header("content-type", "application/x-ndjson").header("x-faasight-function", "f");
+            let mut req = client
+                .post(&url)
+                .header("content-type", "application/x-ndjson")
+                .header("x-faasight-function", "f");
             if let Some(enc) = encoding {
                 req = req.header("content-encoding", enc);
             }
@@ -227,17 +323,40 @@ async fn bombs_and_garbage_get_4xx_while_good_traffic_flows() {
         let url = ndjson.clone();
         let body = good(i);
         tasks.spawn(async move {
-            let r = client.post(&url).header("content-type", "application/x-ndjson").body(body).send().await.unwrap();
+            let r = client
+                .post(&url)
+                .header("content-type", "application/x-ndjson")
+                .body(body)
+                .send()
+                .await
+                .unwrap();
             assert_eq!(r.status(), 200);
         });
     }
     while let Some(r) = tasks.join_next().await {
         r.unwrap();
     }
-    let stored: u64 = ch.store().client().query("SELECT count() FROM invocations WHERE function = 'steady'").fetch_one().await.unwrap();
+    let stored: u64 = ch
+        .store()
+        .client()
+        .query("SELECT count() FROM invocations WHERE function = 'steady'")
+        .fetch_one()
+        .await
+        .unwrap();
     assert_eq!(stored, 20);
-    let metrics = reqwest::get(format!("{}/metrics", up.collector)).await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("faasight_collector_rejected_requests_total{reason=\"too_large\"} 1"), "{metrics}");
-    assert!(metrics.contains("faasight_collector_rejected_requests_total{reason=\"malformed\"} 4"), "{metrics}");
+    let metrics = reqwest::get(format!("{}/metrics", up.collector))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("faasight_collector_rejected_requests_total{reason=\"too_large\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("faasight_collector_rejected_requests_total{reason=\"malformed\"} 4"),
+        "{metrics}"
+    );
     assert!(up.stop().await.success());
 }

@@ -3,8 +3,9 @@
 mod browser;
 mod chdb;
 mod cli;
+mod common;
 mod durability;
 mod lambda_ingest;
-mod common;
+mod otlp;
 mod pipeline;
 mod up;

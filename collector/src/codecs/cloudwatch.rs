@@ -50,7 +50,9 @@ pub struct Subscription {
 impl Subscription {
     /// The Lambda function of a `/aws/lambda/NAME` log group.
     pub fn function(&self) -> Option<&str> {
-        self.log_group.strip_prefix("/aws/lambda/").filter(|n| !n.is_empty())
+        self.log_group
+            .strip_prefix("/aws/lambda/")
+            .filter(|n| !n.is_empty())
     }
 
     /// The version in a Lambda log stream name (`…/[VERSION]hex`).
@@ -83,7 +85,11 @@ fn base64_decode(text: &str) -> Result<Vec<u8>, CloudWatchError> {
 
 /// Decodes a gzipped (or plain JSON) subscription payload.
 pub fn decode_payload(bytes: &[u8], limit: usize) -> Result<Subscription, CloudWatchError> {
-    let json = if gzip::is_gzip(bytes) { gzip::decompress(bytes, limit)? } else { bytes.to_vec() };
+    let json = if gzip::is_gzip(bytes) {
+        gzip::decompress(bytes, limit)?
+    } else {
+        bytes.to_vec()
+    };
     serde_json::from_slice(&json).map_err(|e| CloudWatchError::Json(e.to_string()))
 }
 
@@ -135,7 +141,10 @@ pub fn decode_firehose(body: &[u8]) -> Result<FirehoseRequest, CloudWatchError> 
 }
 
 /// Decodes one Firehose record holding a gzipped subscription payload.
-pub fn decode_firehose_record(record: &FirehoseRecord, limit: usize) -> Result<Subscription, CloudWatchError> {
+pub fn decode_firehose_record(
+    record: &FirehoseRecord,
+    limit: usize,
+) -> Result<Subscription, CloudWatchError> {
     decode_payload(&base64_decode(&record.data)?, limit)
 }
 
@@ -156,21 +165,43 @@ mod tests {
     fn decodes_every_envelope() {
         let b64 = base64::engine::general_purpose::STANDARD.encode(gz(PAYLOAD.as_bytes()));
         let wrapped = format!(r#"{{"awslogs":{{"data":"{b64}"}}}}"#);
-        for body in [wrapped.into_bytes(), gz(PAYLOAD.as_bytes()), PAYLOAD.as_bytes().to_vec()] {
+        for body in [
+            wrapped.into_bytes(),
+            gz(PAYLOAD.as_bytes()),
+            PAYLOAD.as_bytes().to_vec(),
+        ] {
             let s = decode_body(&body, 1 << 20).unwrap();
-            assert_eq!((s.function(), s.version(), s.owner.as_str()), (Some("orders"), Some("$LATEST"), "123456789012"));
+            assert_eq!(
+                (s.function(), s.version(), s.owner.as_str()),
+                (Some("orders"), Some("$LATEST"), "123456789012")
+            );
             assert_eq!(s.log_events.len(), 1);
         }
-        let firehose = format!(r#"{{"requestId":"r-1","timestamp":1,"records":[{{"data":"{b64}"}}]}}"#);
+        let firehose =
+            format!(r#"{{"requestId":"r-1","timestamp":1,"records":[{{"data":"{b64}"}}]}}"#);
         let req = decode_firehose(firehose.as_bytes()).unwrap();
-        assert_eq!(decode_firehose_record(&req.records[0], 1 << 20).unwrap().log_group, "/aws/lambda/orders");
+        assert_eq!(
+            decode_firehose_record(&req.records[0], 1 << 20)
+                .unwrap()
+                .log_group,
+            "/aws/lambda/orders"
+        );
     }
 
     #[test]
     fn refuses_bad_payloads_clearly() {
-        assert!(matches!(decode_body(b"{\"awslogs\":{\"data\":\"!!\"}}", 1024), Err(CloudWatchError::Base64(_))));
-        assert!(matches!(decode_body(b"[1,2]", 1024), Err(CloudWatchError::Json(_))));
+        assert!(matches!(
+            decode_body(b"{\"awslogs\":{\"data\":\"!!\"}}", 1024),
+            Err(CloudWatchError::Base64(_))
+        ));
+        assert!(matches!(
+            decode_body(b"[1,2]", 1024),
+            Err(CloudWatchError::Json(_))
+        ));
         let bomb = gz(&vec![b' '; 5_000_000]);
-        assert!(matches!(decode_body(&bomb, 1_000_000), Err(CloudWatchError::Gzip(GzipError::TooLarge(_)))));
+        assert!(matches!(
+            decode_body(&bomb, 1_000_000),
+            Err(CloudWatchError::Gzip(GzipError::TooLarge(_)))
+        ));
     }
 }

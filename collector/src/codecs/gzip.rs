@@ -51,8 +51,14 @@ mod tests {
         assert_eq!(decompress(&gz(b"hello"), 5).unwrap(), b"hello");
         let bomb = gz(&vec![0u8; 10_000_000]);
         assert!(bomb.len() < 20_000);
-        assert_eq!(decompress(&bomb, 1_000_000), Err(GzipError::TooLarge(1_000_000)));
-        assert!(matches!(decompress(b"not gzip", 100), Err(GzipError::Invalid(_))));
+        assert_eq!(
+            decompress(&bomb, 1_000_000),
+            Err(GzipError::TooLarge(1_000_000))
+        );
+        assert!(matches!(
+            decompress(b"not gzip", 100),
+            Err(GzipError::Invalid(_))
+        ));
         assert!(is_gzip(&gz(b"")) && !is_gzip(b"{}"));
     }
 }

@@ -657,14 +657,26 @@ fn log(
             // A text line is what the runtime printed, prefix and all: the
             // CloudWatch line decoder reads it the same way for both paths.
             match super::lambda_log::parse_line(line) {
-                LambdaEvent::Log { time: line_time, request_id, level, message, .. } => Ok(LambdaEvent::Log {
+                LambdaEvent::Log {
+                    time: line_time,
+                    request_id,
+                    level,
+                    message,
+                    ..
+                } => Ok(LambdaEvent::Log {
                     time: time.or(line_time),
                     request_id,
                     level,
                     origin,
                     message,
                 }),
-                _ => Ok(LambdaEvent::Log { time, request_id: None, level: None, origin, message: line.to_string() }),
+                _ => Ok(LambdaEvent::Log {
+                    time,
+                    request_id: None,
+                    level: None,
+                    origin,
+                    message: line.to_string(),
+                }),
             }
         }
         Some(record @ Value::Object(_)) => {

@@ -1,6 +1,7 @@
 //! Wire formats, decoded into the store's row types and encoded back.
 
 pub mod cloudwatch;
+pub mod csv;
 pub mod gzip;
 pub mod lambda;
 pub mod lambda_log;

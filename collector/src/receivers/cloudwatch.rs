@@ -50,7 +50,15 @@ pub async fn store_subscription(
             })
             .collect();
         accepted.logs += logs.len();
-        return ctx.submit(receiver, Batch { logs, ..Default::default() }).await;
+        return ctx
+            .submit(
+                receiver,
+                Batch {
+                    logs,
+                    ..Default::default()
+                },
+            )
+            .await;
     };
     let id = FunctionIdentity {
         tenant: ctx.tenant.clone(),
@@ -65,7 +73,11 @@ pub async fn store_subscription(
     let events = payload
         .log_events
         .iter()
-        .flat_map(|e| e.message.lines().map(move |line| (parse_line(line), when(e.timestamp))))
+        .flat_map(|e| {
+            e.message
+                .lines()
+                .map(move |line| (parse_line(line), when(e.timestamp)))
+        })
         .collect();
     submit_events(ctx, receiver, &id, events, accepted).await
 }
@@ -78,8 +90,12 @@ pub async fn cloudwatch_create(
     body: Bytes,
 ) -> Result<Json<LambdaAccepted>, ApiError> {
     let limit = ctx.state().config.max_body_bytes;
-    let payload = decode_body(&body, limit).map_err(|e| ApiError::BadRequest(format!("nothing was stored: {e}")))?;
-    let region = header(&headers, "x-faasight-region").or(query.get("region").map(String::as_str)).unwrap_or("").to_string();
+    let payload = decode_body(&body, limit)
+        .map_err(|e| ApiError::BadRequest(format!("nothing was stored: {e}")))?;
+    let region = header(&headers, "x-faasight-region")
+        .or(query.get("region").map(String::as_str))
+        .unwrap_or("")
+        .to_string();
     let mut accepted = LambdaAccepted::default();
     store_subscription(&ctx, "cloudwatch", payload, &region, &mut accepted).await?;
     Ok(Json(accepted))

@@ -28,8 +28,14 @@ fn answer(status: StatusCode, request_id: &str, error: Option<String>) -> Respon
 
 /// Handles one delivery: every record is decoded before anything is
 /// stored, so a failed delivery can be retried whole without duplicates.
-pub async fn firehose_create(State(state): State<CollectorState>, headers: HeaderMap, body: Bytes) -> Response {
-    let header_id = header(&headers, "x-amz-firehose-request-id").unwrap_or("").to_string();
+pub async fn firehose_create(
+    State(state): State<CollectorState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let header_id = header(&headers, "x-amz-firehose-request-id")
+        .unwrap_or("")
+        .to_string();
     let ctx = match IngestContext::new(&state, &headers) {
         Ok(ctx) => ctx,
         Err(e) => return answer(e.status(), &header_id, Some(e.to_string())),
@@ -43,13 +49,22 @@ pub async fn firehose_create(State(state): State<CollectorState>, headers: Heade
     for (n, record) in request.records.iter().enumerate() {
         match decode_firehose_record(record, limit) {
             Ok(p) => payloads.push(p),
-            Err(e) => return answer(StatusCode::BAD_REQUEST, &request.request_id, Some(format!("record {n}: {e}"))),
+            Err(e) => {
+                return answer(
+                    StatusCode::BAD_REQUEST,
+                    &request.request_id,
+                    Some(format!("record {n}: {e}")),
+                )
+            }
         }
     }
-    let region = header(&headers, "x-faasight-region").unwrap_or("").to_string();
+    let region = header(&headers, "x-faasight-region")
+        .unwrap_or("")
+        .to_string();
     let mut accepted = LambdaAccepted::default();
     for payload in payloads {
-        if let Err(e) = store_subscription(&ctx, "firehose", payload, &region, &mut accepted).await {
+        if let Err(e) = store_subscription(&ctx, "firehose", payload, &region, &mut accepted).await
+        {
             let status: StatusCode = e.status();
             return answer(status, &request.request_id, Some(e.to_string()));
         }

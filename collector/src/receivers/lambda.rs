@@ -33,11 +33,9 @@ pub async fn submit_events(
     accepted: &mut LambdaAccepted,
 ) -> Result<(), ApiError> {
     let assembled = {
-        let mut envs = ctx
-            .state()
-            .lambda_envs
-            .lock()
-            .map_err(|_| ApiError::Unavailable("the Lambda environment table is poisoned".into()))?;
+        let mut envs = ctx.state().lambda_envs.lock().map_err(|_| {
+            ApiError::Unavailable("the Lambda environment table is poisoned".into())
+        })?;
         envs.push(identity, events)
     };
     let now = Utc::now();
@@ -48,17 +46,31 @@ pub async fn submit_events(
             Err(e) => {
                 accepted.rejected += 1;
                 if accepted.errors.len() < 20 {
-                    accepted.errors.push(format!("request {}: {e}", row.request_id));
+                    accepted
+                        .errors
+                        .push(format!("request {}: {e}", row.request_id));
                 }
             }
         }
     }
     accepted.invocations += invocations.len();
     accepted.logs += assembled.logs.len();
-    ctx.submit(receiver, Batch { invocations, logs: assembled.logs, ..Default::default() }).await
+    ctx.submit(
+        receiver,
+        Batch {
+            invocations,
+            logs: assembled.logs,
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 /// A header's value, trimmed, if present and not empty.
 pub fn header<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty())
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
 }

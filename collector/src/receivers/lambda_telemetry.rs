@@ -31,18 +31,27 @@ use axum::Json;
 
 /// The function identity a forwarding extension sends.
 pub fn identity(headers: &HeaderMap, tenant: &str) -> Result<FunctionIdentity, ApiError> {
-    let function = header(headers, "x-faasight-function")
-        .ok_or_else(|| ApiError::BadRequest("the X-Faasight-Function header (AWS_LAMBDA_FUNCTION_NAME) is required".into()))?;
+    let function = header(headers, "x-faasight-function").ok_or_else(|| {
+        ApiError::BadRequest(
+            "the X-Faasight-Function header (AWS_LAMBDA_FUNCTION_NAME) is required".into(),
+        )
+    })?;
     let memory_mb = match header(headers, "x-faasight-memory-mb") {
-        Some(v) => v
-            .parse()
-            .map_err(|_| ApiError::BadRequest(format!("X-Faasight-Memory-Mb must be a whole number of MB, not {v:?}")))?,
+        Some(v) => v.parse().map_err(|_| {
+            ApiError::BadRequest(format!(
+                "X-Faasight-Memory-Mb must be a whole number of MB, not {v:?}"
+            ))
+        })?,
         None => 0,
     };
     let arch = match header(headers, "x-faasight-architecture") {
         Some("x86_64" | "amd64") => "x86_64",
         Some("arm64" | "aarch64") => "arm64",
-        Some(other) => return Err(ApiError::BadRequest(format!("X-Faasight-Architecture must be x86_64 or arm64, not {other:?}"))),
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!(
+                "X-Faasight-Architecture must be x86_64 or arm64, not {other:?}"
+            )))
+        }
         None => "",
     };
     let runtime = header(headers, "x-faasight-runtime").unwrap_or("");
@@ -51,8 +60,13 @@ pub fn identity(headers: &HeaderMap, tenant: &str) -> Result<FunctionIdentity, A
         account: header(headers, "x-faasight-account").unwrap_or("").into(),
         region: header(headers, "x-faasight-region").unwrap_or("").into(),
         function: function.into(),
-        version: header(headers, "x-faasight-function-version").unwrap_or("").into(),
-        runtime: runtime.strip_prefix("AWS_Lambda_").unwrap_or(runtime).into(),
+        version: header(headers, "x-faasight-function-version")
+            .unwrap_or("")
+            .into(),
+        runtime: runtime
+            .strip_prefix("AWS_Lambda_")
+            .unwrap_or(runtime)
+            .into(),
         arch: arch.into(),
         memory_mb,
         timeout_ms: 0,
@@ -63,10 +77,16 @@ pub fn identity(headers: &HeaderMap, tenant: &str) -> Result<FunctionIdentity, A
 
 /// Decodes a batch of events; events that cannot be decoded are listed in
 /// the answer, the others are stored.
-pub async fn telemetry_create(ctx: IngestContext, headers: HeaderMap, body: Bytes) -> Result<Json<LambdaAccepted>, ApiError> {
+pub async fn telemetry_create(
+    ctx: IngestContext,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<LambdaAccepted>, ApiError> {
     let id = identity(&headers, &ctx.tenant)?;
-    let text = std::str::from_utf8(&body).map_err(|e| ApiError::BadRequest(format!("the body is not UTF-8: {e}")))?;
-    let results = parse_body(text).map_err(|e| ApiError::BadRequest(format!("nothing was stored: {e}")))?;
+    let text = std::str::from_utf8(&body)
+        .map_err(|e| ApiError::BadRequest(format!("the body is not UTF-8: {e}")))?;
+    let results =
+        parse_body(text).map_err(|e| ApiError::BadRequest(format!("nothing was stored: {e}")))?;
     let now = chrono::Utc::now();
     let mut accepted = LambdaAccepted::default();
     let mut events = Vec::with_capacity(results.len());

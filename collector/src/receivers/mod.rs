@@ -7,3 +7,5 @@ pub mod firehose;
 pub mod invocations;
 pub mod lambda;
 pub mod lambda_telemetry;
+pub mod otlp_grpc;
+pub mod otlp_http;

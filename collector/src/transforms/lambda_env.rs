@@ -122,10 +122,19 @@ impl Assembler {
     /// Feeds the events of one environment, in order. `fallback_time` gives
     /// each event's time when the event itself has none (a CloudWatch
     /// event's timestamp, or the time of the request).
-    pub fn push(&mut self, id: &FunctionIdentity, events: impl IntoIterator<Item = (LambdaEvent, DateTime<Utc>)>) -> Assembled {
+    pub fn push(
+        &mut self,
+        id: &FunctionIdentity,
+        events: impl IntoIterator<Item = (LambdaEvent, DateTime<Utc>)>,
+    ) -> Assembled {
         self.tick += 1;
         if !self.envs.contains_key(id) && self.envs.len() >= MAX_ENVIRONMENTS {
-            if let Some(oldest) = self.envs.iter().min_by_key(|(_, e)| e.last_seen).map(|(k, _)| k.clone()) {
+            if let Some(oldest) = self
+                .envs
+                .iter()
+                .min_by_key(|(_, e)| e.last_seen)
+                .map(|(k, _)| k.clone())
+            {
                 self.envs.remove(&oldest);
             }
         }
@@ -139,7 +148,14 @@ impl Assembler {
     }
 }
 
-fn log_row(id: &FunctionIdentity, time: DateTime<Utc>, request_id: Option<String>, level: Option<String>, body: String, origin: &str) -> LogRow {
+fn log_row(
+    id: &FunctionIdentity,
+    time: DateTime<Utc>,
+    request_id: Option<String>,
+    level: Option<String>,
+    body: String,
+    origin: &str,
+) -> LogRow {
     LogRow {
         tenant: id.tenant.clone(),
         timestamp: time,
@@ -156,16 +172,40 @@ fn log_row(id: &FunctionIdentity, time: DateTime<Utc>, request_id: Option<String
     }
 }
 
-fn apply(env: &mut Environment, id: &FunctionIdentity, event: LambdaEvent, fallback: DateTime<Utc>, out: &mut Assembled) {
+fn apply(
+    env: &mut Environment,
+    id: &FunctionIdentity,
+    event: LambdaEvent,
+    fallback: DateTime<Utc>,
+    out: &mut Assembled,
+) {
     match event {
         LambdaEvent::InitStart { .. } | LambdaEvent::RestoreStart { .. } => {}
-        LambdaEvent::InitReport { time, init_type, phase, duration_ms, .. } => {
-            env.init = Some(PendingInit { init_type, phase, duration_ms, end: time.or(Some(fallback)) });
+        LambdaEvent::InitReport {
+            time,
+            init_type,
+            phase,
+            duration_ms,
+            ..
+        } => {
+            env.init = Some(PendingInit {
+                init_type,
+                phase,
+                duration_ms,
+                end: time.or(Some(fallback)),
+            });
         }
-        LambdaEvent::RestoreReport { time, duration_ms, .. } => {
+        LambdaEvent::RestoreReport {
+            time, duration_ms, ..
+        } => {
             env.restore = Some((duration_ms.unwrap_or(0.0), time.or(Some(fallback))));
         }
-        LambdaEvent::Start { time, request_id, version, xray_trace_id } => {
+        LambdaEvent::Start {
+            time,
+            request_id,
+            version,
+            xray_trace_id,
+        } => {
             if env.open.len() >= MAX_OPEN {
                 env.open.clear();
             }
@@ -175,7 +215,12 @@ fn apply(env: &mut Environment, id: &FunctionIdentity, event: LambdaEvent, fallb
             open.trace = xray_trace_id;
             env.current = Some(request_id);
         }
-        LambdaEvent::RuntimeDone { request_id, status, error_type, .. } => {
+        LambdaEvent::RuntimeDone {
+            request_id,
+            status,
+            error_type,
+            ..
+        } => {
             let open = env.open.entry(request_id).or_default();
             open.status = Some(status);
             open.error_type = error_type;
@@ -183,9 +228,14 @@ fn apply(env: &mut Environment, id: &FunctionIdentity, event: LambdaEvent, fallb
         LambdaEvent::Timeout { request_id, .. } => {
             let open = env.open.entry(request_id).or_default();
             open.status = Some("timeout".into());
-            open.error_type.get_or_insert_with(|| "Sandbox.Timedout".into());
+            open.error_type
+                .get_or_insert_with(|| "Sandbox.Timedout".into());
         }
-        LambdaEvent::Fault { time, request_id, message } => {
+        LambdaEvent::Fault {
+            time,
+            request_id,
+            message,
+        } => {
             if let Some(rid) = request_id.clone().or_else(|| env.current.clone()) {
                 let open = env.open.entry(rid).or_default();
                 if open.status.is_none() {
@@ -193,7 +243,14 @@ fn apply(env: &mut Environment, id: &FunctionIdentity, event: LambdaEvent, fallb
                     open.error_type = Some("Runtime.ExitError".into());
                 }
             }
-            out.logs.push(log_row(id, time.unwrap_or(fallback), request_id, Some("ERROR".into()), message, "platform"));
+            out.logs.push(log_row(
+                id,
+                time.unwrap_or(fallback),
+                request_id,
+                Some("ERROR".into()),
+                message,
+                "platform",
+            ));
         }
         LambdaEvent::End { .. } => {}
         LambdaEvent::Report(report) => {
@@ -205,17 +262,43 @@ fn apply(env: &mut Environment, id: &FunctionIdentity, event: LambdaEvent, fallb
             let row = invocation(env, id, report, open, time);
             out.invocations.push(row);
         }
-        LambdaEvent::Log { time, request_id, level, origin, message } => {
+        LambdaEvent::Log {
+            time,
+            request_id,
+            level,
+            origin,
+            message,
+        } => {
             let rid = request_id.or_else(|| env.current.clone());
-            out.logs.push(log_row(id, time.unwrap_or(fallback), rid, level, message, origin));
+            out.logs.push(log_row(
+                id,
+                time.unwrap_or(fallback),
+                rid,
+                level,
+                message,
+                origin,
+            ));
         }
         LambdaEvent::Other { time, kind, detail } => {
-            out.logs.push(log_row(id, time.unwrap_or(fallback), None, Some(kind), detail, "platform"));
+            out.logs.push(log_row(
+                id,
+                time.unwrap_or(fallback),
+                None,
+                Some(kind),
+                detail,
+                "platform",
+            ));
         }
     }
 }
 
-fn invocation(env: &mut Environment, id: &FunctionIdentity, report: Report, open: Open, report_time: DateTime<Utc>) -> InvocationRow {
+fn invocation(
+    env: &mut Environment,
+    id: &FunctionIdentity,
+    report: Report,
+    open: Open,
+    report_time: DateTime<Utc>,
+) -> InvocationRow {
     let start = open.start.unwrap_or_else(|| {
         report_time - chrono::Duration::microseconds((report.duration_ms * 1000.0) as i64)
     });
@@ -223,7 +306,10 @@ fn invocation(env: &mut Environment, id: &FunctionIdentity, report: Report, open
     let mut init_duration_ms = report.init_duration_ms.unwrap_or(0.0);
     if let Some(init) = env.init.take() {
         init_duration_ms = report.init_duration_ms.unwrap_or(init.duration_ms);
-        let gap = init.end.map(|e| (start - e).num_milliseconds()).unwrap_or(0);
+        let gap = init
+            .end
+            .map(|e| (start - e).num_milliseconds())
+            .unwrap_or(0);
         start_type = match (init.phase, init.init_type) {
             (InitPhase::Invoke, _) => "suppressed",
             (_, InitType::ProvisionedConcurrency | InitType::ManagedInstances) => "provisioned",
@@ -249,7 +335,11 @@ fn invocation(env: &mut Environment, id: &FunctionIdentity, report: Report, open
         .or(open.status.as_deref())
         .map(status_of)
         .unwrap_or("success");
-    let error_type = report.error_type.or(open.error_type).filter(|_| status != "success").unwrap_or_default();
+    let error_type = report
+        .error_type
+        .or(open.error_type)
+        .filter(|_| status != "success")
+        .unwrap_or_default();
     InvocationRow {
         tenant: id.tenant.clone(),
         provider: "aws_lambda".into(),
@@ -300,7 +390,10 @@ mod tests {
     }
 
     fn lines(a: &mut Assembler, ls: &[(&str, &str)]) -> Assembled {
-        a.push(&identity(), ls.iter().map(|(time, line)| (parse_line(line), t(time))))
+        a.push(
+            &identity(),
+            ls.iter().map(|(time, line)| (parse_line(line), t(time))),
+        )
     }
 
     #[test]
@@ -320,12 +413,25 @@ mod tests {
         );
         assert_eq!(out.invocations.len(), 2);
         let (r1, r2) = (&out.invocations[0], &out.invocations[1]);
-        assert_eq!((r1.start_type.as_str(), r1.init_duration_ms, r1.billed_duration_ms), ("cold", 300.12, 401));
+        assert_eq!(
+            (
+                r1.start_type.as_str(),
+                r1.init_duration_ms,
+                r1.billed_duration_ms
+            ),
+            ("cold", 300.12, 401)
+        );
         assert_eq!(r1.start_time_ms, ms(t("2026-01-01T00:00:00.300Z")));
-        assert_eq!((r1.version.as_str(), r1.memory_mb, r1.max_memory_used_mb), ("$LATEST", 256, 80));
+        assert_eq!(
+            (r1.version.as_str(), r1.memory_mb, r1.max_memory_used_mb),
+            ("$LATEST", 256, 80)
+        );
         assert_eq!((r2.start_type.as_str(), r2.init_duration_ms), ("warm", 0.0));
         assert_eq!(out.logs.len(), 1);
-        assert_eq!((out.logs[0].request_id.as_str(), out.logs[0].body.as_str()), ("6f7f0961-f834-4211-8a7a-f6fe80b88d56", "hello"));
+        assert_eq!(
+            (out.logs[0].request_id.as_str(), out.logs[0].body.as_str()),
+            ("6f7f0961-f834-4211-8a7a-f6fe80b88d56", "hello")
+        );
     }
 
     #[test]
@@ -340,34 +446,90 @@ mod tests {
             ],
         );
         let r = &out.invocations[0];
-        assert_eq!((r.status.as_str(), r.error_type.as_str()), ("timeout", "Sandbox.Timedout"));
+        assert_eq!(
+            (r.status.as_str(), r.error_type.as_str()),
+            ("timeout", "Sandbox.Timedout")
+        );
     }
 
     #[test]
     fn init_types_and_phases_decide_the_start_type() {
         let cases = [
-            (InitType::OnDemand, InitPhase::Init, "2026-01-01T00:00:00.100Z", "cold"),
-            (InitType::OnDemand, InitPhase::Init, "2026-01-01T00:00:30Z", "proactive"),
-            (InitType::ProvisionedConcurrency, InitPhase::Init, "2026-01-01T01:00:00Z", "provisioned"),
-            (InitType::ManagedInstances, InitPhase::Init, "2026-01-01T00:00:00.100Z", "provisioned"),
-            (InitType::SnapStart, InitPhase::Init, "2026-01-01T00:00:00.100Z", "snapstart"),
-            (InitType::OnDemand, InitPhase::Invoke, "2026-01-01T00:00:00.100Z", "suppressed"),
+            (
+                InitType::OnDemand,
+                InitPhase::Init,
+                "2026-01-01T00:00:00.100Z",
+                "cold",
+            ),
+            (
+                InitType::OnDemand,
+                InitPhase::Init,
+                "2026-01-01T00:00:30Z",
+                "proactive",
+            ),
+            (
+                InitType::ProvisionedConcurrency,
+                InitPhase::Init,
+                "2026-01-01T01:00:00Z",
+                "provisioned",
+            ),
+            (
+                InitType::ManagedInstances,
+                InitPhase::Init,
+                "2026-01-01T00:00:00.100Z",
+                "provisioned",
+            ),
+            (
+                InitType::SnapStart,
+                InitPhase::Init,
+                "2026-01-01T00:00:00.100Z",
+                "snapstart",
+            ),
+            (
+                InitType::OnDemand,
+                InitPhase::Invoke,
+                "2026-01-01T00:00:00.100Z",
+                "suppressed",
+            ),
         ];
         for (init_type, phase, start, expected) in cases {
             let mut a = Assembler::new();
             let events = vec![
                 (
-                    LambdaEvent::InitReport { time: Some(t("2026-01-01T00:00:00Z")), init_type, phase, duration_ms: 250.0, status: None, error_type: None },
+                    LambdaEvent::InitReport {
+                        time: Some(t("2026-01-01T00:00:00Z")),
+                        init_type,
+                        phase,
+                        duration_ms: 250.0,
+                        status: None,
+                        error_type: None,
+                    },
                     t("2026-01-01T00:00:00Z"),
                 ),
-                (LambdaEvent::Start { time: Some(t(start)), request_id: "r".into(), version: None, xray_trace_id: None }, t(start)),
                 (
-                    LambdaEvent::Report(Report { request_id: "r".into(), duration_ms: 5.0, status: Some("success".into()), ..Default::default() }),
+                    LambdaEvent::Start {
+                        time: Some(t(start)),
+                        request_id: "r".into(),
+                        version: None,
+                        xray_trace_id: None,
+                    },
+                    t(start),
+                ),
+                (
+                    LambdaEvent::Report(Report {
+                        request_id: "r".into(),
+                        duration_ms: 5.0,
+                        status: Some("success".into()),
+                        ..Default::default()
+                    }),
                     t(start),
                 ),
             ];
             let out = a.push(&identity(), events);
-            assert_eq!(out.invocations[0].start_type, expected, "{init_type:?} {phase:?} at {start}");
+            assert_eq!(
+                out.invocations[0].start_type, expected,
+                "{init_type:?} {phase:?} at {start}"
+            );
             assert_eq!(out.invocations[0].init_duration_ms, 250.0);
         }
     }
@@ -378,8 +540,26 @@ mod tests {
         let first = a.push(
             &identity(),
             vec![
-                (LambdaEvent::InitReport { time: None, init_type: InitType::OnDemand, phase: InitPhase::Init, duration_ms: 90.0, status: None, error_type: None }, t("2026-01-01T00:00:00Z")),
-                (LambdaEvent::Start { time: None, request_id: "r".into(), version: Some("7".into()), xray_trace_id: Some("1-abc-def".into()) }, t("2026-01-01T00:00:00.100Z")),
+                (
+                    LambdaEvent::InitReport {
+                        time: None,
+                        init_type: InitType::OnDemand,
+                        phase: InitPhase::Init,
+                        duration_ms: 90.0,
+                        status: None,
+                        error_type: None,
+                    },
+                    t("2026-01-01T00:00:00Z"),
+                ),
+                (
+                    LambdaEvent::Start {
+                        time: None,
+                        request_id: "r".into(),
+                        version: Some("7".into()),
+                        xray_trace_id: Some("1-abc-def".into()),
+                    },
+                    t("2026-01-01T00:00:00.100Z"),
+                ),
             ],
         );
         assert!(first.invocations.is_empty());
@@ -397,8 +577,18 @@ mod tests {
             )],
         );
         let r = &second.invocations[0];
-        assert_eq!((r.start_type.as_str(), r.version.as_str(), r.trace_id.as_str()), ("cold", "7", "1-abc-def"));
-        assert_eq!((r.status.as_str(), r.error_type.as_str()), ("error", "Runtime.OutOfMemory"));
+        assert_eq!(
+            (
+                r.start_type.as_str(),
+                r.version.as_str(),
+                r.trace_id.as_str()
+            ),
+            ("cold", "7", "1-abc-def")
+        );
+        assert_eq!(
+            (r.status.as_str(), r.error_type.as_str()),
+            ("error", "Runtime.OutOfMemory")
+        );
         assert_eq!(r.start_time_ms, ms(t("2026-01-01T00:00:00.100Z")));
     }
 }

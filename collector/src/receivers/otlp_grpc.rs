@@ -1,0 +1,130 @@
+//! OTLP/gRPC on port 4317: `TraceService`, `LogsService` and
+//! `MetricsService`, gzip accepted. Tokens are read from the
+//! `authorization` (`Bearer …`) or `x-api-key` metadata; overload maps to
+//! `RESOURCE_EXHAUSTED` and storage failures to `UNAVAILABLE`, which OTLP
+//! clients retry (<https://opentelemetry.io/docs/specs/otlp/#failures>).
+
+use crate::codecs::otlp;
+use crate::pipeline::{Batch, SubmitError};
+use crate::server::{CollectorState, IngestContext};
+use crate::ApiError;
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{LogsService, LogsServiceServer};
+use opentelemetry_proto::tonic::collector::logs::v1::{ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse};
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{MetricsService, MetricsServiceServer};
+use opentelemetry_proto::tonic::collector::metrics::v1::{ExportMetricsServiceRequest, ExportMetricsServiceResponse};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{TraceService, TraceServiceServer};
+use opentelemetry_proto::tonic::collector::trace::v1::{ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse};
+use std::future::Future;
+use tonic::codec::CompressionEncoding;
+use tonic::{Request, Response, Status};
+
+/// The three OTLP services over the collector's state.
+#[derive(Clone)]
+pub struct OtlpGrpc {
+    state: CollectorState,
+}
+
+fn context<T>(state: &CollectorState, request: &Request<T>) -> Result<IngestContext, Status> {
+    let headers = request.metadata().clone().into_headers();
+    IngestContext::new(state, &headers).map_err(|e| Status::unauthenticated(e.to_string()))
+}
+
+fn status(e: ApiError) -> Status {
+    match e {
+        ApiError::Overloaded(m) => Status::resource_exhausted(m),
+        ApiError::Unavailable(m) => Status::unavailable(m),
+        ApiError::Unauthorized(e) => Status::unauthenticated(e.to_string()),
+        other => Status::invalid_argument(other.to_string()),
+    }
+}
+
+impl From<SubmitError> for Status {
+    fn from(e: SubmitError) -> Status {
+        status(e.into())
+    }
+}
+
+#[tonic::async_trait]
+impl TraceService for OtlpGrpc {
+    async fn export(&self, request: Request<ExportTraceServiceRequest>) -> Result<Response<ExportTraceServiceResponse>, Status> {
+        let ctx = context(&self.state, &request)?;
+        let decoded = otlp::traces_from_request(request.into_inner(), &ctx.tenant);
+        let now = chrono::Utc::now();
+        let mut invocations = decoded.invocations;
+        invocations.retain_mut(|row| crate::normalize::normalize(row, now).is_ok());
+        ctx.submit("otlp-traces", Batch { invocations, spans: decoded.spans, ..Default::default() })
+            .await
+            .map_err(status)?;
+        let partial = (decoded.rejected_spans > 0).then(|| ExportTracePartialSuccess {
+            rejected_spans: decoded.rejected_spans as i64,
+            error_message: decoded.errors.iter().take(5).cloned().collect::<Vec<_>>().join("; "),
+        });
+        Ok(Response::new(ExportTraceServiceResponse { partial_success: partial }))
+    }
+}
+
+#[tonic::async_trait]
+impl LogsService for OtlpGrpc {
+    async fn export(&self, request: Request<ExportLogsServiceRequest>) -> Result<Response<ExportLogsServiceResponse>, Status> {
+        let ctx = context(&self.state, &request)?;
+        let decoded = otlp::logs_from_request(request.into_inner(), &ctx.tenant);
+        ctx.submit("otlp-logs", Batch { logs: decoded.logs, ..Default::default() }).await.map_err(status)?;
+        let partial = (decoded.rejected_logs > 0).then(|| ExportLogsPartialSuccess {
+            rejected_log_records: decoded.rejected_logs as i64,
+            error_message: decoded.errors.iter().take(5).cloned().collect::<Vec<_>>().join("; "),
+        });
+        Ok(Response::new(ExportLogsServiceResponse { partial_success: partial }))
+    }
+}
+
+#[tonic::async_trait]
+impl MetricsService for OtlpGrpc {
+    async fn export(&self, request: Request<ExportMetricsServiceRequest>) -> Result<Response<ExportMetricsServiceResponse>, Status> {
+        let _ctx = context(&self.state, &request)?;
+        let points: usize = request
+            .get_ref()
+            .resource_metrics
+            .iter()
+            .flat_map(|r| &r.scope_metrics)
+            .map(|s| s.metrics.len())
+            .sum();
+        self.state.metrics.received("otlp-metrics", points);
+        Ok(Response::new(ExportMetricsServiceResponse { partial_success: None }))
+    }
+}
+
+/// Serves OTLP/gRPC on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: CollectorState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), tonic::transport::Error> {
+    let limit = state.config.max_body_bytes;
+    let svc = OtlpGrpc { state: state.clone() };
+    let concurrency = state.config.max_concurrent_requests;
+    let timeout = state.config.request_timeout;
+    tonic::transport::Server::builder()
+        .concurrency_limit_per_connection(concurrency)
+        .timeout(timeout)
+        .add_service(
+            TraceServiceServer::new(svc.clone())
+                .accept_compressed(CompressionEncoding::Gzip)
+                .max_decoding_message_size(limit),
+        )
+        .add_service(
+            LogsServiceServer::new(svc.clone())
+                .accept_compressed(CompressionEncoding::Gzip)
+                .max_decoding_message_size(limit),
+        )
+        .add_service(
+            MetricsServiceServer::new(svc)
+                .accept_compressed(CompressionEncoding::Gzip)
+                .max_decoding_message_size(limit),
+        )
+        .serve_with_incoming_shutdown(tokio_stream_listener(listener), shutdown)
+        .await
+}
+
+fn tokio_stream_listener(listener: tokio::net::TcpListener) -> tonic::transport::server::TcpIncoming {
+    tonic::transport::server::TcpIncoming::from(listener)
+}
