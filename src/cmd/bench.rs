@@ -96,6 +96,61 @@ fn cloudwatch_payload(rows: &[InvocationRow], stream: usize) -> String {
     .to_string()
 }
 
+/// OTLP trace requests (protobuf) of `per_request` spans each: one FaaS
+/// server span and two client spans per invocation.
+fn otlp_bodies(n: usize, per_request: usize) -> Vec<Vec<u8>> {
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+    use opentelemetry_proto::tonic::resource::v1::Resource;
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+    use prost::Message;
+    let kv = |k: &str, v: any_value::Value| KeyValue { key: k.into(), value: Some(AnyValue { value: Some(v) }), ..Default::default() };
+    let s = |v: &str| any_value::Value::StringValue(v.into());
+    let resource = Resource {
+        attributes: vec![
+            kv("service.name", s("bench-fn")), kv("faas.name", s("bench-fn")), kv("faas.version", s("3")),
+            kv("faas.max_memory", any_value::Value::IntValue(536_870_912)), kv("cloud.provider", s("aws")),
+            kv("cloud.platform", s("aws_lambda")), kv("cloud.region", s("us-east-1")),
+        ],
+        ..Default::default()
+    };
+    let base: u64 = 1_772_323_200_000_000_000;
+    (0..n.div_ceil(per_request))
+        .map(|r| {
+            let spans = (0..per_request.min(n - r * per_request))
+                .map(|i| {
+                    let k = (r * per_request + i) as u64;
+                    let mut trace_id = [0u8; 16];
+                    trace_id[..8].copy_from_slice(&(k / 3 + 1).to_be_bytes());
+                    let server = k % 3 == 0;
+                    Span {
+                        trace_id: trace_id.to_vec(),
+                        span_id: (k + 1).to_be_bytes().to_vec(),
+                        name: if server { "bench-fn".into() } else { "dynamodb.GetItem".into() },
+                        kind: if server { 2 } else { 3 },
+                        start_time_unix_nano: base + k * 1_000_000,
+                        end_time_unix_nano: base + k * 1_000_000 + 800_000,
+                        attributes: if server {
+                            vec![kv("faas.invocation_id", s(&format!("req-{k}"))), kv("faas.trigger", s("http")), kv("faas.coldstart", any_value::Value::BoolValue(k % 300 == 0))]
+                        } else {
+                            vec![kv("db.system", s("dynamodb"))]
+                        },
+                        ..Default::default()
+                    }
+                })
+                .collect();
+            ExportTraceServiceRequest {
+                resource_spans: vec![ResourceSpans {
+                    resource: Some(resource.clone()),
+                    scope_spans: vec![ScopeSpans { spans, ..Default::default() }],
+                    ..Default::default()
+                }],
+            }
+            .encode_to_vec()
+        })
+        .collect()
+}
+
 struct Collector {
     url: String,
     metrics: Arc<Metrics>,
@@ -178,6 +233,33 @@ async fn post_all(
         total = (total.0 + ok, total.1 + refused);
     }
     Ok(total)
+}
+
+/// Posts protobuf bodies to an OTLP/HTTP endpoint with `clients` in flight.
+async fn post_bytes(url: &str, bodies: Vec<Vec<u8>>, clients: usize) -> anyhow::Result<()> {
+    let client = reqwest::Client::new();
+    let queue = Arc::new(std::sync::Mutex::new(bodies));
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..clients {
+        let (client, queue, url) = (client.clone(), queue.clone(), url.to_string());
+        tasks.spawn(async move {
+            while let Some(body) = queue.lock().ok().and_then(|mut q| q.pop()) {
+                loop {
+                    let status = client.post(&url).header("content-type", "application/x-protobuf").body(body.clone()).send().await?.status();
+                    if status.is_success() {
+                        break;
+                    }
+                    anyhow::ensure!(status == 429 || status == 503, "{url} answered {status}");
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+            }
+            Ok::<_, anyhow::Error>(())
+        });
+    }
+    while let Some(r) = tasks.join_next().await {
+        r??;
+    }
+    Ok(())
 }
 
 async fn wait_rows(store: &Store, table: &str, expected: u64) -> anyhow::Result<()> {
@@ -339,6 +421,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         results.push((format, rate));
     }
 
+    // OTLP spans over HTTP protobuf.
+    let store = database(&url, "bench_ingest").await?;
+    let collector = start_collector(store.clone(), &dir.path().join("spool-otlp"), 1_000_000).await?;
+    let bodies = otlp_bodies(n, 1000);
+    let started = Instant::now();
+    post_bytes(&format!("{}/v1/traces", collector.url), bodies, args.clients).await?;
+    wait_rows(&store, "spans", n as u64).await?;
+    let spans_rate = n as f64 / started.elapsed().as_secs_f64();
+
     println!(
         "ingest benchmark: {n} records, bodies of {} records, {} clients",
         args.batch, args.clients
@@ -353,6 +444,8 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             rate / raw_rate
         );
     }
+
+    println!("{:<12} {:>14}   (spans, bodies of 1,000; a third are FaaS server spans that also become invocations)", "otlp-spans", format!("{spans_rate:.0}"));
 
     // Overload: ten times more senders than the queue admits at once.
     let store = database(&url, "bench_ingest").await?;

@@ -340,7 +340,7 @@ impl Table {
             })
     }
 
-    fn text<'r>(row: &'r CsvRecord, i: usize) -> &'r str {
+    fn text(row: &CsvRecord, i: usize) -> &str {
         row.fields.get(i).map_or("", |s| s.trim())
     }
 
@@ -417,11 +417,13 @@ pub fn read_minutes(dir: &Path) -> Result<Vec<FunctionMinutes>, AzureTraceError>
         let named = format!("minute_{m}");
         let i = match t.columns.get(&named) {
             Some(&i) => i,
-            None => t.column(&m.to_string()).map_err(|_| AzureTraceError::Header {
-                file: t.file.clone(),
-                line: t.header_line,
-                reason: format!("no column `{named}` (or `{m}`)"),
-            })?,
+            None => t
+                .column(&m.to_string())
+                .map_err(|_| AzureTraceError::Header {
+                    file: t.file.clone(),
+                    line: t.header_line,
+                    reason: format!("no column `{named}` (or `{m}`)"),
+                })?,
         };
         minutes.push(i);
     }
@@ -623,7 +625,8 @@ pub fn expand<E>(
     summary.functions_expanded = plans.len();
 
     let batch_rows = opts.batch_rows.clamp(1, MAX_BATCH_ROWS);
-    let capacity = |remaining: u64| usize::try_from(remaining).map_or(batch_rows, |r| r.min(batch_rows));
+    let capacity =
+        |remaining: u64| usize::try_from(remaining).map_or(batch_rows, |r| r.min(batch_rows));
     let mut batch = Vec::with_capacity(capacity(remaining));
     let mut offsets = Vec::new();
     for minute in 0..MINUTES {
@@ -669,7 +672,8 @@ pub fn expand<E>(
                 batch.push(row);
                 remaining = remaining.saturating_sub(1);
                 if batch.len() >= batch_rows {
-                    let full = std::mem::replace(&mut batch, Vec::with_capacity(capacity(remaining)));
+                    let full =
+                        std::mem::replace(&mut batch, Vec::with_capacity(capacity(remaining)));
                     summary.rows += full.len() as u64;
                     summary.batches += 1;
                     sink(full).map_err(ExpandError::Sink)?;
