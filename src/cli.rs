@@ -143,6 +143,13 @@ pub enum ImportFormat {
     LambdaTelemetry,
     /// A CloudWatch Logs subscription payload (gzip, JSON, or the awslogs envelope).
     CloudwatchSubscription,
+    /// Invocation records as CSV with a header row (columns of `invocations`).
+    Csv,
+    /// An OTLP trace export request, protobuf or JSON (detected).
+    Otlp,
+    /// A directory with the Azure Functions 2019 trace (1000_inv.csv, 1000_run.csv, 1000_mem.csv).
+    #[value(name = "azure-2019")]
+    Azure2019,
 }
 
 /// What the source does not say about the function (lambda-log, lambda-telemetry).
@@ -182,6 +189,12 @@ pub struct ImportArgs {
     /// Tenant of the imported rows.
     #[arg(long, default_value = "default")]
     pub tenant: String,
+    /// Seed of the azure-2019 expansion (start times, durations, memory).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// UTC day the azure-2019 trace is placed on (YYYY-MM-DD).
+    #[arg(long, default_value = "2019-07-15")]
+    pub day: String,
     #[command(flatten)]
     pub identity: IdentityArgs,
     /// Print the normalized records as NDJSON instead of storing them.

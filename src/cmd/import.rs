@@ -7,7 +7,7 @@
 
 use super::InputError;
 use crate::cli::{ImportArgs, ImportFormat};
-use faasight_collector::codecs::{cloudwatch, lambda_log, lambda_telemetry, ndjson};
+use faasight_collector::codecs::{azure_2019, cloudwatch, csv, lambda_log, lambda_telemetry, ndjson, otlp};
 use faasight_collector::normalize::normalize;
 use faasight_collector::transforms::lambda_env::{Assembler, FunctionIdentity};
 use faasight_store::{InvocationRow, LogRow};
@@ -90,6 +90,9 @@ fn decode(
     assembler: &mut Assembler,
 ) -> anyhow::Result<()> {
     let now = chrono::Utc::now();
+    if args.format == ImportFormat::Azure2019 {
+        return decode_azure(args, path, out);
+    }
     let bytes = read_input(path)?;
     let normalized = |rows: Vec<InvocationRow>, out: &mut Decoded| -> anyhow::Result<()> {
         let mut errors = Vec::new();
@@ -120,6 +123,23 @@ fn decode(
                 ))
             }
         },
+        ImportFormat::Csv => match csv::parse_body(utf8(path, &bytes)?, now) {
+            Ok(mut rows) => {
+                rows.iter_mut().filter(|r| r.tenant == "default").for_each(|r| r.tenant = args.tenant.clone());
+                out.invocations.extend(rows);
+            }
+            Err(errors) => return Err(bad_lines(path, errors.into_iter().map(|(n, e)| (n, e.to_string())))),
+        },
+        ImportFormat::Otlp => {
+            let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+            let encoding = if first == Some(&b'{') { otlp::Encoding::Json } else { otlp::Encoding::Protobuf };
+            let decoded = otlp::decode_traces(&bytes, encoding, &args.tenant).map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+            if decoded.rejected_spans > 0 {
+                return Err(bad_lines(path, decoded.errors.into_iter().map(|e| (0, e))));
+            }
+            normalized(decoded.invocations, out)?;
+        }
+        ImportFormat::Azure2019 => unreachable!("handled above"),
         ImportFormat::LambdaLog => {
             let id = identity(args, "lambda-log", None)?;
             let events = utf8(path, &bytes)?
@@ -183,6 +203,26 @@ fn decode(
             out.logs.extend(assembled.logs);
             normalized(assembled.invocations, out)?;
         }
+    }
+    Ok(())
+}
+
+/// Expands the Azure Functions 2019 trace directory `path` into invocations.
+fn decode_azure(args: &ImportArgs, path: &Path, out: &mut Decoded) -> anyhow::Result<()> {
+    let day = chrono::NaiveDate::parse_from_str(&args.day, "%Y-%m-%d")
+        .map_err(|e| InputError(format!("--day {:?} is not YYYY-MM-DD: {e}", args.day)))?;
+    let mut opts = azure_2019::AzureTraceOptions::new(args.seed, day);
+    opts.tenant = args.tenant.clone();
+    if let Some(region) = &args.identity.region {
+        opts.region = region.clone();
+    }
+    let summary = azure_2019::expand(path, &opts, |rows| {
+        out.invocations.extend(rows);
+        Ok::<_, std::convert::Infallible>(())
+    })
+    .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+    if !summary.skipped.is_empty() {
+        eprintln!("import: {} functions of the trace have no durations and were skipped", summary.skipped.len());
     }
     Ok(())
 }

@@ -137,3 +137,38 @@ fn import_reports_every_bad_line_and_dry_run_prints_normalized_records() {
     assert_eq!(v["start_time"], "2026-01-05T12:00:00.000Z");
     assert_eq!(v["status"], "success");
 }
+
+#[test]
+fn import_dry_run_reads_every_format() {
+    let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
+    let lines = |out: std::process::Output| -> Vec<serde_json::Value> {
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    };
+    // The Azure 2019 sample: one record per counted invocation (608,228 per its PROVENANCE.md).
+    let azure = faasight(&["import", "--format", "azure-2019", "--dry-run", &format!("{shared}/data/azure-functions-2019")]);
+    assert!(azure.status.success(), "{}", String::from_utf8_lossy(&azure.stderr));
+    assert_eq!(azure.stdout.iter().filter(|b| **b == b'\n').count(), 608_228);
+
+    let otlp = lines(faasight(&["import", "--format", "otlp", "--dry-run", &format!("{shared}/fixtures/otlp/py-http-json-01-v1_traces.json")]));
+    let starts: Vec<&str> = otlp.iter().map(|v| v["start_type"].as_str().unwrap()).collect();
+    assert_eq!(starts, ["cold", "warm", "warm"]);
+    assert!(otlp.iter().all(|v| v["function"] == "checkout-fn" && v["memory_mb"] == 512));
+
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("in.csv");
+    std::fs::write(&csv, "function,start_time,duration_ms,provider,memory_mb,arch\n\"api, v2\",2026-01-01T00:00:00Z,12.5,aws_lambda,1024,arm64\n").unwrap();
+    let rows = lines(faasight(&["import", "--format", "csv", "--dry-run", csv.to_str().unwrap()]));
+    assert_eq!((rows[0]["function"].as_str(), rows[0]["billed_duration_ms"].as_u64()), (Some("api, v2"), Some(13)));
+
+    let telemetry = dir.path().join("events.json");
+    std::fs::write(
+        &telemetry,
+        r#"[{"time":"2026-01-01T00:00:00Z","type":"platform.initReport","record":{"initializationType":"provisioned-concurrency","phase":"init","metrics":{"durationMs":800}}},
+            {"time":"2026-01-01T01:00:00Z","type":"platform.start","record":{"requestId":"a1b2c3d4-0000-4000-8000-000000000001"}},
+            {"time":"2026-01-01T01:00:00.050Z","type":"platform.report","record":{"requestId":"a1b2c3d4-0000-4000-8000-000000000001","status":"success","metrics":{"durationMs":50,"billedDurationMs":50,"memorySizeMB":1024,"maxMemoryUsedMB":100}}}]"#,
+    )
+    .unwrap();
+    let rows = lines(faasight(&["import", "--format", "lambda-telemetry", "--function", "pc-fn", "--dry-run", telemetry.to_str().unwrap()]));
+    assert_eq!((rows[0]["start_type"].as_str(), rows[0]["init_duration_ms"].as_f64()), (Some("provisioned"), Some(800.0)));
+}

@@ -104,6 +104,12 @@ async fn collector_stores_ndjson_and_refuses_bad_bodies_whole() {
         .unwrap();
     assert_eq!(r.status(), 415);
 
+    // CSV with a header row, same columns.
+    let csv = "function,request_id,start_time,duration_ms,provider,memory_mb\ningest-test,c1,2026-02-01T00:00:07Z,40.5,aws_lambda,256\n";
+    let r = client.post(&url).header("content-type", "text/csv").body(csv).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(count().await, 4);
+
     // Over the body limit: refused before anything is parsed.
     let huge = "x".repeat(33 * 1024 * 1024);
     let r = client
@@ -114,13 +120,13 @@ async fn collector_stores_ndjson_and_refuses_bad_bodies_whole() {
         .await
         .unwrap();
     assert_eq!(r.status(), 413);
-    assert_eq!(count().await, 3);
+    assert_eq!(count().await, 4);
 
     // The stored rows were priced and derived by the normalize step.
     let (billed, cost): (u64, String) = ch
         .store()
         .client()
-        .query("SELECT any(billed_duration_ms), toString(any(cost_usd)) FROM invocations WHERE function = 'ingest-test'")
+        .query("SELECT any(billed_duration_ms), toString(any(cost_usd)) FROM invocations WHERE function = 'ingest-test' AND request_id = 'r1'")
         .fetch_one()
         .await
         .unwrap();

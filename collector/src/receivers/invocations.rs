@@ -1,6 +1,7 @@
-//! `POST /v1/invocations`: generic invocation records as NDJSON.
+//! `POST /v1/invocations`: generic invocation records as NDJSON, or CSV
+//! with a header row (`text/csv`), both with the `invocations` columns.
 
-use crate::codecs::ndjson;
+use crate::codecs::{csv, ndjson};
 use crate::pipeline::Batch;
 use crate::server::{content_type, IngestContext};
 use crate::ApiError;
@@ -23,25 +24,17 @@ pub async fn invocations_create(
     body: Bytes,
 ) -> Result<Json<Accepted>, ApiError> {
     let mime = content_type(&headers).unwrap_or("application/x-ndjson");
-    if !matches!(
-        mime,
-        "application/x-ndjson" | "application/ndjson" | "application/jsonl" | "application/json"
-    ) {
-        return Err(ApiError::UnsupportedMediaType(format!(
-            "{mime}; send application/x-ndjson"
-        )));
-    }
-    let text = std::str::from_utf8(&body)
-        .map_err(|e| ApiError::BadRequest(format!("the body is not UTF-8: {e}")))?;
-    let mut rows = ndjson::parse_body(text, chrono::Utc::now()).map_err(|errors| {
-        let list: Vec<String> = errors
-            .iter()
-            .map(|(n, e)| format!("line {n}: {e}"))
-            .collect();
-        ApiError::BadRequest(format!(
-            "nothing was stored; fix these lines and resend: {}",
-            list.join("; ")
-        ))
+    let is_csv = match mime {
+        "application/x-ndjson" | "application/ndjson" | "application/jsonl" | "application/json" => false,
+        "text/csv" => true,
+        other => return Err(ApiError::UnsupportedMediaType(format!("{other}; send application/x-ndjson or text/csv"))),
+    };
+    let text = std::str::from_utf8(&body).map_err(|e| ApiError::BadRequest(format!("the body is not UTF-8: {e}")))?;
+    let now = chrono::Utc::now();
+    let parsed = if is_csv { csv::parse_body(text, now) } else { ndjson::parse_body(text, now) };
+    let mut rows = parsed.map_err(|errors| {
+        let list: Vec<String> = errors.iter().map(|(n, e)| format!("line {n}: {e}")).collect();
+        ApiError::BadRequest(format!("nothing was stored; fix these lines and resend: {}", list.join("; ")))
     })?;
     for (n, row) in rows.iter_mut().enumerate() {
         ctx.claim_tenant(&mut row.tenant, n + 1)?;
