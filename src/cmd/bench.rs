@@ -189,7 +189,7 @@ async fn start_collector(
 async fn post_all(
     url: &str,
     content_type: &'static str,
-    bodies: Vec<String>,
+    bodies: Vec<Vec<u8>>,
     clients: usize,
     retry: bool,
 ) -> anyhow::Result<(usize, usize)> {
@@ -233,33 +233,6 @@ async fn post_all(
         total = (total.0 + ok, total.1 + refused);
     }
     Ok(total)
-}
-
-/// Posts protobuf bodies to an OTLP/HTTP endpoint with `clients` in flight.
-async fn post_bytes(url: &str, bodies: Vec<Vec<u8>>, clients: usize) -> anyhow::Result<()> {
-    let client = reqwest::Client::new();
-    let queue = Arc::new(std::sync::Mutex::new(bodies));
-    let mut tasks = tokio::task::JoinSet::new();
-    for _ in 0..clients {
-        let (client, queue, url) = (client.clone(), queue.clone(), url.to_string());
-        tasks.spawn(async move {
-            while let Some(body) = queue.lock().ok().and_then(|mut q| q.pop()) {
-                loop {
-                    let status = client.post(&url).header("content-type", "application/x-protobuf").body(body.clone()).send().await?.status();
-                    if status.is_success() {
-                        break;
-                    }
-                    anyhow::ensure!(status == 429 || status == 503, "{url} answered {status}");
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-            }
-            Ok::<_, anyhow::Error>(())
-        });
-    }
-    while let Some(r) = tasks.join_next().await {
-        r??;
-    }
-    Ok(())
 }
 
 async fn wait_rows(store: &Store, table: &str, expected: u64) -> anyhow::Result<()> {
@@ -398,7 +371,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         post_all(
             &format!("{}{endpoint}", collector.url),
             content_type,
-            bodies,
+            bodies.into_iter().map(String::into_bytes).collect(),
             args.clients,
             true,
         )
@@ -426,7 +399,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let collector = start_collector(store.clone(), &dir.path().join("spool-otlp"), 1_000_000).await?;
     let bodies = otlp_bodies(n, 1000);
     let started = Instant::now();
-    post_bytes(&format!("{}/v1/traces", collector.url), bodies, args.clients).await?;
+    post_all(&format!("{}/v1/traces", collector.url), "application/x-protobuf", bodies, args.clients, true).await?;
     wait_rows(&store, "spans", n as u64).await?;
     let spans_rate = n as f64 / started.elapsed().as_secs_f64();
 
@@ -476,7 +449,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let (ok, refused) = post_all(
         &format!("{}/v1/invocations", collector.url),
         "application/x-ndjson",
-        bodies,
+        bodies.into_iter().map(String::into_bytes).collect(),
         args.clients * 10,
         true,
     )
