@@ -16,7 +16,6 @@ pub mod normalize;
 pub mod pipeline;
 pub mod receivers;
 pub mod server;
-pub mod sink;
 pub mod telemetry;
 pub mod transforms;
 

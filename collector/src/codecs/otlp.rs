@@ -1,422 +1,752 @@
-//! OTLP export requests (traces, logs, metrics) decoded into faasight rows.
+//! OTLP export requests (traces, logs, metrics), decoded into faasight's rows.
 //!
-//! Bodies are protobuf or OTLP/JSON (<https://opentelemetry.io/docs/specs/otlp/>).
-//! JSON is read with the generated types' serde support (hex ids, camelCase,
-//! int64 as string or number); enum *names* such as `SPAN_KIND_SERVER`,
-//! which older senders wrote, are turned into their numbers first. A span
-//! without a valid 16-byte trace id and 8-byte span id is not stored but
-//! counted, so the receiver can answer with a partial success.
+//! The bodies are those of the OpenTelemetry Protocol,
+//! <https://opentelemetry.io/docs/specs/otlp/>: an `Export*ServiceRequest`
+//! as binary protobuf (OTLP/HTTP `application/x-protobuf`, or the message
+//! inside an OTLP/gRPC frame) or as OTLP/JSON (`application/json`: camelCase
+//! field names, hex trace and span ids, 64-bit integers as strings or
+//! numbers). Decoding is pure: no I/O, no panics on any input.
 //!
-//! Invocation records are derived from FaaS server spans following the
-//! OpenTelemetry semantic conventions: resource `faas.*` and `cloud.*`
+//! JSON is read leniently before the typed decode: enum *names* such as
+//! `"SPAN_KIND_SERVER"` or `"SEVERITY_NUMBER_INFO"` (sent by older exporters)
+//! become their numbers, `null` members are dropped, and an id that is not
+//! hex makes only its own span or log record invalid instead of the whole
+//! body. Unknown keys (snake_case ones included) are ignored, as the spec
+//! requires; a span left without a valid 16-byte trace id and 8-byte span id
+//! is therefore not stored but counted in `rejected_spans`, with a short
+//! reason in `errors`, for the receiver's partial-success response. Log
+//! records may lack ids, but ids that are present must be well-formed.
+//!
+//! Every SERVER span whose resource carries `faas.name` also yields an
+//! [`InvocationRow`], following the FaaS semantic conventions for spans
+//! (<https://opentelemetry.io/docs/specs/semconv/faas/faas-spans/>) and the
+//! FaaS and cloud resource conventions
 //! (<https://opentelemetry.io/docs/specs/semconv/resource/faas/>,
-//! <https://opentelemetry.io/docs/specs/semconv/resource/cloud/>) and span
-//! `faas.invocation_id`, `faas.trigger`, `faas.coldstart`
-//! (<https://opentelemetry.io/docs/specs/semconv/faas/faas-spans/>).
+//! <https://opentelemetry.io/docs/specs/semconv/resource/cloud/>). Billing
+//! fields are left at zero: the caller runs [`crate::normalize::normalize`].
 
 use chrono::{DateTime, Utc};
 use faasight_store::{InvocationRow, LogRow, SpanRow};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
-use opentelemetry_proto::tonic::metrics::v1::metric;
+use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyVal;
+use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
+use opentelemetry_proto::tonic::logs::v1::{LogRecord, SeverityNumber};
+use opentelemetry_proto::tonic::metrics::v1::metric::Data as MetricData;
+use opentelemetry_proto::tonic::metrics::v1::AggregationTemporality;
+use opentelemetry_proto::tonic::resource::v1::Resource;
+use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
+use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
+use opentelemetry_proto::tonic::trace::v1::Span;
 use prost::Message;
-use serde_json::Value;
+use serde_json::Value as Json;
+
+/// At most this many reasons are kept in `errors`; the rejected counts stay exact.
+const MAX_ERRORS: usize = 20;
+/// Nesting depth beyond which array/kvlist values are cut off (as `null`).
+const MAX_VALUE_DEPTH: usize = 64;
+/// Nesting depth beyond which the lenient JSON pass stops descending.
+const MAX_JSON_DEPTH: usize = 256;
+/// Bytes in a MiB.
+const MIB: i64 = 1 << 20;
 
 /// Wire encoding of a request body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoding {
-    /// `application/x-protobuf`.
+    /// Binary protobuf (`application/x-protobuf`).
     Protobuf,
-    /// `application/json`.
+    /// OTLP/JSON (`application/json`).
     Json,
 }
 
 impl Encoding {
-    /// From a Content-Type value (without parameters).
+    /// From a Content-Type header value: `application/x-protobuf` (or
+    /// `application/protobuf`) → Protobuf, `application/json` → Json,
+    /// anything else → `None`. Parameters such as `; charset=utf-8` and the
+    /// letter case are ignored.
     pub fn from_content_type(ct: &str) -> Option<Encoding> {
-        match ct.split(';').next().unwrap_or("").trim() {
-            "application/x-protobuf" | "application/protobuf" => Some(Encoding::Protobuf),
-            "application/json" => Some(Encoding::Json),
-            _ => None,
+        let media = ct.split(';').next().unwrap_or_default().trim();
+        if media.eq_ignore_ascii_case("application/x-protobuf")
+            || media.eq_ignore_ascii_case("application/protobuf")
+        {
+            Some(Encoding::Protobuf)
+        } else if media.eq_ignore_ascii_case("application/json") {
+            Some(Encoding::Json)
+        } else {
+            None
         }
     }
 }
 
 /// Decoded trace data.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecodedTraces {
-    /// Spans to store.
+    /// One row per valid span, in request order.
     pub spans: Vec<SpanRow>,
-    /// Invocation records from FaaS server spans (not yet normalized).
+    /// One row per SERVER span of a FaaS resource (not yet normalized).
     pub invocations: Vec<InvocationRow>,
-    /// Spans refused.
+    /// Spans not stored (malformed ids).
     pub rejected_spans: u64,
-    /// Why (at most 20).
+    /// Why, one short sentence per rejected span (at most 20 are kept).
     pub errors: Vec<String>,
 }
 
 /// Decoded logs.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DecodedLogs {
-    /// Log records to store.
+    /// One row per valid log record, in request order.
     pub logs: Vec<LogRow>,
-    /// Records refused.
+    /// Log records not stored (malformed ids).
     pub rejected_logs: u64,
-    /// Why (at most 20).
+    /// Why, one short sentence per rejected record (at most 20 are kept).
     pub errors: Vec<String>,
 }
 
-/// A body that cannot be decoded at all.
+/// The whole body could not be decoded.
 #[derive(Debug, thiserror::Error)]
 pub enum OtlpError {
-    /// Not a valid protobuf message of the expected type.
-    #[error("not a valid OTLP protobuf message: {0}")]
-    Protobuf(String),
-    /// Not valid OTLP/JSON.
-    #[error("not valid OTLP/JSON: {0}")]
-    Json(String),
+    /// Not a valid protobuf encoding of the expected request message.
+    #[error("the body is not a valid OTLP protobuf message: {0}")]
+    Protobuf(#[from] prost::DecodeError),
+    /// Not JSON, or JSON that does not have the expected request's shape.
+    #[error("the body is not a valid OTLP/JSON request: {0}")]
+    Json(#[from] serde_json::Error),
 }
 
-const SPAN_KINDS: [&str; 6] = ["SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER", "SPAN_KIND_CLIENT", "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"];
-const STATUS_CODES: [&str; 3] = ["STATUS_CODE_UNSET", "STATUS_CODE_OK", "STATUS_CODE_ERROR"];
-const SEVERITIES: [&str; 25] = [
-    "SEVERITY_NUMBER_UNSPECIFIED", "SEVERITY_NUMBER_TRACE", "SEVERITY_NUMBER_TRACE2", "SEVERITY_NUMBER_TRACE3",
-    "SEVERITY_NUMBER_TRACE4", "SEVERITY_NUMBER_DEBUG", "SEVERITY_NUMBER_DEBUG2", "SEVERITY_NUMBER_DEBUG3",
-    "SEVERITY_NUMBER_DEBUG4", "SEVERITY_NUMBER_INFO", "SEVERITY_NUMBER_INFO2", "SEVERITY_NUMBER_INFO3",
-    "SEVERITY_NUMBER_INFO4", "SEVERITY_NUMBER_WARN", "SEVERITY_NUMBER_WARN2", "SEVERITY_NUMBER_WARN3",
-    "SEVERITY_NUMBER_WARN4", "SEVERITY_NUMBER_ERROR", "SEVERITY_NUMBER_ERROR2", "SEVERITY_NUMBER_ERROR3",
-    "SEVERITY_NUMBER_ERROR4", "SEVERITY_NUMBER_FATAL", "SEVERITY_NUMBER_FATAL2", "SEVERITY_NUMBER_FATAL3",
-    "SEVERITY_NUMBER_FATAL4",
-];
+/// Decodes an OTLP trace export body into span and invocation rows.
+pub fn decode_traces(
+    body: &[u8],
+    encoding: Encoding,
+    tenant: &str,
+) -> Result<DecodedTraces, OtlpError> {
+    let req: ExportTraceServiceRequest = decode(body, encoding)?;
+    Ok(traces_from_request(req, tenant))
+}
 
-/// Replaces enum names by numbers, in place, at any depth (bounded).
-fn enum_names_to_numbers(v: &mut Value, depth: usize) {
-    if depth > 64 {
+/// Decodes an OTLP logs export body into log rows.
+pub fn decode_logs(
+    body: &[u8],
+    encoding: Encoding,
+    tenant: &str,
+) -> Result<DecodedLogs, OtlpError> {
+    let req: ExportLogsServiceRequest = decode(body, encoding)?;
+    Ok(logs_from_request(req, tenant))
+}
+
+/// Metrics are accepted and counted (data points) but not stored yet.
+pub fn decode_metrics_count(body: &[u8], encoding: Encoding) -> Result<u64, OtlpError> {
+    let req: ExportMetricsServiceRequest = decode(body, encoding)?;
+    Ok(count_metric_points(&req))
+}
+
+/// The number of data points in a decoded metrics request (used by the gRPC
+/// receiver; [`decode_metrics_count`] for bodies).
+pub fn count_metric_points(req: &ExportMetricsServiceRequest) -> u64 {
+    let mut n: u64 = 0;
+    for rm in &req.resource_metrics {
+        for sm in &rm.scope_metrics {
+            for m in &sm.metrics {
+                let points = match &m.data {
+                    Some(MetricData::Gauge(g)) => g.data_points.len(),
+                    Some(MetricData::Sum(s)) => s.data_points.len(),
+                    Some(MetricData::Histogram(h)) => h.data_points.len(),
+                    Some(MetricData::ExponentialHistogram(h)) => h.data_points.len(),
+                    Some(MetricData::Summary(s)) => s.data_points.len(),
+                    None => 0,
+                };
+                n = n.saturating_add(points as u64);
+            }
+        }
+    }
+    n
+}
+
+/// Same conversion as [`decode_traces`], from an already-decoded message
+/// (used by the gRPC receiver).
+pub fn traces_from_request(req: ExportTraceServiceRequest, tenant: &str) -> DecodedTraces {
+    let mut out = DecodedTraces::default();
+    for rs in req.resource_spans {
+        let res = ResourceInfo::new(rs.resource.as_ref());
+        for ss in rs.scope_spans {
+            let (scope_name, scope_version) = match ss.scope {
+                Some(s) => (s.name, s.version),
+                None => (String::new(), String::new()),
+            };
+            for span in ss.spans {
+                match span_row(span, &res, &scope_name, &scope_version, tenant) {
+                    Ok((row, inv)) => {
+                        out.spans.push(row);
+                        out.invocations.extend(inv);
+                    }
+                    Err(e) => {
+                        out.rejected_spans += 1;
+                        push_error(&mut out.errors, e);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Same conversion as [`decode_logs`], from an already-decoded message (used
+/// by the gRPC receiver).
+pub fn logs_from_request(req: ExportLogsServiceRequest, tenant: &str) -> DecodedLogs {
+    let mut out = DecodedLogs::default();
+    for rl in req.resource_logs {
+        let res = ResourceInfo::new(rl.resource.as_ref());
+        for sl in rl.scope_logs {
+            let scope_name = sl.scope.map(|s| s.name).unwrap_or_default();
+            for rec in sl.log_records {
+                match log_row(rec, &res, &scope_name, tenant) {
+                    Ok(row) => out.logs.push(row),
+                    Err(e) => {
+                        out.rejected_logs += 1;
+                        push_error(&mut out.errors, e);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Body decoding
+
+fn decode<T>(body: &[u8], encoding: Encoding) -> Result<T, OtlpError>
+where
+    T: Message + Default + serde::de::DeserializeOwned,
+{
+    match encoding {
+        Encoding::Protobuf => Ok(T::decode(body)?),
+        Encoding::Json => {
+            let mut value: Json = serde_json::from_slice(body)?;
+            lenient_json(&mut value, 0);
+            Ok(serde_json::from_value(value)?)
+        }
+    }
+}
+
+/// Rewrites what the typed OTLP/JSON decoder would refuse but a lenient
+/// receiver can understand (see the module docs).
+fn lenient_json(v: &mut Json, depth: usize) {
+    if depth > MAX_JSON_DEPTH {
         return;
     }
     match v {
-        Value::Object(map) => {
-            for (key, value) in map.iter_mut() {
-                let table: Option<&[&str]> = match key.as_str() {
-                    "kind" => Some(&SPAN_KINDS),
-                    "code" => Some(&STATUS_CODES),
-                    "severityNumber" => Some(&SEVERITIES),
-                    _ => None,
-                };
-                if let (Some(table), Value::String(name)) = (table, &*value) {
-                    if let Some(n) = table.iter().position(|t| t == name) {
-                        *value = Value::from(n);
-                        continue;
+        Json::Object(map) => {
+            map.retain(|_, x| !x.is_null());
+            for (key, child) in map.iter_mut() {
+                match key.as_str() {
+                    "kind" => {
+                        enum_to_number(child, |s| SpanKind::from_str_name(s).map(|k| k as i32))
                     }
+                    "code" => {
+                        enum_to_number(child, |s| StatusCode::from_str_name(s).map(|c| c as i32))
+                    }
+                    "severityNumber" => enum_to_number(child, |s| {
+                        SeverityNumber::from_str_name(s).map(|n| n as i32)
+                    }),
+                    "aggregationTemporality" => enum_to_number(child, |s| {
+                        AggregationTemporality::from_str_name(s).map(|t| t as i32)
+                    }),
+                    "traceId" | "spanId" | "parentSpanId" => {
+                        if let Json::String(s) = child {
+                            if !is_hex(s) {
+                                // Valid hex of an impossible length: only this
+                                // item is refused, later, by its id check.
+                                *s = "00".to_string();
+                            }
+                        }
+                    }
+                    "arrayValue" | "kvlistValue" => {
+                        if let Json::Object(m) = child {
+                            m.entry("values").or_insert_with(|| Json::Array(Vec::new()));
+                        }
+                    }
+                    _ => {}
                 }
-                enum_names_to_numbers(value, depth + 1);
+                lenient_json(child, depth + 1);
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|i| enum_names_to_numbers(i, depth + 1)),
+        Json::Array(items) => {
+            for item in items {
+                lenient_json(item, depth + 1);
+            }
+        }
         _ => {}
     }
 }
 
-fn decode<M: Message + Default + serde::de::DeserializeOwned>(body: &[u8], encoding: Encoding) -> Result<M, OtlpError> {
-    match encoding {
-        Encoding::Protobuf => M::decode(body).map_err(|e| OtlpError::Protobuf(e.to_string())),
-        Encoding::Json => {
-            let mut value: Value = serde_json::from_slice(body).map_err(|e| OtlpError::Json(e.to_string()))?;
-            if !value.is_object() {
-                return Err(OtlpError::Json("the body must be a JSON object".into()));
-            }
-            enum_names_to_numbers(&mut value, 0);
-            serde_json::from_value(value).map_err(|e| OtlpError::Json(e.to_string()))
+/// Replaces an enum name (or a number written as a string) by its number.
+fn enum_to_number(v: &mut Json, by_name: impl Fn(&str) -> Option<i32>) {
+    if let Json::String(s) = v {
+        let n = by_name(s.trim()).or_else(|| s.trim().parse::<i32>().ok());
+        if let Some(n) = n {
+            *v = Json::from(n);
         }
     }
 }
 
-/// The string form of an attribute value: strings as they are, numbers and
-/// booleans printed, bytes as hex, arrays and key/value lists as JSON.
-pub fn value_string(v: Option<&AnyValue>) -> String {
+fn is_hex(s: &str) -> bool {
+    s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn push_error(errors: &mut Vec<String>, e: String) {
+    if errors.len() < MAX_ERRORS {
+        errors.push(e);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Attribute values
+
+/// An attribute value's string form: strings as-is, numbers and booleans
+/// printed, bytes as hex, arrays and kvlists as compact JSON.
+fn value_string(v: Option<&AnyValue>) -> String {
     match v.and_then(|v| v.value.as_ref()) {
         None => String::new(),
-        Some(any_value::Value::StringValue(s)) => s.clone(),
-        Some(any_value::Value::BoolValue(b)) => b.to_string(),
-        Some(any_value::Value::IntValue(i)) => i.to_string(),
-        Some(any_value::Value::DoubleValue(d)) => d.to_string(),
-        Some(any_value::Value::BytesValue(b)) => hex::encode(b),
-        Some(other) => value_json(Some(other), 0).to_string(),
+        Some(AnyVal::StringValue(s)) => s.clone(),
+        Some(AnyVal::BoolValue(b)) => b.to_string(),
+        Some(AnyVal::IntValue(i)) => i.to_string(),
+        Some(AnyVal::DoubleValue(d)) => d.to_string(),
+        Some(AnyVal::BytesValue(b)) => hex::encode(b),
+        Some(AnyVal::StringValueStrindex(i)) => i.to_string(),
+        Some(other @ (AnyVal::ArrayValue(_) | AnyVal::KvlistValue(_))) => {
+            inner_json(other, 0).to_string()
+        }
     }
 }
 
-fn value_json(v: Option<&any_value::Value>, depth: usize) -> Value {
-    if depth > 32 {
-        return Value::Null;
+/// An attribute value as JSON (bytes as hex; non-finite doubles as strings).
+fn value_json(v: Option<&AnyValue>, depth: usize) -> Json {
+    match v.and_then(|v| v.value.as_ref()) {
+        None => Json::Null,
+        Some(inner) => inner_json(inner, depth),
+    }
+}
+
+fn inner_json(v: &AnyVal, depth: usize) -> Json {
+    if depth > MAX_VALUE_DEPTH {
+        return Json::Null;
     }
     match v {
-        None => Value::Null,
-        Some(any_value::Value::StringValue(s)) => Value::from(s.clone()),
-        Some(any_value::Value::BoolValue(b)) => Value::from(*b),
-        Some(any_value::Value::IntValue(i)) => Value::from(*i),
-        Some(any_value::Value::DoubleValue(d)) => Value::from(*d),
-        Some(any_value::Value::BytesValue(b)) => Value::from(hex::encode(b)),
-        Some(any_value::Value::ArrayValue(a)) => {
-            Value::Array(a.values.iter().map(|x| value_json(x.value.as_ref(), depth + 1)).collect())
-        }
-        Some(any_value::Value::KvlistValue(kv)) => Value::Object(
-            kv.values.iter().map(|k| (k.key.clone(), value_json(k.value.as_ref().and_then(|v| v.value.as_ref()), depth + 1))).collect(),
+        AnyVal::StringValue(s) => Json::String(s.clone()),
+        AnyVal::BoolValue(b) => Json::Bool(*b),
+        AnyVal::IntValue(i) => Json::from(*i),
+        AnyVal::DoubleValue(d) => serde_json::Number::from_f64(*d)
+            .map(Json::Number)
+            .unwrap_or_else(|| Json::String(d.to_string())),
+        AnyVal::BytesValue(b) => Json::String(hex::encode(b)),
+        AnyVal::StringValueStrindex(i) => Json::from(*i),
+        AnyVal::ArrayValue(a) => Json::Array(
+            a.values
+                .iter()
+                .map(|x| value_json(Some(x), depth + 1))
+                .collect(),
         ),
-        Some(any_value::Value::StringValueStrindex(i)) => Value::from(*i),
+        AnyVal::KvlistValue(kv) => attributes_json(&kv.values, depth + 1),
     }
 }
 
+/// Attributes as one JSON object (a later duplicate key wins).
+fn attributes_json(attrs: &[KeyValue], depth: usize) -> Json {
+    let mut map = serde_json::Map::new();
+    for kv in attrs {
+        map.insert(kv.key.clone(), value_json(kv.value.as_ref(), depth));
+    }
+    Json::Object(map)
+}
+
+/// Attributes as parallel key and string-value arrays.
 fn flatten(attrs: &[KeyValue]) -> (Vec<String>, Vec<String>) {
-    attrs.iter().map(|kv| (kv.key.clone(), value_string(kv.value.as_ref()))).unzip()
+    attrs
+        .iter()
+        .map(|kv| (kv.key.clone(), value_string(kv.value.as_ref())))
+        .unzip()
 }
 
-fn attr<'a>(attrs: &'a [KeyValue], key: &str) -> Option<&'a any_value::Value> {
-    attrs.iter().find(|kv| kv.key == key).and_then(|kv| kv.value.as_ref()).and_then(|v| v.value.as_ref())
+/// The first attribute named `key`.
+fn attr<'a>(attrs: &'a [KeyValue], key: &str) -> Option<&'a AnyValue> {
+    attrs
+        .iter()
+        .find(|kv| kv.key == key)
+        .and_then(|kv| kv.value.as_ref())
 }
 
-fn attr_string(attrs: &[KeyValue], key: &str) -> Option<String> {
-    match attr(attrs, key)? {
-        any_value::Value::StringValue(s) => Some(s.clone()),
-        any_value::Value::IntValue(i) => Some(i.to_string()),
-        any_value::Value::DoubleValue(d) => Some(d.to_string()),
-        any_value::Value::BoolValue(b) => Some(b.to_string()),
-        _ => None,
-    }
-}
-
-fn attr_i64(attrs: &[KeyValue], key: &str) -> Option<i64> {
-    match attr(attrs, key)? {
-        any_value::Value::IntValue(i) => Some(*i),
-        any_value::Value::DoubleValue(d) => Some(*d as i64),
-        any_value::Value::StringValue(s) => s.trim().parse().ok(),
-        _ => None,
-    }
+/// The string form of the first attribute named `key` ("" when absent).
+fn attr_string(attrs: &[KeyValue], key: &str) -> String {
+    value_string(attr(attrs, key))
 }
 
 fn attr_bool(attrs: &[KeyValue], key: &str) -> Option<bool> {
-    match attr(attrs, key)? {
-        any_value::Value::BoolValue(b) => Some(*b),
-        any_value::Value::StringValue(s) => s.parse().ok(),
+    match attr(attrs, key).and_then(|v| v.value.as_ref()) {
+        Some(AnyVal::BoolValue(b)) => Some(*b),
+        Some(AnyVal::StringValue(s)) => s.trim().parse().ok(),
         _ => None,
     }
 }
 
-fn seconds(nanos: u64) -> DateTime<Utc> {
-    DateTime::from_timestamp((nanos / 1_000_000_000) as i64, 0).unwrap_or_default()
+fn attr_int(attrs: &[KeyValue], key: &str) -> Option<i64> {
+    match attr(attrs, key).and_then(|v| v.value.as_ref()) {
+        Some(AnyVal::IntValue(i)) => Some(*i),
+        Some(AnyVal::DoubleValue(d)) if d.is_finite() => Some(*d as i64),
+        Some(AnyVal::StringValue(s)) => s.trim().parse().ok(),
+        _ => None,
+    }
 }
 
-fn valid_id(id: &[u8], len: usize) -> bool {
-    id.len() == len && id.iter().any(|b| *b != 0)
+// ---------------------------------------------------------------------------
+// Ids and times
+
+/// A trace or span id as lower-case hex, `Ok("")` when absent (empty or all
+/// zeroes, which the spec calls invalid), `Err` when of the wrong length.
+fn id_hex(bytes: &[u8], len: usize) -> Result<String, ()> {
+    if bytes.is_empty() {
+        Ok(String::new())
+    } else if bytes.len() != len {
+        Err(())
+    } else if bytes.iter().all(|b| *b == 0) {
+        Ok(String::new())
+    } else {
+        Ok(hex::encode(bytes))
+    }
 }
 
-/// The `provider` column for `cloud.provider` / `cloud.platform`.
-fn provider(resource: &[KeyValue]) -> String {
-    let cloud = attr_string(resource, "cloud.provider").unwrap_or_default();
-    let platform = attr_string(resource, "cloud.platform").unwrap_or_default();
-    match (cloud.as_str(), platform.as_str()) {
+/// A required id: present and of the right length.
+fn required_id(bytes: &[u8], len: usize) -> Option<String> {
+    id_hex(bytes, len).ok().filter(|s| !s.is_empty())
+}
+
+/// Whole seconds of a Unix time in nanoseconds.
+fn seconds(unix_nano: u64) -> DateTime<Utc> {
+    let secs = i64::try_from(unix_nano / 1_000_000_000).unwrap_or_default();
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+/// A short, printable rendering of an item's name for error messages.
+fn short(name: &str) -> String {
+    let mut s: String = name.chars().take(64).collect();
+    if s.len() < name.len() {
+        s.push('…');
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------
+// Resources
+
+/// What one resource contributes to every row under it.
+struct ResourceInfo {
+    keys: Vec<String>,
+    values: Vec<String>,
+    service_name: String,
+    /// `faas.name`, "" when absent.
+    function: String,
+    /// Invocation fields from the resource, when it is a FaaS resource.
+    faas: Option<InvocationRow>,
+}
+
+impl ResourceInfo {
+    fn new(resource: Option<&Resource>) -> ResourceInfo {
+        let attrs: &[KeyValue] = resource.map(|r| r.attributes.as_slice()).unwrap_or(&[]);
+        let (keys, values) = flatten(attrs);
+        let function = attr_string(attrs, "faas.name");
+        let faas = (!function.is_empty()).then(|| InvocationRow {
+            provider: provider(
+                &attr_string(attrs, "cloud.provider"),
+                &attr_string(attrs, "cloud.platform"),
+            )
+            .to_string(),
+            account: attr_string(attrs, "cloud.account.id"),
+            region: attr_string(attrs, "cloud.region"),
+            function: function.clone(),
+            version: attr_string(attrs, "faas.version"),
+            runtime: runtime(
+                &attr_string(attrs, "process.runtime.name"),
+                &attr_string(attrs, "process.runtime.version"),
+            ),
+            arch: arch(&attr_string(attrs, "host.arch")).to_string(),
+            memory_mb: attr_int(attrs, "faas.max_memory")
+                .map(memory_mb)
+                .unwrap_or_default(),
+            instance_id: attr_string(attrs, "faas.instance"),
+            source: "otlp".to_string(),
+            ..Default::default()
+        });
+        ResourceInfo {
+            keys,
+            values,
+            service_name: attr_string(attrs, "service.name"),
+            function,
+            faas,
+        }
+    }
+}
+
+/// faasight's provider from `cloud.provider` and `cloud.platform`.
+fn provider(cloud_provider: &str, platform: &str) -> &'static str {
+    let cp = cloud_provider.trim().to_ascii_lowercase();
+    let pl = platform.trim().to_ascii_lowercase();
+    match (cp.as_str(), pl.as_str()) {
         (_, "aws_lambda") | ("aws", "") => "aws_lambda",
-        (_, "azure_functions") | ("azure", "") => "azure_functions",
+        (_, "azure_functions" | "azure.functions") | ("azure", "") => "azure_functions",
         (_, "gcp_cloud_functions" | "gcp_cloud_run") | ("gcp", "") => "gcp_cloud_run_functions",
-        (_, "cloudflare_workers") | ("cloudflare", _) => "cloudflare_workers",
+        ("cloudflare", _) | (_, "cloudflare_workers") => "cloudflare_workers",
         _ => "",
     }
-    .to_string()
 }
 
-fn invocation(resource: &[KeyValue], span: &opentelemetry_proto::tonic::trace::v1::Span, tenant: &str, trace_id: &str, span_id: &str) -> Option<InvocationRow> {
-    let function = attr_string(resource, "faas.name")?;
-    if span.kind != 2 {
-        return None;
+/// `faas.max_memory` in MiB. The attribute is in bytes; exporters written
+/// before the conventions switched from MiB to bytes (e.g.
+/// opentelemetry-go-contrib#7591) still send MiB, and no function has less
+/// than 1 MiB, so values below that are taken as MiB.
+fn memory_mb(v: i64) -> u32 {
+    let mib = if v <= 0 {
+        0
+    } else if v < MIB {
+        v
+    } else {
+        v.saturating_add(MIB / 2) / MIB
+    };
+    u32::try_from(mib).unwrap_or(u32::MAX)
+}
+
+/// A Lambda-style runtime id (`python3.12`, `nodejs20.x`, `java21`,
+/// `dotnet8`, `ruby3.3`) from `process.runtime.name` and
+/// `process.runtime.version`; other runtimes as name + major.minor.
+fn runtime(name: &str, version: &str) -> String {
+    let name = name.trim().to_ascii_lowercase();
+    if name.is_empty() {
+        return String::new();
     }
-    let runtime = match (attr_string(resource, "process.runtime.name"), attr_string(resource, "process.runtime.version")) {
-        (Some(n), Some(v)) => format!("{n}{}", v.split('.').take(2).collect::<Vec<_>>().join(".")),
-        (Some(n), None) => n,
-        _ => String::new(),
+    let mut nums = version
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty());
+    let major = nums.next().unwrap_or_default();
+    let minor = nums.next().unwrap_or_default();
+    let major_minor = if minor.is_empty() {
+        major.to_string()
+    } else {
+        format!("{major}.{minor}")
     };
-    let arch = match attr_string(resource, "host.arch").as_deref() {
-        Some("amd64" | "x86_64") => "x86_64",
-        Some("arm64" | "aarch64") => "arm64",
+    match name.as_str() {
+        "cpython" | "python" | "pypy" => format!("python{major_minor}"),
+        "nodejs" | "node" | "node.js" if !major.is_empty() => format!("nodejs{major}.x"),
+        "nodejs" | "node" | "node.js" => "nodejs".to_string(),
+        "ruby" => format!("ruby{major_minor}"),
+        ".net" | "dotnet" | ".net core" => format!("dotnet{major}"),
+        n if n.contains("java") || n.contains("jdk") => {
+            // Java 8 reports itself as 1.8.
+            let v = if major == "1" { minor } else { major };
+            format!("java{v}")
+        }
+        n => format!("{}{major_minor}", n.replace(char::is_whitespace, "")),
+    }
+}
+
+/// faasight's arch from `host.arch` ("" when unknown).
+fn arch(host_arch: &str) -> &'static str {
+    match host_arch.trim().to_ascii_lowercase().as_str() {
+        "amd64" | "x86_64" | "x86-64" | "x64" => "x86_64",
+        "arm64" | "aarch64" => "arm64",
         _ => "",
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Spans and logs
+
+fn span_row(
+    span: Span,
+    res: &ResourceInfo,
+    scope_name: &str,
+    scope_version: &str,
+    tenant: &str,
+) -> Result<(SpanRow, Option<InvocationRow>), String> {
+    let name = short(&span.name);
+    let trace_id = required_id(&span.trace_id, 16)
+        .ok_or_else(|| format!("span {name:?}: missing or invalid traceId (need 16 bytes)"))?;
+    let span_id = required_id(&span.span_id, 8)
+        .ok_or_else(|| format!("span {name:?}: missing or invalid spanId (need 8 bytes)"))?;
+    let parent_span_id = id_hex(&span.parent_span_id, 8)
+        .map_err(|()| format!("span {name:?}: invalid parentSpanId (need 8 bytes)"))?;
+
+    let (status_code, status_message) = match &span.status {
+        Some(s) => (s.code, s.message.clone()),
+        None => (0, String::new()),
     };
-    let failed = span.status.as_ref().is_some_and(|s| s.code == 2);
-    // `error.type` (semantic conventions), else the first exception event's
-    // type, else the status message.
-    let error_type = if failed {
-        attr_string(&span.attributes, "error.type")
-            .or_else(|| span.events.iter().find(|e| e.name == "exception").and_then(|e| attr_string(&e.attributes, "exception.type")))
-            .or_else(|| span.status.as_ref().map(|s| s.message.clone()))
-            .unwrap_or_default()
+    let invocation = match &res.faas {
+        Some(faas) if span.kind == SpanKind::Server as i32 => Some(invocation_row(
+            &span,
+            faas,
+            &trace_id,
+            &span_id,
+            status_code,
+            &status_message,
+            tenant,
+        )),
+        _ => None,
+    };
+
+    let (attribute_keys, attribute_values) = flatten(&span.attributes);
+    let mut row = SpanRow {
+        tenant: tenant.to_string(),
+        timestamp: seconds(span.start_time_unix_nano),
+        start_time_unix_nano: span.start_time_unix_nano,
+        end_time_unix_nano: span.end_time_unix_nano,
+        duration_ns: span
+            .end_time_unix_nano
+            .saturating_sub(span.start_time_unix_nano),
+        trace_id,
+        span_id,
+        parent_span_id,
+        trace_state: span.trace_state,
+        name: span.name,
+        kind: i8::try_from(span.kind).unwrap_or_default(),
+        status_code: i8::try_from(status_code).unwrap_or_default(),
+        status_message,
+        service_name: res.service_name.clone(),
+        resource_keys: res.keys.clone(),
+        resource_values: res.values.clone(),
+        scope_name: scope_name.to_string(),
+        scope_version: scope_version.to_string(),
+        attribute_keys,
+        attribute_values,
+        ..Default::default()
+    };
+    for event in &span.events {
+        row.event_time_unix_nano.push(event.time_unix_nano);
+        row.event_names.push(event.name.clone());
+        row.event_attributes
+            .push(attributes_json(&event.attributes, 0).to_string());
+    }
+    for link in &span.links {
+        // A link with malformed ids is dropped; the span itself is kept.
+        if let (Some(t), Some(s)) = (
+            required_id(&link.trace_id, 16),
+            required_id(&link.span_id, 8),
+        ) {
+            row.link_trace_ids.push(t);
+            row.link_span_ids.push(s);
+        }
+    }
+    Ok((row, invocation))
+}
+
+/// The invocation a FaaS SERVER span describes; `faas` holds the resource's
+/// part of it.
+fn invocation_row(
+    span: &Span,
+    faas: &InvocationRow,
+    trace_id: &str,
+    span_id: &str,
+    status_code: i32,
+    status_message: &str,
+    tenant: &str,
+) -> InvocationRow {
+    let attrs = &span.attributes;
+    // `faas.execution` is the name `faas.invocation_id` had before
+    // semantic conventions 1.19.
+    let request_id = [
+        attr_string(attrs, "faas.invocation_id"),
+        attr_string(attrs, "faas.execution"),
+    ]
+    .into_iter()
+    .find(|s| !s.is_empty())
+    .unwrap_or_else(|| span_id.to_string());
+    let start_type = match attr_bool(attrs, "faas.coldstart") {
+        Some(true) => "cold",
+        Some(false) => "warm",
+        None => "unknown",
+    };
+    let is_error = status_code == StatusCode::Error as i32;
+    let error_type = if is_error {
+        let exception_type = span
+            .events
+            .iter()
+            .find(|e| e.name == "exception")
+            .map(|e| attr_string(&e.attributes, "exception.type"))
+            .unwrap_or_default();
+        [
+            exception_type,
+            status_message.to_string(),
+            attr_string(attrs, "error.type"),
+        ]
+        .into_iter()
+        .find(|s| !s.is_empty())
+        .unwrap_or_default()
     } else {
         String::new()
     };
-    let status = match (failed, error_type.as_str()) {
-        (false, _) => "success",
-        (true, "timeout") => "timeout",
-        (true, _) => "error",
-    };
-    Some(InvocationRow {
+    InvocationRow {
         tenant: tenant.to_string(),
-        provider: provider(resource),
-        account: attr_string(resource, "cloud.account.id").unwrap_or_default(),
-        region: attr_string(resource, "cloud.region").unwrap_or_default(),
-        function,
-        version: attr_string(resource, "faas.version").unwrap_or_default(),
-        runtime,
-        arch: arch.into(),
-        memory_mb: attr_i64(resource, "faas.max_memory").map(|b| (b.max(0) / 1_048_576) as u32).unwrap_or(0),
-        request_id: attr_string(&span.attributes, "faas.invocation_id").unwrap_or_else(|| span_id.to_string()),
-        instance_id: attr_string(resource, "faas.instance").unwrap_or_default(),
+        request_id,
         trace_id: trace_id.to_string(),
+        start_time: seconds(span.start_time_unix_nano),
         start_time_ms: span.start_time_unix_nano / 1_000_000,
-        duration_ms: span.end_time_unix_nano.saturating_sub(span.start_time_unix_nano) as f64 / 1e6,
-        start_type: match attr_bool(&span.attributes, "faas.coldstart") {
-            Some(true) => "cold",
-            Some(false) => "warm",
-            None => "unknown",
-        }
-        .into(),
-        status: status.into(),
+        duration_ms: span
+            .end_time_unix_nano
+            .saturating_sub(span.start_time_unix_nano) as f64
+            / 1e6,
+        start_type: start_type.to_string(),
+        status: if is_error { "error" } else { "success" }.to_string(),
         error_type,
-        trigger: attr_string(&span.attributes, "faas.trigger").unwrap_or_default(),
-        source: "otlp".into(),
+        trigger: attr_string(attrs, "faas.trigger"),
+        ..faas.clone()
+    }
+}
+
+fn log_row(
+    rec: LogRecord,
+    res: &ResourceInfo,
+    scope_name: &str,
+    tenant: &str,
+) -> Result<LogRow, String> {
+    let trace_id = id_hex(&rec.trace_id, 16)
+        .map_err(|()| "log record: invalid traceId (need 16 bytes or none)".to_string())?;
+    let span_id = id_hex(&rec.span_id, 8)
+        .map_err(|()| "log record: invalid spanId (need 8 bytes or none)".to_string())?;
+    let time = if rec.time_unix_nano != 0 {
+        rec.time_unix_nano
+    } else {
+        rec.observed_time_unix_nano
+    };
+    let request_id = [
+        attr_string(&rec.attributes, "faas.invocation_id"),
+        attr_string(&rec.attributes, "faas.execution"),
+    ]
+    .into_iter()
+    .find(|s| !s.is_empty())
+    .unwrap_or_default();
+    let (attribute_keys, attribute_values) = flatten(&rec.attributes);
+    Ok(LogRow {
+        tenant: tenant.to_string(),
+        timestamp: seconds(time),
+        time_unix_nano: rec.time_unix_nano,
+        observed_time_unix_nano: rec.observed_time_unix_nano,
+        trace_id,
+        span_id,
+        severity_number: i8::try_from(rec.severity_number)
+            .ok()
+            .filter(|n| (0..=24).contains(n))
+            .unwrap_or_default(),
+        severity_text: rec.severity_text,
+        body: value_string(rec.body.as_ref()),
+        service_name: res.service_name.clone(),
+        function: res.function.clone(),
+        request_id,
+        resource_keys: res.keys.clone(),
+        resource_values: res.values.clone(),
+        scope_name: scope_name.to_string(),
+        attribute_keys,
+        attribute_values,
+        source: "otlp".to_string(),
+        // `batch_id` is the sink's.
         ..Default::default()
     })
-}
-
-/// Rows from a decoded trace export request.
-pub fn traces_from_request(req: ExportTraceServiceRequest, tenant: &str) -> DecodedTraces {
-    let mut out = DecodedTraces::default();
-    for rs in &req.resource_spans {
-        let resource: &[KeyValue] = rs.resource.as_ref().map(|r| r.attributes.as_slice()).unwrap_or(&[]);
-        let (resource_keys, resource_values) = flatten(resource);
-        let service_name = attr_string(resource, "service.name").unwrap_or_default();
-        for ss in &rs.scope_spans {
-            let (scope_name, scope_version) = ss.scope.as_ref().map(|s| (s.name.clone(), s.version.clone())).unwrap_or_default();
-            for span in &ss.spans {
-                if !valid_id(&span.trace_id, 16) || !valid_id(&span.span_id, 8) {
-                    out.rejected_spans += 1;
-                    if out.errors.len() < 20 {
-                        out.errors.push(format!("span {:?} has no valid trace id and span id", span.name));
-                    }
-                    continue;
-                }
-                let trace_id = hex::encode(&span.trace_id);
-                let span_id = hex::encode(&span.span_id);
-                if let Some(row) = invocation(resource, span, tenant, &trace_id, &span_id) {
-                    out.invocations.push(row);
-                }
-                let (attribute_keys, attribute_values) = flatten(&span.attributes);
-                out.spans.push(SpanRow {
-                    tenant: tenant.to_string(),
-                    timestamp: seconds(span.start_time_unix_nano),
-                    start_time_unix_nano: span.start_time_unix_nano,
-                    end_time_unix_nano: span.end_time_unix_nano,
-                    duration_ns: span.end_time_unix_nano.saturating_sub(span.start_time_unix_nano),
-                    trace_id,
-                    span_id,
-                    parent_span_id: hex::encode(&span.parent_span_id),
-                    trace_state: span.trace_state.clone(),
-                    name: span.name.clone(),
-                    kind: span.kind.clamp(0, 127) as i8,
-                    status_code: span.status.as_ref().map(|s| s.code.clamp(0, 127) as i8).unwrap_or(0),
-                    status_message: span.status.as_ref().map(|s| s.message.clone()).unwrap_or_default(),
-                    service_name: service_name.clone(),
-                    resource_keys: resource_keys.clone(),
-                    resource_values: resource_values.clone(),
-                    scope_name: scope_name.clone(),
-                    scope_version: scope_version.clone(),
-                    attribute_keys,
-                    attribute_values,
-                    event_time_unix_nano: span.events.iter().map(|e| e.time_unix_nano).collect(),
-                    event_names: span.events.iter().map(|e| e.name.clone()).collect(),
-                    event_attributes: span
-                        .events
-                        .iter()
-                        .map(|e| {
-                            Value::Object(e.attributes.iter().map(|kv| (kv.key.clone(), value_json(kv.value.as_ref().and_then(|v| v.value.as_ref()), 0))).collect())
-                                .to_string()
-                        })
-                        .collect(),
-                    link_trace_ids: span.links.iter().map(|l| hex::encode(&l.trace_id)).collect(),
-                    link_span_ids: span.links.iter().map(|l| hex::encode(&l.span_id)).collect(),
-                    batch_id: String::new(),
-                });
-            }
-        }
-    }
-    out
-}
-
-/// Rows from a decoded logs export request.
-pub fn logs_from_request(req: ExportLogsServiceRequest, tenant: &str) -> DecodedLogs {
-    let mut out = DecodedLogs::default();
-    for rl in &req.resource_logs {
-        let resource: &[KeyValue] = rl.resource.as_ref().map(|r| r.attributes.as_slice()).unwrap_or(&[]);
-        let (resource_keys, resource_values) = flatten(resource);
-        let service_name = attr_string(resource, "service.name").unwrap_or_default();
-        let function = attr_string(resource, "faas.name").unwrap_or_default();
-        for sl in &rl.scope_logs {
-            let scope_name = sl.scope.as_ref().map(|s| s.name.clone()).unwrap_or_default();
-            for record in &sl.log_records {
-                let time = if record.time_unix_nano > 0 { record.time_unix_nano } else { record.observed_time_unix_nano };
-                let (attribute_keys, attribute_values) = flatten(&record.attributes);
-                out.logs.push(LogRow {
-                    tenant: tenant.to_string(),
-                    timestamp: seconds(time),
-                    time_unix_nano: time,
-                    observed_time_unix_nano: record.observed_time_unix_nano,
-                    trace_id: if valid_id(&record.trace_id, 16) { hex::encode(&record.trace_id) } else { String::new() },
-                    span_id: if valid_id(&record.span_id, 8) { hex::encode(&record.span_id) } else { String::new() },
-                    severity_number: record.severity_number.clamp(0, 127) as i8,
-                    severity_text: record.severity_text.clone(),
-                    body: value_string(record.body.as_ref()),
-                    service_name: service_name.clone(),
-                    function: function.clone(),
-                    request_id: attr_string(&record.attributes, "faas.invocation_id").unwrap_or_default(),
-                    resource_keys: resource_keys.clone(),
-                    resource_values: resource_values.clone(),
-                    scope_name: scope_name.clone(),
-                    attribute_keys,
-                    attribute_values,
-                    source: "otlp".into(),
-                    batch_id: String::new(),
-                });
-            }
-        }
-    }
-    out
-}
-
-/// Decodes a trace export body.
-pub fn decode_traces(body: &[u8], encoding: Encoding, tenant: &str) -> Result<DecodedTraces, OtlpError> {
-    Ok(traces_from_request(decode(body, encoding)?, tenant))
-}
-
-/// Decodes a logs export body.
-pub fn decode_logs(body: &[u8], encoding: Encoding, tenant: &str) -> Result<DecodedLogs, OtlpError> {
-    Ok(logs_from_request(decode(body, encoding)?, tenant))
-}
-
-/// Decodes a metrics export body and counts its data points (metrics are
-/// accepted but not stored yet).
-pub fn decode_metrics_count(body: &[u8], encoding: Encoding) -> Result<u64, OtlpError> {
-    let req: ExportMetricsServiceRequest = decode(body, encoding)?;
-    Ok(req
-        .resource_metrics
-        .iter()
-        .flat_map(|r| &r.scope_metrics)
-        .flat_map(|s| &s.metrics)
-        .map(|m| match &m.data {
-            Some(metric::Data::Gauge(g)) => g.data_points.len(),
-            Some(metric::Data::Sum(s)) => s.data_points.len(),
-            Some(metric::Data::Histogram(h)) => h.data_points.len(),
-            Some(metric::Data::ExponentialHistogram(h)) => h.data_points.len(),
-            Some(metric::Data::Summary(s)) => s.data_points.len(),
-            None => 0,
-        } as u64)
-        .sum())
 }
 
 #[cfg(test)]
