@@ -23,9 +23,54 @@ pub enum Command {
     DemoData(DemoDataArgs),
     /// Import invocation records from files.
     Import(ImportArgs),
+    /// What-if replays on recorded or published arrivals.
+    #[command(subcommand)]
+    Simulate(SimulateCommand),
     /// Benchmarks (numbers for people, not pass/fail).
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SimulateCommand {
+    /// Cold starts and idle instance time under keep-alive policies.
+    KeepAlive(KeepAliveArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Aligned columns for people.
+    Table,
+    /// JSON for scripts.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TraceKind {
+    /// The Azure Functions 2019 trace (a directory with 1000_inv.csv ...).
+    #[value(name = "azure-2019")]
+    Azure2019,
+}
+
+#[derive(Debug, Args)]
+pub struct KeepAliveArgs {
+    /// Keep-alive policies, e.g. 5m,10m,20m (minutes; `h` for hours).
+    #[arg(long, value_delimiter = ',', required = true)]
+    pub keep_alive: Vec<String>,
+    /// Replay a published trace instead of the recorded invocations.
+    #[arg(long, num_args = 2, value_names = ["KIND", "DIR"])]
+    pub trace: Vec<String>,
+    /// Days of recorded invocations to replay (without --trace).
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+    /// Tenant (without --trace).
+    #[arg(long, default_value = "default")]
+    pub tenant: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub db: DbArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 mod error;
+pub mod keep_alive;
 pub mod summary;
 pub mod time_range;
 

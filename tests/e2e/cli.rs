@@ -172,3 +172,31 @@ fn import_dry_run_reads_every_format() {
     let rows = lines(faasight(&["import", "--format", "lambda-telemetry", "--function", "pc-fn", "--dry-run", telemetry.to_str().unwrap()]));
     assert_eq!((rows[0]["start_type"].as_str(), rows[0]["init_duration_ms"].as_f64()), (Some("provisioned"), Some(800.0)));
 }
+
+#[test]
+fn keep_alive_replay_on_the_azure_trace() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/azure-functions-2019");
+    let out = faasight(&["simulate", "keep-alive", "--keep-alive", "0m,5m,20m,24h", "--trace", "azure-2019", dir, "--format", "json"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = v.as_array().unwrap();
+    // Invocations: the trace's own total, summed here from the CSV.
+    let text = std::fs::read_to_string(format!("{dir}/1000_inv.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let first_minute = header.iter().position(|h| h.ends_with('1') && h.contains("minute") || *h == "1").unwrap();
+    let (mut total, mut active) = (0u64, 0u64);
+    for line in lines {
+        let sum: u64 = line.split(',').skip(first_minute).map(|c| c.trim().parse::<u64>().unwrap()).sum();
+        total += sum;
+        active += (sum > 0) as u64;
+    }
+    assert!(r.iter().all(|x| x["invocations"].as_u64() == Some(total)));
+    let cold: Vec<u64> = r.iter().map(|x| x["cold_starts"].as_u64().unwrap()).collect();
+    assert!(cold.windows(2).all(|w| w[0] > w[1]), "longer keep-alive, fewer cold starts: {cold:?}");
+    // Kept warm all day, every active function starts cold exactly once.
+    assert_eq!(cold[3], active);
+    assert_eq!(r[0]["cold_starts_avoided"], 0);
+    let bad = faasight(&["simulate", "keep-alive", "--keep-alive", "five", "--trace", "azure-2019", dir]);
+    assert_eq!(bad.status.code(), Some(2));
+}

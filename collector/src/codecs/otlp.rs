@@ -223,6 +223,12 @@ where
         Encoding::Protobuf => Ok(T::decode(body)?),
         Encoding::Json => {
             let mut value: Json = serde_json::from_slice(body)?;
+            if !value.is_object() {
+                // serde would read a struct from an array, too.
+                return Err(OtlpError::Json(serde::de::Error::custom(
+                    "the request must be a JSON object",
+                )));
+            }
             lenient_json(&mut value, 0);
             Ok(serde_json::from_value(value)?)
         }

@@ -411,6 +411,8 @@ fn garbage_bodies_are_errors_not_panics() {
         &b""[..],
         b"{",
         b"not json",
+        b"[]",
+        b"5",
         b"{\"resourceSpans\": 5}",
         br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"startTimeUnixNano":"abc"}]}]}]}"#,
         br#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"kind":"SPAN_KIND_BOGUS"}]}]}]}"#,
