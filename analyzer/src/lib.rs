@@ -10,6 +10,7 @@
 
 mod error;
 pub mod keep_alive;
+pub mod monthly_bill;
 pub mod summary;
 pub mod time_range;
 
