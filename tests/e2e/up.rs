@@ -29,6 +29,22 @@ async fn up_runs_a_private_clickhouse_reuses_its_data_and_stops_it() {
     );
     assert!(page.contains("<svg"), "with its chart");
     assert!(up.stderr_text().contains("loaded"), "{}", up.stderr_text());
+    // The keep-alive replay reads the recorded arrivals of the same server.
+    let out = super::common::faasight(&[
+        "simulate", "keep-alive", "--keep-alive", "5m,30m", "--days", "31", "--format", "json", "--clickhouse-url", &format!("http://127.0.0.1:{http}"),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let sim: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (recorded, functions): (u64, u64) = faasight_store::Store::connect(&faasight_store::ClickHouseUrl::parse(&format!("http://127.0.0.1:{http}")).unwrap())
+        .client()
+        .query("SELECT count(), uniqExact(function) FROM invocations")
+        .fetch_one()
+        .await
+        .unwrap();
+    assert_eq!(sim[0]["invocations"].as_u64(), Some(recorded));
+    assert_eq!(sim[0]["functions"].as_u64(), Some(functions));
+    assert!(sim[0]["cold_starts"].as_u64() > sim[1]["cold_starts"].as_u64());
+
     let status = up.stop().await;
     assert!(status.success(), "{status}");
     // ClickHouse went down with it: its port is free again.
