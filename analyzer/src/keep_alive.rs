@@ -28,7 +28,11 @@ struct ArrivalRow {
 
 /// Recorded invocations per function and minute of `range` (dense: one
 /// count per minute of the range), read from `invocations`.
-pub async fn arrivals_per_minute(store: &Store, tenant: &str, range: TimeRange) -> Result<Vec<(String, Vec<u32>)>> {
+pub async fn arrivals_per_minute(
+    store: &Store,
+    tenant: &str,
+    range: TimeRange,
+) -> Result<Vec<(String, Vec<u32>)>> {
     let rows: Vec<ArrivalRow> = store
         .client()
         .query(ARRIVALS_PER_MINUTE_SQL)
@@ -37,7 +41,10 @@ pub async fn arrivals_per_minute(store: &Store, tenant: &str, range: TimeRange) 
         .bind(range.to.timestamp())
         .fetch_all()
         .await
-        .map_err(|source| Error::Query { query: "arrivals_per_minute.sql", source })?;
+        .map_err(|source| Error::Query {
+            query: "arrivals_per_minute.sql",
+            source,
+        })?;
     let first = (range.from.timestamp() / 60) as u32;
     let minutes = ((range.to.timestamp() - range.from.timestamp()) / 60).max(0) as usize;
     let mut out: Vec<(String, Vec<u32>)> = Vec::new();
@@ -103,7 +110,10 @@ pub fn replay_function(counts: &[u32], keep_alive_minutes: u32) -> (u64, u64) {
 
 /// Replays every function's per-minute counts under a keep-alive of
 /// `keep_alive_minutes`.
-pub fn replay<'a>(functions: impl IntoIterator<Item = &'a [u32]> + Clone, keep_alive_minutes: u32) -> KeepAliveResult {
+pub fn replay<'a>(
+    functions: impl IntoIterator<Item = &'a [u32]> + Clone,
+    keep_alive_minutes: u32,
+) -> KeepAliveResult {
     let mut result = KeepAliveResult {
         keep_alive_minutes,
         functions: 0,

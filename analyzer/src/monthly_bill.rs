@@ -76,7 +76,11 @@ fn tiered(mb_ms: u128, tiers: &[(u128, i128)]) -> i128 {
     let mut left = mb_ms;
     let mut cost_numerator: i128 = 0;
     for (i, &(size_gb_s, price)) in tiers.iter().enumerate() {
-        let cap = if i + 1 == tiers.len() { left } else { (size_gb_s * per_gb_s).min(left) };
+        let cap = if i + 1 == tiers.len() {
+            left
+        } else {
+            (size_gb_s * per_gb_s).min(left)
+        };
         cost_numerator += cap as i128 * price;
         left -= cap;
         if left == 0 {
@@ -86,14 +90,23 @@ fn tiered(mb_ms: u128, tiers: &[(u128, i128)]) -> i128 {
     div_round(cost_numerator, per_gb_s as i128)
 }
 
-const AWS_X86_TIERS: [(u128, i128); 3] = [(6_000_000_000, 16_666_700), (9_000_000_000, 15_000_000), (0, 13_333_400)];
-const AWS_ARM_TIERS: [(u128, i128); 3] = [(7_500_000_000, 13_333_400), (11_250_000_000, 12_000_100), (0, 10_666_700)];
+const AWS_X86_TIERS: [(u128, i128); 3] = [
+    (6_000_000_000, 16_666_700),
+    (9_000_000_000, 15_000_000),
+    (0, 13_333_400),
+];
+const AWS_ARM_TIERS: [(u128, i128); 3] = [
+    (7_500_000_000, 13_333_400),
+    (11_250_000_000, 12_000_100),
+    (0, 10_666_700),
+];
 
 /// Bills a month of usage lines. Lines of one AWS account share its free
 /// tier; everything else is billed line by line.
 pub fn monthly_bill(usage: &[Usage], options: BillOptions) -> Vec<BillLine> {
     // AWS free tier per account: requests and GB-s left to give away.
-    let mut aws_free: std::collections::HashMap<&str, (u64, u128)> = std::collections::HashMap::new();
+    let mut aws_free: std::collections::HashMap<&str, (u64, u128)> =
+        std::collections::HashMap::new();
     let mut order: Vec<usize> = (0..usage.len()).collect();
     // x86_64 lines first, so the free tier goes to the dearer architecture.
     order.sort_by_key(|&i| (usage[i].arch == "arm64", i));
@@ -103,7 +116,9 @@ pub fn monthly_bill(usage: &[Usage], options: BillOptions) -> Vec<BillLine> {
         let (billed, explanation) = match u.provider.as_str() {
             "aws_lambda" => {
                 let (free_req, free_mbms) = if options.aws_free_tier {
-                    let left = aws_free.entry(u.account.as_str()).or_insert((1_000_000, 400_000u128 * 1_024_000));
+                    let left = aws_free
+                        .entry(u.account.as_str())
+                        .or_insert((1_000_000, 400_000u128 * 1_024_000));
                     let r = left.0.min(u.requests);
                     let m = left.1.min(u.mb_ms);
                     left.0 -= r;
@@ -112,23 +127,45 @@ pub fn monthly_bill(usage: &[Usage], options: BillOptions) -> Vec<BillLine> {
                 } else {
                     (0, 0)
                 };
-                let tiers: &[(u128, i128)] = if u.arch == "arm64" { &AWS_ARM_TIERS } else { &AWS_X86_TIERS };
+                let tiers: &[(u128, i128)] = if u.arch == "arm64" {
+                    &AWS_ARM_TIERS
+                } else {
+                    &AWS_X86_TIERS
+                };
                 let duration = tiered(u.mb_ms - free_mbms, tiers);
                 let requests = (u.requests - free_req) as i128 * 200_000;
-                (duration + requests, format!("{} requests free, {} GB-s free; duration through the {} monthly tiers", free_req, free_mbms / 1_024_000, u.arch))
+                (
+                    duration + requests,
+                    format!(
+                        "{} requests free, {} GB-s free; duration through the {} monthly tiers",
+                        free_req,
+                        free_mbms / 1_024_000,
+                        u.arch
+                    ),
+                )
             }
             "azure_functions" => {
                 // Free grant: the list price of 400,000 GB-s and 1 M executions, capped at usage.
                 let grant_req = u.requests.min(1_000_000) as i128 * 200_000;
-                let grant_gbs = div_round(u.mb_ms.min(400_000 * 1_024_000) as i128 * 16_000_000, 1_024_000);
-                ((u.list_cost.0 as i128 - grant_req - grant_gbs).max(0), "monthly free grant of 1 M executions and 400,000 GB-s".into())
+                let grant_gbs = div_round(
+                    u.mb_ms.min(400_000 * 1_024_000) as i128 * 16_000_000,
+                    1_024_000,
+                );
+                (
+                    (u.list_cost.0 as i128 - grant_req - grant_gbs).max(0),
+                    "monthly free grant of 1 M executions and 400,000 GB-s".into(),
+                )
             }
             "gcp_cloud_run_functions" => {
                 let grant_req = u.requests.min(2_000_000) as i128 * 400_000;
                 // 180,000 vCPU-s × $0.000024 + 360,000 GiB-s × $0.0000025 at most.
                 let compute_list = u.list_cost.0 as i128 - u.requests as i128 * 400_000;
-                let grant_compute = compute_list.clamp(0, 180_000 * 24_000_000 + 360_000 * 2_500_000);
-                ((u.list_cost.0 as i128 - grant_req - grant_compute).max(0), "monthly free tier of 2 M requests, 180,000 vCPU-s and 360,000 GiB-s".into())
+                let grant_compute =
+                    compute_list.clamp(0, 180_000 * 24_000_000 + 360_000 * 2_500_000);
+                (
+                    (u.list_cost.0 as i128 - grant_req - grant_compute).max(0),
+                    "monthly free tier of 2 M requests, 180,000 vCPU-s and 360,000 GiB-s".into(),
+                )
             }
             "cloudflare_workers" => {
                 // Included: 10 M requests ($0.30/M) and 30 M CPU-ms ($0.02/M); $5 minimum.
@@ -158,51 +195,99 @@ mod tests {
     const GB_S: u128 = 1_024_000;
 
     fn usage(provider: &str, arch: &str, requests: u64, gb_s: u128, list: i64) -> Usage {
-        Usage { provider: provider.into(), account: "a".into(), arch: arch.into(), requests, mb_ms: gb_s * GB_S, list_cost: PicoUsd(list), ..Default::default() }
+        Usage {
+            provider: provider.into(),
+            account: "a".into(),
+            arch: arch.into(),
+            requests,
+            mb_ms: gb_s * GB_S,
+            list_cost: PicoUsd(list),
+            ..Default::default()
+        }
     }
 
     #[test]
     fn aws_tiers_cross_their_boundaries() {
         // 7 B GB-s on x86: 6 B × $0.0000166667 + 1 B × $0.000015 = $100,000.20 + $15,000.
         let u = usage("aws_lambda", "x86_64", 0, 7_000_000_000, 0);
-        assert_eq!(monthly_bill(&[u], BillOptions::default())[0].billed, PicoUsd(115_000_200_000_000_000));
+        assert_eq!(
+            monthly_bill(&[u], BillOptions::default())[0].billed,
+            PicoUsd(115_000_200_000_000_000)
+        );
         // 20 B GB-s on arm: 7.5 B × 0.0000133334 + 11.25 B × 0.0000120001 + 1.25 B × 0.0000106667.
         let u = usage("aws_lambda", "arm64", 0, 20_000_000_000, 0);
-        let expected = 7_500_000_000i128 * 13_333_400 + 11_250_000_000 * 12_000_100 + 1_250_000_000 * 10_666_700;
-        assert_eq!(monthly_bill(&[u], BillOptions::default())[0].billed.0 as i128, expected);
+        let expected = 7_500_000_000i128 * 13_333_400
+            + 11_250_000_000 * 12_000_100
+            + 1_250_000_000 * 10_666_700;
+        assert_eq!(
+            monthly_bill(&[u], BillOptions::default())[0].billed.0 as i128,
+            expected
+        );
     }
 
     #[test]
     fn aws_free_tier_is_shared_by_an_accounts_lines_x86_first() {
         let x86 = usage("aws_lambda", "x86_64", 600_000, 300_000, 0);
         let arm = usage("aws_lambda", "arm64", 600_000, 300_000, 0);
-        let bill = monthly_bill(&[arm.clone(), x86.clone()], BillOptions { aws_free_tier: true });
+        let bill = monthly_bill(
+            &[arm.clone(), x86.clone()],
+            BillOptions {
+                aws_free_tier: true,
+            },
+        );
         // x86 (second in input, billed first): all free.
         assert_eq!(bill[1].billed, PicoUsd(0));
         // arm: 400,000 of 1 M requests and 100,000 of 400,000 GB-s left free:
         // 200,000 requests × $0.0000002 + 200,000 GB-s × $0.0000133334.
-        assert_eq!(bill[0].billed.0 as i128, 200_000 * 200_000 + 200_000 * 13_333_400);
+        assert_eq!(
+            bill[0].billed.0 as i128,
+            200_000 * 200_000 + 200_000 * 13_333_400
+        );
         // Without the free tier, list-price-like totals.
         let bill = monthly_bill(&[x86], BillOptions::default());
-        assert_eq!(bill[0].billed.0 as i128, 600_000 * 200_000 + 300_000 * 16_666_700);
+        assert_eq!(
+            bill[0].billed.0 as i128,
+            600_000 * 200_000 + 300_000 * 16_666_700
+        );
     }
 
     #[test]
     fn azure_gcp_and_cloudflare_allowances() {
         // Azure: 1.5 M executions, 500,000 GB-s at list: 0.3 + 8.0 = $8.30; free grant $0.20 + $6.40.
         let list = 1_500_000 * 200_000 + 500_000 * 16_000_000;
-        let b = monthly_bill(&[usage("azure_functions", "", 1_500_000, 500_000, list)], BillOptions::default());
-        assert_eq!(b[0].billed, PicoUsd(100_000 * 1_000_000 + 1_600_000 * 1_000_000));
+        let b = monthly_bill(
+            &[usage("azure_functions", "", 1_500_000, 500_000, list)],
+            BillOptions::default(),
+        );
+        assert_eq!(
+            b[0].billed,
+            PicoUsd(100_000 * 1_000_000 + 1_600_000 * 1_000_000)
+        );
         // GCP under the free tier: nothing to pay.
-        let b = monthly_bill(&[usage("gcp_cloud_run_functions", "", 1_000_000, 0, 1_000_000 * 400_000 + 1_000_000_000_000)], BillOptions::default());
+        let b = monthly_bill(
+            &[usage(
+                "gcp_cloud_run_functions",
+                "",
+                1_000_000,
+                0,
+                1_000_000 * 400_000 + 1_000_000_000_000,
+            )],
+            BillOptions::default(),
+        );
         assert_eq!(b[0].billed, PicoUsd(0));
         // Cloudflare: below the included amounts, the $5 minimum.
-        let b = monthly_bill(&[usage("cloudflare_workers", "", 1_000, 0, 1_000 * 300_000)], BillOptions::default());
+        let b = monthly_bill(
+            &[usage("cloudflare_workers", "", 1_000, 0, 1_000 * 300_000)],
+            BillOptions::default(),
+        );
         assert_eq!(b[0].billed, PicoUsd(5_000_000_000_000));
         assert!(b[0].adjustment.0 > 0);
         // 12 M requests and 40 M CPU-ms: $5 + 2 M × $0.30/M + 10 M CPU-ms × $0.02/M = $5.80.
         let list = 12_000_000 * 300_000 + 40_000_000 * 20_000;
-        let b = monthly_bill(&[usage("cloudflare_workers", "", 12_000_000, 0, list)], BillOptions::default());
+        let b = monthly_bill(
+            &[usage("cloudflare_workers", "", 12_000_000, 0, list)],
+            BillOptions::default(),
+        );
         assert_eq!(b[0].billed, PicoUsd(5_800_000_000_000));
     }
 }

@@ -170,9 +170,15 @@ pub fn router(state: CollectorState) -> Router {
             "/v1/firehose",
             post(crate::receivers::firehose::firehose_create),
         )
-        .route("/v1/traces", post(crate::receivers::otlp_http::traces_create))
+        .route(
+            "/v1/traces",
+            post(crate::receivers::otlp_http::traces_create),
+        )
         .route("/v1/logs", post(crate::receivers::otlp_http::logs_create))
-        .route("/v1/metrics", post(crate::receivers::otlp_http::metrics_create))
+        .route(
+            "/v1/metrics",
+            post(crate::receivers::otlp_http::metrics_create),
+        )
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .layer(RequestDecompressionLayer::new())
         .layer(axum::middleware::from_fn_with_state(

@@ -104,13 +104,21 @@ fn otlp_bodies(n: usize, per_request: usize) -> Vec<Vec<u8>> {
     use opentelemetry_proto::tonic::resource::v1::Resource;
     use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
     use prost::Message;
-    let kv = |k: &str, v: any_value::Value| KeyValue { key: k.into(), value: Some(AnyValue { value: Some(v) }), ..Default::default() };
+    let kv = |k: &str, v: any_value::Value| KeyValue {
+        key: k.into(),
+        value: Some(AnyValue { value: Some(v) }),
+        ..Default::default()
+    };
     let s = |v: &str| any_value::Value::StringValue(v.into());
     let resource = Resource {
         attributes: vec![
-            kv("service.name", s("bench-fn")), kv("faas.name", s("bench-fn")), kv("faas.version", s("3")),
-            kv("faas.max_memory", any_value::Value::IntValue(536_870_912)), kv("cloud.provider", s("aws")),
-            kv("cloud.platform", s("aws_lambda")), kv("cloud.region", s("us-east-1")),
+            kv("service.name", s("bench-fn")),
+            kv("faas.name", s("bench-fn")),
+            kv("faas.version", s("3")),
+            kv("faas.max_memory", any_value::Value::IntValue(536_870_912)),
+            kv("cloud.provider", s("aws")),
+            kv("cloud.platform", s("aws_lambda")),
+            kv("cloud.region", s("us-east-1")),
         ],
         ..Default::default()
     };
@@ -126,12 +134,20 @@ fn otlp_bodies(n: usize, per_request: usize) -> Vec<Vec<u8>> {
                     Span {
                         trace_id: trace_id.to_vec(),
                         span_id: (k + 1).to_be_bytes().to_vec(),
-                        name: if server { "bench-fn".into() } else { "dynamodb.GetItem".into() },
+                        name: if server {
+                            "bench-fn".into()
+                        } else {
+                            "dynamodb.GetItem".into()
+                        },
                         kind: if server { 2 } else { 3 },
                         start_time_unix_nano: base + k * 1_000_000,
                         end_time_unix_nano: base + k * 1_000_000 + 800_000,
                         attributes: if server {
-                            vec![kv("faas.invocation_id", s(&format!("req-{k}"))), kv("faas.trigger", s("http")), kv("faas.coldstart", any_value::Value::BoolValue(k % 300 == 0))]
+                            vec![
+                                kv("faas.invocation_id", s(&format!("req-{k}"))),
+                                kv("faas.trigger", s("http")),
+                                kv("faas.coldstart", any_value::Value::BoolValue(k % 300 == 0)),
+                            ]
                         } else {
                             vec![kv("db.system", s("dynamodb"))]
                         },
@@ -142,7 +158,10 @@ fn otlp_bodies(n: usize, per_request: usize) -> Vec<Vec<u8>> {
             ExportTraceServiceRequest {
                 resource_spans: vec![ResourceSpans {
                     resource: Some(resource.clone()),
-                    scope_spans: vec![ScopeSpans { spans, ..Default::default() }],
+                    scope_spans: vec![ScopeSpans {
+                        spans,
+                        ..Default::default()
+                    }],
                     ..Default::default()
                 }],
             }
@@ -396,10 +415,18 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
     // OTLP spans over HTTP protobuf.
     let store = database(&url, "bench_ingest").await?;
-    let collector = start_collector(store.clone(), &dir.path().join("spool-otlp"), 1_000_000).await?;
+    let collector =
+        start_collector(store.clone(), &dir.path().join("spool-otlp"), 1_000_000).await?;
     let bodies = otlp_bodies(n, 1000);
     let started = Instant::now();
-    post_all(&format!("{}/v1/traces", collector.url), "application/x-protobuf", bodies, args.clients, true).await?;
+    post_all(
+        &format!("{}/v1/traces", collector.url),
+        "application/x-protobuf",
+        bodies,
+        args.clients,
+        true,
+    )
+    .await?;
     wait_rows(&store, "spans", n as u64).await?;
     let spans_rate = n as f64 / started.elapsed().as_secs_f64();
 

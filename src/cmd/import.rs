@@ -7,7 +7,9 @@
 
 use super::InputError;
 use crate::cli::{ImportArgs, ImportFormat};
-use faasight_collector::codecs::{azure_2019, cloudwatch, csv, lambda_log, lambda_telemetry, ndjson, otlp};
+use faasight_collector::codecs::{
+    azure_2019, cloudwatch, csv, lambda_log, lambda_telemetry, ndjson, otlp,
+};
 use faasight_collector::normalize::normalize;
 use faasight_collector::transforms::lambda_env::{Assembler, FunctionIdentity};
 use faasight_store::{InvocationRow, LogRow};
@@ -125,15 +127,27 @@ fn decode(
         },
         ImportFormat::Csv => match csv::parse_body(utf8(path, &bytes)?, now) {
             Ok(mut rows) => {
-                rows.iter_mut().filter(|r| r.tenant == "default").for_each(|r| r.tenant = args.tenant.clone());
+                rows.iter_mut()
+                    .filter(|r| r.tenant == "default")
+                    .for_each(|r| r.tenant = args.tenant.clone());
                 out.invocations.extend(rows);
             }
-            Err(errors) => return Err(bad_lines(path, errors.into_iter().map(|(n, e)| (n, e.to_string())))),
+            Err(errors) => {
+                return Err(bad_lines(
+                    path,
+                    errors.into_iter().map(|(n, e)| (n, e.to_string())),
+                ))
+            }
         },
         ImportFormat::Otlp => {
             let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
-            let encoding = if first == Some(&b'{') { otlp::Encoding::Json } else { otlp::Encoding::Protobuf };
-            let decoded = otlp::decode_traces(&bytes, encoding, &args.tenant).map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+            let encoding = if first == Some(&b'{') {
+                otlp::Encoding::Json
+            } else {
+                otlp::Encoding::Protobuf
+            };
+            let decoded = otlp::decode_traces(&bytes, encoding, &args.tenant)
+                .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
             if decoded.rejected_spans > 0 {
                 return Err(bad_lines(path, decoded.errors.into_iter().map(|e| (0, e))));
             }
@@ -222,7 +236,10 @@ fn decode_azure(args: &ImportArgs, path: &Path, out: &mut Decoded) -> anyhow::Re
     })
     .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
     if !summary.skipped.is_empty() {
-        eprintln!("import: {} functions of the trace have no durations and were skipped", summary.skipped.len());
+        eprintln!(
+            "import: {} functions of the trace have no durations and were skipped",
+            summary.skipped.len()
+        );
     }
     Ok(())
 }

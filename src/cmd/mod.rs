@@ -31,7 +31,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::DemoData(args) => demo_data::run(args).await,
         Command::Import(args) => import::run(args).await,
         Command::Bench(crate::cli::BenchCommand::Ingest(args)) => bench::run(args).await,
-        Command::Simulate(crate::cli::SimulateCommand::KeepAlive(args)) => simulate::keep_alive(args).await,
+        Command::Simulate(crate::cli::SimulateCommand::KeepAlive(args)) => {
+            simulate::keep_alive(args).await
+        }
     }
 }
 

@@ -47,7 +47,12 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
             store
         }
     };
-    let result = serve(&args, store, [collector_listener, grpc_listener, web_listener]).await;
+    let result = serve(
+        &args,
+        store,
+        [collector_listener, grpc_listener, web_listener],
+    )
+    .await;
     if let Some(server) = local {
         eprintln!("clickhouse: stopping");
         server.stop().await?;
@@ -89,8 +94,18 @@ async fn serve(args: &UpArgs, store: Store, listeners: [TcpListener; 3]) -> anyh
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let state = CollectorState::new(pipeline, store.clone(), auth, metrics, CollectorConfig::default());
-    let grpc = faasight_collector::receivers::otlp_grpc::serve(grpc_listener, state.clone(), stopped(stop_rx.clone()));
+    let state = CollectorState::new(
+        pipeline,
+        store.clone(),
+        auth,
+        metrics,
+        CollectorConfig::default(),
+    );
+    let grpc = faasight_collector::receivers::otlp_grpc::serve(
+        grpc_listener,
+        state.clone(),
+        stopped(stop_rx.clone()),
+    );
     let collector = axum::serve(collector_listener, faasight_collector::router(state))
         .with_graceful_shutdown(stopped(stop_rx.clone()));
     let site_root = args.site_root.clone();

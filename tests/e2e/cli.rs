@@ -142,24 +142,68 @@ fn import_reports_every_bad_line_and_dry_run_prints_normalized_records() {
 fn import_dry_run_reads_every_format() {
     let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
     let lines = |out: std::process::Output| -> Vec<serde_json::Value> {
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
     };
     // The Azure 2019 sample: one record per counted invocation (608,228 per its PROVENANCE.md).
-    let azure = faasight(&["import", "--format", "azure-2019", "--dry-run", &format!("{shared}/data/azure-functions-2019")]);
-    assert!(azure.status.success(), "{}", String::from_utf8_lossy(&azure.stderr));
-    assert_eq!(azure.stdout.iter().filter(|b| **b == b'\n').count(), 608_228);
+    let azure = faasight(&[
+        "import",
+        "--format",
+        "azure-2019",
+        "--dry-run",
+        &format!("{shared}/data/azure-functions-2019"),
+    ]);
+    assert!(
+        azure.status.success(),
+        "{}",
+        String::from_utf8_lossy(&azure.stderr)
+    );
+    assert_eq!(
+        azure.stdout.iter().filter(|b| **b == b'\n').count(),
+        608_228
+    );
 
-    let otlp = lines(faasight(&["import", "--format", "otlp", "--dry-run", &format!("{shared}/fixtures/otlp/py-http-json-01-v1_traces.json")]));
-    let starts: Vec<&str> = otlp.iter().map(|v| v["start_type"].as_str().unwrap()).collect();
+    let otlp = lines(faasight(&[
+        "import",
+        "--format",
+        "otlp",
+        "--dry-run",
+        &format!("{shared}/fixtures/otlp/py-http-json-01-v1_traces.json"),
+    ]));
+    let starts: Vec<&str> = otlp
+        .iter()
+        .map(|v| v["start_type"].as_str().unwrap())
+        .collect();
     assert_eq!(starts, ["cold", "warm", "warm"]);
-    assert!(otlp.iter().all(|v| v["function"] == "checkout-fn" && v["memory_mb"] == 512));
+    assert!(otlp
+        .iter()
+        .all(|v| v["function"] == "checkout-fn" && v["memory_mb"] == 512));
 
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("in.csv");
     std::fs::write(&csv, "function,start_time,duration_ms,provider,memory_mb,arch\n\"api, v2\",2026-01-01T00:00:00Z,12.5,aws_lambda,1024,arm64\n").unwrap();
-    let rows = lines(faasight(&["import", "--format", "csv", "--dry-run", csv.to_str().unwrap()]));
-    assert_eq!((rows[0]["function"].as_str(), rows[0]["billed_duration_ms"].as_u64()), (Some("api, v2"), Some(13)));
+    let rows = lines(faasight(&[
+        "import",
+        "--format",
+        "csv",
+        "--dry-run",
+        csv.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        (
+            rows[0]["function"].as_str(),
+            rows[0]["billed_duration_ms"].as_u64()
+        ),
+        (Some("api, v2"), Some(13))
+    );
 
     let telemetry = dir.path().join("events.json");
     std::fs::write(
@@ -169,34 +213,86 @@ fn import_dry_run_reads_every_format() {
             {"time":"2026-01-01T01:00:00.050Z","type":"platform.report","record":{"requestId":"a1b2c3d4-0000-4000-8000-000000000001","status":"success","metrics":{"durationMs":50,"billedDurationMs":50,"memorySizeMB":1024,"maxMemoryUsedMB":100}}}]"#,
     )
     .unwrap();
-    let rows = lines(faasight(&["import", "--format", "lambda-telemetry", "--function", "pc-fn", "--dry-run", telemetry.to_str().unwrap()]));
-    assert_eq!((rows[0]["start_type"].as_str(), rows[0]["init_duration_ms"].as_f64()), (Some("provisioned"), Some(800.0)));
+    let rows = lines(faasight(&[
+        "import",
+        "--format",
+        "lambda-telemetry",
+        "--function",
+        "pc-fn",
+        "--dry-run",
+        telemetry.to_str().unwrap(),
+    ]));
+    assert_eq!(
+        (
+            rows[0]["start_type"].as_str(),
+            rows[0]["init_duration_ms"].as_f64()
+        ),
+        (Some("provisioned"), Some(800.0))
+    );
 }
 
 #[test]
 fn keep_alive_replay_on_the_azure_trace() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/azure-functions-2019");
-    let out = faasight(&["simulate", "keep-alive", "--keep-alive", "0m,5m,20m,24h", "--trace", "azure-2019", dir, "--format", "json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/azure-functions-2019"
+    );
+    let out = faasight(&[
+        "simulate",
+        "keep-alive",
+        "--keep-alive",
+        "0m,5m,20m,24h",
+        "--trace",
+        "azure-2019",
+        dir,
+        "--format",
+        "json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let r = v.as_array().unwrap();
     // Invocations: the trace's own total, summed here from the CSV.
     let text = std::fs::read_to_string(format!("{dir}/1000_inv.csv")).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let first_minute = header.iter().position(|h| h.ends_with('1') && h.contains("minute") || *h == "1").unwrap();
+    let first_minute = header
+        .iter()
+        .position(|h| h.ends_with('1') && h.contains("minute") || *h == "1")
+        .unwrap();
     let (mut total, mut active) = (0u64, 0u64);
     for line in lines {
-        let sum: u64 = line.split(',').skip(first_minute).map(|c| c.trim().parse::<u64>().unwrap()).sum();
+        let sum: u64 = line
+            .split(',')
+            .skip(first_minute)
+            .map(|c| c.trim().parse::<u64>().unwrap())
+            .sum();
         total += sum;
         active += (sum > 0) as u64;
     }
     assert!(r.iter().all(|x| x["invocations"].as_u64() == Some(total)));
-    let cold: Vec<u64> = r.iter().map(|x| x["cold_starts"].as_u64().unwrap()).collect();
-    assert!(cold.windows(2).all(|w| w[0] > w[1]), "longer keep-alive, fewer cold starts: {cold:?}");
+    let cold: Vec<u64> = r
+        .iter()
+        .map(|x| x["cold_starts"].as_u64().unwrap())
+        .collect();
+    assert!(
+        cold.windows(2).all(|w| w[0] > w[1]),
+        "longer keep-alive, fewer cold starts: {cold:?}"
+    );
     // Kept warm all day, every active function starts cold exactly once.
     assert_eq!(cold[3], active);
     assert_eq!(r[0]["cold_starts_avoided"], 0);
-    let bad = faasight(&["simulate", "keep-alive", "--keep-alive", "five", "--trace", "azure-2019", dir]);
+    let bad = faasight(&[
+        "simulate",
+        "keep-alive",
+        "--keep-alive",
+        "five",
+        "--trace",
+        "azure-2019",
+        dir,
+    ]);
     assert_eq!(bad.status.code(), Some(2));
 }

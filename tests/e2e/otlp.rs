@@ -7,7 +7,10 @@ use std::process::Command;
 
 fn export(transport: &str, endpoint: &str, run_id: &str) {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/otel_export.py");
-    let out = Command::new("python3").args([script, transport, endpoint, run_id]).output().expect("python3 runs");
+    let out = Command::new("python3")
+        .args([script, transport, endpoint, run_id])
+        .output()
+        .expect("python3 runs");
     assert!(
         out.status.success(),
         "the OpenTelemetry SDK export over {transport} failed (pip install opentelemetry-sdk opentelemetry-exporter-otlp-proto-http opentelemetry-exporter-otlp-proto-grpc):\n{}\n{}",
@@ -42,11 +45,23 @@ async fn python_sdk_exports_over_http_and_grpc_become_rows() {
             .await
             .unwrap();
         let expect = |i: usize, start: &str, status: &str, error: &str| {
-            (format!("{run}-{i}"), start.to_string(), status.to_string(), error.to_string(), 256u32, "aws_lambda".to_string(), "eu-central-1".to_string())
+            (
+                format!("{run}-{i}"),
+                start.to_string(),
+                status.to_string(),
+                error.to_string(),
+                256u32,
+                "aws_lambda".to_string(),
+                "eu-central-1".to_string(),
+            )
         };
         assert_eq!(
             rows,
-            vec![expect(0, "cold", "success", ""), expect(1, "warm", "success", ""), expect(2, "warm", "error", "ValueError")],
+            vec![
+                expect(0, "cold", "success", ""),
+                expect(1, "warm", "success", ""),
+                expect(2, "warm", "error", "ValueError")
+            ],
             "{function}"
         );
         let spans: u64 = ch
@@ -66,7 +81,14 @@ async fn python_sdk_exports_over_http_and_grpc_become_rows() {
             .fetch_all()
             .await
             .unwrap();
-        assert_eq!(logs, vec![format!("handling request {run}-0"), "request failed: bad order id".to_string()], "{function} logs");
+        assert_eq!(
+            logs,
+            vec![
+                format!("handling request {run}-0"),
+                "request failed: bad order id".to_string()
+            ],
+            "{function} logs"
+        );
     }
     assert!(up.stop().await.success());
 }
@@ -79,26 +101,75 @@ async fn captured_sdk_requests_and_bad_bodies_get_otlp_answers() {
     let client = reqwest::Client::new();
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/otlp/");
     let url = format!("{}/v1/traces", up.collector);
-    for (file, ct) in [("py-http-proto-01-v1_traces.pb", "application/x-protobuf"), ("py-http-json-01-v1_traces.json", "application/json")] {
+    for (file, ct) in [
+        ("py-http-proto-01-v1_traces.pb", "application/x-protobuf"),
+        ("py-http-json-01-v1_traces.json", "application/json"),
+    ] {
         let body = std::fs::read(format!("{fixtures}{file}")).unwrap();
-        let r = client.post(&url).header("content-type", ct).body(body).send().await.unwrap();
+        let r = client
+            .post(&url)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200, "{file}");
-        assert_eq!(r.headers()["content-type"], ct, "answered in the request's encoding");
+        assert_eq!(
+            r.headers()["content-type"],
+            ct,
+            "answered in the request's encoding"
+        );
     }
-    let spans: u64 = ch.store().client().query("SELECT count() FROM spans").fetch_one().await.unwrap();
+    let spans: u64 = ch
+        .store()
+        .client()
+        .query("SELECT count() FROM spans")
+        .fetch_one()
+        .await
+        .unwrap();
     assert!(spans > 0);
-    let r = client.post(&url).header("content-type", "application/x-protobuf").body(vec![0xff, 0xff, 0xff]).send().await.unwrap();
+    let r = client
+        .post(&url)
+        .header("content-type", "application/x-protobuf")
+        .body(vec![0xff, 0xff, 0xff])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
-    let r = client.post(&url).header("content-type", "application/json").body("{\"resourceSpans\": 5}").send().await.unwrap();
+    let r = client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body("{\"resourceSpans\": 5}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     assert!(r.text().await.unwrap().contains("\"code\":3"));
-    let r = client.post(&url).header("content-type", "text/plain").body("x").send().await.unwrap();
+    let r = client
+        .post(&url)
+        .header("content-type", "text/plain")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 415);
     // A span without a valid trace id is refused and counted as a partial success.
     let body = r#"{"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"spans":[{"trace_id":"00","spanId":"0102030405060708","name":"x","kind":2,"startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}"#;
-    let r = client.post(&url).header("content-type", "application/json").body(body).send().await.unwrap();
+    let r = client
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     let v: serde_json::Value = r.json().await.unwrap();
-    assert_eq!(v["partialSuccess"]["rejectedSpans"].as_i64().or_else(|| v["partialSuccess"]["rejectedSpans"].as_str()?.parse().ok()), Some(1), "{v}");
+    assert_eq!(
+        v["partialSuccess"]["rejectedSpans"]
+            .as_i64()
+            .or_else(|| v["partialSuccess"]["rejectedSpans"].as_str()?.parse().ok()),
+        Some(1),
+        "{v}"
+    );
     assert!(up.stop().await.success());
 }

@@ -31,16 +31,31 @@ async fn up_runs_a_private_clickhouse_reuses_its_data_and_stops_it() {
     assert!(up.stderr_text().contains("loaded"), "{}", up.stderr_text());
     // The keep-alive replay reads the recorded arrivals of the same server.
     let out = super::common::faasight(&[
-        "simulate", "keep-alive", "--keep-alive", "5m,30m", "--days", "31", "--format", "json", "--clickhouse-url", &format!("http://127.0.0.1:{http}"),
+        "simulate",
+        "keep-alive",
+        "--keep-alive",
+        "5m,30m",
+        "--days",
+        "31",
+        "--format",
+        "json",
+        "--clickhouse-url",
+        &format!("http://127.0.0.1:{http}"),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let sim: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let (recorded, functions): (u64, u64) = faasight_store::Store::connect(&faasight_store::ClickHouseUrl::parse(&format!("http://127.0.0.1:{http}")).unwrap())
-        .client()
-        .query("SELECT count(), uniqExact(function) FROM invocations")
-        .fetch_one()
-        .await
-        .unwrap();
+    let (recorded, functions): (u64, u64) = faasight_store::Store::connect(
+        &faasight_store::ClickHouseUrl::parse(&format!("http://127.0.0.1:{http}")).unwrap(),
+    )
+    .client()
+    .query("SELECT count(), uniqExact(function) FROM invocations")
+    .fetch_one()
+    .await
+    .unwrap();
     assert_eq!(sim[0]["invocations"].as_u64(), Some(recorded));
     assert_eq!(sim[0]["functions"].as_u64(), Some(functions));
     assert!(sim[0]["cold_starts"].as_u64() > sim[1]["cold_starts"].as_u64());
@@ -122,7 +137,13 @@ async fn collector_stores_ndjson_and_refuses_bad_bodies_whole() {
 
     // CSV with a header row, same columns.
     let csv = "function,request_id,start_time,duration_ms,provider,memory_mb\ningest-test,c1,2026-02-01T00:00:07Z,40.5,aws_lambda,256\n";
-    let r = client.post(&url).header("content-type", "text/csv").body(csv).send().await.unwrap();
+    let r = client
+        .post(&url)
+        .header("content-type", "text/csv")
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(count().await, 4);
 

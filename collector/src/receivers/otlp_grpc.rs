@@ -8,12 +8,24 @@ use crate::codecs::otlp;
 use crate::pipeline::{Batch, SubmitError};
 use crate::server::{CollectorState, IngestContext};
 use crate::ApiError;
-use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{LogsService, LogsServiceServer};
-use opentelemetry_proto::tonic::collector::logs::v1::{ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse};
-use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{MetricsService, MetricsServiceServer};
-use opentelemetry_proto::tonic::collector::metrics::v1::{ExportMetricsServiceRequest, ExportMetricsServiceResponse};
-use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{TraceService, TraceServiceServer};
-use opentelemetry_proto::tonic::collector::trace::v1::{ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse};
+use opentelemetry_proto::tonic::collector::logs::v1::logs_service_server::{
+    LogsService, LogsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsPartialSuccess, ExportLogsServiceRequest, ExportLogsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
+    MetricsService, MetricsServiceServer,
+};
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsServiceRequest, ExportMetricsServiceResponse,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
 use std::future::Future;
 use tonic::codec::CompressionEncoding;
 use tonic::{Request, Response, Status};
@@ -46,40 +58,80 @@ impl From<SubmitError> for Status {
 
 #[tonic::async_trait]
 impl TraceService for OtlpGrpc {
-    async fn export(&self, request: Request<ExportTraceServiceRequest>) -> Result<Response<ExportTraceServiceResponse>, Status> {
+    async fn export(
+        &self,
+        request: Request<ExportTraceServiceRequest>,
+    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
         let ctx = context(&self.state, &request)?;
         let decoded = otlp::traces_from_request(request.into_inner(), &ctx.tenant);
         let now = chrono::Utc::now();
         let mut invocations = decoded.invocations;
         invocations.retain_mut(|row| crate::normalize::normalize(row, now).is_ok());
-        ctx.submit("otlp-traces", Batch { invocations, spans: decoded.spans, ..Default::default() })
-            .await
-            .map_err(status)?;
+        ctx.submit(
+            "otlp-traces",
+            Batch {
+                invocations,
+                spans: decoded.spans,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(status)?;
         let partial = (decoded.rejected_spans > 0).then(|| ExportTracePartialSuccess {
             rejected_spans: decoded.rejected_spans as i64,
-            error_message: decoded.errors.iter().take(5).cloned().collect::<Vec<_>>().join("; "),
+            error_message: decoded
+                .errors
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; "),
         });
-        Ok(Response::new(ExportTraceServiceResponse { partial_success: partial }))
+        Ok(Response::new(ExportTraceServiceResponse {
+            partial_success: partial,
+        }))
     }
 }
 
 #[tonic::async_trait]
 impl LogsService for OtlpGrpc {
-    async fn export(&self, request: Request<ExportLogsServiceRequest>) -> Result<Response<ExportLogsServiceResponse>, Status> {
+    async fn export(
+        &self,
+        request: Request<ExportLogsServiceRequest>,
+    ) -> Result<Response<ExportLogsServiceResponse>, Status> {
         let ctx = context(&self.state, &request)?;
         let decoded = otlp::logs_from_request(request.into_inner(), &ctx.tenant);
-        ctx.submit("otlp-logs", Batch { logs: decoded.logs, ..Default::default() }).await.map_err(status)?;
+        ctx.submit(
+            "otlp-logs",
+            Batch {
+                logs: decoded.logs,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(status)?;
         let partial = (decoded.rejected_logs > 0).then(|| ExportLogsPartialSuccess {
             rejected_log_records: decoded.rejected_logs as i64,
-            error_message: decoded.errors.iter().take(5).cloned().collect::<Vec<_>>().join("; "),
+            error_message: decoded
+                .errors
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; "),
         });
-        Ok(Response::new(ExportLogsServiceResponse { partial_success: partial }))
+        Ok(Response::new(ExportLogsServiceResponse {
+            partial_success: partial,
+        }))
     }
 }
 
 #[tonic::async_trait]
 impl MetricsService for OtlpGrpc {
-    async fn export(&self, request: Request<ExportMetricsServiceRequest>) -> Result<Response<ExportMetricsServiceResponse>, Status> {
+    async fn export(
+        &self,
+        request: Request<ExportMetricsServiceRequest>,
+    ) -> Result<Response<ExportMetricsServiceResponse>, Status> {
         let _ctx = context(&self.state, &request)?;
         let points: usize = request
             .get_ref()
@@ -89,7 +141,9 @@ impl MetricsService for OtlpGrpc {
             .map(|s| s.metrics.len())
             .sum();
         self.state.metrics.received("otlp-metrics", points);
-        Ok(Response::new(ExportMetricsServiceResponse { partial_success: None }))
+        Ok(Response::new(ExportMetricsServiceResponse {
+            partial_success: None,
+        }))
     }
 }
 
@@ -100,7 +154,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), tonic::transport::Error> {
     let limit = state.config.max_body_bytes;
-    let svc = OtlpGrpc { state: state.clone() };
+    let svc = OtlpGrpc {
+        state: state.clone(),
+    };
     let concurrency = state.config.max_concurrent_requests;
     let timeout = state.config.request_timeout;
     tonic::transport::Server::builder()
@@ -125,6 +181,8 @@ pub async fn serve(
         .await
 }
 
-fn tokio_stream_listener(listener: tokio::net::TcpListener) -> tonic::transport::server::TcpIncoming {
+fn tokio_stream_listener(
+    listener: tokio::net::TcpListener,
+) -> tonic::transport::server::TcpIncoming {
     tonic::transport::server::TcpIncoming::from(listener)
 }

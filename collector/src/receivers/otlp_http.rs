@@ -16,9 +16,13 @@ use crate::ApiError;
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use opentelemetry_proto::tonic::collector::logs::v1::{ExportLogsPartialSuccess, ExportLogsServiceResponse};
+use opentelemetry_proto::tonic::collector::logs::v1::{
+    ExportLogsPartialSuccess, ExportLogsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceResponse;
-use opentelemetry_proto::tonic::collector::trace::v1::{ExportTracePartialSuccess, ExportTraceServiceResponse};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTracePartialSuccess, ExportTraceServiceResponse,
+};
 use prost::Message;
 
 /// `google.rpc.Status`, the body of OTLP error responses.
@@ -32,13 +36,25 @@ struct RpcStatus {
 
 fn encoding(headers: &HeaderMap) -> Result<Encoding, ApiError> {
     let ct = content_type(headers).unwrap_or("");
-    Encoding::from_content_type(ct)
-        .ok_or_else(|| ApiError::UnsupportedMediaType(format!("{ct}; OTLP/HTTP takes application/x-protobuf or application/json")))
+    Encoding::from_content_type(ct).ok_or_else(|| {
+        ApiError::UnsupportedMediaType(format!(
+            "{ct}; OTLP/HTTP takes application/x-protobuf or application/json"
+        ))
+    })
 }
 
-fn reply<M: Message + serde::Serialize>(encoding: Encoding, status: StatusCode, message: &M) -> Response {
+fn reply<M: Message + serde::Serialize>(
+    encoding: Encoding,
+    status: StatusCode,
+    message: &M,
+) -> Response {
     match encoding {
-        Encoding::Protobuf => (status, [(header::CONTENT_TYPE, "application/x-protobuf")], message.encode_to_vec()).into_response(),
+        Encoding::Protobuf => (
+            status,
+            [(header::CONTENT_TYPE, "application/x-protobuf")],
+            message.encode_to_vec(),
+        )
+            .into_response(),
         Encoding::Json => (
             status,
             [(header::CONTENT_TYPE, "application/json")],
@@ -52,7 +68,12 @@ fn bad_request(encoding: Encoding, message: String) -> Response {
     // gRPC code 3 = INVALID_ARGUMENT.
     let status = RpcStatus { code: 3, message };
     match encoding {
-        Encoding::Protobuf => (StatusCode::BAD_REQUEST, [(header::CONTENT_TYPE, "application/x-protobuf")], status.encode_to_vec()).into_response(),
+        Encoding::Protobuf => (
+            StatusCode::BAD_REQUEST,
+            [(header::CONTENT_TYPE, "application/x-protobuf")],
+            status.encode_to_vec(),
+        )
+            .into_response(),
         Encoding::Json => (
             StatusCode::BAD_REQUEST,
             [(header::CONTENT_TYPE, "application/json")],
@@ -63,7 +84,12 @@ fn bad_request(encoding: Encoding, message: String) -> Response {
 }
 
 fn summary(errors: &[String]) -> String {
-    let mut s = errors.iter().take(5).cloned().collect::<Vec<_>>().join("; ");
+    let mut s = errors
+        .iter()
+        .take(5)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
     if errors.len() > 5 {
         s.push_str(&format!("; and {} more", errors.len() - 5));
     }
@@ -72,7 +98,11 @@ fn summary(errors: &[String]) -> String {
 
 /// `POST /v1/traces`: stores the spans, and invocation records derived
 /// from FaaS server spans.
-pub async fn traces_create(ctx: IngestContext, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+pub async fn traces_create(
+    ctx: IngestContext,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let enc = encoding(&headers)?;
     let decoded = match otlp::decode_traces(&body, enc, &ctx.tenant) {
         Ok(d) => d,
@@ -89,38 +119,81 @@ pub async fn traces_create(ctx: IngestContext, headers: HeaderMap, body: Bytes) 
             false
         }
     });
-    ctx.submit("otlp-traces", Batch { invocations, spans: decoded.spans, ..Default::default() }).await?;
+    ctx.submit(
+        "otlp-traces",
+        Batch {
+            invocations,
+            spans: decoded.spans,
+            ..Default::default()
+        },
+    )
+    .await?;
     let all_errors: Vec<String> = errors.into_iter().chain(normalize_errors).collect();
     let partial = (rejected > 0 || !all_errors.is_empty()).then(|| ExportTracePartialSuccess {
         rejected_spans: rejected as i64,
         error_message: summary(&all_errors),
     });
-    Ok(reply(enc, StatusCode::OK, &ExportTraceServiceResponse { partial_success: partial }))
+    Ok(reply(
+        enc,
+        StatusCode::OK,
+        &ExportTraceServiceResponse {
+            partial_success: partial,
+        },
+    ))
 }
 
 /// `POST /v1/logs`: stores the log records.
-pub async fn logs_create(ctx: IngestContext, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+pub async fn logs_create(
+    ctx: IngestContext,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let enc = encoding(&headers)?;
     let decoded = match otlp::decode_logs(&body, enc, &ctx.tenant) {
         Ok(d) => d,
         Err(e) => return Ok(bad_request(enc, e.to_string())),
     };
     let (rejected, errors) = (decoded.rejected_logs, decoded.errors);
-    ctx.submit("otlp-logs", Batch { logs: decoded.logs, ..Default::default() }).await?;
+    ctx.submit(
+        "otlp-logs",
+        Batch {
+            logs: decoded.logs,
+            ..Default::default()
+        },
+    )
+    .await?;
     let partial = (rejected > 0).then(|| ExportLogsPartialSuccess {
         rejected_log_records: rejected as i64,
         error_message: summary(&errors),
     });
-    Ok(reply(enc, StatusCode::OK, &ExportLogsServiceResponse { partial_success: partial }))
+    Ok(reply(
+        enc,
+        StatusCode::OK,
+        &ExportLogsServiceResponse {
+            partial_success: partial,
+        },
+    ))
 }
 
 /// `POST /v1/metrics`: accepted and counted; metrics are not stored yet.
-pub async fn metrics_create(ctx: IngestContext, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+pub async fn metrics_create(
+    ctx: IngestContext,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let enc = encoding(&headers)?;
     match otlp::decode_metrics_count(&body, enc) {
         Ok(points) => {
-            ctx.state().metrics.received("otlp-metrics", points as usize);
-            Ok(reply(enc, StatusCode::OK, &ExportMetricsServiceResponse { partial_success: None }))
+            ctx.state()
+                .metrics
+                .received("otlp-metrics", points as usize);
+            Ok(reply(
+                enc,
+                StatusCode::OK,
+                &ExportMetricsServiceResponse {
+                    partial_success: None,
+                },
+            ))
         }
         Err(e) => Ok(bad_request(enc, e.to_string())),
     }
