@@ -111,34 +111,28 @@ fn decode(
         }
     };
     match args.format {
-        ImportFormat::Ndjson => match ndjson::parse_body(utf8(path, &bytes)?, now) {
-            Ok(mut rows) => {
-                rows.iter_mut()
-                    .filter(|r| r.tenant == "default")
-                    .for_each(|r| r.tenant = args.tenant.clone());
-                out.invocations.extend(rows);
+        ImportFormat::Ndjson | ImportFormat::Csv => {
+            let text = utf8(path, &bytes)?;
+            let parsed = if args.format == ImportFormat::Csv {
+                csv::parse_body(text, now)
+            } else {
+                ndjson::parse_body(text, now)
+            };
+            match parsed {
+                Ok(mut rows) => {
+                    rows.iter_mut()
+                        .filter(|r| r.tenant == "default")
+                        .for_each(|r| r.tenant = args.tenant.clone());
+                    out.invocations.extend(rows);
+                }
+                Err(errors) => {
+                    return Err(bad_lines(
+                        path,
+                        errors.into_iter().map(|(n, e)| (n, e.to_string())),
+                    ))
+                }
             }
-            Err(errors) => {
-                return Err(bad_lines(
-                    path,
-                    errors.into_iter().map(|(n, e)| (n, e.to_string())),
-                ))
-            }
-        },
-        ImportFormat::Csv => match csv::parse_body(utf8(path, &bytes)?, now) {
-            Ok(mut rows) => {
-                rows.iter_mut()
-                    .filter(|r| r.tenant == "default")
-                    .for_each(|r| r.tenant = args.tenant.clone());
-                out.invocations.extend(rows);
-            }
-            Err(errors) => {
-                return Err(bad_lines(
-                    path,
-                    errors.into_iter().map(|(n, e)| (n, e.to_string())),
-                ))
-            }
-        },
+        }
         ImportFormat::Otlp => {
             let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
             let encoding = if first == Some(&b'{') {

@@ -64,28 +64,11 @@ impl TraceService for OtlpGrpc {
     ) -> Result<Response<ExportTraceServiceResponse>, Status> {
         let ctx = context(&self.state, &request)?;
         let decoded = otlp::traces_from_request(request.into_inner(), &ctx.tenant);
-        let now = chrono::Utc::now();
-        let mut invocations = decoded.invocations;
-        invocations.retain_mut(|row| crate::normalize::normalize(row, now).is_ok());
-        ctx.submit(
-            "otlp-traces",
-            Batch {
-                invocations,
-                spans: decoded.spans,
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(status)?;
-        let partial = (decoded.rejected_spans > 0).then(|| ExportTracePartialSuccess {
-            rejected_spans: decoded.rejected_spans as i64,
-            error_message: decoded
-                .errors
-                .iter()
-                .take(5)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("; "),
+        let (batch, rejected, errors) = super::otlp_http::trace_batch(decoded);
+        ctx.submit("otlp-traces", batch).await.map_err(status)?;
+        let partial = (rejected > 0 || !errors.is_empty()).then(|| ExportTracePartialSuccess {
+            rejected_spans: rejected as i64,
+            error_message: super::otlp_http::summary(&errors),
         });
         Ok(Response::new(ExportTraceServiceResponse {
             partial_success: partial,
@@ -112,13 +95,7 @@ impl LogsService for OtlpGrpc {
         .map_err(status)?;
         let partial = (decoded.rejected_logs > 0).then(|| ExportLogsPartialSuccess {
             rejected_log_records: decoded.rejected_logs as i64,
-            error_message: decoded
-                .errors
-                .iter()
-                .take(5)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join("; "),
+            error_message: super::otlp_http::summary(&decoded.errors),
         });
         Ok(Response::new(ExportLogsServiceResponse {
             partial_success: partial,

@@ -83,7 +83,8 @@ fn bad_request(encoding: Encoding, message: String) -> Response {
     }
 }
 
-fn summary(errors: &[String]) -> String {
+/// The `error_message` of a partial success: the first five reasons.
+pub(crate) fn summary(errors: &[String]) -> String {
     let mut s = errors
         .iter()
         .take(5)
@@ -94,6 +95,27 @@ fn summary(errors: &[String]) -> String {
         s.push_str(&format!("; and {} more", errors.len() - 5));
     }
     s
+}
+
+/// The rows of decoded traces, with their invocations normalized, and what
+/// was refused (span count, reasons): shared by OTLP/HTTP and OTLP/gRPC.
+pub(crate) fn trace_batch(decoded: otlp::DecodedTraces) -> (Batch, u64, Vec<String>) {
+    let now = chrono::Utc::now();
+    let mut errors = decoded.errors;
+    let mut invocations = decoded.invocations;
+    invocations.retain_mut(|row| match crate::normalize::normalize(row, now) {
+        Ok(()) => true,
+        Err(e) => {
+            errors.push(format!("invocation {}: {e}", row.request_id));
+            false
+        }
+    });
+    let batch = Batch {
+        invocations,
+        spans: decoded.spans,
+        ..Default::default()
+    };
+    (batch, decoded.rejected_spans, errors)
 }
 
 /// `POST /v1/traces`: stores the spans, and invocation records derived
@@ -108,27 +130,8 @@ pub async fn traces_create(
         Ok(d) => d,
         Err(e) => return Ok(bad_request(enc, e.to_string())),
     };
-    let (rejected, errors) = (decoded.rejected_spans, decoded.errors);
-    let mut invocations = decoded.invocations;
-    let now = chrono::Utc::now();
-    let mut normalize_errors = Vec::new();
-    invocations.retain_mut(|row| match crate::normalize::normalize(row, now) {
-        Ok(()) => true,
-        Err(e) => {
-            normalize_errors.push(format!("invocation {}: {e}", row.request_id));
-            false
-        }
-    });
-    ctx.submit(
-        "otlp-traces",
-        Batch {
-            invocations,
-            spans: decoded.spans,
-            ..Default::default()
-        },
-    )
-    .await?;
-    let all_errors: Vec<String> = errors.into_iter().chain(normalize_errors).collect();
+    let (batch, rejected, all_errors) = trace_batch(decoded);
+    ctx.submit("otlp-traces", batch).await?;
     let partial = (rejected > 0 || !all_errors.is_empty()).then(|| ExportTracePartialSuccess {
         rejected_spans: rejected as i64,
         error_message: summary(&all_errors),
