@@ -110,14 +110,9 @@ impl MetricsService for OtlpGrpc {
         request: Request<ExportMetricsServiceRequest>,
     ) -> Result<Response<ExportMetricsServiceResponse>, Status> {
         let _ctx = context(&self.state, &request)?;
-        let points: usize = request
-            .get_ref()
-            .resource_metrics
-            .iter()
-            .flat_map(|r| &r.scope_metrics)
-            .map(|s| s.metrics.len())
-            .sum();
-        self.state.metrics.received("otlp-metrics", points);
+        // Data points, as the HTTP receiver counts them.
+        let points = otlp::count_metric_points(request.get_ref());
+        self.state.metrics.received("otlp-metrics", points as usize);
         Ok(Response::new(ExportMetricsServiceResponse {
             partial_success: None,
         }))
