@@ -17,6 +17,9 @@ pub enum Command {
     /// Run everything: ClickHouse (a private one unless --clickhouse-url is
     /// given), migrations, the collector and the web UI, until Ctrl-C.
     Up(UpArgs),
+    /// Run only the collector (HTTP receivers, OTLP/gRPC, the write
+    /// pipeline and its spool) against an existing ClickHouse.
+    Collector(CollectorArgs),
     /// Apply the schema migrations that are not yet applied.
     Migrate(DbArgs),
     /// Generate the demo workload: write it as NDJSON, or load it.
@@ -90,6 +93,10 @@ pub struct BenchArgs {
     /// Concurrent senders.
     #[arg(long, default_value_t = 4)]
     pub clients: usize,
+    /// Rounds of every load; the median is reported (a shared machine's
+    /// disk and CPU make single runs vary by 2×).
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
     /// Use this ClickHouse (its native port in --clickhouse-tcp-port) instead of a private one.
     #[arg(long)]
     pub clickhouse_url: Option<String>,
@@ -165,6 +172,27 @@ pub struct UpArgs {
     /// Directory with the browser bundle (pkg/); built by scripts/build-web.sh.
     #[arg(long, env = "FAASIGHT_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectorArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// HTTP address (OTLP/HTTP, /v1/invocations, Lambda, CloudWatch, Firehose).
+    #[arg(long, default_value = "127.0.0.1:4318")]
+    pub listen: SocketAddr,
+    /// OTLP/gRPC address.
+    #[arg(long, default_value = "127.0.0.1:4317")]
+    pub otlp_grpc_listen: SocketAddr,
+    /// Where batches wait while ClickHouse is unavailable.
+    #[arg(long, default_value = ".faasight/spool")]
+    pub spool_dir: PathBuf,
+    /// Rows accepted but not yet durable, at most (beyond: 429).
+    #[arg(long)]
+    pub max_queued_rows: Option<usize>,
+    /// Ingest tokens: a file of `token tenant` lines (see `up --tokens-file`).
+    #[arg(long)]
+    pub tokens_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -6,11 +6,7 @@
 
 use super::InputError;
 use crate::cli::BenchArgs;
-use faasight_collector::auth::Auth;
 use faasight_collector::codecs::ndjson;
-use faasight_collector::pipeline::{Pipeline, PipelineConfig};
-use faasight_collector::telemetry::Metrics;
-use faasight_collector::{CollectorConfig, CollectorState};
 use faasight_store::local::{LocalClickHouse, LocalConfig};
 use faasight_store::{ClickHouseUrl, InvocationRow, Store};
 use std::sync::Arc;
@@ -27,6 +23,10 @@ fn sample_rows(n: usize) -> Vec<InvocationRow> {
         Ok::<_, ()>(())
     });
     rows.truncate(n);
+    // A live stream arrives in time order; the generator emits function by
+    // function. Unsorted, every batch would span the whole month and write
+    // one part per day-partition it touches (30 instead of 1–2).
+    rows.sort_by_key(|r| r.start_time_ms);
     rows
 }
 
@@ -170,38 +170,66 @@ fn otlp_bodies(n: usize, per_request: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// A `faasight collector` child process, so that its CPU and memory are
+/// measured apart from the load generator's.
 struct Collector {
     url: String,
-    metrics: Arc<Metrics>,
-    _server: tokio::task::JoinHandle<()>,
+    child: tokio::process::Child,
+}
+
+impl Collector {
+    fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 async fn start_collector(
-    store: Store,
+    store: &Store,
     spool: &std::path::Path,
     max_queued_rows: usize,
 ) -> anyhow::Result<Collector> {
-    let metrics = Arc::new(Metrics::default());
-    let mut cfg = PipelineConfig::new(spool);
-    cfg.max_queued_rows = max_queued_rows;
-    let (pipeline, _writer) = Pipeline::start(store.clone(), cfg, metrics.clone())?;
-    let state = CollectorState::new(
-        pipeline,
-        store,
-        Auth::disabled(),
-        metrics.clone(),
-        CollectorConfig::default(),
+    let ch = store.url();
+    let credentials = format!("{}:{}@", ch.user, ch.password);
+    let clickhouse_url = format!(
+        "{}/?database={}",
+        ch.base.replacen("://", &format!("://{credentials}"), 1),
+        ch.database
     );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}", listener.local_addr()?);
-    let server = tokio::spawn(async move {
-        let _ = axum::serve(listener, faasight_collector::router(state)).await;
-    });
-    Ok(Collector {
-        url,
-        metrics,
-        _server: server,
-    })
+    let (http, grpc) = (free_port()?, free_port()?);
+    let child = tokio::process::Command::new(std::env::current_exe()?)
+        .args(["collector", "--clickhouse-url", &clickhouse_url])
+        .args(["--listen", &format!("127.0.0.1:{http}")])
+        .args(["--otlp-grpc-listen", &format!("127.0.0.1:{grpc}")])
+        .arg("--spool-dir")
+        .arg(spool)
+        .args(["--max-queued-rows", &max_queued_rows.to_string()])
+        .env_remove("FAASIGHT_INGEST_TOKENS")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()?;
+    let url = format!("http://127.0.0.1:{http}");
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(r) = client.get(format!("{url}/readyz")).send().await {
+            if r.status().is_success() {
+                break;
+            }
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "the collector did not become ready within 30 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(Collector { url, child })
 }
 
 /// Posts bodies with `clients` in flight; returns (accepted, refused with 429/503).
@@ -267,8 +295,10 @@ async fn wait_rows(store: &Store, table: &str, expected: u64) -> anyhow::Result<
     Ok(())
 }
 
-fn rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
+/// Resident memory of a process, in MB.
+fn rss_mb(pid: Option<u32>) -> f64 {
+    let Some(pid) = pid else { return 0.0 };
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
@@ -304,9 +334,66 @@ async fn database(base: &ClickHouseUrl, name: &str) -> anyhow::Result<Store> {
     Ok(store)
 }
 
+/// One timed load: rows per second and the CPU seconds the collector's
+/// process and the ClickHouse server spent on it.
+#[derive(Debug, Clone, Copy)]
+struct Measurement {
+    rate: f64,
+    collector_cpu: f64,
+    clickhouse_cpu: f64,
+}
+
+/// CPU seconds (user + system) of a process so far, from /proc.
+fn cpu_secs(pid: Option<u32>) -> f64 {
+    let Some(pid) = pid else { return 0.0 };
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            // Fields after the parenthesised command name; utime and stime
+            // are the 14th and 15th fields of the line, in clock ticks.
+            let rest = stat.rsplit(')').next()?;
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            let ticks =
+                fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+            Some(ticks / 100.0)
+        })
+        .unwrap_or(0.0)
+}
+
+/// Runs `load`, waits until `table` holds `expected` rows, and measures.
+async fn measure<F: std::future::Future<Output = anyhow::Result<()>>>(
+    store: &Store,
+    table: &str,
+    expected: u64,
+    collector_pid: Option<u32>,
+    clickhouse_pid: Option<u32>,
+    load: F,
+) -> anyhow::Result<Measurement> {
+    let (c0, s0) = (cpu_secs(collector_pid), cpu_secs(clickhouse_pid));
+    let started = Instant::now();
+    load.await?;
+    wait_rows(store, table, expected).await?;
+    Ok(Measurement {
+        rate: expected as f64 / started.elapsed().as_secs_f64(),
+        collector_cpu: cpu_secs(collector_pid) - c0,
+        clickhouse_cpu: cpu_secs(clickhouse_pid) - s0,
+    })
+}
+
+fn median(mut v: Vec<Measurement>) -> (Measurement, f64, f64) {
+    v.sort_by(|a, b| a.rate.total_cmp(&b.rate));
+    let lo = v.first().map_or(0.0, |m| m.rate);
+    let hi = v.last().map_or(0.0, |m| m.rate);
+    (v[v.len() / 2], lo, hi)
+}
+
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        args.rounds > 0,
+        InputError("--rounds must be at least 1".into())
+    );
     let dir = tempfile::tempdir()?;
-    let (_local, url, tcp_port) = match &args.clickhouse_url {
+    let (local, url, tcp_port) = match &args.clickhouse_url {
         Some(u) => (
             None,
             ClickHouseUrl::parse(u).map_err(|e| InputError(e.to_string()))?,
@@ -319,139 +406,238 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             (Some(ch), url, cfg.tcp_port)
         }
     };
+    // CPU of the server is only known when it is ours.
+    let clickhouse_pid = local.as_ref().and_then(|l| l.pid());
     let n = args.records;
     eprintln!("bench: generating {n} demo invocations");
     let rows = sample_rows(n);
-    let mut results = Vec::new();
-
-    // Raw baseline: clickhouse-client inserting the same rows as TSV.
-    let raw = database(&url, "bench_raw").await?;
     let tsv_path = dir.path().join("rows.tsv");
     std::fs::write(
         &tsv_path,
         rows.iter().map(tsv_line).collect::<Vec<_>>().join("\n") + "\n",
     )?;
-    let started = Instant::now();
-    let status = std::process::Command::new("clickhouse-client")
-        .args([
-            "--port",
-            &tcp_port.to_string(),
-            "--database",
-            "bench_raw",
-            "--query",
-        ])
-        .arg(format!(
-            "INSERT INTO invocations ({TSV_COLUMNS}) FORMAT TabSeparated"
-        ))
-        .stdin(std::fs::File::open(&tsv_path)?)
-        .status()
-        .map_err(|e| {
-            anyhow::anyhow!("clickhouse-client could not be run ({e}); install clickhouse-client")
-        })?;
-    anyhow::ensure!(status.success(), "clickhouse-client failed: {status}");
-    wait_rows(&raw, "invocations", rows.len() as u64).await?;
-    let raw_rate = rows.len() as f64 / started.elapsed().as_secs_f64();
+    let body_paths = rows
+        .chunks(args.batch)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let path = dir.path().join(format!("body-{i}.tsv"));
+            let text = chunk.iter().map(tsv_line).collect::<Vec<_>>().join("\n") + "\n";
+            std::fs::write(&path, text).map(|()| path)
+        })
+        .collect::<std::io::Result<Vec<_>>>()?;
+    let ndjson_bodies: Vec<Vec<u8>> = rows
+        .chunks(args.batch)
+        .map(|c| {
+            c.iter()
+                .map(ndjson::to_line)
+                .collect::<Vec<_>>()
+                .join("\n")
+                .into_bytes()
+        })
+        .collect();
+    let cloudwatch_bodies: Vec<Vec<u8>> = rows
+        .chunks(args.batch)
+        .enumerate()
+        .map(|(i, c)| cloudwatch_payload(c, i).into_bytes())
+        .collect();
+    let otlp = otlp_bodies(n, 1000);
 
-    // The store's own insert (the collector's writer uses it), for reference.
-    let direct = database(&url, "bench_direct").await?;
-    let started = Instant::now();
-    for chunk in rows.chunks(10_000) {
-        direct.insert_invocations(chunk).await?;
-    }
-    let direct_rate = rows.len() as f64 / started.elapsed().as_secs_f64();
-    eprintln!("bench: store inserts of 10,000 rows: {direct_rate:.0} rows/s");
-
-    for format in ["ndjson", "lambda-log"] {
-        let store = database(&url, "bench_ingest").await?;
-        let collector = start_collector(
-            store.clone(),
-            &dir.path().join(format!("spool-{format}")),
-            1_000_000,
-        )
-        .await?;
-        let (endpoint, content_type, bodies): (&str, &str, Vec<String>) = match format {
-            "ndjson" => (
+    let mut raw = Vec::new();
+    let mut raw_bodies = Vec::new();
+    let mut ndjson_runs = Vec::new();
+    let mut lambda_log_runs = Vec::new();
+    let mut otlp_runs = Vec::new();
+    for round in 1..=args.rounds {
+        eprintln!("bench: round {round} of {}", args.rounds);
+        // Raw baseline: clickhouse-client inserting the same rows as TSV
+        // in one INSERT (the most favourable case for the baseline).
+        let store = database(&url, "bench_raw").await?;
+        raw.push(
+            measure(
+                &store,
+                "invocations",
+                n as u64,
+                None,
+                clickhouse_pid,
+                async {
+                    let status = std::process::Command::new("clickhouse-client")
+                        .args([
+                            "--port",
+                            &tcp_port.to_string(),
+                            "--database",
+                            "bench_raw",
+                            "--query",
+                        ])
+                        .arg(format!(
+                            "INSERT INTO invocations ({TSV_COLUMNS}) FORMAT TabSeparated"
+                        ))
+                        .stdin(std::fs::File::open(&tsv_path)?)
+                        .status()
+                        .map_err(|e| {
+                            anyhow::anyhow!(
+                            "clickhouse-client could not be run ({e}); install clickhouse-client"
+                        )
+                        })?;
+                    anyhow::ensure!(status.success(), "clickhouse-client failed: {status}");
+                    Ok(())
+                },
+            )
+            .await?,
+        );
+        // The same rows as the senders' bodies, each body one
+        // clickhouse-client INSERT, as many at once as there are senders:
+        // what the senders would cost ClickHouse without a collector.
+        let store = database(&url, "bench_raw").await?;
+        raw_bodies.push(
+            measure(
+                &store,
+                "invocations",
+                n as u64,
+                None,
+                clickhouse_pid,
+                async {
+                    let gate = Arc::new(tokio::sync::Semaphore::new(args.clients));
+                    let mut inserts = tokio::task::JoinSet::new();
+                    for path in &body_paths {
+                        let permit = gate.clone().acquire_owned().await?;
+                        let mut cmd = tokio::process::Command::new("clickhouse-client");
+                        cmd.args([
+                            "--port",
+                            &tcp_port.to_string(),
+                            "--database",
+                            "bench_raw",
+                            "--query",
+                        ])
+                        .arg(format!(
+                            "INSERT INTO invocations ({TSV_COLUMNS}) FORMAT TabSeparated"
+                        ))
+                        .stdin(std::fs::File::open(path)?);
+                        inserts.spawn(async move {
+                            let status = cmd.status().await;
+                            drop(permit);
+                            status
+                        });
+                    }
+                    while let Some(status) = inserts.join_next().await {
+                        let status = status??;
+                        anyhow::ensure!(status.success(), "clickhouse-client failed: {status}");
+                    }
+                    Ok(())
+                },
+            )
+            .await?,
+        );
+        let loads: [(&str, &str, &str, &Vec<Vec<u8>>, &str, &mut Vec<Measurement>); 3] = [
+            (
                 "/v1/invocations",
                 "application/x-ndjson",
-                rows.chunks(args.batch)
-                    .map(|c| c.iter().map(ndjson::to_line).collect::<Vec<_>>().join("\n"))
-                    .collect(),
+                "invocations",
+                &ndjson_bodies,
+                "ndjson",
+                &mut ndjson_runs,
             ),
-            _ => (
+            (
                 "/v1/cloudwatch",
                 "application/json",
-                rows.chunks(args.batch)
-                    .enumerate()
-                    .map(|(i, c)| cloudwatch_payload(c, i))
-                    .collect(),
+                "invocations",
+                &cloudwatch_bodies,
+                "lambda-log",
+                &mut lambda_log_runs,
             ),
-        };
-        let started = Instant::now();
-        post_all(
-            &format!("{}{endpoint}", collector.url),
-            content_type,
-            bodies.into_iter().map(String::into_bytes).collect(),
-            args.clients,
-            true,
-        )
-        .await?;
-        wait_rows(&store, "invocations", rows.len() as u64).await?;
-        let rate = rows.len() as f64 / started.elapsed().as_secs_f64();
-        let text = collector.metrics.render();
-        let metric = |name: &str| -> f64 {
-            text.lines()
-                .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-                .unwrap_or(0.0)
-        };
-        let inserts = metric("faasight_collector_insert_duration_seconds_count");
-        let insert_secs = metric("faasight_collector_insert_duration_seconds_sum");
-        eprintln!(
-            "bench: {format}: {inserts} inserts, {:.0} rows and {:.1} ms each on average",
-            rows.len() as f64 / inserts.max(1.0),
-            1000.0 * insert_secs / inserts.max(1.0)
-        );
-        results.push((format, rate));
+            (
+                "/v1/traces",
+                "application/x-protobuf",
+                "spans",
+                &otlp,
+                "otlp",
+                &mut otlp_runs,
+            ),
+        ];
+        for (endpoint, content_type, table, bodies, name, runs) in loads {
+            let store = database(&url, "bench_ingest").await?;
+            let collector = start_collector(
+                &store,
+                &dir.path().join(format!("spool-{name}-{round}")),
+                1_000_000,
+            )
+            .await?;
+            let target = format!("{}{endpoint}", collector.url);
+            runs.push(
+                measure(
+                    &store,
+                    table,
+                    n as u64,
+                    collector.pid(),
+                    clickhouse_pid,
+                    async {
+                        post_all(&target, content_type, bodies.clone(), args.clients, true).await?;
+                        Ok(())
+                    },
+                )
+                .await?,
+            );
+        }
     }
 
-    // OTLP spans over HTTP protobuf.
-    let store = database(&url, "bench_ingest").await?;
-    let collector =
-        start_collector(store.clone(), &dir.path().join("spool-otlp"), 1_000_000).await?;
-    let bodies = otlp_bodies(n, 1000);
-    let started = Instant::now();
-    post_all(
-        &format!("{}/v1/traces", collector.url),
-        "application/x-protobuf",
-        bodies,
-        args.clients,
-        true,
-    )
-    .await?;
-    wait_rows(&store, "spans", n as u64).await?;
-    let spans_rate = n as f64 / started.elapsed().as_secs_f64();
-
     println!(
-        "ingest benchmark: {n} records, bodies of {} records, {} clients",
-        args.batch, args.clients
+        "ingest benchmark: {n} records, bodies of {} records, {} clients, median of {} rounds",
+        args.batch, args.clients, args.rounds
     );
     println!(
-        "{:<12} {:>14} {:>18} {:>8}",
-        "format", "records/s", "raw client rec/s", "ratio"
+        "{:<12} {:>11} {:>19} {:>11} {:>7} {:>22}",
+        "format", "records/s", "(min–max)", "raw rec/s", "ratio", "CPU s: faasight / CH"
     );
-    for (format, rate) in &results {
+    let (raw_median, raw_lo, raw_hi) = median(raw);
+    let cpu = |m: &Measurement| format!("{:.2} / {:.2}", m.collector_cpu, m.clickhouse_cpu);
+    println!(
+        "{:<12} {:>11.0} {:>19} {:>11} {:>7} {:>22}",
+        "raw-client",
+        raw_median.rate,
+        format!("({raw_lo:.0}–{raw_hi:.0})"),
+        "",
+        "",
+        format!("- / {:.2}", raw_median.clickhouse_cpu)
+    );
+    let (raw_bodies_median, lo, hi) = median(raw_bodies);
+    println!(
+        "{:<12} {:>11.0} {:>19} {:>11} {:>7} {:>22}",
+        "raw-bodies",
+        raw_bodies_median.rate,
+        format!("({lo:.0}–{hi:.0})"),
+        "",
+        "",
+        format!("- / {:.2}", raw_bodies_median.clickhouse_cpu)
+    );
+    for (name, runs) in [("ndjson", ndjson_runs), ("lambda-log", lambda_log_runs)] {
+        let (m, lo, hi) = median(runs);
         println!(
-            "{format:<12} {rate:>14.0} {raw_rate:>18.0} {:>8.2}",
-            rate / raw_rate
+            "{name:<12} {:>11.0} {:>19} {:>11.0} {:>7.2} {:>22}   ({:.2}× raw-bodies)",
+            m.rate,
+            format!("({lo:.0}–{hi:.0})"),
+            raw_median.rate,
+            m.rate / raw_median.rate,
+            cpu(&m),
+            m.rate / raw_bodies_median.rate
         );
     }
+    let (m, lo, hi) = median(otlp_runs);
+    println!(
+        "{:<12} {:>11.0} {:>19} {:>11} {:>7} {:>22}   spans/s; a third are FaaS server spans that also become invocations",
+        "otlp-spans",
+        m.rate,
+        format!("({lo:.0}–{hi:.0})"),
+        "",
+        "",
+        cpu(&m)
+    );
 
-    println!("{:<12} {:>14}   (spans, bodies of 1,000; a third are FaaS server spans that also become invocations)", "otlp-spans", format!("{spans_rate:.0}"));
+    println!("raw-client: one clickhouse-client INSERT of all rows; raw-bodies: one clickhouse-client INSERT per body, {} at once.", args.clients);
 
     // Overload: ten times more senders than the queue admits at once.
     let store = database(&url, "bench_ingest").await?;
     let per_body = args.batch;
     let collector = start_collector(
-        store,
+        &store,
         &dir.path().join("spool-overload"),
         per_body * args.clients,
     )
@@ -460,14 +646,15 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .chunks(per_body)
         .map(|c| c.iter().map(ndjson::to_line).collect::<Vec<_>>().join("\n"))
         .collect();
-    let rss_before = rss_mb();
+    let pid = collector.pid();
+    let rss_before = rss_mb(pid);
     let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
     let sampler = {
         let sampling = sampling.clone();
         tokio::spawn(async move {
             let mut peak: f64 = 0.0;
             while sampling.load(std::sync::atomic::Ordering::Relaxed) {
-                peak = peak.max(rss_mb());
+                peak = peak.max(rss_mb(pid));
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             peak
@@ -483,11 +670,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     .await?;
     sampling.store(false, std::sync::atomic::Ordering::Relaxed);
     let peak = sampler.await?;
+    wait_rows(&store, "invocations", n as u64).await?;
     println!(
-        "overload ({} senders, queue of {} rows): {ok} bodies accepted, {refused} refusals (429/503) retried; RSS {rss_before:.0} MB before, {peak:.0} MB peak, {:.0} MB after",
+        "overload ({} senders, queue of {} rows): {ok} bodies accepted, {refused} refusals (429/503) retried; collector RSS {rss_before:.0} MB before, {peak:.0} MB peak, {:.0} MB after",
         args.clients * 10,
         per_body * args.clients,
-        rss_mb()
+        rss_mb(pid)
     );
     Ok(())
 }

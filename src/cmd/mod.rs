@@ -1,6 +1,7 @@
 //! One module per command, plus the mapping from errors to exit codes.
 
 mod bench;
+mod collector;
 mod demo_data;
 mod import;
 mod migrate;
@@ -27,6 +28,7 @@ impl std::error::Error for InputError {}
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Up(args) => up::run(args).await,
+        Command::Collector(args) => collector::run(args).await,
         Command::Migrate(db) => migrate::run(db).await,
         Command::DemoData(args) => demo_data::run(args).await,
         Command::Import(args) => import::run(args).await,

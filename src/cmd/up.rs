@@ -1,26 +1,11 @@
 //! `faasight up`: the whole product in one process tree.
 
-use super::InputError;
+use super::collector::{bind, ingest_auth, shutdown_signal, CollectorSetup, RunningCollector};
 use crate::cli::UpArgs;
-use faasight_collector::auth::Auth;
-use faasight_collector::pipeline::{Pipeline, PipelineConfig};
-use faasight_collector::telemetry::Metrics;
-use faasight_collector::{CollectorConfig, CollectorState};
 use faasight_store::local::{LocalClickHouse, LocalConfig};
 use faasight_store::Store;
-use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
-
-async fn bind(addr: std::net::SocketAddr, what: &str) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr).await.map_err(|e| {
-        InputError(format!(
-            "cannot listen on {addr} for the {what} ({e}); pick another address with --{}-listen",
-            what.replace(' ', "-")
-        ))
-        .into()
-    })
-}
 
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     // Claim the ports first: failing after ClickHouse started would be slower
@@ -80,34 +65,22 @@ async fn serve(args: &UpArgs, store: Store, listeners: [TcpListener; 3]) -> anyh
         }
     }
 
-    let auth = ingest_auth(args)?;
-    if !auth.enabled() {
-        eprintln!("collector: no ingest tokens configured (FAASIGHT_INGEST_TOKENS or --tokens-file); accepting unauthenticated data for tenant \"default\"");
-    }
-    let metrics = Arc::new(Metrics::default());
-    let (pipeline, writer) = Pipeline::start(
-        store.clone(),
-        PipelineConfig::new(args.data_dir.join("spool")),
-        metrics.clone(),
-    )?;
+    let auth = ingest_auth(args.tokens_file.as_deref())?;
     let (stop_tx, stop_rx) = watch::channel(false);
+    let collector = RunningCollector::start(
+        CollectorSetup {
+            store: store.clone(),
+            auth,
+            spool_dir: args.data_dir.join("spool"),
+            max_queued_rows: None,
+            http: collector_listener,
+            grpc: grpc_listener,
+        },
+        stop_rx.clone(),
+    )?;
     let stopped = |mut rx: watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|s| *s).await;
     };
-    let state = CollectorState::new(
-        pipeline,
-        store.clone(),
-        auth,
-        metrics,
-        CollectorConfig::default(),
-    );
-    let grpc = faasight_collector::receivers::otlp_grpc::serve(
-        grpc_listener,
-        state.clone(),
-        stopped(stop_rx.clone()),
-    );
-    let collector = axum::serve(collector_listener, faasight_collector::router(state))
-        .with_graceful_shutdown(stopped(stop_rx.clone()));
     let site_root = args.site_root.clone();
     if !site_root.join("pkg").is_dir() {
         eprintln!(
@@ -133,39 +106,11 @@ async fn serve(args: &UpArgs, store: Store, listeners: [TcpListener; 3]) -> anyh
     println!("  OTLP/gRPC  {}", args.otlp_grpc_listen);
     println!("Press Ctrl-C to stop.");
 
-    let signal = async {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            r = tokio::signal::ctrl_c() => r,
-            _ = term.recv() => Ok(()),
-        }
-    };
-    let collector = tokio::spawn(async move { collector.await });
-    let grpc = tokio::spawn(grpc);
     let web = tokio::spawn(web);
-    signal.await?;
+    shutdown_signal().await?;
     eprintln!("\nshutting down");
     let _ = stop_tx.send(true);
-    collector.await??;
-    grpc.await??;
     web.await??;
-    // The server dropped the last pipeline handle: the writer drains what
-    // was accepted (spooling it if ClickHouse is gone) and ends.
-    writer.await?;
+    collector.finish().await?;
     Ok(())
-}
-
-fn ingest_auth(args: &UpArgs) -> anyhow::Result<Auth> {
-    let auth = match (&args.tokens_file, std::env::var("FAASIGHT_INGEST_TOKENS")) {
-        (Some(path), _) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| InputError(format!("cannot read {}: {e}", path.display())))?;
-            Auth::from_file_text(&text)
-                .map_err(|e| InputError(format!("{}: {e}", path.display())))?
-        }
-        (None, Ok(value)) => Auth::from_env_value(&value)
-            .map_err(|e| InputError(format!("FAASIGHT_INGEST_TOKENS: {e}")))?,
-        (None, Err(_)) => Auth::disabled(),
-    };
-    Ok(auth)
 }

@@ -3,8 +3,9 @@
 //! replay that never stores a batch twice.
 //!
 //! A request is acknowledged only once its rows are in ClickHouse or fsynced
-//! to the spool. While the spool holds anything, new batches are appended
-//! behind it, so batches reach ClickHouse in the order they were accepted.
+//! to the spool. A few INSERTs may run at once (`concurrent_inserts`); while
+//! the spool holds anything, new batches are appended behind it and replay
+//! waits for in-flight inserts, so the spool is replayed in its own order.
 //! Every row carries its batch's id; before a spooled batch is replayed the
 //! writer asks ClickHouse whether that id is already there (the insert may
 //! have succeeded although the collector saw a timeout), table by table, so
@@ -42,6 +43,10 @@ pub struct PipelineConfig {
     pub insert_timeout: Duration,
     /// First wait before retrying ClickHouse after a failure (doubles up to 30 s).
     pub retry_backoff: Duration,
+    /// Drains of the queue written at the same time. Two keep a two-core
+    /// server busy: one INSERT is parsed while the next batch is gathered
+    /// and sent.
+    pub concurrent_inserts: usize,
 }
 
 impl PipelineConfig {
@@ -55,6 +60,7 @@ impl PipelineConfig {
             linger: Duration::from_millis(200),
             insert_timeout: Duration::from_secs(30),
             retry_backoff: Duration::from_millis(500),
+            concurrent_inserts: 2,
         }
     }
 }

@@ -100,7 +100,9 @@ async fn timed<T>(
     }
 }
 
-/// Writes a fresh batch.
+/// Writes a fresh batch. Its tables are written concurrently: they are
+/// separate INSERTs anyway (replay checks each table on its own), and the
+/// server parses them on separate threads.
 async fn write(
     store: &Store,
     b: &SpooledBatch,
@@ -108,9 +110,11 @@ async fn write(
     metrics: &Metrics,
 ) -> Result<(), String> {
     let started = std::time::Instant::now();
-    timed(cfg.insert_timeout, store.insert_invocations(&b.invocations)).await?;
-    timed(cfg.insert_timeout, store.insert_spans(&b.spans)).await?;
-    timed(cfg.insert_timeout, store.insert_logs(&b.logs)).await?;
+    tokio::try_join!(
+        timed(cfg.insert_timeout, store.insert_invocations(&b.invocations)),
+        timed(cfg.insert_timeout, store.insert_spans(&b.spans)),
+        timed(cfg.insert_timeout, store.insert_logs(&b.logs)),
+    )?;
     metrics.record_insert(
         b.invocations.len(),
         b.spans.len(),
@@ -118,6 +122,24 @@ async fn write(
         started.elapsed(),
     );
     Ok(())
+}
+
+/// Writes the batches of one drain of the queue, in order; the first
+/// failure stops it (later batches are spooled behind the failed one).
+/// Returns how many batches were written.
+async fn write_all(
+    store: Store,
+    batches: Vec<SpooledBatch>,
+    cfg: PipelineConfig,
+    metrics: Arc<Metrics>,
+) -> (Vec<SpooledBatch>, usize, Option<String>) {
+    for (i, b) in batches.iter().enumerate() {
+        if let Err(e) = write(&store, b, &cfg, &metrics).await {
+            return (batches, i, Some(e));
+        }
+    }
+    let n = batches.len();
+    (batches, n, None)
 }
 
 /// Rows of `table` already stored with `batch_id`.
@@ -184,6 +206,76 @@ async fn replay(
     Ok(skipped)
 }
 
+/// Appends batches to the spool; the error to give their requests if it fails.
+fn spool_batches(
+    spool: &mut Spool,
+    batches: &[SpooledBatch],
+    metrics: &Metrics,
+) -> Result<(), String> {
+    for b in batches {
+        if let Err(e) = spool.append(b) {
+            tracing::error!(error = %e, "Could not spool a batch.");
+            return Err(format!(
+                "ClickHouse is unavailable and the spool failed: {e}"
+            ));
+        }
+        metrics.spooled_batches.fetch_add(1, Relaxed);
+    }
+    Ok(())
+}
+
+/// Answers the requests whose rows are now durable (or lost, with `result`).
+fn acknowledge(
+    subs: Vec<Submission>,
+    result: Result<(), String>,
+    spool: &Spool,
+    metrics: &Metrics,
+) {
+    metrics.spool_pending.store(spool.pending(), Relaxed);
+    for s in subs {
+        metrics.queued_rows.fetch_sub(s.rows as u64, Relaxed);
+        let _ = s.ack.send(result.clone());
+    }
+}
+
+/// Takes the submission `first` and everything already waiting, up to
+/// `max_batch_rows`; then, only while that is still below
+/// `min_batch_rows`, waits up to `linger` for more. Under load the queue
+/// fills while inserts run, so batches grow by themselves and nobody
+/// waits for the timer.
+async fn gather(
+    first: Submission,
+    rx: &mut mpsc::UnboundedReceiver<Submission>,
+    cfg: &PipelineConfig,
+) -> Vec<Submission> {
+    let mut rows = first.rows;
+    let mut subs = vec![first];
+    while rows < cfg.max_batch_rows {
+        match rx.try_recv() {
+            Ok(s) => {
+                rows += s.rows;
+                subs.push(s);
+            }
+            Err(_) => break,
+        }
+    }
+    let deadline = Instant::now() + cfg.linger;
+    while rows < cfg.min_batch_rows {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(s)) => {
+                rows += s.rows;
+                subs.push(s);
+            }
+            _ => break,
+        }
+    }
+    subs
+}
+
+/// What a write task hands back: the batches, how many of them were
+/// written, the error that stopped it, and the requests to answer.
+type WriteOutcome = (Vec<SpooledBatch>, usize, Option<String>, Vec<Submission>);
+
 pub(crate) async fn run(
     store: Store,
     mut spool: Spool,
@@ -194,116 +286,108 @@ pub(crate) async fn run(
     let mut ids = BatchIds::new();
     let mut backoff = cfg.retry_backoff;
     let mut next_retry = Instant::now();
-    loop {
-        let first = if spool.pending() > 0 {
-            tokio::select! {
-                biased;
-                s = rx.recv() => match s { Some(s) => Some(s), None => break },
-                _ = tokio::time::sleep_until(next_retry) => None,
-            }
-        } else {
-            match rx.recv().await {
-                Some(s) => Some(s),
-                None => break,
-            }
-        };
-
-        if let Some(first) = first {
-            let mut subs = vec![first];
-            let mut rows = subs[0].rows;
-            // Take everything already waiting; then, only while the batch
-            // is still small, wait up to `linger` for more. Under load the
-            // queue fills while an insert runs, so batches grow by
-            // themselves and nobody waits for the timer.
-            while rows < cfg.max_batch_rows {
-                match rx.try_recv() {
-                    Ok(s) => {
-                        rows += s.rows;
-                        subs.push(s);
-                    }
-                    Err(_) => break,
-                }
-            }
-            let deadline = Instant::now() + cfg.linger;
-            while rows < cfg.min_batch_rows {
-                match tokio::time::timeout_at(deadline, rx.recv()).await {
-                    Ok(Some(s)) => {
-                        rows += s.rows;
-                        subs.push(s);
-                    }
-                    _ => break,
-                }
-            }
-            let batches = into_batches(&mut subs, cfg.max_batch_rows, &mut ids);
-            let mut result = Ok(());
-            for b in &batches {
-                let direct = spool.pending() == 0 && Instant::now() >= next_retry;
-                if direct {
-                    match write(&store, b, &cfg, &metrics).await {
-                        Ok(()) => {
-                            backoff = cfg.retry_backoff;
-                            continue;
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, batch = %b.batch_id, "Insert failed; spooling the batch.");
-                            metrics.insert_failures.fetch_add(1, Relaxed);
-                            next_retry = Instant::now() + backoff;
-                            backoff = (backoff * 2).min(MAX_BACKOFF);
-                        }
-                    }
-                }
-                if let Err(e) = spool.append(b) {
-                    tracing::error!(error = %e, "Could not spool a batch.");
-                    result = Err(format!(
-                        "ClickHouse is unavailable and the spool failed: {e}"
-                    ));
-                    break;
-                }
-                metrics.spooled_batches.fetch_add(1, Relaxed);
-            }
-            metrics.spool_pending.store(spool.pending(), Relaxed);
-            for s in subs {
-                metrics.queued_rows.fetch_sub(s.rows as u64, Relaxed);
-                let _ = s.ack.send(result.clone());
-            }
-        }
-
-        if spool.pending() > 0 && Instant::now() >= next_retry {
-            let slice_end = Instant::now() + REPLAY_SLICE;
-            while Instant::now() < slice_end {
-                let batch = match spool.peek() {
-                    Ok(Some(b)) => b,
-                    Ok(None) => break,
+    let mut in_flight: tokio::task::JoinSet<WriteOutcome> = tokio::task::JoinSet::new();
+    let max_in_flight = cfg.concurrent_inserts.max(1);
+    let mut open = true;
+    while open || !in_flight.is_empty() {
+        // Replay only when no fresh write is in flight, so the spool is the
+        // single source of order while it holds anything.
+        let replay_due = spool.pending() > 0 && in_flight.is_empty();
+        tokio::select! {
+            biased;
+            Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
+                let (batches, written, error, subs) = match done {
+                    Ok(outcome) => outcome,
                     Err(e) => {
-                        tracing::error!(error = %e, "Could not read the spool.");
-                        next_retry = Instant::now() + MAX_BACKOFF;
-                        break;
+                        // The task's requests see their ack dropped and fail.
+                        tracing::error!(error = %e, "A write task failed.");
+                        continue;
                     }
                 };
-                match replay(&store, &batch, &cfg, &metrics).await {
-                    Ok(skipped) => {
-                        if let Err(e) = spool.advance() {
-                            tracing::error!(error = %e, "Could not advance the spool cursor.");
-                            break;
-                        }
-                        metrics.replayed_batches.fetch_add(1, Relaxed);
-                        if skipped {
-                            metrics.duplicate_batches_skipped.fetch_add(1, Relaxed);
-                        }
+                let result = match error {
+                    None => {
                         backoff = cfg.retry_backoff;
+                        Ok(())
                     }
-                    Err(e) => {
-                        tracing::warn!(error = %e, pending = spool.pending(), "Replay failed; will retry.");
+                    Some(e) => {
+                        tracing::warn!(error = %e, batch = %batches[written].batch_id, "Insert failed; spooling the batch.");
                         metrics.insert_failures.fetch_add(1, Relaxed);
                         next_retry = Instant::now() + backoff;
                         backoff = (backoff * 2).min(MAX_BACKOFF);
-                        break;
+                        spool_batches(&mut spool, &batches[written..], &metrics)
                     }
+                };
+                acknowledge(subs, result, &spool, &metrics);
+            }
+            _ = tokio::time::sleep_until(next_retry), if replay_due => {
+                replay_slice(&store, &mut spool, &cfg, &metrics, &mut backoff, &mut next_retry).await;
+            }
+            s = rx.recv(), if open && in_flight.len() < max_in_flight => {
+                let Some(first) = s else {
+                    open = false;
+                    continue;
+                };
+                let mut subs = gather(first, &mut rx, &cfg).await;
+                let batches = into_batches(&mut subs, cfg.max_batch_rows, &mut ids);
+                if spool.pending() == 0 && Instant::now() >= next_retry {
+                    let (store, cfg, metrics) = (store.clone(), cfg.clone(), metrics.clone());
+                    in_flight.spawn(async move {
+                        let (batches, written, error) = write_all(store, batches, cfg, metrics).await;
+                        (batches, written, error, subs)
+                    });
+                } else {
+                    let result = spool_batches(&mut spool, &batches, &metrics);
+                    acknowledge(subs, result, &spool, &metrics);
                 }
             }
-            metrics.spool_pending.store(spool.pending(), Relaxed);
         }
     }
     // Queue closed. Batches still in the spool are replayed at the next start.
+    metrics.spool_pending.store(spool.pending(), Relaxed);
+}
+
+/// Replays spooled batches for up to [`REPLAY_SLICE`], then returns so new
+/// submissions are looked at.
+async fn replay_slice(
+    store: &Store,
+    spool: &mut Spool,
+    cfg: &PipelineConfig,
+    metrics: &Metrics,
+    backoff: &mut Duration,
+    next_retry: &mut Instant,
+) {
+    let slice_end = Instant::now() + REPLAY_SLICE;
+    while Instant::now() < slice_end {
+        let batch = match spool.peek() {
+            Ok(Some(b)) => b,
+            Ok(None) => break,
+            Err(e) => {
+                tracing::error!(error = %e, "Could not read the spool.");
+                *next_retry = Instant::now() + MAX_BACKOFF;
+                break;
+            }
+        };
+        match replay(store, &batch, cfg, metrics).await {
+            Ok(skipped) => {
+                if let Err(e) = spool.advance() {
+                    tracing::error!(error = %e, "Could not advance the spool cursor.");
+                    *next_retry = Instant::now() + MAX_BACKOFF;
+                    break;
+                }
+                metrics.replayed_batches.fetch_add(1, Relaxed);
+                if skipped {
+                    metrics.duplicate_batches_skipped.fetch_add(1, Relaxed);
+                }
+                *backoff = cfg.retry_backoff;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, pending = spool.pending(), "Replay failed; will retry.");
+                metrics.insert_failures.fetch_add(1, Relaxed);
+                *next_retry = Instant::now() + *backoff;
+                *backoff = (*backoff * 2).min(MAX_BACKOFF);
+                break;
+            }
+        }
+    }
     metrics.spool_pending.store(spool.pending(), Relaxed);
 }

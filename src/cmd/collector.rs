@@ -1,0 +1,151 @@
+//! `faasight collector`: the collector alone (OTLP/HTTP and the other HTTP
+//! receivers, OTLP/gRPC, the write pipeline and its spool) against an
+//! existing ClickHouse. `faasight up` runs the same pieces next to the web
+//! UI and a private ClickHouse.
+
+use super::InputError;
+use crate::cli::CollectorArgs;
+use faasight_collector::auth::Auth;
+use faasight_collector::pipeline::{Pipeline, PipelineConfig};
+use faasight_collector::telemetry::Metrics;
+use faasight_collector::{CollectorConfig, CollectorState};
+use faasight_store::Store;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Binds `addr`, or says which flag picks another address.
+pub(crate) async fn bind(addr: std::net::SocketAddr, what: &str) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|e| {
+        InputError(format!(
+            "cannot listen on {addr} for the {what} ({e}); pick another address with --{}-listen",
+            what.replace(' ', "-")
+        ))
+        .into()
+    })
+}
+
+/// Ingest tokens from `--tokens-file`, else FAASIGHT_INGEST_TOKENS, else none.
+pub(crate) fn ingest_auth(tokens_file: Option<&Path>) -> anyhow::Result<Auth> {
+    let auth = match (tokens_file, std::env::var("FAASIGHT_INGEST_TOKENS")) {
+        (Some(path), _) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| InputError(format!("cannot read {}: {e}", path.display())))?;
+            Auth::from_file_text(&text)
+                .map_err(|e| InputError(format!("{}: {e}", path.display())))?
+        }
+        (None, Ok(value)) => Auth::from_env_value(&value)
+            .map_err(|e| InputError(format!("FAASIGHT_INGEST_TOKENS: {e}")))?,
+        (None, Err(_)) => Auth::disabled(),
+    };
+    if !auth.enabled() {
+        eprintln!("collector: no ingest tokens configured (FAASIGHT_INGEST_TOKENS or --tokens-file); accepting unauthenticated data for tenant \"default\"");
+    }
+    Ok(auth)
+}
+
+/// A running collector: its servers and its writer.
+pub(crate) struct RunningCollector {
+    http: JoinHandle<anyhow::Result<()>>,
+    grpc: JoinHandle<anyhow::Result<()>>,
+    writer: JoinHandle<()>,
+}
+
+/// What a running collector needs.
+pub(crate) struct CollectorSetup {
+    pub store: Store,
+    pub auth: Auth,
+    pub spool_dir: PathBuf,
+    pub max_queued_rows: Option<usize>,
+    pub http: TcpListener,
+    pub grpc: TcpListener,
+}
+
+impl RunningCollector {
+    /// Starts the pipeline and both servers; they stop when `stop` turns true.
+    pub(crate) fn start(
+        setup: CollectorSetup,
+        stop: watch::Receiver<bool>,
+    ) -> anyhow::Result<RunningCollector> {
+        let metrics = Arc::new(Metrics::default());
+        let mut config = PipelineConfig::new(setup.spool_dir);
+        if let Some(rows) = setup.max_queued_rows {
+            config.max_queued_rows = rows;
+        }
+        let (pipeline, writer) = Pipeline::start(setup.store.clone(), config, metrics.clone())?;
+        let state = CollectorState::new(
+            pipeline,
+            setup.store,
+            setup.auth,
+            metrics,
+            CollectorConfig::default(),
+        );
+        let stopped = |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|s| *s).await;
+        };
+        let grpc = faasight_collector::receivers::otlp_grpc::serve(
+            setup.grpc,
+            state.clone(),
+            stopped(stop.clone()),
+        );
+        let grpc = tokio::spawn(async move { Ok(grpc.await?) });
+        let http = axum::serve(setup.http, faasight_collector::router(state))
+            .with_graceful_shutdown(stopped(stop));
+        let http = tokio::spawn(async move { Ok(http.await?) });
+        Ok(RunningCollector { http, grpc, writer })
+    }
+
+    /// Waits for the servers to stop (after the stop signal) and for the
+    /// writer to make everything accepted durable.
+    pub(crate) async fn finish(self) -> anyhow::Result<()> {
+        self.http.await??;
+        self.grpc.await??;
+        // The servers dropped the last pipeline handle: the writer drains
+        // what was accepted (spooling it if ClickHouse is gone) and ends.
+        self.writer.await?;
+        Ok(())
+    }
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+pub(crate) async fn shutdown_signal() -> anyhow::Result<()> {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        r = tokio::signal::ctrl_c() => r?,
+        _ = term.recv() => {}
+    }
+    Ok(())
+}
+
+pub async fn run(args: CollectorArgs) -> anyhow::Result<()> {
+    let http = bind(args.listen, "collector").await?;
+    let grpc = bind(args.otlp_grpc_listen, "otlp grpc").await?;
+    let store = super::connect(&args.db.clickhouse_url).await?;
+    let report = super::migrate_quietly(&store).await?;
+    if !report.applied.is_empty() {
+        eprintln!("migrations: applied {:?}", report.applied);
+    }
+    let auth = ingest_auth(args.tokens_file.as_deref())?;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let running = RunningCollector::start(
+        CollectorSetup {
+            store,
+            auth,
+            spool_dir: args.spool_dir,
+            max_queued_rows: args.max_queued_rows,
+            http,
+            grpc,
+        },
+        stop_rx,
+    )?;
+    println!(
+        "collector: http://{} (OTLP/HTTP and the other receivers), OTLP/gRPC {}",
+        args.listen, args.otlp_grpc_listen
+    );
+    shutdown_signal().await?;
+    eprintln!("collector: shutting down");
+    let _ = stop_tx.send(true);
+    running.finish().await
+}
