@@ -11,9 +11,17 @@
 //!   400,000 GB-s a month, taken from x86_64 usage first, then arm64.
 //! - Azure Functions Consumption: 1 M executions and 400,000 GB-s free per
 //!   subscription a month.
+//! - Azure Functions Flex Consumption (`azure_functions_flex`, on demand):
+//!   250,000 executions and 100,000 GB-s of instance memory free per
+//!   subscription a month, at $0.40 per million and $0.000026 per GB-s
+//!   (none with always-ready instances, which faasight does not price).
 //! - Google Cloud Run functions: 2 M requests, 180,000 vCPU-s and 360,000
 //!   GiB-s free per billing account a month (applied as a request credit
 //!   and a compute credit at list prices).
+//! - Google Cloud Functions 1st gen (`gcp_cloud_functions_gen1`): 2 M
+//!   invocations, 400,000 GB-s and 200,000 GHz-s free a month, each valued
+//!   at tier-1 prices ($0.40 per million, $0.0000025 per GB-s, $0.00001 per
+//!   GHz-s) even for tier-2 regions, each capped at the line's own usage.
 //! - Cloudflare Workers Standard: $5 a month, which includes 10 M requests
 //!   and 30 M CPU-ms; usage beyond is charged at the list prices.
 //!
@@ -39,7 +47,13 @@ pub struct Usage {
     /// Requests.
     pub requests: u64,
     /// Σ memory_mb × billed_duration_ms (MB-ms): GB-seconds × 1,024,000.
+    /// For Flex Consumption the memory is the instance size, for Cloud
+    /// Functions 1st gen the billed memory size (`faasight-pricing`'s
+    /// `billed_memory_mb` / `gen1::billed_memory`).
     pub mb_ms: u128,
+    /// Σ CPU clock (MHz) × billed_duration_ms, Cloud Functions 1st gen only
+    /// (0 elsewhere): GHz-seconds × 1,000,000.
+    pub mhz_ms: u128,
     /// Σ of per-invocation list prices.
     pub list_cost: PicoUsd,
 }
@@ -154,6 +168,37 @@ pub fn monthly_bill(usage: &[Usage], options: BillOptions) -> Vec<BillLine> {
                 (
                     (u.list_cost.0 as i128 - grant_req - grant_gbs).max(0),
                     "monthly free grant of 1 M executions and 400,000 GB-s".into(),
+                )
+            }
+            "azure_functions_flex" => {
+                // Free grant: the list price of 250,000 executions ($0.40/M) and
+                // 100,000 GB-s ($0.000026), capped at usage.
+                let grant_req = u.requests.min(250_000) as i128 * 400_000;
+                let grant_gbs = div_round(
+                    u.mb_ms.min(100_000 * 1_024_000) as i128 * 26_000_000,
+                    1_024_000,
+                );
+                (
+                    (u.list_cost.0 as i128 - grant_req - grant_gbs).max(0),
+                    "monthly free grant of 250,000 executions and 100,000 GB-s (Flex Consumption, on demand)".into(),
+                )
+            }
+            "gcp_cloud_functions_gen1" => {
+                // Each grant valued at tier-1 prices and capped at its own usage:
+                // 2 M invocations × $0.0000004, 400,000 GB-s × $0.0000025,
+                // 200,000 GHz-s × $0.00001.
+                let grant_inv = u.requests.min(2_000_000) as i128 * 400_000;
+                let grant_gbs = div_round(
+                    u.mb_ms.min(400_000 * 1_024_000) as i128 * 2_500_000,
+                    1_024_000,
+                );
+                let grant_ghz = div_round(
+                    u.mhz_ms.min(200_000 * 1_000_000) as i128 * 10_000_000,
+                    1_000_000,
+                );
+                (
+                    (u.list_cost.0 as i128 - grant_inv - grant_gbs - grant_ghz).max(0),
+                    "monthly free tier of 2 M invocations, 400,000 GB-s and 200,000 GHz-s at tier-1 prices".into(),
                 )
             }
             "gcp_cloud_run_functions" => {
@@ -289,5 +334,52 @@ mod tests {
             BillOptions::default(),
         );
         assert_eq!(b[0].billed, PicoUsd(5_800_000_000_000));
+    }
+
+    #[test]
+    fn flex_consumption_free_grant() {
+        // 1.5 M executions and 500,000 GB-s at list: 1.5 × $0.40 + 500,000 × $0.000026
+        // = $0.60 + $13.00 = $13.60; grant 250,000 × $0.0000004 = $0.10 and
+        // 100,000 × $0.000026 = $2.60 → $10.90.
+        let list = 1_500_000 * 400_000 + 500_000 * 26_000_000;
+        let b = monthly_bill(
+            &[usage("azure_functions_flex", "", 1_500_000, 500_000, list)],
+            BillOptions::default(),
+        );
+        assert_eq!(b[0].billed, PicoUsd(10_900_000_000_000));
+        // Under the grant: nothing to pay.
+        let list = 200_000 * 400_000 + 50_000 * 26_000_000;
+        let b = monthly_bill(
+            &[usage("azure_functions_flex", "", 200_000, 50_000, list)],
+            BillOptions::default(),
+        );
+        assert_eq!(b[0].billed, PicoUsd(0));
+    }
+
+    #[test]
+    fn cloud_functions_gen1_free_tier_per_resource() {
+        let gen1 = |requests: u64, gb_s: u128, ghz_s: u128, list: i64| Usage {
+            mhz_ms: ghz_s * 1_000_000,
+            ..usage("gcp_cloud_functions_gen1", "", requests, gb_s, list)
+        };
+        // Tier 1: 3 M invocations ($1.20), 500,000 GB-s ($1.25), 300,000 GHz-s ($3.00)
+        // = $5.45; free $0.80 + $1.00 + $2.00 = $3.80 → $1.65.
+        let list = 3_000_000 * 400_000 + 500_000 * 2_500_000 + 300_000 * 10_000_000;
+        let b = monthly_bill(
+            &[gen1(3_000_000, 500_000, 300_000, list)],
+            BillOptions::default(),
+        );
+        assert_eq!(b[0].billed, PicoUsd(1_650_000_000_000));
+        // Each grant is capped at its own usage: 200,000 GB-s ($0.50, all free) and
+        // 320,000 GHz-s ($3.20, $2.00 free) → $1.20 (a pooled $3 credit would give $0.70).
+        let list = 200_000 * 2_500_000 + 320_000 * 10_000_000;
+        let b = monthly_bill(&[gen1(0, 200_000, 320_000, list)], BillOptions::default());
+        assert_eq!(b[0].billed, PicoUsd(1_200_000_000_000));
+        // Tier 2 usage, tier-1 grant: 400,000 GB-s × $0.0000035 = $1.40 − $1.00 = $0.40.
+        let b = monthly_bill(
+            &[gen1(0, 400_000, 0, 400_000 * 3_500_000)],
+            BillOptions::default(),
+        );
+        assert_eq!(b[0].billed, PicoUsd(400_000_000_000));
     }
 }

@@ -10,10 +10,14 @@
 //! Money is computed in integer pico-dollars (10⁻¹² USD) from rational
 //! prices, and rounded once per invocation (half up), so the same invocation
 //! always costs the same amount and sums are exact.
+//!
+//! Every price is a dated, sourced [`catalog::PriceEntry`]; figures that
+//! could not be confirmed are marked uncertain there.
 #![deny(missing_docs)]
 
 pub mod aws_lambda;
 pub mod azure_functions;
+pub mod catalog;
 pub mod cloudflare_workers;
 pub mod gcp_cloud_run_functions;
 
@@ -24,10 +28,19 @@ use faasight_store::{InvocationRow, PicoUsd};
 pub enum Provider {
     /// `aws_lambda`
     AwsLambda,
-    /// `azure_functions`
+    /// `azure_functions`: the Consumption plan.
     AzureFunctions,
+    /// `azure_functions_flex`: the Flex Consumption plan (on demand). A
+    /// provider value of its own because the invocations table has no plan
+    /// column and the plan has its own prices and free grant.
+    AzureFunctionsFlex,
     /// `gcp_cloud_run_functions`
     GcpCloudRunFunctions,
+    /// `gcp_cloud_functions_gen1`: Cloud Functions (1st gen), billed per
+    /// GB-second and GHz-second. Not `gcp_cloud_functions`, which
+    /// OpenTelemetry uses for every generation (the collector maps it to
+    /// `gcp_cloud_run_functions`).
+    GcpCloudFunctionsGen1,
     /// `cloudflare_workers`
     CloudflareWorkers,
     /// `knative`: self-hosted, no per-invocation price.
@@ -38,10 +51,12 @@ pub enum Provider {
 
 impl Provider {
     /// All providers, in display order.
-    pub const ALL: [Provider; 6] = [
+    pub const ALL: [Provider; 8] = [
         Provider::AwsLambda,
         Provider::AzureFunctions,
+        Provider::AzureFunctionsFlex,
         Provider::GcpCloudRunFunctions,
+        Provider::GcpCloudFunctionsGen1,
         Provider::CloudflareWorkers,
         Provider::Knative,
         Provider::OpenFaas,
@@ -52,7 +67,9 @@ impl Provider {
         match self {
             Provider::AwsLambda => "aws_lambda",
             Provider::AzureFunctions => "azure_functions",
+            Provider::AzureFunctionsFlex => "azure_functions_flex",
             Provider::GcpCloudRunFunctions => "gcp_cloud_run_functions",
+            Provider::GcpCloudFunctionsGen1 => "gcp_cloud_functions_gen1",
             Provider::CloudflareWorkers => "cloudflare_workers",
             Provider::Knative => "knative",
             Provider::OpenFaas => "openfaas",
@@ -70,21 +87,29 @@ impl Provider {
 pub fn billed_duration_ms(row: &InvocationRow) -> u64 {
     match Provider::parse(&row.provider) {
         Some(Provider::AwsLambda) => aws_lambda::billed_duration_ms(row),
-        Some(Provider::AzureFunctions) => azure_functions::billed_duration_ms(row),
+        Some(Provider::AzureFunctions | Provider::AzureFunctionsFlex) => {
+            azure_functions::billed_duration_ms(row)
+        }
         Some(Provider::GcpCloudRunFunctions) => gcp_cloud_run_functions::billed_duration_ms(row),
+        Some(Provider::GcpCloudFunctionsGen1) => {
+            gcp_cloud_run_functions::gen1::billed_duration_ms(row)
+        }
         Some(Provider::CloudflareWorkers) => cloudflare_workers::billed_cpu_ms(row),
         Some(Provider::Knative | Provider::OpenFaas) | None => ceil_ms(row.duration_ms),
     }
 }
 
-/// List price of one invocation at its start time, from its billed
-/// duration and configuration. Self-hosted platforms and unknown providers
-/// cost nothing per invocation.
+/// List price of one invocation at its start time and in its region, from
+/// its billed duration and configuration. Self-hosted platforms and unknown
+/// providers cost nothing per invocation.
 pub fn list_cost(row: &InvocationRow) -> PicoUsd {
     match Provider::parse(&row.provider) {
         Some(Provider::AwsLambda) => aws_lambda::list_cost(row),
-        Some(Provider::AzureFunctions) => azure_functions::list_cost(row),
+        Some(Provider::AzureFunctions | Provider::AzureFunctionsFlex) => {
+            azure_functions::list_cost(row)
+        }
         Some(Provider::GcpCloudRunFunctions) => gcp_cloud_run_functions::list_cost(row),
+        Some(Provider::GcpCloudFunctionsGen1) => gcp_cloud_run_functions::gen1::list_cost(row),
         Some(Provider::CloudflareWorkers) => cloudflare_workers::list_cost(row),
         Some(Provider::Knative | Provider::OpenFaas) | None => PicoUsd(0),
     }
@@ -145,5 +170,39 @@ mod tests {
             assert_eq!(Provider::parse(p.as_str()), Some(p));
         }
         assert_eq!(Provider::parse("aws"), None);
+        assert_eq!(
+            Provider::parse("azure_functions_flex"),
+            Some(Provider::AzureFunctionsFlex)
+        );
+        assert_eq!(Provider::parse("gcp_cloud_functions"), None);
+    }
+
+    #[test]
+    fn apply_billing_dispatches_on_the_new_provider_values() {
+        let mut flex = InvocationRow {
+            provider: "azure_functions_flex".into(),
+            memory_mb: 2048,
+            duration_ms: 42.0,
+            ..Default::default()
+        };
+        apply_billing(&mut flex);
+        // 1 s minimum × 2 GB × $0.000026 + $0.0000004.
+        assert_eq!(
+            (flex.billed_duration_ms, flex.cost_usd),
+            (1000, PicoUsd(52_400_000))
+        );
+        let mut gen1 = InvocationRow {
+            provider: "gcp_cloud_functions_gen1".into(),
+            region: "us-central1".into(),
+            memory_mb: 128,
+            duration_ms: 42.0,
+            ..Default::default()
+        };
+        apply_billing(&mut gen1);
+        // 100 ms at 128 MB / 200 MHz: 31,250 + 200,000 + 400,000 invocation.
+        assert_eq!(
+            (gen1.billed_duration_ms, gen1.cost_usd),
+            (100, PicoUsd(631_250))
+        );
     }
 }
