@@ -527,7 +527,16 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             )
             .await?,
         );
-        let loads: [(&str, &str, &str, &Vec<Vec<u8>>, &str, &mut Vec<Measurement>); 3] = [
+        // (endpoint, content type, table whose rows are counted, bodies, name, results)
+        type Load<'a> = (
+            &'static str,
+            &'static str,
+            &'static str,
+            &'a Vec<Vec<u8>>,
+            &'static str,
+            &'a mut Vec<Measurement>,
+        );
+        let loads: [Load; 3] = [
             (
                 "/v1/invocations",
                 "application/x-ndjson",
