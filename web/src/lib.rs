@@ -14,6 +14,8 @@ pub mod model;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
+pub mod api;
+#[cfg(feature = "ssr")]
 mod chart;
 #[cfg(feature = "ssr")]
 mod server;

@@ -44,6 +44,10 @@ pub fn router(cfg: WebConfig) -> Router {
         .site_root(cfg.site_root.to_string_lossy().to_string())
         .site_pkg_dir("pkg")
         .build();
+    let api = crate::api::routes(crate::api::ApiState {
+        store: cfg.store.clone(),
+        tenant: cfg.tenant.clone(),
+    });
     let state = AppState {
         store: cfg.store,
         tenant: cfg.tenant,
@@ -57,6 +61,7 @@ pub fn router(cfg: WebConfig) -> Router {
         .nest_service("/pkg", ServeDir::new(cfg.site_root.join("pkg")))
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .with_state(options)
+        .nest("/api/v1", api)
 }
 
 /// Serves the UI on `listener` until `shutdown` completes.

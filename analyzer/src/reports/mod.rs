@@ -1,0 +1,139 @@
+//! Analyses as the CLI, the HTTP API and the web UI show them: each runs its
+//! queries (files under `queries/`), hands the rows to a pure model, and
+//! returns a serializable report that names the queries behind its numbers.
+//!
+//! This is the only part of the analyzer that does I/O besides `summary`.
+
+pub mod bill;
+
+use crate::monthly_bill::BillOptions;
+use crate::{Error, Result, TimeRange};
+use chrono::{DateTime, Utc};
+use faasight_store::Store;
+use serde::{Deserialize, Serialize};
+
+/// The analyses offered through the CLI and the HTTP API, by the name both
+/// use (`faasight bill`, `GET /api/v1/bill`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    /// Monthly bill with tiers and free allowances.
+    Bill,
+}
+
+impl ReportKind {
+    /// Every kind, in the order the README lists them.
+    pub const ALL: [ReportKind; 1] = [ReportKind::Bill];
+
+    /// The name in URLs and commands.
+    pub fn name(self) -> &'static str {
+        match self {
+            ReportKind::Bill => "bill",
+        }
+    }
+}
+
+impl std::str::FromStr for ReportKind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        ReportKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = ReportKind::ALL.iter().map(|k| k.name()).collect();
+                Error::Invalid(format!(
+                    "unknown analysis {s:?}; the analyses are {}",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
+/// What a report is asked for: the same fields whether they come from CLI
+/// flags or from an HTTP query string, so both give the same answer.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportRequest {
+    /// Tenant (default: `default`, or the UI's configured tenant).
+    pub tenant: Option<String>,
+    /// Days of history, ending at `to` (default 30).
+    pub days: Option<u32>,
+    /// End of the window, RFC 3339 (default: now).
+    pub to: Option<DateTime<Utc>>,
+    /// Bill: apply the AWS Lambda free tier.
+    pub aws_free_tier: Option<bool>,
+}
+
+impl ReportRequest {
+    /// Default length of the window, in days.
+    pub const DEFAULT_DAYS: u32 = 30;
+
+    /// The window `[to - days, to)`; `now` stands in for a missing `to`.
+    pub fn range(&self, now: DateTime<Utc>) -> Result<TimeRange> {
+        let days = self.days.unwrap_or(Self::DEFAULT_DAYS);
+        if days == 0 || days > 3660 {
+            return Err(Error::Invalid(format!(
+                "days must be between 1 and 3660, not {days}"
+            )));
+        }
+        let to = self.to.unwrap_or(now);
+        TimeRange::new(to - chrono::Duration::days(i64::from(days)), to)
+    }
+
+    /// The tenant, or `default_tenant`.
+    pub fn tenant_or<'a>(&'a self, default_tenant: &'a str) -> &'a str {
+        self.tenant.as_deref().unwrap_or(default_tenant)
+    }
+}
+
+/// A report of any kind; serializes as the report itself.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Report {
+    /// See [`bill::BillReport`].
+    Bill(bill::BillReport),
+}
+
+/// Runs the analysis `kind` for `request`. The single entry point of the
+/// CLI and the HTTP API, which is what makes them agree.
+pub async fn run(
+    store: &Store,
+    kind: ReportKind,
+    request: &ReportRequest,
+    default_tenant: &str,
+    now: DateTime<Utc>,
+) -> Result<Report> {
+    let range = request.range(now)?;
+    let tenant = request.tenant_or(default_tenant);
+    Ok(match kind {
+        ReportKind::Bill => Report::Bill(
+            bill::bill_report(
+                store,
+                tenant,
+                range,
+                BillOptions {
+                    aws_free_tier: request.aws_free_tier.unwrap_or(false),
+                },
+            )
+            .await?,
+        ),
+    })
+}
+
+/// One query behind a report: its file, its text and the values bound to
+/// its placeholders, in order, so a number can be traced and re-run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QueryTrace {
+    /// File name under `analyzer/src/queries/`.
+    pub name: &'static str,
+    /// The SQL as sent (placeholders `?` bound to `params`).
+    pub sql: &'static str,
+    /// Bound values, in placeholder order, as text.
+    pub params: Vec<String>,
+}
+
+impl QueryTrace {
+    /// A trace of `sql` from file `name` with its bound values.
+    pub fn new(name: &'static str, sql: &'static str, params: Vec<String>) -> Self {
+        QueryTrace { name, sql, params }
+    }
+}

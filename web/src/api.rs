@@ -1,0 +1,74 @@
+//! The JSON HTTP API: `GET /api/v1/{analysis}` with the analysis' options
+//! as query parameters (the fields of
+//! [`faasight_analyzer::reports::ReportRequest`]), answering the same JSON
+//! as `faasight {analysis} --format json`. Both go through
+//! `faasight_analyzer::reports::run`.
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use faasight_analyzer::reports::{run, Report, ReportKind, ReportRequest};
+use faasight_store::Store;
+
+/// What the API handlers share.
+#[derive(Debug, Clone)]
+pub struct ApiState {
+    /// The database.
+    pub store: Store,
+    /// Tenant used when a request names none.
+    pub tenant: String,
+}
+
+/// An API error: a status and a sentence, sent as `{"error": "..."}`.
+#[derive(Debug)]
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
+    }
+}
+
+impl From<faasight_analyzer::Error> for ApiError {
+    fn from(e: faasight_analyzer::Error) -> Self {
+        use faasight_analyzer::Error;
+        let status = match &e {
+            Error::Invalid(_) => StatusCode::BAD_REQUEST,
+            Error::Query { .. } => StatusCode::BAD_GATEWAY,
+            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if status != StatusCode::BAD_REQUEST {
+            tracing::error!(error = %e, "API analysis failed.");
+        }
+        ApiError(status, e.to_string())
+    }
+}
+
+/// The API's routes, to be nested under `/api/v1`.
+pub fn routes(state: ApiState) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/{analysis}", get(report))
+        .with_state(state)
+}
+
+async fn index() -> Json<serde_json::Value> {
+    let names: Vec<&str> = ReportKind::ALL.iter().map(|k| k.name()).collect();
+    Json(serde_json::json!({ "analyses": names }))
+}
+
+async fn report(
+    State(state): State<ApiState>,
+    Path(analysis): Path<String>,
+    query: Result<Query<ReportRequest>, QueryRejection>,
+) -> Result<Json<Report>, ApiError> {
+    let kind: ReportKind = analysis
+        .parse()
+        .map_err(|e: faasight_analyzer::Error| ApiError(StatusCode::NOT_FOUND, e.to_string()))?;
+    let Query(request) = query.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let report = run(&state.store, kind, &request, &state.tenant, chrono::Utc::now()).await?;
+    Ok(Json(report))
+}
