@@ -11,6 +11,7 @@
 mod error;
 pub mod keep_alive;
 pub mod monthly_bill;
+pub mod rightsizing;
 pub mod summary;
 pub mod time_range;
 
