@@ -12,6 +12,7 @@ mod error;
 pub mod keep_alive;
 pub mod monthly_bill;
 pub mod reports;
+pub mod rightsizing;
 pub mod summary;
 pub mod time_range;
 
