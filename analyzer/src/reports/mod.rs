@@ -5,6 +5,7 @@
 //! This is the only part of the analyzer that does I/O besides `summary`.
 
 pub mod bill;
+pub mod recommend;
 
 use crate::monthly_bill::BillOptions;
 use crate::{Error, Result, TimeRange};
@@ -18,16 +19,19 @@ use serde::{Deserialize, Serialize};
 pub enum ReportKind {
     /// Monthly bill with tiers and free allowances.
     Bill,
+    /// Memory right-sizing advice.
+    Recommendations,
 }
 
 impl ReportKind {
     /// Every kind, in the order the README lists them.
-    pub const ALL: [ReportKind; 1] = [ReportKind::Bill];
+    pub const ALL: [ReportKind; 2] = [ReportKind::Bill, ReportKind::Recommendations];
 
     /// The name in URLs and commands.
     pub fn name(self) -> &'static str {
         match self {
             ReportKind::Bill => "bill",
+            ReportKind::Recommendations => "recommendations",
         }
     }
 }
@@ -61,6 +65,12 @@ pub struct ReportRequest {
     pub to: Option<DateTime<Utc>>,
     /// Bill: apply the AWS Lambda free tier.
     pub aws_free_tier: Option<bool>,
+    /// Recommendations: `cost`, `speed` or `balanced` (default `cost`).
+    pub strategy: Option<String>,
+    /// Recommendations: weight of cost against speed for `balanced`, 0–1.
+    pub balanced_weight: Option<f64>,
+    /// Recommendations: memory headroom over the p99 used, in % (default 20).
+    pub headroom_pct: Option<f64>,
 }
 
 impl ReportRequest {
@@ -91,6 +101,8 @@ impl ReportRequest {
 pub enum Report {
     /// See [`bill::BillReport`].
     Bill(bill::BillReport),
+    /// See [`recommend::RecommendationsReport`].
+    Recommendations(recommend::RecommendationsReport),
 }
 
 /// Runs the analysis `kind` for `request`. The single entry point of the
@@ -116,6 +128,25 @@ pub async fn run(
             )
             .await?,
         ),
+        ReportKind::Recommendations => {
+            let mut options = crate::rightsizing::RightsizingOptions::default();
+            if let Some(s) = &request.strategy {
+                options.strategy =
+                    s.parse()
+                        .map_err(|e: crate::rightsizing::RightsizingError| {
+                            Error::Invalid(e.to_string())
+                        })?;
+            }
+            if let Some(w) = request.balanced_weight {
+                options.balanced_weight = w;
+            }
+            if let Some(h) = request.headroom_pct {
+                options.headroom_pct = h;
+            }
+            Report::Recommendations(
+                recommend::recommendations_report(store, tenant, range, options).await?,
+            )
+        }
     })
 }
 

@@ -1,0 +1,211 @@
+//! The right-sizing report: `rightsizing_input.sql` aggregates invocations
+//! per function and memory size, [`crate::rightsizing::recommend`] decides.
+
+use super::QueryTrace;
+use crate::rightsizing::{recommend, Recommendation, RightsizingOptions};
+use crate::{Error, Result, TimeRange};
+use faasight_store::Store;
+use polars::prelude::{df, DataFrame};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// SQL of the input query.
+pub const RIGHTSIZING_INPUT_SQL: &str = include_str!("../queries/rightsizing_input.sql");
+
+#[derive(Debug, Clone, clickhouse::Row, Deserialize)]
+struct InputRow {
+    provider: String,
+    account: String,
+    region: String,
+    function: String,
+    memory_mb: u32,
+    arch: String,
+    runtime: String,
+    timeout_ms: u32,
+    invocations: u64,
+    duration_p50_ms: f64,
+    duration_p90_ms: f64,
+    duration_p99_ms: f64,
+    duration_p999_ms: f64,
+    duration_mean_ms: f64,
+    max_memory_p99_mb: f64,
+    max_memory_max_mb: u32,
+    timeouts: u64,
+    oom_errors: u64,
+    billed_duration_mean_ms: f64,
+    last_seen: u64,
+}
+
+/// The right-sizing report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecommendationsReport {
+    /// Strategy and thresholds used.
+    pub strategy: String,
+    /// Weight of cost against speed (`balanced` only).
+    pub balanced_weight: f64,
+    /// Memory headroom over the p99 of memory used, in %.
+    pub headroom_pct: f64,
+    /// Days of history the volumes come from.
+    pub window_days: f64,
+    /// One per function (every function, with a reason where no size is advised).
+    pub recommendations: Vec<Recommendation>,
+    /// Queries behind the numbers.
+    pub queries: Vec<QueryTrace>,
+}
+
+/// The model's input frame from query rows; the current size of a function
+/// is the one of its latest invocation. Pure.
+fn input_frame(rows: &[InputRow]) -> Result<DataFrame> {
+    let mut latest: HashMap<(&str, &str, &str, &str), u64> = HashMap::new();
+    for r in rows {
+        let key = (
+            r.provider.as_str(),
+            r.account.as_str(),
+            r.region.as_str(),
+            r.function.as_str(),
+        );
+        let seen = latest.entry(key).or_insert(0);
+        *seen = (*seen).max(r.last_seen);
+    }
+    let mut marked: std::collections::HashSet<(&str, &str, &str, &str)> = Default::default();
+    let is_current: Vec<bool> = rows
+        .iter()
+        .map(|r| {
+            let key = (
+                r.provider.as_str(),
+                r.account.as_str(),
+                r.region.as_str(),
+                r.function.as_str(),
+            );
+            // Exactly one row per function, even if two sizes share the
+            // latest millisecond.
+            latest[&key] == r.last_seen && marked.insert(key)
+        })
+        .collect();
+    let col = |f: fn(&InputRow) -> f64| rows.iter().map(f).collect::<Vec<f64>>();
+    let reported = |v: f64| if v > 0.0 { Some(v) } else { None };
+    df!(
+        "provider" => rows.iter().map(|r| r.provider.as_str()).collect::<Vec<_>>(),
+        "account" => rows.iter().map(|r| r.account.as_str()).collect::<Vec<_>>(),
+        "region" => rows.iter().map(|r| r.region.as_str()).collect::<Vec<_>>(),
+        "function" => rows.iter().map(|r| r.function.as_str()).collect::<Vec<_>>(),
+        "runtime" => rows.iter().map(|r| r.runtime.as_str()).collect::<Vec<_>>(),
+        "arch" => rows.iter().map(|r| r.arch.as_str()).collect::<Vec<_>>(),
+        "memory_mb" => rows.iter().map(|r| r.memory_mb).collect::<Vec<u32>>(),
+        "timeout_ms" => rows.iter().map(|r| (r.timeout_ms > 0).then_some(r.timeout_ms)).collect::<Vec<_>>(),
+        "invocations" => rows.iter().map(|r| r.invocations).collect::<Vec<u64>>(),
+        "duration_p50_ms" => col(|r| r.duration_p50_ms),
+        "duration_p90_ms" => col(|r| r.duration_p90_ms),
+        "duration_p99_ms" => col(|r| r.duration_p99_ms),
+        "duration_p999_ms" => col(|r| r.duration_p999_ms),
+        "duration_mean_ms" => col(|r| r.duration_mean_ms),
+        "max_memory_p99_mb" => rows.iter().map(|r| reported(r.max_memory_p99_mb)).collect::<Vec<_>>(),
+        "max_memory_max_mb" => rows.iter().map(|r| reported(f64::from(r.max_memory_max_mb))).collect::<Vec<_>>(),
+        "timeouts" => rows.iter().map(|r| r.timeouts).collect::<Vec<u64>>(),
+        "oom_errors" => rows.iter().map(|r| r.oom_errors).collect::<Vec<u64>>(),
+        "billed_duration_mean_ms" => col(|r| r.billed_duration_mean_ms),
+        "is_current" => is_current,
+    )
+    .map_err(|e| Error::Invalid(format!("cannot build the right-sizing frame: {e}")))
+}
+
+/// Right-sizing advice for every function of `tenant` seen in `range`.
+pub async fn recommendations_report(
+    store: &Store,
+    tenant: &str,
+    range: TimeRange,
+    mut options: RightsizingOptions,
+) -> Result<RecommendationsReport> {
+    options.window_days = range.hours() as f64 / 24.0;
+    let rows: Vec<InputRow> = store
+        .client()
+        .query(RIGHTSIZING_INPUT_SQL)
+        .bind(tenant)
+        .bind(range.from.timestamp())
+        .bind(range.to.timestamp())
+        .fetch_all()
+        .await
+        .map_err(|source| Error::Query {
+            query: "rightsizing_input.sql",
+            source,
+        })?;
+    let recommendations = if rows.is_empty() {
+        Vec::new()
+    } else {
+        recommend(&input_frame(&rows)?, &options).map_err(|e| Error::Invalid(e.to_string()))?
+    };
+    Ok(RecommendationsReport {
+        strategy: options.strategy.to_string(),
+        balanced_weight: options.balanced_weight,
+        headroom_pct: options.headroom_pct,
+        window_days: options.window_days,
+        recommendations,
+        queries: vec![QueryTrace::new(
+            "rightsizing_input.sql",
+            RIGHTSIZING_INPUT_SQL,
+            vec![
+                tenant.to_string(),
+                range.from.timestamp().to_string(),
+                range.to.timestamp().to_string(),
+            ],
+        )],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(function: &str, memory_mb: u32, last_seen: u64) -> InputRow {
+        InputRow {
+            provider: "aws_lambda".into(),
+            account: "1".into(),
+            region: "us-east-1".into(),
+            function: function.into(),
+            memory_mb,
+            arch: "x86_64".into(),
+            runtime: "python3.12".into(),
+            timeout_ms: 3000,
+            invocations: 1000,
+            duration_p50_ms: 100.0,
+            duration_p90_ms: 150.0,
+            duration_p99_ms: 200.0,
+            duration_p999_ms: 250.0,
+            duration_mean_ms: 110.0,
+            max_memory_p99_mb: 0.0,
+            max_memory_max_mb: 0,
+            timeouts: 0,
+            oom_errors: 0,
+            billed_duration_mean_ms: 111.0,
+            last_seen,
+        }
+    }
+
+    #[test]
+    fn the_latest_size_is_current_and_unreported_memory_is_null() {
+        let frame =
+            input_frame(&[row("a", 512, 10), row("a", 1024, 20), row("b", 128, 5)]).unwrap();
+        let current: Vec<Option<bool>> = frame
+            .column("is_current")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert_eq!(current, vec![Some(false), Some(true), Some(true)]);
+        assert_eq!(frame.column("max_memory_p99_mb").unwrap().null_count(), 3);
+    }
+
+    #[test]
+    fn a_tie_on_the_latest_invocation_still_marks_one_row() {
+        let frame = input_frame(&[row("a", 512, 20), row("a", 1024, 20)]).unwrap();
+        let current: Vec<Option<bool>> = frame
+            .column("is_current")
+            .unwrap()
+            .bool()
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert_eq!(current, vec![Some(true), Some(false)]);
+    }
+}
