@@ -102,6 +102,7 @@
 //!
 //! Pure functions: no I/O.
 
+use chrono::{DateTime, Utc};
 use faasight_pricing::{
     aws_lambda, azure_functions, ceil_ms, ceil_to_step, gcp_cloud_run_functions, Provider,
 };
@@ -216,6 +217,8 @@ pub struct RightsizingOptions {
     /// Length of the window the frame aggregates, in days (for the monthly
     /// volume).
     pub window_days: f64,
+    /// Prices in force at this time are applied (the catalog is dated).
+    pub priced_at: DateTime<Utc>,
 }
 
 impl Default for RightsizingOptions {
@@ -228,6 +231,7 @@ impl Default for RightsizingOptions {
             headroom_pct: 20.0,
             min_invocations: 10,
             window_days: 14.0,
+            priced_at: Utc::now(),
         }
     }
 }
@@ -550,6 +554,20 @@ pub fn safety_floor_mb(
                 .max(1)
                 .saturating_mul(azure_functions::MEMORY_STEP_MB),
         ),
+        // Flex Consumption runs on instances of 512, 2,048 or 4,096 MB.
+        Provider::AzureFunctionsFlex => Some(
+            [512, 2048, 4096]
+                .into_iter()
+                .find(|&size| size >= whole)
+                .unwrap_or(whole),
+        ),
+        // Cloud Functions (1st gen) memory sizes.
+        Provider::GcpCloudFunctionsGen1 => Some(
+            [128, 256, 512, 1024, 2048, 4096, 8192]
+                .into_iter()
+                .find(|&size| size >= whole)
+                .unwrap_or(whole),
+        ),
         Provider::CloudflareWorkers | Provider::Knative | Provider::OpenFaas => None,
     }
 }
@@ -854,23 +872,34 @@ fn billed_ms(provider: Provider, mean_ms: f64) -> f64 {
 /// for `billed` ms — the arithmetic of `faasight_pricing::*::list_cost`
 /// without its final rounding, so a fractional billed duration (the
 /// observed extra) can be priced. `None` for unpriced platforms.
-fn cost_pico(provider: Provider, arch: &str, memory_mb: u32, billed: f64) -> Option<f64> {
+fn cost_pico(
+    provider: Provider,
+    arch: &str,
+    region: &str,
+    memory_mb: u32,
+    billed: f64,
+    at: DateTime<Utc>,
+) -> Option<f64> {
+    use faasight_pricing::catalog::in_force;
     let mb = memory_mb as f64;
     match provider {
         Provider::AwsLambda => {
-            let per_gb_s = if arch == "arm64" {
-                aws_lambda::GB_SECOND_ARM_PICO
+            let charge = if arch == "arm64" {
+                aws_lambda::Charge::DurationArm
             } else {
-                aws_lambda::GB_SECOND_X86_PICO
-            } as f64;
+                aws_lambda::Charge::DurationX86
+            };
+            let per_gb_s = aws_lambda::price(region, charge, at).value_pico as f64;
+            let request = aws_lambda::price(region, aws_lambda::Charge::Request, at).value_pico;
             // price × (MB / 1,024) GB × (ms / 1,000) s + request
-            Some(per_gb_s * mb * billed / 1_024_000.0 + aws_lambda::REQUEST_PICO as f64)
+            Some(per_gb_s * mb * billed / 1_024_000.0 + request as f64)
         }
         Provider::GcpCloudRunFunctions => {
             let vcpu = gcp_cloud_run_functions::default_vcpu_milli(memory_mb) as f64 / 1000.0;
-            let cpu = gcp_cloud_run_functions::VCPU_SECOND_PICO as f64 * vcpu * billed / 1000.0;
-            let mem = gcp_cloud_run_functions::GIB_SECOND_PICO as f64 * mb * billed / 1_024_000.0;
-            Some(cpu + mem + gcp_cloud_run_functions::REQUEST_PICO as f64)
+            let vcpu_s = in_force(gcp_cloud_run_functions::VCPU_SECOND, at).value_pico as f64;
+            let gib_s = in_force(gcp_cloud_run_functions::GIB_SECOND, at).value_pico as f64;
+            let request = in_force(gcp_cloud_run_functions::REQUEST, at).value_pico as f64;
+            Some(vcpu_s * vcpu * billed / 1000.0 + gib_s * mb * billed / 1_024_000.0 + request)
         }
         Provider::AzureFunctions => {
             let step = azure_functions::MEMORY_STEP_MB;
@@ -879,9 +908,11 @@ fn cost_pico(provider: Provider, arch: &str, memory_mb: u32, billed: f64) -> Opt
                 .max(1)
                 .saturating_mul(step)
                 .min(azure_functions::MAX_MEMORY_MB) as f64;
+            let (execution, gb_s) =
+                azure_functions::prices(azure_functions::AzurePlan::Consumption, at);
             Some(
-                azure_functions::GB_SECOND_PICO as f64 * billed_mb * billed / 1_024_000.0
-                    + azure_functions::EXECUTION_PICO as f64,
+                gb_s.value_pico as f64 * billed_mb * billed / 1_024_000.0
+                    + execution.value_pico as f64,
             )
         }
         _ => None,
@@ -1111,8 +1142,10 @@ impl Context<'_> {
         cost_pico(
             provider,
             arch,
+            &self.current.region,
             memory_mb,
             billed_ms(provider, mean_ms) + self.billed_extra_ms,
+            self.options.priced_at,
         )
     }
 
@@ -1220,6 +1253,14 @@ fn advise(rows: &[SizeRow], current_index: usize, options: &RightsizingOptions) 
                 "Not applicable: Cloudflare Workers have no memory setting (every isolate \
                           gets the same 128 MB) and bill CPU time, so there is no size to choose."
                     .into();
+            return rec;
+        }
+        Some(Provider::AzureFunctionsFlex | Provider::GcpCloudFunctionsGen1) => {
+            rec.reason = format!(
+                "Not modelled yet: `{}` prices are in the catalog, but its duration-vs-size \
+                 model is not; the safety floor above is still the smallest safe size.",
+                current.provider
+            );
             return rec;
         }
         Some(Provider::Knative | Provider::OpenFaas) => {
@@ -1658,7 +1699,13 @@ fn timeout_advice(current: &SizeRow, slowdown: Option<f64>) -> Option<TimeoutAdv
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
     use polars::prelude::Column;
+
+    /// A date in the current catalog's prices.
+    fn test_date() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap()
+    }
 
     /// One row of a test frame.
     #[derive(Debug, Clone)]
@@ -1813,24 +1860,37 @@ mod tests {
         let aws = Provider::AwsLambda;
         let p = |v: Option<f64>| pico(v.unwrap());
         // 128 MB × 10 ms on arm64: 216,667 pico (pricing crate's own test).
-        assert_eq!(p(cost_pico(aws, "arm64", 128, 10.0)), PicoUsd(216_667));
         assert_eq!(
-            p(cost_pico(aws, "arm64", 128, 10.0)),
+            p(cost_pico(aws, "arm64", "us-east-1", 128, 10.0, test_date())),
+            PicoUsd(216_667)
+        );
+        assert_eq!(
+            p(cost_pico(aws, "arm64", "us-east-1", 128, 10.0, test_date())),
             row("aws_lambda", "arm64", 128, 10, 0)
         );
         assert_eq!(
-            p(cost_pico(aws, "x86_64", 1769, 123.0)),
+            p(cost_pico(
+                aws,
+                "x86_64",
+                "us-east-1",
+                1769,
+                123.0,
+                test_date()
+            )),
             row("aws_lambda", "x86_64", 1769, 123, 0)
         );
         let gcp = Provider::GcpCloudRunFunctions;
-        assert_eq!(p(cost_pico(gcp, "", 2048, 300.0)), PicoUsd(9_100_000));
         assert_eq!(
-            p(cost_pico(gcp, "", 512, 200.0)),
+            p(cost_pico(gcp, "", "us-east-1", 2048, 300.0, test_date())),
+            PicoUsd(9_100_000)
+        );
+        assert_eq!(
+            p(cost_pico(gcp, "", "us-east-1", 512, 200.0, test_date())),
             row("gcp_cloud_run_functions", "", 512, 200, 0)
         );
         let azure = Provider::AzureFunctions;
         assert_eq!(
-            p(cost_pico(azure, "", 129, 100.0)),
+            p(cost_pico(azure, "", "us-east-1", 129, 100.0, test_date())),
             row("azure_functions", "", 1536, 100, 129)
         );
         // Rounding rules: AWS 1 ms (≥ 1), GCP 100 ms, Azure ≥ 100 ms.
@@ -2334,8 +2394,10 @@ mod tests {
             cost_pico(
                 self.provider,
                 self.arch,
+                "us-east-1",
                 memory_mb,
                 billed_ms(self.provider, d),
+                test_date(),
             )
             .unwrap()
         }

@@ -190,7 +190,7 @@ mod tests {
             .unwrap()
             .bool()
             .unwrap()
-            .into_iter()
+            .iter()
             .collect();
         assert_eq!(current, vec![Some(false), Some(true), Some(true)]);
         assert_eq!(frame.column("max_memory_p99_mb").unwrap().null_count(), 3);
@@ -204,7 +204,7 @@ mod tests {
             .unwrap()
             .bool()
             .unwrap()
-            .into_iter()
+            .iter()
             .collect();
         assert_eq!(current, vec![Some(true), Some(false)]);
     }
