@@ -26,6 +26,13 @@ pub enum Command {
     DemoData(DemoDataArgs),
     /// Import invocation records from files.
     Import(ImportArgs),
+    /// The monthly bill per provider and account: volume tiers and free
+    /// allowances applied, next to the per-invocation list prices.
+    Bill(BillArgs),
+    /// Memory right-sizing advice for every function with data.
+    Recommend(RecommendArgs),
+    /// Cold-start rates, causes and INIT's share of cost.
+    ColdStarts(ColdStartsArgs),
     /// What-if replays on recorded or published arrivals.
     #[command(subcommand)]
     Simulate(SimulateCommand),
@@ -172,6 +179,69 @@ pub struct UpArgs {
     /// Directory with the browser bundle (pkg/); built by scripts/build-web.sh.
     #[arg(long, env = "FAASIGHT_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+}
+
+/// Output of the analysis commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Aligned columns for people.
+    Table,
+    /// JSON for scripts: the same document as the HTTP API's.
+    Json,
+    /// CSV (recommend only).
+    Csv,
+}
+
+/// Flags every analysis command takes.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Tenant.
+    #[arg(long, default_value = "default")]
+    pub tenant: String,
+    /// Days of history.
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+    /// End of the window, RFC 3339 (default: now).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ReportFormat,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct BillArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Apply the AWS Lambda free tier (1 M requests, 400,000 GB-s a month per account).
+    #[arg(long)]
+    pub aws_free_tier: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// cost, speed or balanced (as AWS Lambda Power Tuning defines them).
+    #[arg(long, default_value = "cost")]
+    pub strategy: String,
+    /// Weight of cost against speed for --strategy balanced (0–1).
+    #[arg(long)]
+    pub balanced_weight: Option<f64>,
+    /// Memory headroom over the p99 of memory used, in %.
+    #[arg(long)]
+    pub headroom_pct: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ColdStartsArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Rates by function, version, region, runtime, memory, trigger or day.
+    #[arg(long, default_value = "function")]
+    pub by: String,
 }
 
 #[derive(Debug, Args)]

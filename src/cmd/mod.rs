@@ -5,6 +5,7 @@ mod collector;
 mod demo_data;
 mod import;
 mod migrate;
+mod report;
 mod simulate;
 mod up;
 
@@ -29,6 +30,44 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Up(args) => up::run(args).await,
         Command::Collector(args) => collector::run(args).await,
+        Command::Bill(a) => {
+            let request = faasight_analyzer::reports::ReportRequest {
+                aws_free_tier: Some(a.aws_free_tier),
+                ..Default::default()
+            };
+            report::run(
+                faasight_analyzer::reports::ReportKind::Bill,
+                &a.report,
+                request,
+            )
+            .await
+        }
+        Command::Recommend(a) => {
+            let request = faasight_analyzer::reports::ReportRequest {
+                strategy: Some(a.strategy.clone()),
+                balanced_weight: a.balanced_weight,
+                headroom_pct: a.headroom_pct,
+                ..Default::default()
+            };
+            report::run(
+                faasight_analyzer::reports::ReportKind::Recommendations,
+                &a.report,
+                request,
+            )
+            .await
+        }
+        Command::ColdStarts(a) => {
+            let request = faasight_analyzer::reports::ReportRequest {
+                by: Some(a.by.clone()),
+                ..Default::default()
+            };
+            report::run(
+                faasight_analyzer::reports::ReportKind::ColdStarts,
+                &a.report,
+                request,
+            )
+            .await
+        }
         Command::Migrate(db) => migrate::run(db).await,
         Command::DemoData(args) => demo_data::run(args).await,
         Command::Import(args) => import::run(args).await,

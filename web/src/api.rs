@@ -69,6 +69,13 @@ async fn report(
         .parse()
         .map_err(|e: faasight_analyzer::Error| ApiError(StatusCode::NOT_FOUND, e.to_string()))?;
     let Query(request) = query.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
-    let report = run(&state.store, kind, &request, &state.tenant, chrono::Utc::now()).await?;
+    let report = run(
+        &state.store,
+        kind,
+        &request,
+        &state.tenant,
+        chrono::Utc::now(),
+    )
+    .await?;
     Ok(Json(report))
 }

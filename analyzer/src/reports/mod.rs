@@ -5,6 +5,7 @@
 //! This is the only part of the analyzer that does I/O besides `summary`.
 
 pub mod bill;
+pub mod cold_starts;
 pub mod recommend;
 
 use crate::monthly_bill::BillOptions;
@@ -21,17 +22,24 @@ pub enum ReportKind {
     Bill,
     /// Memory right-sizing advice.
     Recommendations,
+    /// Cold-start rates, causes and INIT's share of cost.
+    ColdStarts,
 }
 
 impl ReportKind {
     /// Every kind, in the order the README lists them.
-    pub const ALL: [ReportKind; 2] = [ReportKind::Bill, ReportKind::Recommendations];
+    pub const ALL: [ReportKind; 3] = [
+        ReportKind::Bill,
+        ReportKind::Recommendations,
+        ReportKind::ColdStarts,
+    ];
 
     /// The name in URLs and commands.
     pub fn name(self) -> &'static str {
         match self {
             ReportKind::Bill => "bill",
             ReportKind::Recommendations => "recommendations",
+            ReportKind::ColdStarts => "cold-starts",
         }
     }
 }
@@ -71,6 +79,9 @@ pub struct ReportRequest {
     pub balanced_weight: Option<f64>,
     /// Recommendations: memory headroom over the p99 used, in % (default 20).
     pub headroom_pct: Option<f64>,
+    /// Cold starts: rates by `function` (default), `version`, `region`,
+    /// `runtime`, `memory`, `trigger` or `day`.
+    pub by: Option<String>,
 }
 
 impl ReportRequest {
@@ -103,6 +114,8 @@ pub enum Report {
     Bill(bill::BillReport),
     /// See [`recommend::RecommendationsReport`].
     Recommendations(recommend::RecommendationsReport),
+    /// See [`cold_starts::ColdStartsReport`].
+    ColdStarts(cold_starts::ColdStartsReport),
 }
 
 /// Runs the analysis `kind` for `request`. The single entry point of the
@@ -147,6 +160,15 @@ pub async fn run(
                 recommend::recommendations_report(store, tenant, range, options).await?,
             )
         }
+        ReportKind::ColdStarts => Report::ColdStarts(
+            cold_starts::cold_starts_report(
+                store,
+                tenant,
+                range,
+                request.by.as_deref().unwrap_or("function"),
+            )
+            .await?,
+        ),
     })
 }
 

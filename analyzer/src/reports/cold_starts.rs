@@ -1,0 +1,248 @@
+//! The cold-start report: rates by a dimension and INIT's share of cost
+//! before and after AWS began billing INIT (`cold_start_rates.sql`), and the
+//! cause of every cold start (`cold_start_sequence.sql` →
+//! [`crate::cold_start::cold_start_causes`]).
+
+use super::QueryTrace;
+use crate::cold_start::{
+    cold_start_causes, rates, Cause, ColdStartCause, ColdStartOptions, Dimension,
+    FunctionColdStarts, RateTable,
+};
+use crate::{Error, Result, TimeRange};
+use faasight_store::Store;
+use polars::prelude::{df, DataFrame};
+use serde::{Deserialize, Serialize};
+
+/// SQL of the rates query.
+pub const COLD_START_RATES_SQL: &str = include_str!("../queries/cold_start_rates.sql");
+/// SQL of the invocation sequence query.
+pub const COLD_START_SEQUENCE_SQL: &str = include_str!("../queries/cold_start_sequence.sql");
+
+/// Cold starts listed one by one in the report (the latest ones); the
+/// per-function counts cover all of them.
+pub const LISTED_COLD_STARTS: usize = 100;
+
+/// Dimensions the rates can be broken down by, as the query names them.
+pub const DIMENSIONS: [&str; 7] = [
+    "function", "version", "region", "runtime", "memory", "trigger", "day",
+];
+
+#[derive(Debug, clickhouse::Row, Deserialize)]
+struct RateQueryRow {
+    key: String,
+    invocations: u64,
+    cold_starts: u64,
+    init_ms_p50: f64,
+    init_ms_p90: f64,
+    init_ms_p99: f64,
+    init_cost_pico: i64,
+    cost_pico: i64,
+}
+
+#[derive(Debug, clickhouse::Row, Deserialize)]
+struct SequenceRow {
+    function: String,
+    provider: String,
+    version: String,
+    memory_mb: u32,
+    instance_id: String,
+    request_id: String,
+    start_time_ms: i64,
+    duration_ms: f64,
+    start_type: String,
+    init_duration_ms: f64,
+}
+
+/// A cause with its rule, for people reading the report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CauseRule {
+    /// The cause's name.
+    pub cause: Cause,
+    /// The rule that assigns it.
+    pub rule: &'static str,
+}
+
+/// The cold-start report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ColdStartsReport {
+    /// Rates by the requested dimension.
+    pub rates: RateTable,
+    /// The same before and from 2025-08-01 (INIT billing for on-demand ZIP functions).
+    pub init_billing_eras: RateTable,
+    /// Per function: cold starts by cause and the keep-alive estimate.
+    pub functions: Vec<FunctionColdStarts>,
+    /// The latest cold starts with their causes (at most [`LISTED_COLD_STARTS`]).
+    pub latest_cold_starts: Vec<ColdStartCause>,
+    /// How causes are decided, in order of precedence.
+    pub cause_rules: Vec<CauseRule>,
+    /// Queries behind the numbers.
+    pub queries: Vec<QueryTrace>,
+}
+
+fn dimension_of(name: &str) -> Result<Dimension> {
+    Ok(match name {
+        "function" => Dimension::Function,
+        "version" => Dimension::Version,
+        "region" => Dimension::Region,
+        "runtime" => Dimension::Runtime,
+        "memory" => Dimension::Memory,
+        "trigger" => Dimension::Trigger,
+        "day" => Dimension::TimeBucket,
+        _ => {
+            return Err(Error::Invalid(format!(
+                "unknown dimension {name:?}; cold starts break down by {}",
+                DIMENSIONS.join(", ")
+            )))
+        }
+    })
+}
+
+fn rates_frame(rows: &[RateQueryRow]) -> Result<DataFrame> {
+    let nan_to_none = |v: f64| if v.is_nan() { None } else { Some(v) };
+    df!(
+        "key" => rows.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
+        "invocations" => rows.iter().map(|r| r.invocations).collect::<Vec<u64>>(),
+        "cold_starts" => rows.iter().map(|r| r.cold_starts).collect::<Vec<u64>>(),
+        "init_ms_p50" => rows.iter().map(|r| nan_to_none(r.init_ms_p50)).collect::<Vec<_>>(),
+        "init_ms_p90" => rows.iter().map(|r| nan_to_none(r.init_ms_p90)).collect::<Vec<_>>(),
+        "init_ms_p99" => rows.iter().map(|r| nan_to_none(r.init_ms_p99)).collect::<Vec<_>>(),
+        "init_cost_pico" => rows.iter().map(|r| r.init_cost_pico).collect::<Vec<i64>>(),
+        "cost_pico" => rows.iter().map(|r| r.cost_pico).collect::<Vec<i64>>(),
+    )
+    .map_err(|e| Error::Invalid(format!("cannot build the cold-start rates frame: {e}")))
+}
+
+fn sequence_frame(rows: &[SequenceRow]) -> Result<DataFrame> {
+    df!(
+        "function" => rows.iter().map(|r| r.function.as_str()).collect::<Vec<_>>(),
+        "provider" => rows.iter().map(|r| r.provider.as_str()).collect::<Vec<_>>(),
+        "version" => rows.iter().map(|r| r.version.as_str()).collect::<Vec<_>>(),
+        "memory_mb" => rows.iter().map(|r| r.memory_mb).collect::<Vec<u32>>(),
+        "instance_id" => rows.iter().map(|r| r.instance_id.as_str()).collect::<Vec<_>>(),
+        "request_id" => rows.iter().map(|r| r.request_id.as_str()).collect::<Vec<_>>(),
+        "start_time_ms" => rows.iter().map(|r| r.start_time_ms).collect::<Vec<i64>>(),
+        "duration_ms" => rows.iter().map(|r| r.duration_ms).collect::<Vec<f64>>(),
+        "start_type" => rows.iter().map(|r| r.start_type.as_str()).collect::<Vec<_>>(),
+        "init_duration_ms" => rows.iter().map(|r| r.init_duration_ms).collect::<Vec<f64>>(),
+    )
+    .map_err(|e| Error::Invalid(format!("cannot build the cold-start sequence frame: {e}")))
+}
+
+async fn fetch_rates(
+    store: &Store,
+    dimension: &str,
+    tenant: &str,
+    range: TimeRange,
+) -> Result<Vec<RateQueryRow>> {
+    store
+        .client()
+        .query(COLD_START_RATES_SQL)
+        .bind(dimension)
+        .bind(tenant)
+        .bind(range.from.timestamp())
+        .bind(range.to.timestamp())
+        .fetch_all()
+        .await
+        .map_err(|source| Error::Query {
+            query: "cold_start_rates.sql",
+            source,
+        })
+}
+
+/// Cold-start rates by `dimension`, INIT cost shares by billing era, and
+/// the causes of the cold starts of `tenant` in `range`.
+pub async fn cold_starts_report(
+    store: &Store,
+    tenant: &str,
+    range: TimeRange,
+    dimension: &str,
+) -> Result<ColdStartsReport> {
+    let by = dimension_of(dimension)?;
+    let invalid = |e: crate::cold_start::ColdStartError| Error::Invalid(e.to_string());
+    let by_dimension = fetch_rates(store, dimension, tenant, range).await?;
+    let by_era = fetch_rates(store, "init_billing_era", tenant, range).await?;
+    let sequence: Vec<SequenceRow> = store
+        .client()
+        .query(COLD_START_SEQUENCE_SQL)
+        .bind(tenant)
+        .bind(range.from.timestamp())
+        .bind(range.to.timestamp())
+        .fetch_all()
+        .await
+        .map_err(|source| Error::Query {
+            query: "cold_start_sequence.sql",
+            source,
+        })?;
+    let analysis = cold_start_causes(&sequence_frame(&sequence)?, &ColdStartOptions::default())
+        .map_err(invalid)?;
+    let mut latest = analysis.cold_starts;
+    latest.sort_by(|a, b| (b.start_time_ms, &b.request_id).cmp(&(a.start_time_ms, &a.request_id)));
+    latest.truncate(LISTED_COLD_STARTS);
+    let window = |name: &'static str, sql: &'static str, mut first: Vec<String>| {
+        first.extend([
+            tenant.to_string(),
+            range.from.timestamp().to_string(),
+            range.to.timestamp().to_string(),
+        ]);
+        QueryTrace::new(name, sql, first)
+    };
+    Ok(ColdStartsReport {
+        rates: rates(&rates_frame(&by_dimension)?, by).map_err(invalid)?,
+        init_billing_eras: rates(&rates_frame(&by_era)?, Dimension::TimeBucket).map_err(invalid)?,
+        functions: analysis.functions,
+        latest_cold_starts: latest,
+        cause_rules: Cause::ALL
+            .into_iter()
+            .map(|cause| CauseRule {
+                cause,
+                rule: cause.explanation(),
+            })
+            .collect(),
+        queries: vec![
+            window(
+                "cold_start_rates.sql",
+                COLD_START_RATES_SQL,
+                vec![dimension.to_string()],
+            ),
+            window(
+                "cold_start_rates.sql",
+                COLD_START_RATES_SQL,
+                vec!["init_billing_era".to_string()],
+            ),
+            window("cold_start_sequence.sql", COLD_START_SEQUENCE_SQL, vec![]),
+        ],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_dimension_lists_the_known_ones() {
+        let err = dimension_of("colour").unwrap_err().to_string();
+        assert!(
+            err.contains("\"colour\"") && err.contains("function, version"),
+            "{err}"
+        );
+        assert!(matches!(dimension_of("day"), Ok(Dimension::TimeBucket)));
+    }
+
+    #[test]
+    fn nan_init_quantiles_become_nulls_in_the_frame() {
+        let frame = rates_frame(&[RateQueryRow {
+            key: "f".into(),
+            invocations: 10,
+            cold_starts: 0,
+            init_ms_p50: f64::NAN,
+            init_ms_p90: f64::NAN,
+            init_ms_p99: f64::NAN,
+            init_cost_pico: 0,
+            cost_pico: 5,
+        }])
+        .unwrap();
+        assert_eq!(frame.column("init_ms_p50").unwrap().null_count(), 1);
+        let table = rates(&frame, Dimension::Function).unwrap();
+        assert_eq!(table.rows.len(), 1);
+    }
+}

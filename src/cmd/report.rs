@@ -1,0 +1,241 @@
+//! The analysis commands (`bill`, `recommend`, `cold-starts`, …): flags →
+//! `ReportRequest` → `faasight_analyzer::reports::run`, the same call the
+//! HTTP API makes, so `--format json` prints exactly what the API answers.
+//! Tables and CSV are for people and spreadsheets.
+
+use super::InputError;
+use crate::cli::{ReportArgs, ReportFormat};
+use faasight_analyzer::reports::{run as run_report, Report, ReportKind, ReportRequest};
+use faasight_store::PicoUsd;
+
+fn usd(p: PicoUsd) -> String {
+    let d = p.as_usd_f64();
+    if d.abs() >= 1.0 || d == 0.0 {
+        format!("${d:.2}")
+    } else {
+        format!("${d:.6}")
+    }
+}
+
+fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
+    v.map_or_else(|| "-".to_string(), |v| v.to_string())
+}
+
+/// Runs analysis `kind` with the common flags in `args` and the
+/// analysis-specific fields already set in `request`.
+pub async fn run(
+    kind: ReportKind,
+    args: &ReportArgs,
+    mut request: ReportRequest,
+) -> anyhow::Result<()> {
+    if args.format == ReportFormat::Csv && kind != ReportKind::Recommendations {
+        return Err(InputError(format!(
+            "--format csv is available for recommend; use table or json for {}",
+            kind.name()
+        ))
+        .into());
+    }
+    request.tenant = Some(args.tenant.clone());
+    request.days = Some(args.days);
+    request.to = match &args.to {
+        None => None,
+        Some(text) => Some(
+            chrono::DateTime::parse_from_rfc3339(text)
+                .map_err(|e| InputError(format!("--to {text:?} is not an RFC 3339 time ({e})")))?
+                .with_timezone(&chrono::Utc),
+        ),
+    };
+    let store = super::connect(&args.db.clickhouse_url).await?;
+    let report = run_report(&store, kind, &request, "default", chrono::Utc::now())
+        .await
+        .map_err(|e| match e {
+            faasight_analyzer::Error::Invalid(message) => anyhow::Error::from(InputError(message)),
+            other => other.into(),
+        })?;
+    match args.format {
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+        ReportFormat::Csv => print_csv(&report)?,
+        ReportFormat::Table => print_table(&report),
+    }
+    Ok(())
+}
+
+fn print_csv(report: &Report) -> anyhow::Result<()> {
+    let Report::Recommendations(r) = report else {
+        return Ok(());
+    };
+    let field = |s: &str| {
+        if s.contains([',', '"', '\n']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    println!("provider,account,region,function,runtime,arch,status,current_memory_mb,recommended_memory_mb,safety_floor_mb,expected_duration_ms,monthly_invocations,monthly_cost_now_usd,monthly_cost_after_usd,monthly_savings_usd,savings_pct,risk,over_provisioned,near_oom,reason");
+    for x in &r.recommendations {
+        let money = |p: Option<PicoUsd>| p.map_or(String::new(), |p| p.to_decimal_string());
+        println!(
+            "{},{},{},{},{},{},{},{},{},{},{},{:.0},{},{},{},{},{},{},{},{}",
+            field(&x.provider),
+            field(&x.account),
+            field(&x.region),
+            field(&x.function),
+            field(&x.runtime),
+            field(&x.arch),
+            serde_json::to_value(x.status)?.as_str().unwrap_or(""),
+            x.current_memory_mb,
+            x.recommended_memory_mb
+                .map_or(String::new(), |m| m.to_string()),
+            x.safety_floor_mb.map_or(String::new(), |m| m.to_string()),
+            x.expected_duration_ms
+                .map_or(String::new(), |d| format!("{d:.1}")),
+            x.monthly_invocations,
+            money(x.monthly_cost_now),
+            money(x.monthly_cost_after),
+            money(x.monthly_savings),
+            x.savings_pct.map_or(String::new(), |p| format!("{p:.2}")),
+            x.risk.map_or(String::new(), |r| serde_json::to_value(r)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()),
+            x.over_provisioned,
+            x.near_oom,
+            field(&x.reason),
+        );
+    }
+    Ok(())
+}
+
+fn print_table(report: &Report) {
+    match report {
+        Report::Bill(b) => {
+            println!(
+                "{:<8} {:<26} {:<14} {:<15} {:<7} {:>12} {:>14} {:>14}",
+                "month",
+                "provider",
+                "account",
+                "region",
+                "arch",
+                "requests",
+                "list price",
+                "billed"
+            );
+            for m in &b.months {
+                for l in &m.lines {
+                    let u = &l.usage;
+                    println!(
+                        "{:<8} {:<26} {:<14} {:<15} {:<7} {:>12} {:>14} {:>14}",
+                        &m.month[..7.min(m.month.len())],
+                        u.provider,
+                        u.account,
+                        u.region,
+                        u.arch,
+                        u.requests,
+                        usd(u.list_cost),
+                        usd(l.billed)
+                    );
+                }
+                println!(
+                    "{:<8} {:<26} {:<14} {:<15} {:<7} {:>12} {:>14} {:>14}",
+                    "",
+                    "total",
+                    "",
+                    "",
+                    "",
+                    "",
+                    usd(m.list_total),
+                    usd(m.billed_total)
+                );
+            }
+            println!("(USD; list price = Σ per-invocation list prices; billed = after tiers{} and the providers' monthly free grants)",
+                if b.aws_free_tier { ", the AWS free tier" } else { "" });
+        }
+        Report::Recommendations(r) => {
+            println!(
+                "{:<34} {:<17} {:>8} {:>8} {:>12} {:>12} {:>12} {:<7}",
+                "function", "status", "now MB", "best MB", "cost/month", "after", "savings", "risk"
+            );
+            for x in &r.recommendations {
+                let status = serde_json::to_value(x.status)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default();
+                let risk = x
+                    .risk
+                    .and_then(|r| serde_json::to_value(r).ok())
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_else(|| "-".into());
+                println!(
+                    "{:<34} {:<17} {:>8} {:>8} {:>12} {:>12} {:>12} {:<7}",
+                    x.function,
+                    status,
+                    x.current_memory_mb,
+                    opt(x.recommended_memory_mb),
+                    x.monthly_cost_now.map_or("-".into(), usd),
+                    x.monthly_cost_after.map_or("-".into(), usd),
+                    x.monthly_savings.map_or("-".into(), usd),
+                    risk
+                );
+            }
+            println!("(strategy {}, headroom {}% over p99 memory used, volumes from {:.1} days; --format json has durations, evidence and reasons)",
+                r.strategy, r.headroom_pct, r.window_days);
+        }
+        Report::ColdStarts(c) => {
+            println!(
+                "{:<48} {:>12} {:>11} {:>8} {:>10} {:>10}",
+                "key", "invocations", "cold starts", "cold %", "INIT p90", "INIT cost %"
+            );
+            for r in &c.rates.rows {
+                println!(
+                    "{:<48} {:>12} {:>11} {:>7.2}% {:>10} {:>9.2}%",
+                    r.key,
+                    r.invocations,
+                    r.cold_starts,
+                    r.cold_start_pct,
+                    r.init_ms_p90.map_or("-".into(), |v| format!("{v:.0} ms")),
+                    r.init_cost_share_pct
+                );
+            }
+            println!();
+            println!("INIT share of cost by billing era:");
+            for r in &c.init_billing_eras.rows {
+                println!(
+                    "  {:<20} {:>7.2}% of cost ({} cold starts)",
+                    r.key, r.init_cost_share_pct, r.cold_starts
+                );
+            }
+            println!();
+            println!(
+                "{:<48} {:>6} {:>7} {:>8} {:>6} {:>6} {:>6} {:>7} {:>9}",
+                "causes per function",
+                "deploy",
+                "scale",
+                "idle",
+                "prov.",
+                "snap",
+                "first",
+                "unknown",
+                "keep-alive"
+            );
+            for f in &c.functions {
+                let b = &f.by_cause;
+                println!(
+                    "{:<48} {:>6} {:>7} {:>8} {:>6} {:>6} {:>6} {:>7} {:>8.1}m",
+                    f.function,
+                    b.deploy,
+                    b.scale_out,
+                    b.idle,
+                    b.provisioned,
+                    b.snapstart,
+                    b.first_seen,
+                    b.unknown,
+                    f.keep_alive.keep_alive_ms as f64 / 60_000.0
+                );
+            }
+            println!();
+            for rule in &c.cause_rules {
+                println!("{}: {}", rule.cause, rule.rule);
+            }
+        }
+    }
+}
