@@ -1,5 +1,6 @@
 //! Areas of the end-to-end suite.
 
+mod analyses;
 mod browser;
 mod chdb;
 mod cli;

@@ -5,7 +5,9 @@
 -- A cold start is an on-demand init or a SnapStart restore (as the hourly
 -- rollup counts them). INIT cost: for cold starts whose billed duration
 -- covers duration + INIT (INIT was billed), the INIT part of that cost,
--- pro rata by time (the request charge is included, a slight overstatement).
+-- pro rata by time (the request charge is included, a slight overstatement),
+-- rounded to the pico-dollar per invocation so the sum is exact and the same
+-- on every run; the total cost is the exact Decimal sum.
 -- params: dimension = 'function'; tenant = 'default'; from_epoch = 1767225600; to_epoch = 1769904000
 SELECT
     key,
@@ -14,8 +16,8 @@ SELECT
     toFloat64(iq[1]) AS init_ms_p50,
     toFloat64(iq[2]) AS init_ms_p90,
     toFloat64(iq[3]) AS init_ms_p99,
-    toInt64(init_cost_usd * 1000000000000) AS init_cost_pico,
-    toInt64(total_cost_usd * 1000000000000) AS cost_pico
+    init_cost_pico,
+    total_cost_usd
 FROM
 (
     WITH ? AS dim
@@ -32,10 +34,10 @@ FROM
         ) AS key,
         toUInt64(count()) AS invocations,
         toUInt64(countIf(start_type IN ('cold', 'snapstart'))) AS cold_starts,
-        quantilesTDigestIf(0.5, 0.9, 0.99)(init_duration_ms + restore_duration_ms, start_type IN ('cold', 'snapstart')) AS iq,
-        sumIf(toFloat64(cost_usd) * init_duration_ms / (duration_ms + init_duration_ms),
-              start_type = 'cold' AND init_duration_ms > 0 AND toFloat64(billed_duration_ms) + 1 >= duration_ms + init_duration_ms) AS init_cost_usd,
-        sum(toFloat64(cost_usd)) AS total_cost_usd
+        quantilesExactIf(0.5, 0.9, 0.99)(init_duration_ms + restore_duration_ms, start_type IN ('cold', 'snapstart')) AS iq,
+        sumIf(toInt64(round(toFloat64(cost_usd) * 1000000000000 * init_duration_ms / (duration_ms + init_duration_ms))),
+              start_type = 'cold' AND init_duration_ms > 0 AND toFloat64(billed_duration_ms) + 1 >= duration_ms + init_duration_ms) AS init_cost_pico,
+        toString(sum(cost_usd)) AS total_cost_usd
     FROM invocations
     WHERE tenant = ? AND start_time >= toDateTime(?) AND start_time < toDateTime(?)
     GROUP BY key

@@ -9,7 +9,7 @@ use crate::cold_start::{
     FunctionColdStarts, RateTable,
 };
 use crate::{Error, Result, TimeRange};
-use faasight_store::Store;
+use faasight_store::{PicoUsd, Store};
 use polars::prelude::{df, DataFrame};
 use serde::{Deserialize, Serialize};
 
@@ -36,7 +36,7 @@ struct RateQueryRow {
     init_ms_p90: f64,
     init_ms_p99: f64,
     init_cost_pico: i64,
-    cost_pico: i64,
+    total_cost_usd: String,
 }
 
 #[derive(Debug, clickhouse::Row, Deserialize)]
@@ -98,6 +98,18 @@ fn dimension_of(name: &str) -> Result<Dimension> {
 }
 
 fn rates_frame(rows: &[RateQueryRow]) -> Result<DataFrame> {
+    let costs = rows
+        .iter()
+        .map(|r| {
+            PicoUsd::parse_decimal(&r.total_cost_usd)
+                .map(|p| p.0)
+                .ok_or_else(|| Error::BadValue {
+                    query: "cold_start_rates.sql",
+                    what: "total_cost_usd",
+                    value: r.total_cost_usd.clone(),
+                })
+        })
+        .collect::<Result<Vec<i64>>>()?;
     let nan_to_none = |v: f64| if v.is_nan() { None } else { Some(v) };
     df!(
         "key" => rows.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
@@ -107,7 +119,7 @@ fn rates_frame(rows: &[RateQueryRow]) -> Result<DataFrame> {
         "init_ms_p90" => rows.iter().map(|r| nan_to_none(r.init_ms_p90)).collect::<Vec<_>>(),
         "init_ms_p99" => rows.iter().map(|r| nan_to_none(r.init_ms_p99)).collect::<Vec<_>>(),
         "init_cost_pico" => rows.iter().map(|r| r.init_cost_pico).collect::<Vec<i64>>(),
-        "cost_pico" => rows.iter().map(|r| r.cost_pico).collect::<Vec<i64>>(),
+        "cost_pico" => costs,
     )
     .map_err(|e| Error::Invalid(format!("cannot build the cold-start rates frame: {e}")))
 }
@@ -238,7 +250,7 @@ mod tests {
             init_ms_p90: f64::NAN,
             init_ms_p99: f64::NAN,
             init_cost_pico: 0,
-            cost_pico: 5,
+            total_cost_usd: "0.000000000005".into(),
         }])
         .unwrap();
         assert_eq!(frame.column("init_ms_p50").unwrap().null_count(), 1);

@@ -1,0 +1,275 @@
+//! The analyses on the demo workload in a real ClickHouse: each checked
+//! against figures queried here directly from the `invocations` table, and
+//! the CLI's JSON compared with the HTTP API's for every analysis.
+
+use super::common::{faasight, faasight_ok, ClickHouse, Up};
+use serde_json::Value;
+
+const END: &str = "2026-03-02T10:00:00Z";
+
+/// A private ClickHouse with 30 days of the demo workload ending at [`END`].
+async fn demo() -> ClickHouse {
+    let ch = ClickHouse::start().await;
+    faasight_ok(&[
+        "demo-data",
+        "--seed",
+        "5",
+        "--days",
+        "30",
+        "--invocations",
+        "40000",
+        "--end",
+        END,
+        "--clickhouse-url",
+        &ch.url(),
+    ]);
+    ch
+}
+
+fn cli_json(command: &str, extra: &[&str], ch: &ClickHouse) -> Value {
+    let url = ch.url();
+    let mut args = vec![
+        command,
+        "--days",
+        "30",
+        "--to",
+        END,
+        "--format",
+        "json",
+        "--clickhouse-url",
+        &url,
+    ];
+    args.extend_from_slice(extra);
+    serde_json::from_str(&faasight_ok(&args)).unwrap()
+}
+
+async fn scalar(ch: &ClickHouse, sql: &str) -> u64 {
+    ch.store()
+        .client()
+        .query(sql)
+        .fetch_one::<u64>()
+        .await
+        .unwrap()
+}
+
+/// The path of the first place two JSON documents differ, with both values.
+/// Integers (counts, pico-dollars) must be equal; floats equal to 1e-9.
+fn first_difference(a: &Value, b: &Value, path: String) -> Option<String> {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            keys.into_iter().find_map(|k| {
+                first_difference(
+                    x.get(k).unwrap_or(&Value::Null),
+                    y.get(k).unwrap_or(&Value::Null),
+                    format!("{path}.{k}"),
+                )
+            })
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (x, y))| first_difference(x, y, format!("{path}[{i}]"))),
+        // Two runs of one query may sum floats in another order (ClickHouse
+        // aggregates parts in parallel): equal up to the last bits.
+        (Value::Number(x), Value::Number(y)) => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            let close = (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0);
+            (!close).then(|| format!("{path}: {x} vs {y}"))
+        }
+        _ if a == b => None,
+        _ => Some(format!("{path}: {a} vs {b}")),
+    }
+}
+
+fn pico(v: &Value) -> i64 {
+    v.as_i64()
+        .unwrap_or_else(|| panic!("not pico-dollars: {v}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn analyses_on_the_demo_workload_match_the_table() {
+    let ch = demo().await;
+
+    // Bill: Σ list prices over the months = Σ cost_usd of the table.
+    let bill = cli_json("bill", &[], &ch);
+    let table_cost: u64 = scalar(
+        &ch,
+        "SELECT toUInt64(sum(cost_usd) * 1000000000000) FROM invocations",
+    )
+    .await;
+    let list_total: i64 = bill["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| pico(&m["list_total"]))
+        .sum();
+    assert!(
+        (list_total - table_cost as i64).abs() <= 1,
+        "{list_total} vs {table_cost}"
+    );
+    for m in bill["months"].as_array().unwrap() {
+        for line in m["lines"].as_array().unwrap() {
+            let provider = line["usage"]["provider"].as_str().unwrap();
+            let (billed, list) = (pico(&line["billed"]), pico(&line["usage"]["list_cost"]));
+            match provider {
+                // Far below the first tier's 6 B GB-s and without the free
+                // tier: the list price, up to the per-invocation rounding
+                // (the month is rounded once, each invocation was too).
+                "aws_lambda" => {
+                    let requests = line["usage"]["requests"].as_i64().unwrap();
+                    assert!((billed - list).abs() <= requests, "{line}");
+                }
+                // The $5 monthly minimum.
+                "cloudflare_workers" => assert!(billed >= 5_000_000_000_000, "{line}"),
+                // Free grants only lower the bill.
+                _ => assert!(billed <= list, "{line}"),
+            }
+        }
+    }
+
+    // Recommendations: one per function, and no advice below what was used.
+    let rec = cli_json("recommend", &[], &ch);
+    let functions = scalar(
+        &ch,
+        "SELECT uniqExact(provider, account, region, function) FROM invocations",
+    )
+    .await;
+    let recs = rec["recommendations"].as_array().unwrap();
+    assert_eq!(recs.len() as u64, functions);
+    let mut advised = 0;
+    let mut fitted = 0;
+    for r in recs {
+        if r["status"] == "recommend" {
+            advised += 1;
+            let size = r["recommended_memory_mb"].as_f64().unwrap();
+            assert!(size >= r["safety_floor_mb"].as_f64().unwrap(), "{r}");
+            if let Some(max) = r["evidence"]["max_memory_max_mb"].as_f64() {
+                assert!(size >= max, "recommended below the observed maximum: {r}");
+            }
+        }
+        if r["evidence"]["sizes_observed"].as_array().unwrap().len() >= 2 {
+            fitted += 1;
+        }
+    }
+    assert!(advised > 0, "no function got advice");
+    // The demo changes two functions' memory mid-period.
+    assert!(fitted >= 2, "functions seen at several sizes: {fitted}");
+
+    // Cold starts: totals equal the table's, every cold start has a cause,
+    // and the demo's idle, scale-out and deploy cold starts are told apart.
+    let cs = cli_json("cold-starts", &[], &ch);
+    let cold = scalar(
+        &ch,
+        "SELECT count() FROM invocations WHERE start_type IN ('cold', 'snapstart')",
+    )
+    .await;
+    assert_eq!(cs["rates"]["totals"]["cold_starts"].as_u64().unwrap(), cold);
+    let classified = scalar(
+        &ch,
+        "SELECT count() FROM invocations WHERE start_type IN ('cold', 'suppressed', 'snapstart', 'provisioned')",
+    )
+    .await;
+    let mut by_cause = std::collections::BTreeMap::<String, u64>::new();
+    for f in cs["functions"].as_array().unwrap() {
+        for (cause, n) in f["by_cause"].as_object().unwrap() {
+            *by_cause.entry(cause.clone()).or_default() += n.as_u64().unwrap();
+        }
+    }
+    assert_eq!(by_cause.values().sum::<u64>(), classified, "{by_cause:?}");
+    for cause in ["idle", "scale_out", "deploy"] {
+        assert!(
+            by_cause.get(cause).copied().unwrap_or(0) > 0,
+            "no {cause} cold starts: {by_cause:?}"
+        );
+    }
+    // Every query behind a report is named with its parameters.
+    for report in [&bill, &rec, &cs] {
+        assert!(!report["queries"].as_array().unwrap().is_empty());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cli_json_and_http_api_agree_on_every_analysis() {
+    let ch = demo().await;
+    let dir = tempfile::tempdir().unwrap();
+    let up = Up::start(&["--clickhouse-url", &ch.url()], dir.path()).await;
+    let client = reqwest::Client::new();
+    let index: Value = client
+        .get(format!("{}/api/v1", up.web))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let analyses: Vec<String> = index["analyses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap().to_string())
+        .collect();
+    assert!(analyses.len() >= 3, "{index}");
+    for analysis in &analyses {
+        let command = match analysis.as_str() {
+            "recommendations" => "recommend",
+            other => other,
+        };
+        let from_cli = cli_json(command, &[], &ch);
+        let response = client
+            .get(format!("{}/api/v1/{analysis}", up.web))
+            .query(&[("days", "30"), ("to", END)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{analysis}");
+        let from_api: Value = response.json().await.unwrap();
+        if let Some(path) = first_difference(&from_cli, &from_api, String::new()) {
+            panic!("CLI and API disagree on {analysis} at {path}");
+        }
+    }
+
+    // Bad requests get a 4xx and a sentence.
+    let bad = client
+        .get(format!(
+            "{}/api/v1/recommendations?strategy=cheapest",
+            up.web
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    let body: Value = bad.json().await.unwrap();
+    assert!(
+        body["error"].as_str().unwrap().contains("cheapest"),
+        "{body}"
+    );
+    let unknown_field = client
+        .get(format!("{}/api/v1/bill?colour=red", up.web))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown_field.status(), 400);
+    let missing = client
+        .get(format!("{}/api/v1/horoscope", up.web))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    // The CLI refuses the same bad option with exit code 2.
+    let out = faasight(&[
+        "recommend",
+        "--strategy",
+        "cheapest",
+        "--clickhouse-url",
+        &ch.url(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    up.stop().await;
+}
