@@ -85,8 +85,26 @@ pub struct KeepAliveArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// Every analysis on a synthetic fleet (default 1,000 functions × 30 days), timed.
+    Analyze(BenchAnalyzeArgs),
     /// Ingest throughput per format, next to clickhouse-client's raw insert rate.
     Ingest(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchAnalyzeArgs {
+    /// Functions in the fleet.
+    #[arg(long, default_value_t = 1000)]
+    pub functions: usize,
+    /// Days of history.
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+    /// Invocations in all (about).
+    #[arg(long, default_value_t = 3_000_000)]
+    pub invocations: u64,
+    /// Use this ClickHouse (database bench_analyze; reused if it has data) instead of a private one.
+    #[arg(long)]
+    pub clickhouse_url: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! One module per command, plus the mapping from errors to exit codes.
 
 mod bench;
+mod bench_analyze;
 mod collector;
 mod demo_data;
 mod import;
@@ -72,6 +73,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::DemoData(args) => demo_data::run(args).await,
         Command::Import(args) => import::run(args).await,
         Command::Bench(crate::cli::BenchCommand::Ingest(args)) => bench::run(args).await,
+        Command::Bench(crate::cli::BenchCommand::Analyze(args)) => {
+            bench_analyze::run_bench(args).await
+        }
         Command::Simulate(crate::cli::SimulateCommand::KeepAlive(args)) => {
             simulate::keep_alive(args).await
         }
