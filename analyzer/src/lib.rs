@@ -10,6 +10,7 @@
 
 pub mod cold_start;
 mod error;
+pub mod forecast;
 pub mod keep_alive;
 pub mod monthly_bill;
 pub mod reports;
