@@ -33,6 +33,9 @@ pub enum Command {
     Recommend(RecommendArgs),
     /// Cold-start rates, causes and INIT's share of cost.
     ColdStarts(ColdStartsArgs),
+    /// Daily cost and invocations ahead, with prediction intervals and the
+    /// backtest error of the model.
+    Forecast(ForecastArgs),
     /// What-if replays on recorded or published arrivals.
     #[command(subcommand)]
     Simulate(SimulateCommand),
@@ -251,6 +254,21 @@ pub struct RecommendArgs {
     /// Memory headroom over the p99 of memory used, in %.
     #[arg(long)]
     pub headroom_pct: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct ForecastArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Days ahead, e.g. 30d.
+    #[arg(long, default_value = "30d")]
+    pub horizon: String,
+    /// One forecast per function, per provider, or in total.
+    #[arg(long, default_value = "total")]
+    pub by: String,
+    /// Prediction interval level in % (51–99).
+    #[arg(long, default_value_t = 80.0)]
+    pub level: f64,
 }
 
 #[derive(Debug, Args)]

@@ -69,6 +69,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Forecast(a) => {
+            let days = a
+                .horizon
+                .trim()
+                .strip_suffix('d')
+                .unwrap_or(a.horizon.trim());
+            let horizon: u32 = days.parse().map_err(|_| {
+                InputError(format!(
+                    "--horizon {:?} is not a number of days like 30d",
+                    a.horizon
+                ))
+            })?;
+            let request = faasight_analyzer::reports::ReportRequest {
+                by: Some(a.by.clone()),
+                horizon_days: Some(horizon),
+                level_pct: Some(a.level),
+                ..Default::default()
+            };
+            report::run(
+                faasight_analyzer::reports::ReportKind::Forecast,
+                &a.report,
+                request,
+            )
+            .await
+        }
         Command::Migrate(db) => migrate::run(db).await,
         Command::DemoData(args) => demo_data::run(args).await,
         Command::Import(args) => import::run(args).await,

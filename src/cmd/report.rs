@@ -180,6 +180,51 @@ fn print_table(report: &Report) {
             println!("(strategy {}, headroom {}% over p99 memory used, volumes from {:.1} days; --format json has durations, evidence and reasons)",
                 r.strategy, r.headroom_pct, r.window_days);
         }
+        Report::Forecast(f) => {
+            println!(
+                "forecast by {}, {} days after {}, {:.0} % prediction intervals",
+                f.by,
+                f.horizon_days,
+                f.history_end,
+                f.level * 100.0
+            );
+            for (what, groups) in [
+                ("invocations/day", &f.invocations),
+                ("cost USD/day", &f.cost_usd),
+            ] {
+                println!();
+                println!(
+                    "{:<48} {:<13} {:>8} {:>9} {:>26} {:>26}",
+                    what, "model", "MAPE", "coverage", "day 1 [interval]", "last day [interval]"
+                );
+                for g in groups {
+                    match (&g.forecast, &g.error) {
+                        (Some(fc), _) => {
+                            let point = |i: usize| {
+                                fc.points.get(i).map_or("-".to_string(), |p| {
+                                    format!("{:.4} [{:.4}, {:.4}]", p.mean, p.lower, p.upper)
+                                })
+                            };
+                            println!(
+                                "{:<48} {:<13} {:>7}% {:>8}% {:>26} {:>26}",
+                                g.key,
+                                fc.model,
+                                opt(fc.backtest.mape_pct.map(|m| format!("{m:.1}"))),
+                                opt(fc.backtest.coverage_pct.map(|c| format!("{c:.0}"))),
+                                point(0),
+                                point(fc.points.len().saturating_sub(1))
+                            );
+                        }
+                        (None, error) => println!(
+                            "{:<48} {}",
+                            g.key,
+                            error.as_deref().unwrap_or("no forecast")
+                        ),
+                    }
+                }
+            }
+            println!("(MAPE and coverage: rolling-origin backtest on the history; --format json has every day)");
+        }
         Report::ColdStarts(c) => {
             println!(
                 "{:<48} {:>12} {:>11} {:>8} {:>10} {:>10}",

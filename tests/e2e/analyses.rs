@@ -184,8 +184,35 @@ async fn analyses_on_the_demo_workload_match_the_table() {
             "no {cause} cold starts: {by_cause:?}"
         );
     }
+    // Forecast: 30 days of history give a model, an interval around the
+    // mean and a backtest; ten days are refused with the reason.
+    let fc = cli_json("forecast", &["--by", "total", "--horizon", "14d"], &ch);
+    let total = &fc["cost_usd"][0]["forecast"];
+    assert_eq!(total["points"].as_array().unwrap().len(), 14, "{fc}");
+    for p in total["points"].as_array().unwrap() {
+        let (lo, mean, hi) = (
+            p["lower"].as_f64().unwrap(),
+            p["mean"].as_f64().unwrap(),
+            p["upper"].as_f64().unwrap(),
+        );
+        assert!(0.0 <= lo && lo <= mean && mean <= hi, "{p}");
+    }
+    assert!(total["backtest"]["mape_pct"].as_f64().is_some(), "{total}");
+    let short = faasight(&[
+        "forecast",
+        "--days",
+        "10",
+        "--to",
+        END,
+        "--clickhouse-url",
+        &ch.url(),
+    ]);
+    assert_eq!(short.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&short.stderr);
+    assert!(said.contains("at least 14 days"), "{said}");
+
     // Every query behind a report is named with its parameters.
-    for report in [&bill, &rec, &cs] {
+    for report in [&bill, &rec, &cs, &fc] {
         assert!(!report["queries"].as_array().unwrap().is_empty());
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod bill;
 pub mod cold_starts;
+pub mod forecast;
 pub mod recommend;
 
 use crate::monthly_bill::BillOptions;
@@ -24,14 +25,17 @@ pub enum ReportKind {
     Recommendations,
     /// Cold-start rates, causes and INIT's share of cost.
     ColdStarts,
+    /// Daily cost and invocation forecasts with prediction intervals.
+    Forecast,
 }
 
 impl ReportKind {
     /// Every kind, in the order the README lists them.
-    pub const ALL: [ReportKind; 3] = [
+    pub const ALL: [ReportKind; 4] = [
         ReportKind::Bill,
         ReportKind::Recommendations,
         ReportKind::ColdStarts,
+        ReportKind::Forecast,
     ];
 
     /// The name in URLs and commands.
@@ -40,6 +44,7 @@ impl ReportKind {
             ReportKind::Bill => "bill",
             ReportKind::Recommendations => "recommendations",
             ReportKind::ColdStarts => "cold-starts",
+            ReportKind::Forecast => "forecast",
         }
     }
 }
@@ -80,8 +85,13 @@ pub struct ReportRequest {
     /// Recommendations: memory headroom over the p99 used, in % (default 20).
     pub headroom_pct: Option<f64>,
     /// Cold starts: rates by `function` (default), `version`, `region`,
-    /// `runtime`, `memory`, `trigger` or `day`.
+    /// `runtime`, `memory`, `trigger` or `day`. Forecast: by `function`,
+    /// `provider` or `total` (default).
     pub by: Option<String>,
+    /// Forecast: days ahead (default 30).
+    pub horizon_days: Option<u32>,
+    /// Forecast: prediction interval level in % (51–99, default 80).
+    pub level_pct: Option<f64>,
 }
 
 impl ReportRequest {
@@ -116,6 +126,8 @@ pub enum Report {
     Recommendations(recommend::RecommendationsReport),
     /// See [`cold_starts::ColdStartsReport`].
     ColdStarts(cold_starts::ColdStartsReport),
+    /// See [`forecast::ForecastReport`].
+    Forecast(forecast::ForecastReport),
 }
 
 /// Runs the analysis `kind` for `request`. The single entry point of the
@@ -169,6 +181,29 @@ pub async fn run(
             )
             .await?,
         ),
+        ReportKind::Forecast => {
+            let horizon = request.horizon_days.unwrap_or(30);
+            if horizon == 0 || horizon > 366 {
+                return Err(Error::Invalid(format!(
+                    "the horizon must be 1 to 366 days, not {horizon}"
+                )));
+            }
+            let options = crate::forecast::ForecastOptions {
+                horizon: horizon as usize,
+                level: request.level_pct.unwrap_or(80.0) / 100.0,
+                ..Default::default()
+            };
+            Report::Forecast(
+                forecast::forecast_report(
+                    store,
+                    tenant,
+                    range,
+                    request.by.as_deref().unwrap_or("total"),
+                    options,
+                )
+                .await?,
+            )
+        }
     })
 }
 

@@ -1,0 +1,208 @@
+//! The forecast report: daily invocations and cost per function, provider or
+//! in total (`daily_series.sql`, from the hourly rollup), projected by
+//! [`crate::forecast::forecast_daily`] with prediction intervals and the
+//! backtest error next to each forecast.
+
+use super::QueryTrace;
+use crate::forecast::{forecast_daily, ForecastOptions, GroupForecast};
+use crate::{Error, Result, TimeRange};
+use chrono::{NaiveDate, TimeZone, Utc};
+use faasight_store::{PicoUsd, Store};
+use polars::prelude::{df, DataFrame};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// SQL of the daily series query.
+pub const DAILY_SERIES_SQL: &str = include_str!("../queries/daily_series.sql");
+
+/// What forecasts can be broken down by.
+pub const BREAKDOWNS: [&str; 3] = ["function", "provider", "total"];
+
+#[derive(Debug, clickhouse::Row, Deserialize)]
+struct DayRow {
+    key: String,
+    day: String,
+    invocations: u64,
+    cost_usd: String,
+}
+
+/// The forecast report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ForecastReport {
+    /// `function`, `provider` or `total`.
+    pub by: String,
+    /// Days forecast.
+    pub horizon_days: usize,
+    /// Prediction interval level (0.51–0.99).
+    pub level: f64,
+    /// Last full day of history (the window is cut at midnight UTC so a
+    /// partial day does not read as a drop).
+    pub history_end: NaiveDate,
+    /// Daily invocations, per key.
+    pub invocations: Vec<GroupForecast>,
+    /// Daily cost in USD (list prices), per key.
+    pub cost_usd: Vec<GroupForecast>,
+    /// Queries behind the numbers.
+    pub queries: Vec<QueryTrace>,
+}
+
+/// One row per key and day from the first day a key has data to the last
+/// day of the window, zeros where it had none (a function that stopped is
+/// a run of zeros, not a shorter series). Pure.
+fn series_frame(rows: &[DayRow], last_day: NaiveDate) -> Result<DataFrame> {
+    let mut by_key: BTreeMap<&str, BTreeMap<NaiveDate, (f64, f64)>> = BTreeMap::new();
+    for r in rows {
+        let day = NaiveDate::parse_from_str(&r.day, "%Y-%m-%d").map_err(|_| Error::BadValue {
+            query: "daily_series.sql",
+            what: "day",
+            value: r.day.clone(),
+        })?;
+        let cost = PicoUsd::parse_decimal(&r.cost_usd).ok_or_else(|| Error::BadValue {
+            query: "daily_series.sql",
+            what: "cost_usd",
+            value: r.cost_usd.clone(),
+        })?;
+        by_key
+            .entry(&r.key)
+            .or_default()
+            .insert(day, (r.invocations as f64, cost.as_usd_f64()));
+    }
+    let (mut keys, mut days, mut invocations, mut costs) = (vec![], vec![], vec![], vec![]);
+    for (key, values) in &by_key {
+        let Some(first) = values.keys().next().copied() else {
+            continue;
+        };
+        let mut day = first;
+        while day <= last_day {
+            let (n, c) = values.get(&day).copied().unwrap_or((0.0, 0.0));
+            keys.push(*key);
+            days.push(day);
+            invocations.push(n);
+            costs.push(c);
+            day = day.succ_opt().unwrap_or(day);
+            if day == NaiveDate::MAX {
+                break;
+            }
+        }
+    }
+    df!("key" => keys, "day" => days, "invocations" => invocations, "cost_usd" => costs)
+        .map_err(|e| Error::Invalid(format!("cannot build the daily series frame: {e}")))
+}
+
+/// Forecasts of daily invocations and cost for `tenant`, from the history
+/// in `range` (cut at the last midnight), broken down `by` a dimension.
+pub async fn forecast_report(
+    store: &Store,
+    tenant: &str,
+    range: TimeRange,
+    by: &str,
+    options: ForecastOptions,
+) -> Result<ForecastReport> {
+    if !BREAKDOWNS.contains(&by) {
+        return Err(Error::Invalid(format!(
+            "unknown breakdown {by:?}; forecasts are by {}",
+            BREAKDOWNS.join(", ")
+        )));
+    }
+    let to_day = range.to.date_naive();
+    let to = Utc.from_utc_datetime(&to_day.and_hms_opt(0, 0, 0).unwrap_or_default());
+    let last_day = to_day.pred_opt().unwrap_or(to_day);
+    let rows: Vec<DayRow> = store
+        .client()
+        .query(DAILY_SERIES_SQL)
+        .bind(by)
+        .bind(tenant)
+        .bind(range.from.timestamp())
+        .bind(to.timestamp())
+        .fetch_all()
+        .await
+        .map_err(|source| Error::Query {
+            query: "daily_series.sql",
+            source,
+        })?;
+    let invalid = |e: crate::forecast::ForecastError| Error::Invalid(e.to_string());
+    let frame = series_frame(&rows, last_day)?;
+    let invocations = forecast_daily(&frame, "invocations", &options).map_err(invalid)?;
+    let cost_usd = forecast_daily(&frame, "cost_usd", &options).map_err(invalid)?;
+    // Per-key refusals stay in the report; when nothing could be forecast
+    // the whole request is refused with the reason.
+    if invocations.iter().all(|g| g.forecast.is_none()) {
+        return Err(Error::Invalid(match invocations.first() {
+            None => format!("no invocations of tenant {tenant:?} before {last_day} in the window; nothing to forecast"),
+            Some(g) => g.error.clone().unwrap_or_else(|| "no forecast could be made".into()),
+        }));
+    }
+    Ok(ForecastReport {
+        by: by.to_string(),
+        horizon_days: options.horizon,
+        level: options.level,
+        history_end: last_day,
+        invocations,
+        cost_usd,
+        queries: vec![QueryTrace::new(
+            "daily_series.sql",
+            DAILY_SERIES_SQL,
+            vec![
+                by.to_string(),
+                tenant.to_string(),
+                range.from.timestamp().to_string(),
+                to.timestamp().to_string(),
+            ],
+        )],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(key: &str, day: &str, n: u64) -> DayRow {
+        DayRow {
+            key: key.into(),
+            day: day.into(),
+            invocations: n,
+            cost_usd: "0.000001000000".into(),
+        }
+    }
+
+    #[test]
+    fn missing_days_are_zeros_up_to_the_last_day() {
+        let last = NaiveDate::from_ymd_opt(2026, 3, 5).unwrap();
+        let frame = series_frame(
+            &[
+                row("a", "2026-03-01", 3),
+                row("a", "2026-03-03", 4),
+                row("b", "2026-03-04", 1),
+            ],
+            last,
+        )
+        .unwrap();
+        // a: 1st..5th = 5 days; b: 4th..5th = 2 days.
+        assert_eq!(frame.height(), 7);
+        let n: Vec<Option<f64>> = frame
+            .column("invocations")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .iter()
+            .collect();
+        assert_eq!(
+            n,
+            vec![
+                Some(3.0),
+                Some(0.0),
+                Some(4.0),
+                Some(0.0),
+                Some(0.0),
+                Some(1.0),
+                Some(0.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bad_day_names_the_query() {
+        let err = series_frame(&[row("a", "March", 1)], NaiveDate::MIN).unwrap_err();
+        assert!(err.to_string().contains("daily_series.sql"), "{err}");
+    }
+}
