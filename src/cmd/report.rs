@@ -8,6 +8,17 @@ use crate::cli::{ReportArgs, ReportFormat};
 use faasight_analyzer::reports::{run as run_report, Report, ReportKind, ReportRequest};
 use faasight_store::PicoUsd;
 
+/// `writeln!` into a String (which cannot fail).
+macro_rules! out {
+    ($o:expr) => {
+        $o.push('\n')
+    };
+    ($o:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($o, $($arg)*);
+    }};
+}
+
 fn usd(p: PicoUsd) -> String {
     let d = p.as_usd_f64();
     if d.abs() >= 1.0 || d == 0.0 {
@@ -52,17 +63,23 @@ pub async fn run(
             faasight_analyzer::Error::Invalid(message) => anyhow::Error::from(InputError(message)),
             other => other.into(),
         })?;
-    match args.format {
-        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
+    let text = match args.format {
+        ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
         ReportFormat::Csv => print_csv(&report)?,
         ReportFormat::Table => print_table(&report),
+    };
+    // A reader that stops early (`| head`) is not an error.
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
-fn print_csv(report: &Report) -> anyhow::Result<()> {
+fn print_csv(report: &Report) -> anyhow::Result<String> {
+    let mut o = String::new();
     let Report::Recommendations(r) = report else {
-        return Ok(());
+        return Ok(o);
     };
     let field = |s: &str| {
         if s.contains([',', '"', '\n']) {
@@ -71,10 +88,11 @@ fn print_csv(report: &Report) -> anyhow::Result<()> {
             s.to_string()
         }
     };
-    println!("provider,account,region,function,runtime,arch,status,current_memory_mb,recommended_memory_mb,safety_floor_mb,expected_duration_ms,monthly_invocations,monthly_cost_now_usd,monthly_cost_after_usd,monthly_savings_usd,savings_pct,risk,over_provisioned,near_oom,reason");
+    out!(o, "provider,account,region,function,runtime,arch,status,current_memory_mb,recommended_memory_mb,safety_floor_mb,expected_duration_ms,monthly_invocations,monthly_cost_now_usd,monthly_cost_after_usd,monthly_savings_usd,savings_pct,risk,over_provisioned,near_oom,reason");
     for x in &r.recommendations {
         let money = |p: Option<PicoUsd>| p.map_or(String::new(), |p| p.to_decimal_string());
-        println!(
+        out!(
+            o,
             "{},{},{},{},{},{},{},{},{},{},{},{:.0},{},{},{},{},{},{},{},{}",
             field(&x.provider),
             field(&x.account),
@@ -103,13 +121,15 @@ fn print_csv(report: &Report) -> anyhow::Result<()> {
             field(&x.reason),
         );
     }
-    Ok(())
+    Ok(o)
 }
 
-fn print_table(report: &Report) {
+fn print_table(report: &Report) -> String {
+    let mut o = String::new();
     match report {
         Report::Bill(b) => {
-            println!(
+            out!(
+                o,
                 "{:<8} {:<26} {:<14} {:<15} {:<7} {:>12} {:>14} {:>14}",
                 "month",
                 "provider",
@@ -123,7 +143,8 @@ fn print_table(report: &Report) {
             for m in &b.months {
                 for l in &m.lines {
                     let u = &l.usage;
-                    println!(
+                    out!(
+                        o,
                         "{:<8} {:<26} {:<14} {:<15} {:<7} {:>12} {:>14} {:>14}",
                         &m.month[..7.min(m.month.len())],
                         u.provider,
@@ -135,7 +156,8 @@ fn print_table(report: &Report) {
                         usd(l.billed)
                     );
                 }
-                println!(
+                out!(
+                    o,
                     "{:<8} {:<26} {:<14} {:<15} {:<7} {:>12} {:>14} {:>14}",
                     "",
                     "total",
@@ -147,13 +169,21 @@ fn print_table(report: &Report) {
                     usd(m.billed_total)
                 );
             }
-            println!("(USD; list price = Σ per-invocation list prices; billed = after tiers{} and the providers' monthly free grants)",
+            out!(o, "(USD; list price = Σ per-invocation list prices; billed = after tiers{} and the providers' monthly free grants)",
                 if b.aws_free_tier { ", the AWS free tier" } else { "" });
         }
         Report::Recommendations(r) => {
-            println!(
+            out!(
+                o,
                 "{:<34} {:<17} {:>8} {:>8} {:>12} {:>12} {:>12} {:<7}",
-                "function", "status", "now MB", "best MB", "cost/month", "after", "savings", "risk"
+                "function",
+                "status",
+                "now MB",
+                "best MB",
+                "cost/month",
+                "after",
+                "savings",
+                "risk"
             );
             for x in &r.recommendations {
                 let status = serde_json::to_value(x.status)
@@ -165,7 +195,8 @@ fn print_table(report: &Report) {
                     .and_then(|r| serde_json::to_value(r).ok())
                     .and_then(|v| v.as_str().map(str::to_string))
                     .unwrap_or_else(|| "-".into());
-                println!(
+                out!(
+                    o,
                     "{:<34} {:<17} {:>8} {:>8} {:>12} {:>12} {:>12} {:<7}",
                     x.function,
                     status,
@@ -177,11 +208,12 @@ fn print_table(report: &Report) {
                     risk
                 );
             }
-            println!("(strategy {}, headroom {}% over p99 memory used, volumes from {:.1} days; --format json has durations, evidence and reasons)",
+            out!(o, "(strategy {}, headroom {}% over p99 memory used, volumes from {:.1} days; --format json has durations, evidence and reasons)",
                 r.strategy, r.headroom_pct, r.window_days);
         }
         Report::Forecast(f) => {
-            println!(
+            out!(
+                o,
                 "forecast by {}, {} days after {}, {:.0} % prediction intervals",
                 f.by,
                 f.horizon_days,
@@ -192,10 +224,16 @@ fn print_table(report: &Report) {
                 ("invocations/day", &f.invocations),
                 ("cost USD/day", &f.cost_usd),
             ] {
-                println!();
-                println!(
+                out!(o);
+                out!(
+                    o,
                     "{:<48} {:<13} {:>8} {:>9} {:>26} {:>26}",
-                    what, "model", "MAPE", "coverage", "day 1 [interval]", "last day [interval]"
+                    what,
+                    "model",
+                    "MAPE",
+                    "coverage",
+                    "day 1 [interval]",
+                    "last day [interval]"
                 );
                 for g in groups {
                     match (&g.forecast, &g.error) {
@@ -205,7 +243,8 @@ fn print_table(report: &Report) {
                                     format!("{:.4} [{:.4}, {:.4}]", p.mean, p.lower, p.upper)
                                 })
                             };
-                            println!(
+                            out!(
+                                o,
                                 "{:<48} {:<13} {:>7}% {:>8}% {:>26} {:>26}",
                                 g.key,
                                 fc.model,
@@ -215,7 +254,8 @@ fn print_table(report: &Report) {
                                 point(fc.points.len().saturating_sub(1))
                             );
                         }
-                        (None, error) => println!(
+                        (None, error) => out!(
+                            o,
                             "{:<48} {}",
                             g.key,
                             error.as_deref().unwrap_or("no forecast")
@@ -223,15 +263,22 @@ fn print_table(report: &Report) {
                     }
                 }
             }
-            println!("(MAPE and coverage: rolling-origin backtest on the history; --format json has every day)");
+            out!(o, "(MAPE and coverage: rolling-origin backtest on the history; --format json has every day)");
         }
         Report::ColdStarts(c) => {
-            println!(
+            out!(
+                o,
                 "{:<48} {:>12} {:>11} {:>8} {:>10} {:>10}",
-                "key", "invocations", "cold starts", "cold %", "INIT p90", "INIT cost %"
+                "key",
+                "invocations",
+                "cold starts",
+                "cold %",
+                "INIT p90",
+                "INIT cost %"
             );
             for r in &c.rates.rows {
-                println!(
+                out!(
+                    o,
                     "{:<48} {:>12} {:>11} {:>7.2}% {:>10} {:>9.2}%",
                     r.key,
                     r.invocations,
@@ -241,16 +288,20 @@ fn print_table(report: &Report) {
                     r.init_cost_share_pct
                 );
             }
-            println!();
-            println!("INIT share of cost by billing era:");
+            out!(o);
+            out!(o, "INIT share of cost by billing era:");
             for r in &c.init_billing_eras.rows {
-                println!(
+                out!(
+                    o,
                     "  {:<20} {:>7.2}% of cost ({} cold starts)",
-                    r.key, r.init_cost_share_pct, r.cold_starts
+                    r.key,
+                    r.init_cost_share_pct,
+                    r.cold_starts
                 );
             }
-            println!();
-            println!(
+            out!(o);
+            out!(
+                o,
                 "{:<48} {:>6} {:>7} {:>8} {:>6} {:>6} {:>6} {:>7} {:>9}",
                 "causes per function",
                 "deploy",
@@ -264,7 +315,8 @@ fn print_table(report: &Report) {
             );
             for f in &c.functions {
                 let b = &f.by_cause;
-                println!(
+                out!(
+                    o,
                     "{:<48} {:>6} {:>7} {:>8} {:>6} {:>6} {:>6} {:>7} {:>8.1}m",
                     f.function,
                     b.deploy,
@@ -277,10 +329,11 @@ fn print_table(report: &Report) {
                     f.keep_alive.keep_alive_ms as f64 / 60_000.0
                 );
             }
-            println!();
+            out!(o);
             for rule in &c.cause_rules {
-                println!("{}: {}", rule.cause, rule.rule);
+                out!(o, "{}: {}", rule.cause, rule.rule);
             }
         }
     }
+    o
 }
