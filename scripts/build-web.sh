@@ -8,4 +8,4 @@ cargo build --quiet --lib -p faasight-web --target wasm32-unknown-unknown \
 mkdir -p target/site/pkg
 # --out-name must match faasight_web::OUTPUT_NAME.
 wasm-bindgen --target web --no-typescript --out-dir target/site/pkg --out-name faasight \
-  target/wasm32-unknown-unknown/wasm-release/faasight_web.wasm
+  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/faasight_web.wasm"

@@ -181,6 +181,58 @@ async fn overview_hydrates_and_follows_the_time_range() {
     let png = browser.screenshot().await.unwrap();
     let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("overview-24h.png");
     std::fs::write(&shot, png).unwrap();
+
+    // The recommendations page: one row per function, and a strategy
+    // change reloads it with the same rows the API gives for that strategy.
+    browser
+        .find(Locator::Css("header a[href='/recommendations']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait()
+        .for_element(Locator::Css("#rec-totals[data-strategy='cost']"))
+        .await
+        .expect("the recommendations page renders");
+    let rows = browser
+        .find_all(Locator::Css("#recommendation-table tbody tr"))
+        .await
+        .unwrap()
+        .len();
+    assert!(rows >= 30, "{rows} recommendation rows");
+    browser
+        .find(Locator::Css("#strategy"))
+        .await
+        .unwrap()
+        .select_by_value("speed")
+        .await
+        .unwrap();
+    wait()
+        .for_element(Locator::Css("#rec-totals[data-strategy='speed']"))
+        .await
+        .expect("the strategy change reloads the advice");
+    let advised_on_page = browser
+        .find_all(Locator::Css(
+            "#recommendation-table tbody tr[data-status='recommend']",
+        ))
+        .await
+        .unwrap()
+        .len();
+    let api: serde_json::Value =
+        reqwest::get(format!("{}/api/v1/recommendations?strategy=speed", up.web))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    let advised_by_api = api["recommendations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["status"] == "recommend")
+        .count();
+    assert_eq!(advised_on_page, advised_by_api);
     browser.close().await.unwrap();
     assert!(up.stop().await.success());
 }

@@ -1,6 +1,7 @@
 //! The application shell and its routes.
 
 use crate::pages::overview::OverviewPage;
+use crate::pages::recommendations::RecommendationsPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes, A};
@@ -54,10 +55,12 @@ pub fn App() -> impl IntoView {
         <Router>
             <header>
                 <A href="/">"faasight"</A>
+                <A href="/recommendations">"Recommendations"</A>
                 <span>"serverless observability and cost"</span>
             </header>
             <Routes fallback=|| view! { <main><p>"Page not found."</p></main> }>
                 <Route path=path!("/") view=OverviewPage ssr=SsrMode::Async/>
+                <Route path=path!("/recommendations") view=RecommendationsPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

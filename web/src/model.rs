@@ -74,3 +74,45 @@ pub struct Overview {
     /// The queries behind the numbers.
     pub queries: Vec<QueryTrace>,
 }
+
+/// One function's right-sizing advice as the recommendations page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecommendationLine {
+    /// Provider.
+    pub provider: String,
+    /// Function name.
+    pub function: String,
+    /// Region.
+    pub region: String,
+    /// `recommend`, `keep`, `insufficient-data` or `not-applicable`.
+    pub status: String,
+    /// Memory now, MB.
+    pub current_mb: u32,
+    /// Memory advised, MB.
+    pub recommended_mb: Option<u32>,
+    /// Monthly list cost now, pico-dollars.
+    pub monthly_now_pico: Option<i64>,
+    /// Monthly list cost at the advised size, pico-dollars.
+    pub monthly_after_pico: Option<i64>,
+    /// Monthly savings, pico-dollars.
+    pub savings_pico: Option<i64>,
+    /// `low`, `medium`, `high` or empty.
+    pub risk: String,
+    /// Why, in a sentence.
+    pub reason: String,
+}
+
+/// Everything the recommendations page shows for one strategy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recommendations {
+    /// `cost`, `speed` or `balanced`.
+    pub strategy: String,
+    /// Days of history behind the volumes.
+    pub window_days: f64,
+    /// One line per function.
+    pub lines: Vec<RecommendationLine>,
+    /// Σ monthly savings of the advised changes, pico-dollars.
+    pub total_savings_pico: i64,
+    /// The queries behind the numbers.
+    pub queries: Vec<QueryTrace>,
+}

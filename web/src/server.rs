@@ -2,7 +2,9 @@
 //! the pages' server functions.
 
 use crate::app::{shell, App};
-use crate::model::{range_hours, FunctionLine, Overview, QueryTrace};
+use crate::model::{
+    range_hours, FunctionLine, Overview, QueryTrace, RecommendationLine, Recommendations,
+};
 use axum::Router;
 use faasight_analyzer::summary::{FUNCTIONS_SUMMARY_SQL, INVOCATIONS_OVER_TIME_SQL};
 use faasight_analyzer::{functions_summary, invocations_over_time, SummaryTotals, TimeRange};
@@ -131,5 +133,64 @@ pub(crate) async fn overview(range_value: &str) -> Result<Overview, String> {
                 params: vec![bucket.to_string(), bucket.to_string(), tenant, from, to],
             },
         ],
+    })
+}
+
+/// Data of the recommendations page for a strategy, over the last 30 days.
+pub(crate) async fn recommendations(strategy: &str) -> Result<Recommendations, String> {
+    use faasight_analyzer::reports::recommend::recommendations_report;
+    use faasight_analyzer::rightsizing::RightsizingOptions;
+    let state = use_context::<AppState>().ok_or("the server state is missing")?;
+    let options = RightsizingOptions {
+        strategy: strategy.parse().map_err(|e| format!("{e}"))?,
+        ..Default::default()
+    };
+    let range = TimeRange::last_hours(30 * 24, chrono::Utc::now());
+    let report = recommendations_report(&state.store, &state.tenant, range, options)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "Recommendations query failed.");
+            e.to_string()
+        })?;
+    let text = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    let lines: Vec<RecommendationLine> = report
+        .recommendations
+        .iter()
+        .map(|r| RecommendationLine {
+            provider: r.provider.clone(),
+            function: r.function.clone(),
+            region: r.region.clone(),
+            status: text(serde_json::to_value(r.status).unwrap_or_default()),
+            current_mb: r.current_memory_mb,
+            recommended_mb: r.recommended_memory_mb,
+            monthly_now_pico: r.monthly_cost_now.map(|p| p.0),
+            monthly_after_pico: r.monthly_cost_after.map(|p| p.0),
+            savings_pico: r.monthly_savings.map(|p| p.0),
+            risk: r
+                .risk
+                .map(|k| text(serde_json::to_value(k).unwrap_or_default()))
+                .unwrap_or_default(),
+            reason: r.reason.clone(),
+        })
+        .collect();
+    Ok(Recommendations {
+        total_savings_pico: lines
+            .iter()
+            .filter(|l| l.status == "recommend")
+            .filter_map(|l| l.savings_pico)
+            .filter(|&s| s > 0)
+            .sum(),
+        strategy: report.strategy,
+        window_days: report.window_days,
+        lines,
+        queries: report
+            .queries
+            .into_iter()
+            .map(|q| QueryTrace {
+                feeds: "Every column of the table".into(),
+                sql: q.sql.to_string(),
+                params: q.params,
+            })
+            .collect(),
     })
 }

@@ -1,3 +1,4 @@
 //! One module per route: its component and the server functions it calls.
 
 pub mod overview;
+pub mod recommendations;
