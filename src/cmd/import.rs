@@ -238,6 +238,22 @@ fn decode_azure(args: &ImportArgs, path: &Path, out: &mut Decoded) -> anyhow::Re
     Ok(())
 }
 
+/// `[#####.....]  50% 5 / 10 invocations`: a bar of `width` cells.
+fn progress_bar(done: usize, total: usize, width: usize) -> String {
+    let share = if total == 0 {
+        1.0
+    } else {
+        done as f64 / total as f64
+    };
+    let filled = ((share * width as f64).round() as usize).min(width);
+    format!(
+        "[{}{}] {:>3.0}% {done} / {total} invocations",
+        "#".repeat(filled),
+        ".".repeat(width - filled),
+        share * 100.0
+    )
+}
+
 pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     let mut decoded = Decoded::default();
     let mut assembler = Assembler::new();
@@ -260,8 +276,8 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
         store.insert_invocations(chunk).await?;
         if progress {
             eprint!(
-                "\rimport: {} / {total} invocations",
-                (n * 100_000 + chunk.len()).min(total)
+                "\rimport: {}",
+                progress_bar((n * 100_000 + chunk.len()).min(total), total, 30)
             );
         }
     }
@@ -277,4 +293,17 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
         decoded.logs.len()
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::progress_bar;
+
+    #[test]
+    fn the_bar_fills_with_the_share_done() {
+        assert_eq!(progress_bar(0, 10, 4), "[....]   0% 0 / 10 invocations");
+        assert_eq!(progress_bar(5, 10, 4), "[##..]  50% 5 / 10 invocations");
+        assert_eq!(progress_bar(10, 10, 4), "[####] 100% 10 / 10 invocations");
+        assert_eq!(progress_bar(0, 0, 2), "[##] 100% 0 / 0 invocations");
+    }
 }
