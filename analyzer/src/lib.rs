@@ -8,6 +8,7 @@
 //! be traced to its query.
 #![deny(missing_docs)]
 
+pub mod anomalies;
 pub mod cold_start;
 mod error;
 pub mod keep_alive;
