@@ -17,6 +17,7 @@ pub mod reports;
 pub mod rightsizing;
 pub mod summary;
 pub mod time_range;
+pub mod warnings;
 
 pub use error::{Error, Result};
 pub use summary::{
