@@ -8,6 +8,7 @@
 //! be traced to its query.
 #![deny(missing_docs)]
 
+pub mod anomalies;
 pub mod cold_start;
 mod error;
 pub mod forecast;
@@ -17,6 +18,7 @@ pub mod reports;
 pub mod rightsizing;
 pub mod summary;
 pub mod time_range;
+pub mod warnings;
 
 pub use error::{Error, Result};
 pub use summary::{
