@@ -36,6 +36,13 @@ pub enum Command {
     /// Daily cost and invocations ahead, with prediction intervals and the
     /// backtest error of the model.
     Forecast(ForecastArgs),
+    /// Hours whose cost, invocations, errors or cold-start rate stand out
+    /// from the same hour of previous weeks.
+    Anomalies(AnomaliesArgs),
+    /// Warnings with Datadog-like defaults: cold starts > 1 %, memory or
+    /// duration > 95 % of the limit, OOMs, timeouts, < 10 % memory used,
+    /// cost +20 % period over period.
+    Warnings(WarningsArgs),
     /// What-if replays on recorded or published arrivals.
     #[command(subcommand)]
     Simulate(SimulateCommand),
@@ -254,6 +261,24 @@ pub struct RecommendArgs {
     /// Memory headroom over the p99 of memory used, in %.
     #[arg(long)]
     pub headroom_pct: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct AnomaliesArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// |score| from which an hour is an anomaly.
+    #[arg(long, default_value_t = 4.0)]
+    pub threshold: f64,
+}
+
+#[derive(Debug, Args)]
+pub struct WarningsArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Threshold overrides, e.g. cold_start_pct=2,memory_pct=90.
+    #[arg(long)]
+    pub thresholds: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -94,6 +94,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             )
             .await
         }
+        Command::Anomalies(a) => {
+            let request = faasight_analyzer::reports::ReportRequest {
+                threshold: Some(a.threshold),
+                ..Default::default()
+            };
+            report::run(
+                faasight_analyzer::reports::ReportKind::Anomalies,
+                &a.report,
+                request,
+            )
+            .await
+        }
+        Command::Warnings(a) => {
+            let request = faasight_analyzer::reports::ReportRequest {
+                thresholds: a.thresholds.clone(),
+                ..Default::default()
+            };
+            report::run(
+                faasight_analyzer::reports::ReportKind::Warnings,
+                &a.report,
+                request,
+            )
+            .await
+        }
         Command::Migrate(db) => migrate::run(db).await,
         Command::DemoData(args) => demo_data::run(args).await,
         Command::Import(args) => import::run(args).await,

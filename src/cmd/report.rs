@@ -265,6 +265,47 @@ fn print_table(report: &Report) -> String {
             }
             out!(o, "(MAPE and coverage: rolling-origin backtest on the history; --format json has every day)");
         }
+        Report::Anomalies(a) => {
+            let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+            out!(
+                o,
+                "{:<48} {:<16} {:<21} {:>12} {:>12} {:>8} {:<13}",
+                "function",
+                "metric",
+                "hour (UTC)",
+                "value",
+                "baseline",
+                "score",
+                "baseline"
+            );
+            for x in &a.result.anomalies {
+                out!(
+                    o,
+                    "{:<48} {:<16} {:<21} {:>12.4} {:>12.4} {:>8.1} {:<13}",
+                    x.key,
+                    name(serde_json::to_value(x.metric).unwrap_or_default()),
+                    x.hour_rfc3339,
+                    x.value,
+                    x.baseline,
+                    x.score,
+                    name(serde_json::to_value(x.baseline_kind).unwrap_or_default())
+                );
+            }
+            out!(o, "({} anomalies at |score| ≥ {}; score = (value − baseline) / robust spread; baseline = median of the same hour in earlier weeks)", a.result.anomalies.len(), a.result.threshold);
+        }
+        Report::Warnings(w) => {
+            let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+            for x in &w.warnings {
+                out!(
+                    o,
+                    "{:<9} {:<48} {}",
+                    name(serde_json::to_value(x.severity).unwrap_or_default()),
+                    x.function,
+                    x.message
+                );
+            }
+            out!(o, "({} warnings)", w.warnings.len());
+        }
         Report::ColdStarts(c) => {
             out!(
                 o,

@@ -211,8 +211,41 @@ async fn analyses_on_the_demo_workload_match_the_table() {
     let said = String::from_utf8_lossy(&short.stderr);
     assert!(said.contains("at least 14 days"), "{said}");
 
+    // Warnings: an out-of-memory warning for exactly the functions whose
+    // invocations ran out of memory; cold-start warnings above 1 % only.
+    let warnings = cli_json("warnings", &[], &ch);
+    let oom_functions = scalar(
+        &ch,
+        "SELECT uniqExact(provider, account, region, function) FROM invocations WHERE position(error_type, 'OutOfMemory') > 0",
+    )
+    .await;
+    let list = warnings["warnings"].as_array().unwrap();
+    let oom_warnings = list.iter().filter(|w| w["kind"] == "out_of_memory").count() as u64;
+    assert_eq!(oom_warnings, oom_functions);
+    for w in list.iter().filter(|w| w["kind"] == "cold_starts") {
+        assert!(w["value"].as_f64().unwrap() > 1.0, "{w}");
+    }
+    assert!(
+        list.iter().any(|w| w["kind"] == "cold_starts"),
+        "{warnings}"
+    );
+
+    // Anomalies: scores at or above the threshold, counted per function.
+    let anomalies = cli_json("anomalies", &["--threshold", "3"], &ch);
+    let found = anomalies["anomalies"].as_array().unwrap();
+    for a in found {
+        assert!(a["score"].as_f64().unwrap().abs() >= 3.0, "{a}");
+    }
+    let per_key: u64 = anomalies["per_key"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["anomalies"].as_u64().unwrap())
+        .sum();
+    assert_eq!(per_key, found.len() as u64);
+
     // Every query behind a report is named with its parameters.
-    for report in [&bill, &rec, &cs, &fc] {
+    for report in [&bill, &rec, &cs, &fc, &warnings, &anomalies] {
         assert!(!report["queries"].as_array().unwrap().is_empty());
     }
 }

@@ -4,10 +4,12 @@
 //!
 //! This is the only part of the analyzer that does I/O besides `summary`.
 
+pub mod anomalies;
 pub mod bill;
 pub mod cold_starts;
 pub mod forecast;
 pub mod recommend;
+pub mod warnings;
 
 use crate::monthly_bill::BillOptions;
 use crate::{Error, Result, TimeRange};
@@ -27,15 +29,21 @@ pub enum ReportKind {
     ColdStarts,
     /// Daily cost and invocation forecasts with prediction intervals.
     Forecast,
+    /// Hourly anomalies against hour-of-week baselines.
+    Anomalies,
+    /// Per-function warnings (cold starts, memory, timeouts, cost increase).
+    Warnings,
 }
 
 impl ReportKind {
     /// Every kind, in the order the README lists them.
-    pub const ALL: [ReportKind; 4] = [
+    pub const ALL: [ReportKind; 6] = [
         ReportKind::Bill,
         ReportKind::Recommendations,
         ReportKind::ColdStarts,
         ReportKind::Forecast,
+        ReportKind::Anomalies,
+        ReportKind::Warnings,
     ];
 
     /// The name in URLs and commands.
@@ -45,6 +53,8 @@ impl ReportKind {
             ReportKind::Recommendations => "recommendations",
             ReportKind::ColdStarts => "cold-starts",
             ReportKind::Forecast => "forecast",
+            ReportKind::Anomalies => "anomalies",
+            ReportKind::Warnings => "warnings",
         }
     }
 }
@@ -92,6 +102,10 @@ pub struct ReportRequest {
     pub horizon_days: Option<u32>,
     /// Forecast: prediction interval level in % (51–99, default 80).
     pub level_pct: Option<f64>,
+    /// Anomalies: the |score| from which an hour is an anomaly (default 4).
+    pub threshold: Option<f64>,
+    /// Warnings: threshold overrides, e.g. `cold_start_pct=2,memory_pct=90`.
+    pub thresholds: Option<String>,
 }
 
 impl ReportRequest {
@@ -128,6 +142,10 @@ pub enum Report {
     ColdStarts(cold_starts::ColdStartsReport),
     /// See [`forecast::ForecastReport`].
     Forecast(forecast::ForecastReport),
+    /// See [`anomalies::AnomaliesReport`].
+    Anomalies(anomalies::AnomaliesReport),
+    /// See [`warnings::WarningsReport`].
+    Warnings(warnings::WarningsReport),
 }
 
 /// Runs the analysis `kind` for `request`. The single entry point of the
@@ -203,6 +221,21 @@ pub async fn run(
                 )
                 .await?,
             )
+        }
+        ReportKind::Anomalies => {
+            let mut options = crate::anomalies::AnomalyOptions::default();
+            if let Some(t) = request.threshold {
+                options.threshold = t;
+            }
+            Report::Anomalies(anomalies::anomalies_report(store, tenant, range, options).await?)
+        }
+        ReportKind::Warnings => {
+            let thresholds = match &request.thresholds {
+                None => crate::warnings::WarningThresholds::default(),
+                Some(spec) => crate::warnings::WarningThresholds::with_overrides(spec)
+                    .map_err(|e| Error::Invalid(e.to_string()))?,
+            };
+            Report::Warnings(warnings::warnings_report(store, tenant, range, thresholds).await?)
         }
     })
 }
