@@ -77,6 +77,13 @@ pub struct KeepAliveArgs {
     /// Keep-alive policies, e.g. 5m,10m,20m (minutes; `h` for hours).
     #[arg(long, value_delimiter = ',', required = true)]
     pub keep_alive: Vec<String>,
+    /// Provisioned-concurrency policies, each `N` (all day) or hour ranges
+    /// `0-7:0,8-19:2,20-23:1` (UTC); replayed on top of the first keep-alive.
+    #[arg(long)]
+    pub provisioned: Vec<String>,
+    /// Memory of a provisioned instance, for its cost.
+    #[arg(long, default_value_t = 512)]
+    pub memory_mb: u32,
     /// Replay a published trace instead of the recorded invocations.
     #[arg(long, num_args = 2, value_names = ["KIND", "DIR"])]
     pub trace: Vec<String>,

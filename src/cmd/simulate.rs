@@ -4,7 +4,29 @@
 
 use super::InputError;
 use crate::cli::{KeepAliveArgs, OutputFormat};
-use faasight_analyzer::keep_alive::{arrivals_per_minute, replay, KeepAliveResult};
+use faasight_analyzer::keep_alive::{
+    arrivals_per_minute, replay, replay_provisioned, KeepAliveResult, ProvisionedPolicy,
+    ProvisionedResult,
+};
+use faasight_store::PicoUsd;
+
+/// A provisioned-concurrency replay with what it costs.
+#[derive(Debug, Clone, serde::Serialize)]
+struct ProvisionedWithCost {
+    #[serde(flatten)]
+    result: ProvisionedResult,
+    /// Memory each provisioned instance is priced at.
+    memory_mb: u32,
+    /// Provisioned Concurrency charge for the instance-minutes, pico-dollars.
+    provisioned_cost: PicoUsd,
+}
+
+/// Everything `simulate keep-alive` reports.
+#[derive(Debug, serde::Serialize)]
+struct SimulationReport {
+    keep_alive: Vec<KeepAliveResult>,
+    provisioned: Vec<ProvisionedWithCost>,
+}
 use faasight_analyzer::TimeRange;
 
 /// Parses `5m`, `2h` or a bare number of minutes.
@@ -30,6 +52,8 @@ pub async fn keep_alive(args: KeepAliveArgs) -> anyhow::Result<()> {
         .iter()
         .map(|k| minutes(k))
         .collect::<Result<Vec<u32>, _>>()?;
+    // Minute of the day (UTC) of each series' first count.
+    let mut first_minute = 0u32;
     let series: Vec<Vec<u32>> = match args.trace.as_slice() {
         [kind, dir] if kind == "azure-2019" => {
             faasight_collector::codecs::azure_2019::read_minutes(std::path::Path::new(dir))
@@ -47,6 +71,7 @@ pub async fn keep_alive(args: KeepAliveArgs) -> anyhow::Result<()> {
         _ => {
             let store = super::connect(&args.db.clickhouse_url).await?;
             let range = TimeRange::last_hours(args.days * 24, chrono::Utc::now());
+            first_minute = ((range.from.timestamp() / 60) % 1440) as u32;
             arrivals_per_minute(&store, &args.tenant, range)
                 .await?
                 .into_iter()
@@ -58,8 +83,44 @@ pub async fn keep_alive(args: KeepAliveArgs) -> anyhow::Result<()> {
         .iter()
         .map(|&k| replay(series.iter().map(Vec::as_slice), k))
         .collect();
+    // Provisioned policies sit on top of the first keep-alive given.
+    let base_keep_alive = policies.first().copied().unwrap_or(0);
+    let provisioned = args
+        .provisioned
+        .iter()
+        .map(|spec| ProvisionedPolicy::parse(spec, base_keep_alive))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| InputError(e.to_string()))?;
+    // Billed: provisioned instance-seconds × GB at AWS Lambda's x86_64
+    // Provisioned Concurrency price in us-east-1 (faasight-pricing's catalog).
+    let price = faasight_pricing::aws_lambda::price(
+        "us-east-1",
+        faasight_pricing::aws_lambda::Charge::ProvisionedConcurrencyX86,
+        chrono::Utc::now(),
+    );
+    let provisioned: Vec<ProvisionedWithCost> = provisioned
+        .iter()
+        .map(|p| {
+            let result = replay_provisioned(series.iter().map(Vec::as_slice), first_minute, p);
+            // minutes × 60 s × MB / 1,024 × pico per GB-s
+            let pico = result.provisioned_instance_minutes as i128
+                * 60
+                * i128::from(args.memory_mb)
+                * i128::from(price.value_pico)
+                / 1024;
+            ProvisionedWithCost {
+                result,
+                memory_mb: args.memory_mb,
+                provisioned_cost: PicoUsd(pico as i64),
+            }
+        })
+        .collect();
+    let report = SimulationReport {
+        keep_alive: results.clone(),
+        provisioned: provisioned.clone(),
+    };
     match args.format {
-        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&results)?),
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report)?),
         OutputFormat::Table => {
             println!(
                 "{:>10} {:>9} {:>12} {:>11} {:>8} {:>9} {:>17}",
@@ -81,6 +142,36 @@ pub async fn keep_alive(args: KeepAliveArgs) -> anyhow::Result<()> {
                     r.cold_start_pct,
                     r.cold_starts_avoided,
                     r.idle_instance_minutes
+                );
+            }
+            if !provisioned.is_empty() {
+                println!();
+                println!(
+                    "{:<28} {:>11} {:>8} {:>9} {:>16} {:>13} {:>14}",
+                    "provisioned (hours:n)",
+                    "cold starts",
+                    "cold %",
+                    "avoided",
+                    "instance-min",
+                    "idle inst-min",
+                    "cost (USD)"
+                );
+                for p in &provisioned {
+                    let r = &p.result;
+                    println!(
+                        "{:<28} {:>11} {:>7.2}% {:>9} {:>16} {:>13} {:>14.2}",
+                        r.policy,
+                        r.cold_starts,
+                        r.cold_start_pct,
+                        r.cold_starts_avoided,
+                        r.provisioned_instance_minutes,
+                        r.idle_provisioned_instance_minutes,
+                        p.provisioned_cost.as_usd_f64()
+                    );
+                }
+                println!(
+                    "(on top of a {base_keep_alive}-minute keep-alive; avoided = against it alone; cost at {} MB per instance, AWS Lambda x86_64 Provisioned Concurrency in us-east-1)",
+                    args.memory_mb
                 );
             }
         }

@@ -242,6 +242,12 @@ fn keep_alive_replay_on_the_azure_trace() {
         "keep-alive",
         "--keep-alive",
         "0m,5m,20m,24h",
+        "--provisioned",
+        "1",
+        "--provisioned",
+        "0-11:0,12-23:2",
+        "--memory-mb",
+        "1024",
         "--trace",
         "azure-2019",
         dir,
@@ -254,7 +260,7 @@ fn keep_alive_replay_on_the_azure_trace() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let r = v.as_array().unwrap();
+    let r = v["keep_alive"].as_array().unwrap();
     // Invocations: the trace's own total, summed here from the CSV.
     let text = std::fs::read_to_string(format!("{dir}/1000_inv.csv")).unwrap();
     let mut lines = text.lines();
@@ -285,6 +291,27 @@ fn keep_alive_replay_on_the_azure_trace() {
     // Kept warm all day, every active function starts cold exactly once.
     assert_eq!(cold[3], active);
     assert_eq!(r[0]["cold_starts_avoided"], 0);
+
+    // One provisioned instance all day: no cold start, 1,440 instance-minutes
+    // per active function, billed at 1 GB × 60 s × $0.0000041667 a minute.
+    let p = v["provisioned"].as_array().unwrap();
+    assert_eq!(p[0]["cold_starts"], 0);
+    assert_eq!(
+        p[0]["provisioned_instance_minutes"].as_u64(),
+        Some(active * 1440)
+    );
+    assert_eq!(
+        p[0]["provisioned_cost"].as_i64(),
+        Some(active as i64 * 1440 * 60 * 4_166_700)
+    );
+    // Two instances in the afternoon only: fewer cold starts than the
+    // keep-alive alone (0 minutes, the first policy), more than all day.
+    let half = p[1]["cold_starts"].as_u64().unwrap();
+    assert!(0 < half && half < cold[0], "{half} vs {}", cold[0]);
+    assert_eq!(
+        p[1]["provisioned_instance_minutes"].as_u64(),
+        Some(active * 720 * 2)
+    );
     let bad = faasight(&[
         "simulate",
         "keep-alive",

@@ -56,9 +56,11 @@ async fn up_runs_a_private_clickhouse_reuses_its_data_and_stops_it() {
     .fetch_one()
     .await
     .unwrap();
-    assert_eq!(sim[0]["invocations"].as_u64(), Some(recorded));
-    assert_eq!(sim[0]["functions"].as_u64(), Some(functions));
-    assert!(sim[0]["cold_starts"].as_u64() > sim[1]["cold_starts"].as_u64());
+    assert_eq!(sim["keep_alive"][0]["invocations"].as_u64(), Some(recorded));
+    assert_eq!(sim["keep_alive"][0]["functions"].as_u64(), Some(functions));
+    assert!(
+        sim["keep_alive"][0]["cold_starts"].as_u64() > sim["keep_alive"][1]["cold_starts"].as_u64()
+    );
 
     let status = up.stop().await;
     assert!(status.success(), "{status}");
