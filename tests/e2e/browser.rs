@@ -233,6 +233,30 @@ async fn overview_hydrates_and_follows_the_time_range() {
         .filter(|r| r["status"] == "recommend")
         .count();
     assert_eq!(advised_on_page, advised_by_api);
+
+    // The cold-starts page explains every cause's rule next to the counts.
+    browser
+        .find(Locator::Css("header a[href='/cold-starts']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait()
+        .for_element(Locator::Css("#cause-rules"))
+        .await
+        .expect("the cold-starts page renders");
+    let rules = browser
+        .find_all(Locator::Css("#cause-rules li"))
+        .await
+        .unwrap();
+    assert_eq!(rules.len(), 7);
+    let rows = browser
+        .find_all(Locator::Css("#cold-start-table tbody tr"))
+        .await
+        .unwrap()
+        .len();
+    assert!(rows >= 20, "{rows} functions on the cold-starts page");
     browser.close().await.unwrap();
     assert!(up.stop().await.success());
 }

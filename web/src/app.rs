@@ -1,5 +1,6 @@
 //! The application shell and its routes.
 
+use crate::pages::cold_starts::ColdStartsPage;
 use crate::pages::overview::OverviewPage;
 use crate::pages::recommendations::RecommendationsPage;
 use leptos::prelude::*;
@@ -55,12 +56,14 @@ pub fn App() -> impl IntoView {
         <Router>
             <header>
                 <A href="/">"faasight"</A>
+                <A href="/cold-starts">"Cold starts"</A>
                 <A href="/recommendations">"Recommendations"</A>
                 <span>"serverless observability and cost"</span>
             </header>
             <Routes fallback=|| view! { <main><p>"Page not found."</p></main> }>
                 <Route path=path!("/") view=OverviewPage ssr=SsrMode::Async/>
                 <Route path=path!("/recommendations") view=RecommendationsPage ssr=SsrMode::Async/>
+                <Route path=path!("/cold-starts") view=ColdStartsPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
     }

@@ -116,3 +116,37 @@ pub struct Recommendations {
     /// The queries behind the numbers.
     pub queries: Vec<QueryTrace>,
 }
+
+/// One function's cold starts as the cold-starts page shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColdStartLine {
+    /// `provider/account/region/function`.
+    pub function: String,
+    /// Invocations in the window.
+    pub invocations: u64,
+    /// Cold starts (on-demand inits and SnapStart restores).
+    pub cold_starts: u64,
+    /// Cold starts in % of invocations.
+    pub cold_start_pct: f64,
+    /// INIT's share of cost, %.
+    pub init_cost_share_pct: f64,
+    /// Counts by cause, in the order of [`ColdStarts::causes`].
+    pub by_cause: Vec<u64>,
+    /// Estimated keep-alive, minutes.
+    pub keep_alive_minutes: f64,
+}
+
+/// Everything the cold-starts page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColdStarts {
+    /// Cause names, in precedence order.
+    pub causes: Vec<String>,
+    /// The rule behind each cause, same order.
+    pub rules: Vec<String>,
+    /// One line per function.
+    pub lines: Vec<ColdStartLine>,
+    /// INIT's share of cost before / from 2025-08-01: (era, %).
+    pub init_eras: Vec<(String, f64)>,
+    /// The queries behind the numbers.
+    pub queries: Vec<QueryTrace>,
+}

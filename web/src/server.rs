@@ -3,7 +3,8 @@
 
 use crate::app::{shell, App};
 use crate::model::{
-    range_hours, FunctionLine, Overview, QueryTrace, RecommendationLine, Recommendations,
+    range_hours, ColdStartLine, ColdStarts, FunctionLine, Overview, QueryTrace, RecommendationLine,
+    Recommendations,
 };
 use axum::Router;
 use faasight_analyzer::summary::{FUNCTIONS_SUMMARY_SQL, INVOCATIONS_OVER_TIME_SQL};
@@ -188,6 +189,69 @@ pub(crate) async fn recommendations(strategy: &str) -> Result<Recommendations, S
             .into_iter()
             .map(|q| QueryTrace {
                 feeds: "Every column of the table".into(),
+                sql: q.sql.to_string(),
+                params: q.params,
+            })
+            .collect(),
+    })
+}
+
+/// Data of the cold-starts page: the last 7 days by function.
+pub(crate) async fn cold_starts() -> Result<ColdStarts, String> {
+    use faasight_analyzer::cold_start::Cause;
+    use faasight_analyzer::reports::cold_starts::cold_starts_report;
+    let state = use_context::<AppState>().ok_or("the server state is missing")?;
+    let range = TimeRange::last_hours(7 * 24, chrono::Utc::now());
+    let report = cold_starts_report(&state.store, &state.tenant, range, "function")
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "Cold-start query failed.");
+            e.to_string()
+        })?;
+    let by_function: std::collections::HashMap<&str, _> = report
+        .functions
+        .iter()
+        .map(|f| (f.function.as_str(), f))
+        .collect();
+    let lines = report
+        .rates
+        .rows
+        .iter()
+        .map(|r| {
+            let f = by_function.get(r.key.as_str());
+            ColdStartLine {
+                function: r.key.clone(),
+                invocations: r.invocations,
+                cold_starts: r.cold_starts,
+                cold_start_pct: r.cold_start_pct,
+                init_cost_share_pct: r.init_cost_share_pct,
+                by_cause: Cause::ALL
+                    .iter()
+                    .map(|&c| f.map_or(0, |f| f.by_cause.get(c)))
+                    .collect(),
+                keep_alive_minutes: f.map_or(0.0, |f| f.keep_alive.keep_alive_ms as f64 / 60_000.0),
+            }
+        })
+        .collect();
+    Ok(ColdStarts {
+        causes: Cause::ALL.iter().map(|c| c.to_string()).collect(),
+        rules: report
+            .cause_rules
+            .iter()
+            .map(|r| r.rule.to_string())
+            .collect(),
+        lines,
+        init_eras: report
+            .init_billing_eras
+            .rows
+            .iter()
+            .map(|r| (r.key.clone(), r.init_cost_share_pct))
+            .collect(),
+        queries: report
+            .queries
+            .into_iter()
+            .map(|q| QueryTrace {
+                feeds: "The table".into(),
                 sql: q.sql.to_string(),
                 params: q.params,
             })
