@@ -40,16 +40,22 @@ struct RateQueryRow {
 }
 
 #[derive(Debug, clickhouse::Row, Deserialize)]
-struct SequenceRow {
-    function: String,
-    provider: String,
-    version: String,
+struct SequenceRow<'a> {
+    #[serde(borrow)]
+    function: &'a str,
+    #[serde(borrow)]
+    provider: &'a str,
+    #[serde(borrow)]
+    version: &'a str,
     memory_mb: u32,
-    instance_id: String,
-    request_id: String,
+    #[serde(borrow)]
+    instance: &'a str,
+    #[serde(borrow)]
+    request: &'a str,
     start_time_ms: i64,
     duration_ms: f64,
-    start_type: String,
+    #[serde(borrow)]
+    start_type: &'a str,
     init_duration_ms: f64,
 }
 
@@ -124,18 +130,56 @@ fn rates_frame(rows: &[RateQueryRow]) -> Result<DataFrame> {
     .map_err(|e| Error::Invalid(format!("cannot build the cold-start rates frame: {e}")))
 }
 
-fn sequence_frame(rows: &[SequenceRow]) -> Result<DataFrame> {
-    df!(
-        "function" => rows.iter().map(|r| r.function.as_str()).collect::<Vec<_>>(),
-        "provider" => rows.iter().map(|r| r.provider.as_str()).collect::<Vec<_>>(),
-        "version" => rows.iter().map(|r| r.version.as_str()).collect::<Vec<_>>(),
-        "memory_mb" => rows.iter().map(|r| r.memory_mb).collect::<Vec<u32>>(),
-        "instance_id" => rows.iter().map(|r| r.instance_id.as_str()).collect::<Vec<_>>(),
-        "request_id" => rows.iter().map(|r| r.request_id.as_str()).collect::<Vec<_>>(),
-        "start_time_ms" => rows.iter().map(|r| r.start_time_ms).collect::<Vec<i64>>(),
-        "duration_ms" => rows.iter().map(|r| r.duration_ms).collect::<Vec<f64>>(),
-        "start_type" => rows.iter().map(|r| r.start_type.as_str()).collect::<Vec<_>>(),
-        "init_duration_ms" => rows.iter().map(|r| r.init_duration_ms).collect::<Vec<f64>>(),
+/// Streams the invocation sequence straight into the model's frame: rows
+/// borrow from the response buffer and strings go into column builders,
+/// so millions of rows cost no per-row allocation.
+async fn sequence_frame(store: &Store, tenant: &str, range: TimeRange) -> Result<DataFrame> {
+    use polars::prelude::{IntoColumn, NamedFrom, Series, StringChunkedBuilder};
+    let query_error = |source| Error::Query {
+        query: "cold_start_sequence.sql",
+        source,
+    };
+    let mut cursor = store
+        .client()
+        .query(COLD_START_SEQUENCE_SQL)
+        .bind(tenant)
+        .bind(range.from.timestamp())
+        .bind(range.to.timestamp())
+        .fetch::<SequenceRow<'_>>()
+        .map_err(query_error)?;
+    let text = |name: &str| StringChunkedBuilder::new(name.into(), 1 << 16);
+    let (mut function, mut provider, mut version) =
+        (text("function"), text("provider"), text("version"));
+    let (mut instance, mut request, mut start_type) =
+        (text("instance_id"), text("request_id"), text("start_type"));
+    let (mut memory, mut start, mut duration, mut init) = (vec![], vec![], vec![], vec![]);
+    while let Some(r) = cursor.next().await.map_err(query_error)? {
+        function.append_value(r.function);
+        provider.append_value(r.provider);
+        version.append_value(r.version);
+        instance.append_value(r.instance);
+        request.append_value(r.request);
+        start_type.append_value(r.start_type);
+        memory.push(r.memory_mb);
+        start.push(r.start_time_ms);
+        duration.push(r.duration_ms);
+        init.push(r.init_duration_ms);
+    }
+    let height = memory.len();
+    DataFrame::new(
+        height,
+        vec![
+            function.finish().into_column(),
+            provider.finish().into_column(),
+            version.finish().into_column(),
+            Series::new("memory_mb".into(), memory).into_column(),
+            instance.finish().into_column(),
+            request.finish().into_column(),
+            Series::new("start_time_ms".into(), start).into_column(),
+            Series::new("duration_ms".into(), duration).into_column(),
+            start_type.finish().into_column(),
+            Series::new("init_duration_ms".into(), init).into_column(),
+        ],
     )
     .map_err(|e| Error::Invalid(format!("cannot build the cold-start sequence frame: {e}")))
 }
@@ -173,20 +217,8 @@ pub async fn cold_starts_report(
     let invalid = |e: crate::cold_start::ColdStartError| Error::Invalid(e.to_string());
     let by_dimension = fetch_rates(store, dimension, tenant, range).await?;
     let by_era = fetch_rates(store, "init_billing_era", tenant, range).await?;
-    let sequence: Vec<SequenceRow> = store
-        .client()
-        .query(COLD_START_SEQUENCE_SQL)
-        .bind(tenant)
-        .bind(range.from.timestamp())
-        .bind(range.to.timestamp())
-        .fetch_all()
-        .await
-        .map_err(|source| Error::Query {
-            query: "cold_start_sequence.sql",
-            source,
-        })?;
-    let analysis = cold_start_causes(&sequence_frame(&sequence)?, &ColdStartOptions::default())
-        .map_err(invalid)?;
+    let sequence = sequence_frame(store, tenant, range).await?;
+    let analysis = cold_start_causes(&sequence, &ColdStartOptions::default()).map_err(invalid)?;
     let mut latest = analysis.cold_starts;
     latest.sort_by(|a, b| (b.start_time_ms, &b.request_id).cmp(&(a.start_time_ms, &a.request_id)));
     latest.truncate(LISTED_COLD_STARTS);
