@@ -4,20 +4,30 @@
 //!
 //! Method, per key (a function or `"total"`) and metric:
 //! - **Baseline** of an hour = the median of the same hour of the week in
-//!   the *preceding* weeks of the window (h − 168 h, h − 336 h, …). Serverless
+//!   the *preceding* weeks of the window (h − 168 h, h − 336 h, …, at most
+//!   [`AnomalyOptions::lookback_weeks`] of them, default 6). Serverless
 //!   traffic follows the working week, so Monday 09:00 is compared with
 //!   earlier Mondays at 09:00, not with Sunday night. With fewer than 2
 //!   earlier weeks the baseline falls back to the median of the same hour of
-//!   the day over the preceding days (h − 24 h, h − 48 h, …), which needs at
-//!   least 3 of them; with fewer there is no score. Only earlier hours are
-//!   used, never later ones, so an hour's score does not change when more
-//!   data arrives (no look-ahead). Seasonal reference sets of this kind are
-//!   the idea behind seasonal-naive forecasts and STL-style baselines
-//!   (Cleveland et al., "STL: A Seasonal-Trend Decomposition Procedure Based
-//!   on Loess", J. Official Statistics 6(1), 1990; Hyndman & Athanasopoulos,
-//!   "Forecasting: Principles and Practice", 3rd ed., §5.2,
-//!   <https://otexts.com/fpp3/simple-methods.html>) — ideas only, the
-//!   implementation is this module's own.
+//!   the day over the preceding days (h − 24 h, h − 48 h, …, at most 14),
+//!   which needs at least 3 of them; with fewer there is no score. Only
+//!   earlier hours are used, never later ones, so an hour's score does not
+//!   change when more data arrives (no look-ahead).
+//!
+//!   This follows Datadog's seasonal anomaly algorithms (`robust`/`agile`,
+//!   <https://docs.datadoghq.com/monitors/types/anomaly/#seasonality>):
+//!   weekly seasonality compares a day with the same weekday in past weeks,
+//!   needs three weeks of data (here: 2 earlier weeks + the scored one;
+//!   daily: 3 earlier days), and looks back at most six weeks, which is why
+//!   the lookback is capped: a median over all of a long window would need
+//!   half of it at a new level before accepting a deliberate level shift
+//!   (a deploy, a new customer), and would cost O(hours × weeks). Seasonal
+//!   reference sets of this kind are also the idea behind seasonal-naive
+//!   forecasts and STL (Cleveland et al., "STL: A Seasonal-Trend
+//!   Decomposition Procedure Based on Loess", J. Official Statistics 6(1),
+//!   1990; Hyndman & Athanasopoulos, "Forecasting: Principles and Practice",
+//!   3rd ed., §5.2, <https://otexts.com/fpp3/simple-methods.html>) — ideas
+//!   only, the implementation is this module's own.
 //! - **Spread** = 1.4826 × MAD (median absolute deviation from the baseline)
 //!   of the same reference values; 1.4826 makes the MAD estimate the standard
 //!   deviation of normal data. The robust z-score (value − median) / spread is
@@ -27,7 +37,12 @@
 //!   the MAD-based value, 10 % of |baseline| and a per-metric absolute floor
 //!   ([`Metric::spread_floor`]: 1 invocation, 1 error, $0.001, 1 percentage
 //!   point of cold-start rate), so a perfectly flat history (MAD = 0) does
-//!   not turn a change of one unit into an infinite score.
+//!   not turn a change of one unit into an infinite score. Why 10 % and not
+//!   less: the reference sets hold 2–6 values, whose MAD is often near 0 by
+//!   chance, and the hour-of-day fallback cannot see the weekly pattern — with
+//!   a 5 % floor an ordinary weekend at 70 % of weekday traffic would score
+//!   −6 in the first two weeks. At threshold 4, a 10 % floor means a
+//!   tight history needs a change of at least 40 % to be flagged.
 //! - **Anomaly** when |score| ≥ the threshold (default 4, Iglewicz &
 //!   Hoaglin suggest 3.5 for single points; 4 keeps hourly noise quieter) and
 //!   the absolute change is at least a per-metric minimum
@@ -50,6 +65,9 @@ const WEEK_HOURS: usize = 168;
 const MIN_WEEKS: usize = 2;
 /// Earlier days needed for the hour-of-day fallback.
 const MIN_DAYS: usize = 3;
+/// Earlier days the hour-of-day fallback looks at, at most: two weeks, since
+/// with two earlier weeks the hour-of-week baseline normally takes over.
+const MAX_DAYS: usize = 14;
 /// Scales the MAD to a standard deviation for normal data (1 / Φ⁻¹(0.75);
 /// Iglewicz & Hoaglin 1993).
 const MAD_TO_SIGMA: f64 = 1.4826;
@@ -223,19 +241,29 @@ pub struct AnomalyReport {
     pub per_key: Vec<KeyAnomalies>,
     /// The |score| threshold used.
     pub threshold: f64,
+    /// The hour-of-week lookback used, in weeks.
+    pub lookback_weeks: usize,
 }
 
-/// Options of [`detect_anomalies`].
+/// Options of [`detect_anomalies`]; deserialises from a partial object
+/// (missing fields keep their defaults, unknown fields are errors).
 #[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AnomalyOptions {
     /// |score| at or above which an hour is an anomaly (default 4).
     pub threshold: f64,
+    /// Earlier weeks the hour-of-week baseline uses, at most (default 6,
+    /// Datadog's maximum; at least 2). Larger = steadier baseline but slower
+    /// to accept a level shift.
+    pub lookback_weeks: usize,
 }
 
 impl Default for AnomalyOptions {
     fn default() -> Self {
-        AnomalyOptions { threshold: 4.0 }
+        AnomalyOptions {
+            threshold: 4.0,
+            lookback_weeks: 6,
+        }
     }
 }
 
@@ -284,17 +312,17 @@ fn median(values: &mut [f64]) -> f64 {
 }
 
 /// Baseline, spread and score of `values[i]` from the values `step`,
-/// 2 × `step`, … hours earlier (never later), when at least `needed` of
-/// them have a value.
+/// 2 × `step`, … `periods` × `step` hours earlier (never later), when at
+/// least `needed` of them have a value.
 fn score_from(
     values: &[Option<f64>],
     i: usize,
     step: usize,
-    needed: usize,
+    (needed, periods): (usize, usize),
     metric: Metric,
 ) -> Option<(f64, f64, f64)> {
     let value = values[i]?;
-    let mut reference: Vec<f64> = (1..=i / step)
+    let mut reference: Vec<f64> = (1..=(i / step).min(periods))
         .filter_map(|k| values[i - k * step])
         .collect();
     if reference.len() < needed {
@@ -309,15 +337,21 @@ fn score_from(
     Some((baseline, spread, (value - baseline) / spread))
 }
 
-/// Scores every hour of one series: hour of week when ≥ 2 earlier weeks
-/// have a value, else hour of day when ≥ 3 earlier days have one.
-fn score_series(values: &[Option<f64>], metric: Metric) -> Vec<Option<Scored>> {
+/// Scores every hour of one series: hour of week when ≥ 2 of the last
+/// `lookback_weeks` weeks have a value, else hour of day when ≥ 3 of the
+/// last 14 days have one.
+fn score_series(
+    values: &[Option<f64>],
+    metric: Metric,
+    lookback_weeks: usize,
+) -> Vec<Option<Scored>> {
     (0..values.len())
         .map(|i| {
-            let (scored, kind) = match score_from(values, i, WEEK_HOURS, MIN_WEEKS, metric) {
+            let weekly = (MIN_WEEKS, lookback_weeks);
+            let (scored, kind) = match score_from(values, i, WEEK_HOURS, weekly, metric) {
                 Some(s) => (s, BaselineKind::HourOfWeek),
                 None => (
-                    score_from(values, i, DAY_HOURS, MIN_DAYS, metric)?,
+                    score_from(values, i, DAY_HOURS, (MIN_DAYS, MAX_DAYS), metric)?,
                     BaselineKind::HourOfDay,
                 ),
             };
@@ -446,6 +480,12 @@ pub fn detect_anomalies(frame: &DataFrame, options: AnomalyOptions) -> Result<An
             options.threshold
         )));
     }
+    if options.lookback_weeks < MIN_WEEKS {
+        return Err(AnomalyError::Options(format!(
+            "lookback_weeks must be at least {MIN_WEEKS} (the hour-of-week baseline needs {MIN_WEEKS} earlier weeks), got {}",
+            options.lookback_weeks
+        )));
+    }
     let series = read_series(frame)?;
     let mut anomalies = Vec::new();
     let mut per_key = Vec::with_capacity(series.len());
@@ -453,7 +493,10 @@ pub fn detect_anomalies(frame: &DataFrame, options: AnomalyOptions) -> Result<An
         let before = anomalies.len();
         for (m, metric) in Metric::ALL.iter().copied().enumerate() {
             let values = &s.values[m];
-            for (i, scored) in score_series(values, metric).into_iter().enumerate() {
+            for (i, scored) in score_series(values, metric, options.lookback_weeks)
+                .into_iter()
+                .enumerate()
+            {
                 let (Some(scored), Some(value)) = (scored, values[i]) else {
                     continue;
                 };
@@ -507,6 +550,7 @@ pub fn detect_anomalies(frame: &DataFrame, options: AnomalyOptions) -> Result<An
         anomalies,
         per_key,
         threshold: options.threshold,
+        lookback_weeks: options.lookback_weeks,
     })
 }
 
@@ -611,7 +655,14 @@ mod tests {
         );
         assert_eq!(report.threshold, 4.0);
         // A lower threshold finds the fallback weekend hours (|−3| ≥ 2.5).
-        let low = detect_anomalies(&frame(&rows), AnomalyOptions { threshold: 2.5 }).unwrap();
+        let low = detect_anomalies(
+            &frame(&rows),
+            AnomalyOptions {
+                threshold: 2.5,
+                ..AnomalyOptions::default()
+            },
+        )
+        .unwrap();
         assert!(low
             .anomalies
             .iter()
@@ -659,8 +710,8 @@ mod tests {
         // spike and at another hour.
         later[SPIKE + WEEK_HOURS] = Some(5_000.0);
         later[3 * WEEK_HOURS + DAY_HOURS + 10] = Some(1_000.0);
-        let before = score_series(&base, Metric::Invocations);
-        let after = score_series(&later, Metric::Invocations);
+        let before = score_series(&base, Metric::Invocations, 6);
+        let after = score_series(&later, Metric::Invocations, 6);
         assert_eq!(before[..3 * WEEK_HOURS], after[..3 * WEEK_HOURS]);
         assert_ne!(before[SPIKE + WEEK_HOURS], after[SPIKE + WEEK_HOURS]);
         // The reported week-2 spike is the same with or without week 3.
@@ -683,6 +734,47 @@ mod tests {
                 .unwrap()
         };
         assert_eq!(week2(&a), week2(&b));
+    }
+
+    #[test]
+    fn capped_lookback_accepts_a_level_shift_after_three_weeks() {
+        // 9 weeks at 100 invocations an hour, then a deploy doubles traffic
+        // for weeks 9..=12.
+        let v: Vec<f64> = (0..13 * WEEK_HOURS)
+            .map(|i| if i < 9 * WEEK_HOURS { 100.0 } else { 200.0 })
+            .collect();
+        let rows = rows_of("api", &v);
+        let week = |r: &AnomalyReport, w: i64| {
+            r.anomalies
+                .iter()
+                .filter(|a| (a.hour - MONDAY) / (WEEK_HOURS as i64 * HOUR) == w)
+                .count()
+        };
+        // Default, 6 weeks: week 12 looks back at weeks 6..=11 = 100, 100,
+        // 100, 200, 200, 200 → median 150, MAD 50 → spread 1.4826 × 50 =
+        // 74.13; score (200 − 150) / 74.13 = 0.67: the shift is accepted.
+        // Week 11 (weeks 5..=10: four 100s, two 200s → median 100, MAD 0 →
+        // spread 10, score 10) still flags every hour.
+        let capped = detect_anomalies(&frame(&rows), AnomalyOptions::default()).unwrap();
+        assert_eq!(capped.lookback_weeks, 6);
+        assert_eq!((week(&capped, 11), week(&capped, 12)), (168, 0));
+        // Uncapped (52 weeks): week 12 sees nine 100s and three 200s →
+        // median 100, MAD 0 → spread 10, score 10: still "anomalous".
+        let uncapped = AnomalyOptions {
+            lookback_weeks: 52,
+            ..AnomalyOptions::default()
+        };
+        let all = detect_anomalies(&frame(&rows), uncapped).unwrap();
+        assert_eq!(week(&all, 12), 168);
+        let hour12 = all
+            .anomalies
+            .iter()
+            .find(|a| a.hour == MONDAY + (12 * WEEK_HOURS) as i64 * HOUR)
+            .unwrap();
+        assert_eq!(
+            (hour12.baseline, hour12.spread, hour12.score),
+            (100.0, 10.0, 10.0)
+        );
     }
 
     #[test]
@@ -751,8 +843,24 @@ mod tests {
     #[test]
     fn bad_input_is_an_error_sentence() {
         let mut f = frame(&rows_of("api", &[1.0, 2.0]));
-        let err = detect_anomalies(&f, AnomalyOptions { threshold: 0.0 }).unwrap_err();
+        let err = detect_anomalies(
+            &f,
+            AnomalyOptions {
+                threshold: 0.0,
+                ..AnomalyOptions::default()
+            },
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("threshold"), "{err}");
+        let one_week = AnomalyOptions {
+            lookback_weeks: 1,
+            ..AnomalyOptions::default()
+        };
+        let err = detect_anomalies(&f, one_week).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid options: lookback_weeks must be at least 2 (the hour-of-week baseline needs 2 earlier weeks), got 1"
+        );
         f.with_column(Column::new("hour".into(), [MONDAY, MONDAY + 60]))
             .unwrap();
         let err = detect_anomalies(&f, AnomalyOptions::default()).unwrap_err();

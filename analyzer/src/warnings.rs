@@ -4,17 +4,23 @@
 //! Rules (a rule fires when the value is strictly beyond its threshold):
 //! - `cold_starts`: cold starts > 1 % of invocations.
 //! - `memory_near_limit`: max memory used > 95 % of the configured memory.
-//! - `duration_near_timeout`: max duration > 95 % of the timeout.
+//! - `duration_near_timeout`: max duration > 95 % of the timeout. The max,
+//!   not the p99, because Datadog's rule is "at least one invocation"; the
+//!   p99 is only quoted in the message, to tell one straggler from a trend.
 //! - `out_of_memory`: any invocation ran out of memory.
 //! - `timeouts`: any invocation timed out.
 //! - `over_provisioned`: max memory used < 10 % of the configured memory
-//!   (only when memory use was reported).
+//!   (only when memory use was reported). Datadog words it "no invocation
+//!   used more than 10 %", which would include exactly 10 %; faasight keeps
+//!   the strict `<` of the other rules so "at the threshold" never fires.
 //! - `cost_increase`: cost up > 20 % on the previous window of the same
-//!   length (no warning when the previous window cost nothing).
+//!   length. No warning at all when the previous window cost nothing: the
+//!   percentage is undefined, and a function that is new in this window
+//!   is not a cost regression (the anomaly report shows its cost instead).
 //!
-//! The first six follow Datadog's "Serverless Warnings" guide (high cold
-//! starts, high memory usage, high duration, out of memory, timeouts,
-//! over-provisioned), <https://docs.datadoghq.com/serverless/guide/serverless_warnings/>;
+//! The first six follow Datadog's "Serverless Warnings" guide (cold starts,
+//! high memory usage, high duration, out of memory, timeouts, over
+//! provisioned), <https://docs.datadoghq.com/serverless/guide/serverless_warnings/>;
 //! the 20 % cost rule is faasight's own default. All thresholds can be
 //! changed with [`WarningThresholds`].
 //!
@@ -29,6 +35,7 @@
 use faasight_store::PicoUsd;
 use polars::prelude::{Column, DataFrame, DataType};
 use serde::Serialize;
+use std::str::FromStr;
 
 const PICO_PER_USD: f64 = 1e12;
 
@@ -175,6 +182,18 @@ impl WarningThresholds {
         }
         *self = next;
         Ok(())
+    }
+}
+
+/// `"cold_start_pct=2,memory_pct=90".parse()` = the defaults with those
+/// overrides, so a clap argument or a query parameter can be typed as
+/// [`WarningThresholds`] directly; same rules as
+/// [`WarningThresholds::with_overrides`].
+impl FromStr for WarningThresholds {
+    type Err = WarningError;
+
+    fn from_str(spec: &str) -> Result<Self> {
+        WarningThresholds::with_overrides(spec)
     }
 }
 
@@ -780,6 +799,34 @@ mod tests {
         let mut t = WarningThresholds::default();
         assert!(t.apply_overrides("memory_pct=80,nope=1").is_err());
         assert_eq!(t, WarningThresholds::default());
+    }
+
+    #[test]
+    fn thresholds_parse_from_str_and_deserialise_from_partial_config() {
+        let parsed: WarningThresholds = "duration_pct=80".parse().unwrap();
+        assert_eq!(parsed.duration_pct, 80.0);
+        assert_eq!(parsed.memory_pct, 95.0);
+        let err = "colds=1".parse::<WarningThresholds>().unwrap_err();
+        assert!(
+            err.to_string().starts_with("unknown threshold `colds`"),
+            "{err}"
+        );
+
+        // A config file section with one field: the others keep defaults.
+        use serde::de::value::{Error as DeError, MapDeserializer};
+        use serde::Deserialize;
+        let partial = MapDeserializer::<_, DeError>::new([("cost_increase_pct", 50.0)].into_iter());
+        assert_eq!(
+            WarningThresholds::deserialize(partial).unwrap(),
+            WarningThresholds {
+                cost_increase_pct: 50.0,
+                ..WarningThresholds::default()
+            }
+        );
+        // A misspelt field is an error, not a silently ignored setting.
+        let typo = MapDeserializer::<_, DeError>::new([("memory", 90.0)].into_iter());
+        let err = WarningThresholds::deserialize(typo).unwrap_err();
+        assert!(err.to_string().contains("unknown field `memory`"), "{err}");
     }
 
     #[test]
