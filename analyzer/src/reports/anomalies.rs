@@ -66,31 +66,20 @@ pub async fn anomalies_report(
     range: TimeRange,
     options: AnomalyOptions,
 ) -> Result<AnomaliesReport> {
-    let rows: Vec<HourRow> = store
-        .client()
-        .query(HOURLY_SERIES_SQL)
-        .bind(tenant)
-        .bind(range.from.timestamp())
-        .bind(range.to.timestamp())
-        .fetch_all()
-        .await
-        .map_err(|source| Error::Query {
-            query: "hourly_series.sql",
-            source,
-        })?;
+    let (rows, trace) = super::fetch_window::<HourRow>(
+        store,
+        "hourly_series.sql",
+        HOURLY_SERIES_SQL,
+        &[],
+        tenant,
+        range,
+    )
+    .await?;
     let result = detect_anomalies(&hourly_frame(&rows)?, options)
         .map_err(|e| Error::Invalid(e.to_string()))?;
     Ok(AnomaliesReport {
         result,
-        queries: vec![QueryTrace::new(
-            "hourly_series.sql",
-            HOURLY_SERIES_SQL,
-            vec![
-                tenant.to_string(),
-                range.from.timestamp().to_string(),
-                range.to.timestamp().to_string(),
-            ],
-        )],
+        queries: vec![trace],
     })
 }
 

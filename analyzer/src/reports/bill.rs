@@ -142,31 +142,19 @@ pub async fn bill_report(
         .and_hms_opt(0, 0, 0)
         .unwrap_or_default()
         .and_utc();
-    let params = vec![
-        tenant.to_string(),
-        from.timestamp().to_string(),
-        to.timestamp().to_string(),
-    ];
-    let rows: Vec<UsageRow> = store
-        .client()
-        .query(MONTHLY_USAGE_SQL)
-        .bind(tenant)
-        .bind(from.timestamp())
-        .bind(to.timestamp())
-        .fetch_all()
-        .await
-        .map_err(|source| Error::Query {
-            query: "monthly_usage.sql",
-            source,
-        })?;
+    let (rows, trace) = super::fetch_window::<UsageRow>(
+        store,
+        "monthly_usage.sql",
+        MONTHLY_USAGE_SQL,
+        &[],
+        tenant,
+        TimeRange::new(from, to)?,
+    )
+    .await?;
     Ok(BillReport {
         months: bills_from_rows(rows, options)?,
         aws_free_tier: options.aws_free_tier,
-        queries: vec![QueryTrace::new(
-            "monthly_usage.sql",
-            MONTHLY_USAGE_SQL,
-            params,
-        )],
+        queries: vec![trace],
     })
 }
 

@@ -184,27 +184,6 @@ async fn sequence_frame(store: &Store, tenant: &str, range: TimeRange) -> Result
     .map_err(|e| Error::Invalid(format!("cannot build the cold-start sequence frame: {e}")))
 }
 
-async fn fetch_rates(
-    store: &Store,
-    dimension: &str,
-    tenant: &str,
-    range: TimeRange,
-) -> Result<Vec<RateQueryRow>> {
-    store
-        .client()
-        .query(COLD_START_RATES_SQL)
-        .bind(dimension)
-        .bind(tenant)
-        .bind(range.from.timestamp())
-        .bind(range.to.timestamp())
-        .fetch_all()
-        .await
-        .map_err(|source| Error::Query {
-            query: "cold_start_rates.sql",
-            source,
-        })
-}
-
 /// Cold-start rates by `dimension`, INIT cost shares by billing era, and
 /// the causes of the cold starts of `tenant` in `range`.
 pub async fn cold_starts_report(
@@ -214,22 +193,30 @@ pub async fn cold_starts_report(
     dimension: &str,
 ) -> Result<ColdStartsReport> {
     let by = dimension_of(dimension)?;
+    // The validated name, as the query spells it.
+    let name: &'static str = DIMENSIONS
+        .into_iter()
+        .find(|d| *d == dimension)
+        .unwrap_or("function");
     let invalid = |e: crate::cold_start::ColdStartError| Error::Invalid(e.to_string());
-    let by_dimension = fetch_rates(store, dimension, tenant, range).await?;
-    let by_era = fetch_rates(store, "init_billing_era", tenant, range).await?;
+    let rates_of = |dimension: &'static str| async move {
+        super::fetch_window::<RateQueryRow>(
+            store,
+            "cold_start_rates.sql",
+            COLD_START_RATES_SQL,
+            &[dimension],
+            tenant,
+            range,
+        )
+        .await
+    };
+    let (by_dimension, by_dimension_trace) = rates_of(name).await?;
+    let (by_era, by_era_trace) = rates_of("init_billing_era").await?;
     let sequence = sequence_frame(store, tenant, range).await?;
     let analysis = cold_start_causes(&sequence, &ColdStartOptions::default()).map_err(invalid)?;
     let mut latest = analysis.cold_starts;
     latest.sort_by(|a, b| (b.start_time_ms, &b.request_id).cmp(&(a.start_time_ms, &a.request_id)));
     latest.truncate(LISTED_COLD_STARTS);
-    let window = |name: &'static str, sql: &'static str, mut first: Vec<String>| {
-        first.extend([
-            tenant.to_string(),
-            range.from.timestamp().to_string(),
-            range.to.timestamp().to_string(),
-        ]);
-        QueryTrace::new(name, sql, first)
-    };
     Ok(ColdStartsReport {
         rates: rates(&rates_frame(&by_dimension)?, by).map_err(invalid)?,
         init_billing_eras: rates(&rates_frame(&by_era)?, Dimension::TimeBucket).map_err(invalid)?,
@@ -243,17 +230,17 @@ pub async fn cold_starts_report(
             })
             .collect(),
         queries: vec![
-            window(
-                "cold_start_rates.sql",
-                COLD_START_RATES_SQL,
-                vec![dimension.to_string()],
+            by_dimension_trace,
+            by_era_trace,
+            QueryTrace::new(
+                "cold_start_sequence.sql",
+                COLD_START_SEQUENCE_SQL,
+                vec![
+                    tenant.to_string(),
+                    range.from.timestamp().to_string(),
+                    range.to.timestamp().to_string(),
+                ],
             ),
-            window(
-                "cold_start_rates.sql",
-                COLD_START_RATES_SQL,
-                vec!["init_billing_era".to_string()],
-            ),
-            window("cold_start_sequence.sql", COLD_START_SEQUENCE_SQL, vec![]),
         ],
     })
 }

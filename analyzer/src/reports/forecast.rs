@@ -107,19 +107,15 @@ pub async fn forecast_report(
     let to_day = range.to.date_naive();
     let to = Utc.from_utc_datetime(&to_day.and_hms_opt(0, 0, 0).unwrap_or_default());
     let last_day = to_day.pred_opt().unwrap_or(to_day);
-    let rows: Vec<DayRow> = store
-        .client()
-        .query(DAILY_SERIES_SQL)
-        .bind(by)
-        .bind(tenant)
-        .bind(range.from.timestamp())
-        .bind(to.timestamp())
-        .fetch_all()
-        .await
-        .map_err(|source| Error::Query {
-            query: "daily_series.sql",
-            source,
-        })?;
+    let (rows, trace) = super::fetch_window::<DayRow>(
+        store,
+        "daily_series.sql",
+        DAILY_SERIES_SQL,
+        &[by],
+        tenant,
+        TimeRange::new(range.from, to)?,
+    )
+    .await?;
     let invalid = |e: crate::forecast::ForecastError| Error::Invalid(e.to_string());
     let frame = series_frame(&rows, last_day)?;
     let invocations = forecast_daily(&frame, "invocations", &options).map_err(invalid)?;
@@ -139,16 +135,7 @@ pub async fn forecast_report(
         history_end: last_day,
         invocations,
         cost_usd,
-        queries: vec![QueryTrace::new(
-            "daily_series.sql",
-            DAILY_SERIES_SQL,
-            vec![
-                by.to_string(),
-                tenant.to_string(),
-                range.from.timestamp().to_string(),
-                to.timestamp().to_string(),
-            ],
-        )],
+        queries: vec![trace],
     })
 }
 

@@ -258,3 +258,40 @@ impl QueryTrace {
         QueryTrace { name, sql, params }
     }
 }
+
+/// Runs the query `sql` (file `name`) whose placeholders are `leading`
+/// values followed by the tenant and the window's bounds in epoch seconds —
+/// the shape of every report query — and returns its rows with its trace.
+async fn fetch_window<T>(
+    store: &Store,
+    name: &'static str,
+    sql: &'static str,
+    leading: &[&str],
+    tenant: &str,
+    range: TimeRange,
+) -> Result<(Vec<T>, QueryTrace)>
+where
+    T: clickhouse::RowOwned + clickhouse::RowRead,
+{
+    let mut query = store.client().query(sql);
+    for value in leading {
+        query = query.bind(*value);
+    }
+    let rows = query
+        .bind(tenant)
+        .bind(range.from.timestamp())
+        .bind(range.to.timestamp())
+        .fetch_all()
+        .await
+        .map_err(|source| Error::Query {
+            query: name,
+            source,
+        })?;
+    let mut params: Vec<String> = leading.iter().map(|v| v.to_string()).collect();
+    params.extend([
+        tenant.to_string(),
+        range.from.timestamp().to_string(),
+        range.to.timestamp().to_string(),
+    ]);
+    Ok((rows, QueryTrace::new(name, sql, params)))
+}

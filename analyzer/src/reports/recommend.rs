@@ -117,18 +117,15 @@ pub async fn recommendations_report(
     mut options: RightsizingOptions,
 ) -> Result<RecommendationsReport> {
     options.window_days = range.hours() as f64 / 24.0;
-    let rows: Vec<InputRow> = store
-        .client()
-        .query(RIGHTSIZING_INPUT_SQL)
-        .bind(tenant)
-        .bind(range.from.timestamp())
-        .bind(range.to.timestamp())
-        .fetch_all()
-        .await
-        .map_err(|source| Error::Query {
-            query: "rightsizing_input.sql",
-            source,
-        })?;
+    let (rows, trace) = super::fetch_window::<InputRow>(
+        store,
+        "rightsizing_input.sql",
+        RIGHTSIZING_INPUT_SQL,
+        &[],
+        tenant,
+        range,
+    )
+    .await?;
     let recommendations = if rows.is_empty() {
         Vec::new()
     } else {
@@ -140,15 +137,7 @@ pub async fn recommendations_report(
         headroom_pct: options.headroom_pct,
         window_days: options.window_days,
         recommendations,
-        queries: vec![QueryTrace::new(
-            "rightsizing_input.sql",
-            RIGHTSIZING_INPUT_SQL,
-            vec![
-                tenant.to_string(),
-                range.from.timestamp().to_string(),
-                range.to.timestamp().to_string(),
-            ],
-        )],
+        queries: vec![trace],
     })
 }
 

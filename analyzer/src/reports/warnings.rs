@@ -88,52 +88,34 @@ pub async fn warnings_report(
     thresholds: WarningThresholds,
 ) -> Result<WarningsReport> {
     let previous_from = range.from - (range.to - range.from);
-    let rows: Vec<FunctionRow> = store
-        .client()
-        .query(WARNINGS_INPUT_SQL)
-        .bind(tenant)
-        .bind(range.from.timestamp())
-        .bind(range.to.timestamp())
-        .fetch_all()
-        .await
-        .map_err(|source| Error::Query {
-            query: "warnings_input.sql",
-            source,
-        })?;
-    let previous: Vec<CostRow> = store
-        .client()
-        .query(COST_PER_FUNCTION_SQL)
-        .bind(tenant)
-        .bind(previous_from.timestamp())
-        .bind(range.from.timestamp())
-        .fetch_all()
-        .await
-        .map_err(|source| Error::Query {
-            query: "cost_per_function.sql",
-            source,
-        })?;
+    let (rows, current_trace) = super::fetch_window::<FunctionRow>(
+        store,
+        "warnings_input.sql",
+        WARNINGS_INPUT_SQL,
+        &[],
+        tenant,
+        range,
+    )
+    .await?;
+    let (previous, previous_trace) = super::fetch_window::<CostRow>(
+        store,
+        "cost_per_function.sql",
+        COST_PER_FUNCTION_SQL,
+        &[],
+        tenant,
+        TimeRange::new(previous_from, range.from)?,
+    )
+    .await?;
     let previous = previous
         .into_iter()
         .map(|r| Ok((r.function, cost("cost_per_function.sql", &r.cost_usd)?)))
         .collect::<Result<HashMap<String, i64>>>()?;
     let warnings = function_warnings(&warnings_frame(&rows, &previous)?, &thresholds)
         .map_err(|e| Error::Invalid(e.to_string()))?;
-    let window = |from: i64, to: i64| vec![tenant.to_string(), from.to_string(), to.to_string()];
     Ok(WarningsReport {
         thresholds,
         warnings,
-        queries: vec![
-            QueryTrace::new(
-                "warnings_input.sql",
-                WARNINGS_INPUT_SQL,
-                window(range.from.timestamp(), range.to.timestamp()),
-            ),
-            QueryTrace::new(
-                "cost_per_function.sql",
-                COST_PER_FUNCTION_SQL,
-                window(previous_from.timestamp(), range.from.timestamp()),
-            ),
-        ],
+        queries: vec![current_trace, previous_trace],
     })
 }
 

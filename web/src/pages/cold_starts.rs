@@ -4,6 +4,7 @@
 // The `#[server]` macro generates an argument struct whose fields cannot carry docs.
 #![allow(missing_docs)]
 
+use super::QueryList;
 use crate::format;
 use crate::model::ColdStarts;
 use leptos::prelude::*;
@@ -75,17 +76,6 @@ fn ColdStartsBody(c: ColdStarts) -> impl IntoView {
         .map(|(era, pct)| format!("{era}: {}", format::pct(*pct)))
         .collect::<Vec<_>>()
         .join("; ");
-    let queries = c
-        .queries
-        .iter()
-        .map(|q| {
-            view! {
-                <h4>{q.feeds.clone()}</h4>
-                <pre>{q.sql.clone()}</pre>
-                <p class="note">"Parameters: " {q.params.join(", ")}</p>
-            }
-        })
-        .collect_view();
     view! {
         <p class="note">{format!("Last 7 days. INIT's share of cost by billing era — {eras}.")}</p>
         <table id="cold-start-table">
@@ -101,9 +91,6 @@ fn ColdStartsBody(c: ColdStarts) -> impl IntoView {
         </table>
         <h3>"How each cold start gets its cause (first rule that matches)"</h3>
         <ol id="cause-rules">{rules}</ol>
-        <details>
-            <summary>"Queries behind these numbers"</summary>
-            {queries}
-        </details>
+        <QueryList queries=c.queries.clone()/>
     }
 }

@@ -4,6 +4,7 @@
 // The `#[server]` macro generates an argument struct whose fields cannot carry docs.
 #![allow(missing_docs)]
 
+use super::QueryList;
 use crate::format;
 use crate::model::{Overview, RANGES};
 use leptos::prelude::*;
@@ -73,17 +74,6 @@ fn OverviewBody(o: Overview) -> impl IntoView {
             }
         })
         .collect_view();
-    let queries = o
-        .queries
-        .iter()
-        .map(|q| {
-            view! {
-                <h4>{q.feeds.clone()}</h4>
-                <pre>{q.sql.clone()}</pre>
-                <p class="note">"Parameters: " {q.params.join(", ")}</p>
-            }
-        })
-        .collect_view();
     view! {
         <div class="cards" id="totals" data-range=o.range.clone()>
             <div class="card"><div class="label">"Invocations"</div><div class="value" id="total-invocations">{format::count(o.total_invocations)}</div></div>
@@ -103,10 +93,7 @@ fn OverviewBody(o: Overview) -> impl IntoView {
             </thead>
             <tbody>{rows}</tbody>
         </table>
-        <details>
-            <summary>"Queries behind these numbers"</summary>
-            {queries}
-        </details>
+        <QueryList queries=o.queries.clone()/>
     }
 }
 

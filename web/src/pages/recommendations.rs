@@ -4,6 +4,7 @@
 // The `#[server]` macro generates an argument struct whose fields cannot carry docs.
 #![allow(missing_docs)]
 
+use super::QueryList;
 use crate::format;
 use crate::model::Recommendations;
 use leptos::prelude::*;
@@ -80,17 +81,6 @@ fn RecommendationsBody(r: Recommendations) -> impl IntoView {
             }
         })
         .collect_view();
-    let queries = r
-        .queries
-        .iter()
-        .map(|q| {
-            view! {
-                <h4>{q.feeds.clone()}</h4>
-                <pre>{q.sql.clone()}</pre>
-                <p class="note">"Parameters: " {q.params.join(", ")}</p>
-            }
-        })
-        .collect_view();
     view! {
         <div class="cards" id="rec-totals" data-strategy=r.strategy.clone()>
             <div class="card"><div class="label">"Monthly savings of the advice (USD)"</div><div class="value" id="total-savings">{format::usd(r.total_savings_pico)}</div></div>
@@ -107,9 +97,6 @@ fn RecommendationsBody(r: Recommendations) -> impl IntoView {
             </thead>
             <tbody>{rows}</tbody>
         </table>
-        <details>
-            <summary>"Queries behind these numbers"</summary>
-            {queries}
-        </details>
+        <QueryList queries=r.queries.clone()/>
     }
 }
