@@ -4,9 +4,12 @@
 //! prophet).
 //!
 //! Usage: `forecast_eval FILE [--season N] [--horizon H] [--level L]`
-//! where FILE has the header `series_id,t,value` and each series' rows in
-//! time order. Prints one JSON line per series:
-//! `{"series_id":…,"model":…,"mape_pct":…,"coverage_pct":…,"origins":…,"horizon":…}`
+//! (defaults: season 7, horizon 30, level 0.8) where FILE has the header
+//! `series_id,t,value`, `t` being an integer index or an ISO date
+//! (YYYY-MM-DD); a series' rows are put in order of `t`, and must be evenly
+//! spaced without gaps (fill missing steps before). Prints one JSON line per
+//! series, in order of first appearance:
+//! `{"series_id":…,"model":…,"mape_pct":…,"coverage_pct":…,"origins":…,"horizon":…,"zero_actuals_skipped":…,"outliers_replaced":…}`
 //! (or `{"series_id":…,"error":…}` when a series cannot be forecast).
 
 use faasight_analyzer::forecast::{forecast_series, ForecastOptions};
@@ -74,27 +77,49 @@ fn parse_args() -> Result<Args, String> {
     })
 }
 
-/// Series in file order: (id, values).
+/// Where a row sits in its series: integer indexes order numerically, ISO
+/// dates order as text (YYYY-MM-DD sorts chronologically); integers sort
+/// before dates, which never meet in one well-formed series.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Position {
+    Index(i64),
+    Date(String),
+}
+
+/// Series in order of first appearance: (id, values ordered by `t`).
 fn read_series(text: &str) -> Result<Vec<(String, Vec<f64>)>, String> {
-    let mut series: Vec<(String, Vec<f64>)> = Vec::new();
+    let mut series: Vec<(String, Vec<(Position, f64)>)> = Vec::new();
+    let mut index_of: std::collections::HashMap<String, usize> = Default::default();
     for (number, line) in text.lines().enumerate().skip(1) {
         if line.trim().is_empty() {
             continue;
         }
         let fields: Vec<&str> = line.split(',').collect();
-        let [id, _t, value] = fields[..] else {
+        let [id, t, value] = fields[..] else {
             return Err(format!("line {}: expected series_id,t,value", number + 1));
+        };
+        let t = t.trim();
+        let position = match t.parse::<i64>() {
+            Ok(i) => Position::Index(i),
+            Err(_) => Position::Date(t.to_string()),
         };
         let value: f64 = value
             .trim()
             .parse()
             .map_err(|e| format!("line {}: value: {e}", number + 1))?;
-        match series.last_mut() {
-            Some((last, values)) if last == id => values.push(value),
-            _ => series.push((id.to_string(), vec![value])),
-        }
+        let slot = *index_of.entry(id.to_string()).or_insert_with(|| {
+            series.push((id.to_string(), Vec::new()));
+            series.len() - 1
+        });
+        series[slot].1.push((position, value));
     }
-    Ok(series)
+    Ok(series
+        .into_iter()
+        .map(|(id, mut rows)| {
+            rows.sort_by(|a, b| a.0.cmp(&b.0));
+            (id, rows.into_iter().map(|(_, v)| v).collect())
+        })
+        .collect())
 }
 
 fn main() -> ExitCode {
@@ -105,13 +130,15 @@ fn main() -> ExitCode {
         for (id, values) in read_series(&text)? {
             match forecast_series(&values, &args.options) {
                 Ok(f) => println!(
-                    "{{\"series_id\":{},\"model\":{},\"mape_pct\":{},\"coverage_pct\":{},\"origins\":{},\"horizon\":{}}}",
+                    "{{\"series_id\":{},\"model\":{},\"mape_pct\":{},\"coverage_pct\":{},\"origins\":{},\"horizon\":{},\"zero_actuals_skipped\":{},\"outliers_replaced\":{}}}",
                     json_string(&id),
                     json_string(&f.model),
                     json_number(f.backtest.mape_pct),
                     json_number(f.backtest.coverage_pct),
                     f.backtest.origins,
-                    f.backtest.horizon
+                    f.backtest.horizon,
+                    f.backtest.zero_actuals_skipped,
+                    f.outliers_replaced
                 ),
                 Err(e) => println!(
                     "{{\"series_id\":{},\"error\":{}}}",
