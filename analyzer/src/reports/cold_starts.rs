@@ -1,7 +1,9 @@
 //! The cold-start report: rates by a dimension and INIT's share of cost
-//! before and after AWS began billing INIT (`cold_start_rates.sql`), and the
-//! cause of every cold start (`cold_start_sequence.sql` →
-//! [`crate::cold_start::cold_start_causes`]).
+//! before and after AWS began billing INIT (both from one scan,
+//! `cold_start_rates.sql`), and the
+//! cause of every cold start (`cold_start_sequence.sql` with the names from
+//! `cold_start_functions.sql` → [`crate::cold_start::cold_start_causes`]).
+//! The three queries run at once.
 
 use super::QueryTrace;
 use crate::cold_start::{
@@ -10,13 +12,15 @@ use crate::cold_start::{
 };
 use crate::{Error, Result, TimeRange};
 use faasight_store::{PicoUsd, Store};
-use polars::prelude::{df, DataFrame};
+use polars::prelude::{df, DataFrame, IdxCa, IdxSize};
 use serde::{Deserialize, Serialize};
 
 /// SQL of the rates query.
 pub const COLD_START_RATES_SQL: &str = include_str!("../queries/cold_start_rates.sql");
 /// SQL of the invocation sequence query.
 pub const COLD_START_SEQUENCE_SQL: &str = include_str!("../queries/cold_start_sequence.sql");
+/// SQL of the function names behind the sequence's `function_id`.
+pub const COLD_START_FUNCTIONS_SQL: &str = include_str!("../queries/cold_start_functions.sql");
 
 /// Cold starts listed one by one in the report (the latest ones); the
 /// per-function counts cover all of them.
@@ -29,6 +33,7 @@ pub const DIMENSIONS: [&str; 7] = [
 
 #[derive(Debug, clickhouse::Row, Deserialize)]
 struct RateQueryRow {
+    grouping: String,
     key: String,
     invocations: u64,
     cold_starts: u64,
@@ -40,11 +45,15 @@ struct RateQueryRow {
 }
 
 #[derive(Debug, clickhouse::Row, Deserialize)]
+struct FunctionRow {
+    function_id: u64,
+    function_key: String,
+    provider: String,
+}
+
+#[derive(Debug, clickhouse::Row, Deserialize)]
 struct SequenceRow<'a> {
-    #[serde(borrow)]
-    function: &'a str,
-    #[serde(borrow)]
-    provider: &'a str,
+    function_id: u64,
     #[serde(borrow)]
     version: &'a str,
     memory_mb: u32,
@@ -132,8 +141,19 @@ fn rates_frame(rows: &[RateQueryRow]) -> Result<DataFrame> {
 
 /// Streams the invocation sequence straight into the model's frame: rows
 /// borrow from the response buffer and strings go into column builders,
-/// so millions of rows cost no per-row allocation.
-async fn sequence_frame(store: &Store, tenant: &str, range: TimeRange) -> Result<DataFrame> {
+/// so millions of rows cost no per-row allocation. The function key and
+/// provider come from `names` (started at the same time) by the row's
+/// `function_id`; rows written between the two queries can belong to a
+/// function `names` has not seen, and then the names are read once more.
+async fn sequence_frame<N>(
+    store: &Store,
+    tenant: &str,
+    range: TimeRange,
+    names: N,
+) -> Result<(DataFrame, [QueryTrace; 2])>
+where
+    N: std::future::Future<Output = Result<(Vec<FunctionRow>, QueryTrace)>>,
+{
     use polars::prelude::{IntoColumn, NamedFrom, Series, StringChunkedBuilder};
     let query_error = |source| Error::Query {
         query: "cold_start_sequence.sql",
@@ -148,26 +168,65 @@ async fn sequence_frame(store: &Store, tenant: &str, range: TimeRange) -> Result
         .fetch::<SequenceRow<'_>>()
         .map_err(query_error)?;
     let text = |name: &str| StringChunkedBuilder::new(name.into(), 1 << 16);
-    let (mut function, mut provider, mut version) =
-        (text("function"), text("provider"), text("version"));
-    let (mut instance, mut request, mut start_type) =
-        (text("instance_id"), text("request_id"), text("start_type"));
-    let (mut memory, mut start, mut duration, mut init) = (vec![], vec![], vec![], vec![]);
-    while let Some(r) = cursor.next().await.map_err(query_error)? {
-        function.append_value(r.function);
-        provider.append_value(r.provider);
-        version.append_value(r.version);
-        instance.append_value(r.instance);
-        request.append_value(r.request);
-        start_type.append_value(r.start_type);
-        memory.push(r.memory_mb);
-        start.push(r.start_time_ms);
-        duration.push(r.duration_ms);
-        init.push(r.init_duration_ms);
+    let (mut version, mut instance) = (text("version"), text("instance_id"));
+    let (mut request, mut start_type) = (text("request_id"), text("start_type"));
+    let (mut ids, mut memory, mut start, mut duration, mut init) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    let mut warm = vec![];
+    let stream = async {
+        while let Some(r) = cursor.next().await.map_err(query_error)? {
+            ids.push(r.function_id);
+            version.append_value(r.version);
+            instance.append_value(r.instance);
+            request.append_value(r.request);
+            start_type.append_value(r.start_type);
+            warm.push(r.start_type == "warm");
+            memory.push(r.memory_mb);
+            start.push(r.start_time_ms);
+            duration.push(r.duration_ms);
+            init.push(r.init_duration_ms);
+        }
+        Ok::<_, Error>(())
+    };
+    let ((), (mut names, mut names_trace)) = tokio::try_join!(stream, names)?;
+    let known = |names: &[FunctionRow]| {
+        let by_id: std::collections::HashSet<u64> = names.iter().map(|n| n.function_id).collect();
+        ids.iter().all(|id| by_id.contains(id))
+    };
+    if !known(&names) {
+        (names, names_trace) = super::fetch_window::<FunctionRow>(
+            store,
+            "cold_start_functions.sql",
+            COLD_START_FUNCTIONS_SQL,
+            &[],
+            tenant,
+            range,
+        )
+        .await?;
     }
-    let height = memory.len();
-    DataFrame::new(
-        height,
+    let by_id: std::collections::HashMap<u64, &FunctionRow> =
+        names.iter().map(|n| (n.function_id, n)).collect();
+    let (mut function, mut provider) = (text("function"), text("provider"));
+    let mut last: Option<(u64, &FunctionRow)> = None;
+    for &id in &ids {
+        let name = match last {
+            Some((last_id, name)) if last_id == id => name,
+            _ => {
+                let name = *by_id.get(&id).ok_or_else(|| Error::BadValue {
+                    query: "cold_start_functions.sql",
+                    what: "function_id",
+                    value: format!("{id} of cold_start_sequence.sql has no function name"),
+                })?;
+                last = Some((id, name));
+                name
+            }
+        };
+        function.append_value(&name.function_key);
+        provider.append_value(&name.provider);
+    }
+    let order = sequence_order(&ids, &start, &warm, &duration);
+    let frame = DataFrame::new(
+        ids.len(),
         vec![
             function.finish().into_column(),
             provider.finish().into_column(),
@@ -181,7 +240,38 @@ async fn sequence_frame(store: &Store, tenant: &str, range: TimeRange) -> Result
             Series::new("init_duration_ms".into(), init).into_column(),
         ],
     )
-    .map_err(|e| Error::Invalid(format!("cannot build the cold-start sequence frame: {e}")))
+    .and_then(|frame| frame.take(&order))
+    .map_err(|e| Error::Invalid(format!("cannot build the cold-start sequence frame: {e}")))?;
+    let trace = QueryTrace::new(
+        "cold_start_sequence.sql",
+        COLD_START_SEQUENCE_SQL,
+        vec![
+            tenant.to_string(),
+            range.from.timestamp().to_string(),
+            range.to.timestamp().to_string(),
+        ],
+    );
+    Ok((frame, [names_trace, trace]))
+}
+
+/// The order the model needs — by function, then start time — as row
+/// indices into rows that arrived unsorted. Sorting here rather than in
+/// ClickHouse lets the server stream rows as it reads them (an ORDER BY
+/// holds them all back until the sort is done) and sorts 8-byte keys that
+/// mostly arrive in runs already (each part is sorted by function and
+/// time). Ties are broken the same way on every run: warm invocations
+/// first (a warm instance at the same millisecond was already there), then
+/// by duration.
+fn sequence_order(ids: &[u64], start: &[i64], warm: &[bool], duration: &[f64]) -> IdxCa {
+    let mut order: Vec<IdxSize> = (0..ids.len() as IdxSize).collect();
+    order.sort_by(|&a, &b| {
+        let key = |i: IdxSize| {
+            let i = i as usize;
+            (ids[i], start[i], !warm[i], duration[i].to_bits())
+        };
+        key(a).cmp(&key(b))
+    });
+    IdxCa::from_vec("order".into(), order)
 }
 
 /// Cold-start rates by `dimension`, INIT cost shares by billing era, and
@@ -199,20 +289,28 @@ pub async fn cold_starts_report(
         .find(|d| *d == dimension)
         .unwrap_or("function");
     let invalid = |e: crate::cold_start::ColdStartError| Error::Invalid(e.to_string());
-    let rates_of = |dimension: &'static str| async move {
-        super::fetch_window::<RateQueryRow>(
-            store,
-            "cold_start_rates.sql",
-            COLD_START_RATES_SQL,
-            &[dimension],
-            tenant,
-            range,
-        )
-        .await
-    };
-    let (by_dimension, by_dimension_trace) = rates_of(name).await?;
-    let (by_era, by_era_trace) = rates_of("init_billing_era").await?;
-    let sequence = sequence_frame(store, tenant, range).await?;
+    let leading = [name];
+    let rate_query = super::fetch_window::<RateQueryRow>(
+        store,
+        "cold_start_rates.sql",
+        COLD_START_RATES_SQL,
+        &leading,
+        tenant,
+        range,
+    );
+    let names = super::fetch_window::<FunctionRow>(
+        store,
+        "cold_start_functions.sql",
+        COLD_START_FUNCTIONS_SQL,
+        &[],
+        tenant,
+        range,
+    );
+    let ((rate_rows, rates_trace), (sequence, [names_trace, sequence_trace])) =
+        tokio::try_join!(rate_query, sequence_frame(store, tenant, range, names))?;
+    let (by_era, by_dimension): (Vec<RateQueryRow>, Vec<RateQueryRow>) = rate_rows
+        .into_iter()
+        .partition(|r| r.grouping == "init_billing_era");
     let analysis = cold_start_causes(&sequence, &ColdStartOptions::default()).map_err(invalid)?;
     let mut latest = analysis.cold_starts;
     latest.sort_by(|a, b| (b.start_time_ms, &b.request_id).cmp(&(a.start_time_ms, &a.request_id)));
@@ -229,19 +327,7 @@ pub async fn cold_starts_report(
                 rule: cause.explanation(),
             })
             .collect(),
-        queries: vec![
-            by_dimension_trace,
-            by_era_trace,
-            QueryTrace::new(
-                "cold_start_sequence.sql",
-                COLD_START_SEQUENCE_SQL,
-                vec![
-                    tenant.to_string(),
-                    range.from.timestamp().to_string(),
-                    range.to.timestamp().to_string(),
-                ],
-            ),
-        ],
+        queries: vec![rates_trace, names_trace, sequence_trace],
     })
 }
 
@@ -260,8 +346,24 @@ mod tests {
     }
 
     #[test]
+    fn the_sequence_is_ordered_by_function_then_time_with_warm_first_on_ties() {
+        // Rows as they might stream in: two functions interleaved, one tie.
+        let ids = [7, 3, 7, 3, 7];
+        let start = [200, 100, 100, 50, 100];
+        let warm = [true, true, false, true, true];
+        let duration = [1.0, 1.0, 5.0, 1.0, 9.0];
+        let order: Vec<IdxSize> = sequence_order(&ids, &start, &warm, &duration)
+            .into_no_null_iter()
+            .collect();
+        // Function 3 (rows 3, 1), then function 7: at t=100 the warm row 4
+        // before the cold row 2, then t=200.
+        assert_eq!(order, vec![3, 1, 4, 2, 0]);
+    }
+
+    #[test]
     fn nan_init_quantiles_become_nulls_in_the_frame() {
         let frame = rates_frame(&[RateQueryRow {
+            grouping: "dimension".into(),
             key: "f".into(),
             invocations: 10,
             cold_starts: 0,
