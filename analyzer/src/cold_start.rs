@@ -214,7 +214,7 @@ fn float_column(frame: &DataFrame, name: &'static str) -> Result<Float64Chunked>
 }
 
 fn present<T>(value: Option<Option<T>>, column: &'static str, row: usize) -> Result<T> {
-    value.flatten().ok_or_else(|| ColdStartError::BadValue {
+    value.flatten().ok_or(ColdStartError::BadValue {
         column,
         row,
         problem: "null or out of range",
