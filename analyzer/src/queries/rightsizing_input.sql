@@ -37,7 +37,9 @@ FROM
         max(timeout_ms) AS timeout_ms,
         toUInt64(count()) AS invocations,
         quantilesExact(0.5, 0.9, 0.99, 0.999)(duration_ms) AS dq,
-        avg(duration_ms) AS duration_mean_ms,
+        -- An exact Decimal sum: a Float64 avg depends on the order threads merge
+        -- in, and the advice would change in its last digits from run to run.
+        toFloat64(sum(toDecimal128(duration_ms, 6))) / count() AS duration_mean_ms,
         toFloat64(quantileExactIf(0.99)(toFloat64(max_memory_used_mb), max_memory_used_mb > 0)) AS max_memory_p99_mb,
         max(max_memory_used_mb) AS max_memory_max_mb,
         toUInt64(countIf(status = 'timeout')) AS timeouts,
