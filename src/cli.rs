@@ -129,7 +129,9 @@ pub struct BenchArgs {
     /// Records per format.
     #[arg(long, default_value_t = 200_000)]
     pub records: usize,
-    /// Records per request body.
+    /// Records (or spans) per request body. Spans too: an OpenTelemetry
+    /// Collector in front of faasight sends batches of up to 8,192 spans
+    /// (its batch processor's default send_batch_size).
     #[arg(long, default_value_t = 5_000)]
     pub batch: usize,
     /// Concurrent senders.

@@ -96,8 +96,9 @@ fn cloudwatch_payload(rows: &[InvocationRow], stream: usize) -> String {
     .to_string()
 }
 
-/// OTLP trace requests (protobuf) of `per_request` spans each: one FaaS
-/// server span and two client spans per invocation.
+/// OTLP trace requests (protobuf) of `per_request` spans each (`--batch`,
+/// as for records): one FaaS server span and two client spans per
+/// invocation.
 fn otlp_bodies(n: usize, per_request: usize) -> Vec<Vec<u8>> {
     use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
     use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
@@ -440,7 +441,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .enumerate()
         .map(|(i, c)| cloudwatch_payload(c, i).into_bytes())
         .collect();
-    let otlp = otlp_bodies(n, 1000);
+    let otlp = otlp_bodies(n, args.batch);
 
     let mut raw = Vec::new();
     let mut raw_bodies = Vec::new();
