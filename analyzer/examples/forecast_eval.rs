@@ -9,7 +9,7 @@
 //! (YYYY-MM-DD); a series' rows are put in order of `t`, and must be evenly
 //! spaced without gaps (fill missing steps before). Prints one JSON line per
 //! series, in order of first appearance:
-//! `{"series_id":…,"model":…,"mape_pct":…,"coverage_pct":…,"origins":…,"horizon":…,"zero_actuals_skipped":…,"outliers_replaced":…}`
+//! `{"series_id":…,"model":…,"mape_pct":…,"coverage_pct":…,"origins":…,"horizon":…,"zero_actuals_skipped":…,"outliers_replaced":…,"interval_scale":…}`
 //! (or `{"series_id":…,"error":…}` when a series cannot be forecast).
 
 use faasight_analyzer::forecast::{forecast_series, ForecastOptions};
@@ -130,7 +130,7 @@ fn main() -> ExitCode {
         for (id, values) in read_series(&text)? {
             match forecast_series(&values, &args.options) {
                 Ok(f) => println!(
-                    "{{\"series_id\":{},\"model\":{},\"mape_pct\":{},\"coverage_pct\":{},\"origins\":{},\"horizon\":{},\"zero_actuals_skipped\":{},\"outliers_replaced\":{}}}",
+                    "{{\"series_id\":{},\"model\":{},\"mape_pct\":{},\"coverage_pct\":{},\"origins\":{},\"horizon\":{},\"zero_actuals_skipped\":{},\"outliers_replaced\":{},\"interval_scale\":{}}}",
                     json_string(&id),
                     json_string(&f.model),
                     json_number(f.backtest.mape_pct),
@@ -138,7 +138,8 @@ fn main() -> ExitCode {
                     f.backtest.origins,
                     f.backtest.horizon,
                     f.backtest.zero_actuals_skipped,
-                    f.outliers_replaced
+                    f.outliers_replaced,
+                    json_number(Some(f.backtest.interval_scale))
                 ),
                 Err(e) => println!(
                     "{{\"series_id\":{},\"error\":{}}}",

@@ -70,6 +70,14 @@ const BACKTEST_SIMULATED_PATHS: usize = 200;
 /// gave mean MAPEs within 0.5 percentage point of this on the benchmark.
 const RESELECT_EVERY: usize = 7;
 
+/// Backtest errors needed before they rescale an interval (see
+/// [`calibration_scale`]): fewer say too little about the tails.
+const MIN_CALIBRATION_SCORES: usize = 10;
+
+/// The calibration factor stays within a factor of 10 either way, so a run
+/// of lucky or unlucky backtest days cannot collapse or explode an interval.
+const CALIBRATION_BOUNDS: (f64, f64) = (0.1, 10.0);
+
 /// Tukey's "far out" fence (J. W. Tukey, "Exploratory Data Analysis", 1977):
 /// a remainder beyond 3 interquartile ranges outside the quartiles is an
 /// outlier. The same fence as the R forecast package's `tsoutliers`
@@ -224,6 +232,11 @@ pub struct Backtest {
     pub zero_actuals_skipped: usize,
     /// Share of actuals inside the prediction interval, in %.
     pub coverage_pct: Option<f64>,
+    /// Factor the model's interval half-widths are multiplied by for the
+    /// forecast (see [`calibration_scale`]): below 1, the model's own
+    /// intervals were wider than its errors on this series needed; above 1,
+    /// narrower. 1 when the backtest has fewer than 10 errors to go on.
+    pub interval_scale: f64,
 }
 
 /// Forecast of one series.
@@ -1215,7 +1228,66 @@ fn lowest_aicc(fits: &[Fit]) -> Option<&Fit> {
         .reduce(|best, f| if f.aicc < best.aicc { f } else { best })
 }
 
-/// Rolling-origin backtest of the whole procedure (see [`Backtest`]).
+/// How far `actual` lies from the forecast's mean, in half-widths of the
+/// interval on its side: at most 1 inside the interval. A side of zero
+/// width (a bound clipped at 0 equal to the mean) gives 0 for the mean
+/// itself and infinity beyond it.
+fn interval_score(actual: f64, (mean, lower, upper): (f64, f64, f64)) -> f64 {
+    let (distance, half_width) = if actual >= mean {
+        (actual - mean, upper - mean)
+    } else {
+        (mean - actual, mean - lower)
+    };
+    if distance == 0.0 {
+        0.0
+    } else if half_width > 0.0 {
+        distance / half_width
+    } else {
+        f64::INFINITY
+    }
+}
+
+/// The factor that makes the interval cover `level` of the backtest's
+/// actuals, from their [`interval_score`]s: the ⌈(n + 1)·level⌉-th smallest
+/// score, as split conformal prediction takes it (V. Vovk, A. Gammerman,
+/// G. Shafer, "Algorithmic Learning in a Random World", 2005; A. N.
+/// Angelopoulos, S. Bates, "A Gentle Introduction to Conformal Prediction",
+/// 2021, §1), within [`CALIBRATION_BOUNDS`]; 1 with fewer than
+/// [`MIN_CALIBRATION_SCORES`] scores. The model's own intervals assume its
+/// error distribution; series of small counts (2, 3, 2, 4 …) or with
+/// irregular bursts break that assumption one way or the other, and their
+/// own recent errors say by how much.
+fn calibration_scale(scores: &[f64], level: f64) -> f64 {
+    if scores.len() < MIN_CALIBRATION_SCORES {
+        return 1.0;
+    }
+    let mut sorted = scores.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = (((sorted.len() + 1) as f64) * level).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1].clamp(CALIBRATION_BOUNDS.0, CALIBRATION_BOUNDS.1)
+}
+
+/// The interval's half-widths multiplied by `scale` around the mean
+/// (clipped at 0 again for counts and costs).
+fn rescale(
+    (mean, lower, upper): (f64, f64, f64),
+    scale: f64,
+    non_negative: bool,
+) -> (f64, f64, f64) {
+    let lower = mean - scale * (mean - lower);
+    let upper = mean + scale * (upper - mean);
+    if non_negative {
+        (mean, lower.max(0.0), upper.max(0.0))
+    } else {
+        (mean, lower, upper)
+    }
+}
+
+/// Rolling-origin backtest of the whole procedure (see [`Backtest`]),
+/// calibration included: each origin's interval is rescaled by the
+/// [`calibration_scale`] of the errors of the steps before that origin
+/// only; `interval_scale` is the scale from all its errors, for the
+/// forecast itself.
 fn backtest(y: &[f64], options: &ForecastOptions, m: usize, non_negative: bool) -> Backtest {
     let n = y.len();
     let third = n / 3;
@@ -1224,6 +1296,8 @@ fn backtest(y: &[f64], options: &ForecastOptions, m: usize, non_negative: bool) 
     let mut origins = 0;
     let (mut relative_errors, mut scored, mut zeros) = (0.0, 0usize, 0usize);
     let (mut inside, mut total) = (0usize, 0usize);
+    // (index of the actual, its interval score under the model's own interval)
+    let mut scores: Vec<(usize, f64)> = Vec::new();
     let first_origin = n - third;
     let mut origin = first_origin;
     // Model form selected at the last re-selection.
@@ -1256,8 +1330,19 @@ fn backtest(y: &[f64], options: &ForecastOptions, m: usize, non_negative: bool) 
                 non_negative,
                 BACKTEST_SIMULATED_PATHS,
             );
-            for (&actual, (mean, lower, upper)) in y[origin..origin + horizon].iter().zip(predicted)
+            let known: Vec<f64> = scores
+                .iter()
+                .filter(|(index, _)| *index < origin)
+                .map(|(_, score)| *score)
+                .collect();
+            let scale = calibration_scale(&known, options.level);
+            for (i, (&actual, raw)) in y[origin..origin + horizon]
+                .iter()
+                .zip(predicted)
+                .enumerate()
             {
+                scores.push((origin + i, interval_score(actual, raw)));
+                let (mean, lower, upper) = rescale(raw, scale, non_negative);
                 if actual == 0.0 {
                     zeros += 1;
                 } else {
@@ -1272,12 +1357,14 @@ fn backtest(y: &[f64], options: &ForecastOptions, m: usize, non_negative: bool) 
         }
         origin += step;
     }
+    let all: Vec<f64> = scores.iter().map(|(_, score)| *score).collect();
     Backtest {
         origins,
         horizon,
         mape_pct: (scored > 0).then(|| 100.0 * relative_errors / scored as f64),
         zero_actuals_skipped: zeros,
         coverage_pct: (total > 0).then(|| 100.0 * inside as f64 / total as f64),
+        interval_scale: calibration_scale(&all, options.level),
     }
 }
 
@@ -1317,6 +1404,7 @@ pub fn forecast_series(
         needed: MIN_HISTORY,
         found: values.len(),
     })?;
+    let backtest = backtest(values, options, m, non_negative);
     let points = predict(
         best,
         options.horizon,
@@ -1326,6 +1414,7 @@ pub fn forecast_series(
         SIMULATED_PATHS,
     )
     .into_iter()
+    .map(|raw| rescale(raw, backtest.interval_scale, non_negative))
     .enumerate()
     .map(|(i, (mean, lower, upper))| ForecastPoint {
         step: i + 1,
@@ -1356,7 +1445,7 @@ pub fn forecast_series(
         fitted: fitted_values(best, &history),
         level: options.level,
         points,
-        backtest: backtest(values, options, m, non_negative),
+        backtest,
     })
 }
 
@@ -1699,6 +1788,63 @@ mod tests {
             f.backtest
         );
         assert!(f.backtest.origins > 80);
+    }
+
+    #[test]
+    fn interval_scores_measure_distance_in_half_widths_of_the_side() {
+        let interval = (10.0, 6.0, 12.0);
+        assert_eq!(interval_score(10.0, interval), 0.0);
+        assert_eq!(interval_score(11.0, interval), 0.5);
+        assert_eq!(interval_score(12.0, interval), 1.0);
+        assert_eq!(interval_score(8.0, interval), 0.5);
+        assert_eq!(interval_score(2.0, interval), 2.0);
+        // A lower bound clipped to the mean: nothing below it is covered.
+        assert_eq!(interval_score(0.0, (0.0, 0.0, 3.0)), 0.0);
+        assert_eq!(interval_score(1.0, (2.0, 2.0, 3.0)), f64::INFINITY);
+    }
+
+    #[test]
+    fn calibration_takes_the_conformal_quantile_within_bounds() {
+        // Fewer than 10 errors: the model's interval is kept.
+        assert_eq!(calibration_scale(&[0.1; 9], 0.8), 1.0);
+        // 10 scores 0.1 … 1.0: rank ⌈11 × 0.8⌉ = 9, the 9th smallest.
+        let scores: Vec<f64> = (1..=10).rev().map(|i| i as f64 / 10.0).collect();
+        assert_eq!(calibration_scale(&scores, 0.8), 0.9);
+        // At 0.95 the rank ⌈10.45⌉ = 11 exceeds n: the largest score.
+        assert_eq!(calibration_scale(&scores, 0.95), 1.0);
+        assert_eq!(calibration_scale(&[0.0; 20], 0.8), CALIBRATION_BOUNDS.0);
+        assert_eq!(
+            calibration_scale(&[f64::INFINITY; 20], 0.8),
+            CALIBRATION_BOUNDS.1
+        );
+    }
+
+    #[test]
+    fn rescaling_keeps_the_mean_and_clips_counts_at_zero() {
+        assert_eq!(rescale((10.0, 6.0, 12.0), 0.5, true), (10.0, 8.0, 11.0));
+        assert_eq!(rescale((10.0, 6.0, 12.0), 3.0, true), (10.0, 0.0, 16.0));
+        assert_eq!(rescale((10.0, 6.0, 12.0), 3.0, false), (10.0, -2.0, 16.0));
+    }
+
+    #[test]
+    fn intervals_far_too_wide_for_a_series_are_narrowed() {
+        // A weekly pattern whose remainder is mostly tiny with a rare large
+        // jump: the fitted σ is set by the jumps, so the model's interval is
+        // far wider than the ordinary days need. Calibration narrows it, and
+        // the forecast's interval is the backtest's, rescaled the same way.
+        let n = 140;
+        let e = noise(77, n, 0.2);
+        let y: Vec<f64> = (0..n)
+            .map(|t| 100.0 + WEEK[t % 7] + e[t] + if t % 23 == 11 { 15.0 } else { 0.0 })
+            .collect();
+        let options = ForecastOptions {
+            horizon: 7,
+            ..ForecastOptions::default()
+        };
+        let f = forecast_series(&y, &options).unwrap();
+        assert!(f.backtest.interval_scale < 0.9, "{:?}", f.backtest);
+        let coverage = f.backtest.coverage_pct.unwrap();
+        assert!((65.0..=92.0).contains(&coverage), "{:?}", f.backtest);
     }
 
     #[test]

@@ -218,6 +218,8 @@ pub struct RightsizingOptions {
     /// volume).
     pub window_days: f64,
     /// Prices in force at this time are applied (the catalog is dated).
+    /// The reports use now, also for a past window: advice is about what
+    /// the function will cost from now on, at the volume the window shows.
     pub priced_at: DateTime<Utc>,
 }
 

@@ -263,7 +263,7 @@ fn print_table(report: &Report) -> String {
                     }
                 }
             }
-            out!(o, "(MAPE and coverage: rolling-origin backtest on the history; --format json has every day)");
+            out!(o, "(MAPE and coverage: rolling-origin backtest on the history, intervals calibrated on its errors; --format json has every day and the interval scale)");
         }
         Report::Anomalies(a) => {
             let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
