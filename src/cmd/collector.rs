@@ -8,6 +8,7 @@ use crate::cli::CollectorArgs;
 use faasight_collector::auth::Auth;
 use faasight_collector::pipeline::{Pipeline, PipelineConfig};
 use faasight_collector::telemetry::Metrics;
+use faasight_collector::transforms::lambda_env::Assembler;
 use faasight_collector::{CollectorConfig, CollectorState};
 use faasight_store::Store;
 use std::path::{Path, PathBuf};
@@ -46,11 +47,17 @@ pub(crate) fn ingest_auth(tokens_file: Option<&Path>) -> anyhow::Result<Auth> {
     Ok(auth)
 }
 
+/// Where the Lambda environment state is kept between runs (next to the
+/// spool: both are what a restart must not lose).
+const LAMBDA_ENVIRONMENTS_FILE: &str = "lambda-environments.json";
+
 /// A running collector: its servers and its writer.
 pub(crate) struct RunningCollector {
     http: JoinHandle<anyhow::Result<()>>,
     grpc: JoinHandle<anyhow::Result<()>>,
     writer: JoinHandle<()>,
+    lambda_envs: Arc<std::sync::Mutex<Assembler>>,
+    lambda_envs_file: PathBuf,
 }
 
 /// What a running collector needs.
@@ -70,11 +77,23 @@ impl RunningCollector {
         stop: watch::Receiver<bool>,
     ) -> anyhow::Result<RunningCollector> {
         let metrics = Arc::new(Metrics::default());
+        let lambda_envs_file = setup.spool_dir.join(LAMBDA_ENVIRONMENTS_FILE);
         let mut config = PipelineConfig::new(setup.spool_dir);
         if let Some(rows) = setup.max_queued_rows {
             config.max_queued_rows = rows;
         }
         let (pipeline, writer) = Pipeline::start(setup.store.clone(), config, metrics.clone())?;
+        let envs = Assembler::load(&lambda_envs_file).map_err(|e| {
+            InputError(format!(
+                "cannot restore the Lambda environments the last run saved: {e}; move the file away to start without them"
+            ))
+        })?;
+        if envs.environments() > 0 {
+            eprintln!(
+                "collector: restored {} Lambda execution environments from the last run",
+                envs.environments()
+            );
+        }
         let state = CollectorState::new(
             pipeline,
             setup.store,
@@ -82,6 +101,8 @@ impl RunningCollector {
             metrics,
             CollectorConfig::default(),
         );
+        *state.lambda_envs.lock().unwrap_or_else(|e| e.into_inner()) = envs;
+        let lambda_envs = state.lambda_envs.clone();
         let stopped = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|s| *s).await;
         };
@@ -94,7 +115,13 @@ impl RunningCollector {
         let http = axum::serve(setup.http, faasight_collector::router(state))
             .with_graceful_shutdown(stopped(stop));
         let http = tokio::spawn(async move { Ok(http.await?) });
-        Ok(RunningCollector { http, grpc, writer })
+        Ok(RunningCollector {
+            http,
+            grpc,
+            writer,
+            lambda_envs,
+            lambda_envs_file,
+        })
     }
 
     /// Waits for the servers to stop (after the stop signal) and for the
@@ -102,6 +129,19 @@ impl RunningCollector {
     pub(crate) async fn finish(self) -> anyhow::Result<()> {
         self.http.await??;
         self.grpc.await??;
+        // No request is in flight any more: the environments' state is
+        // final. Saved so that inits waiting for their first invocation
+        // are not lost by the restart.
+        let envs = self.lambda_envs.lock().unwrap_or_else(|e| e.into_inner());
+        if envs.environments() > 0 {
+            envs.save(&self.lambda_envs_file).map_err(|e| {
+                anyhow::anyhow!(
+                    "cannot save the Lambda environments to {}: {e}",
+                    self.lambda_envs_file.display()
+                )
+            })?;
+        }
+        drop(envs);
         // The servers dropped the last pipeline handle: the writer drains
         // what was accepted (spooling it if ClickHouse is gone) and ends.
         self.writer.await?;

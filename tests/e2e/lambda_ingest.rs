@@ -257,6 +257,76 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn an_init_waiting_for_its_first_invocation_survives_a_collector_restart() {
+    // The init arrives, the collector is restarted (a deploy), then the
+    // invocation's events arrive: it must still be the cold start.
+    let ch = ClickHouse::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let args = [
+        "--clickhouse-url",
+        &ch.url(),
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+    ];
+    let send = |collector: String, body: &'static str| async move {
+        let r = reqwest::Client::new()
+            .post(format!("{collector}/v1/lambda/telemetry"))
+            .header("x-faasight-function", "restarted")
+            .header("x-faasight-region", "eu-west-1")
+            .header("x-faasight-instance", "2026/02/01/[$LATEST]bbbb")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    };
+    let up = Up::start(&args, dir.path()).await;
+    send(
+        up.collector.clone(),
+        r#"[
+      {"time":"2026-02-01T10:00:00.000Z","type":"platform.initStart","record":{"initializationType":"on-demand","phase":"init"}},
+      {"time":"2026-02-01T10:00:00.420Z","type":"platform.initReport","record":{"initializationType":"on-demand","phase":"init","status":"success","metrics":{"durationMs":420.25}}}
+    ]"#,
+    )
+    .await;
+    assert!(up.stop().await.success());
+    assert!(data_dir.join("spool/lambda-environments.json").exists());
+
+    let up = Up::start(&args, dir.path()).await;
+    assert!(
+        up.stderr_text()
+            .contains("restored 1 Lambda execution environments"),
+        "{}",
+        up.stderr_text()
+    );
+    send(
+        up.collector.clone(),
+        r#"[
+      {"time":"2026-02-01T10:00:00.430Z","type":"platform.start","record":{"requestId":"33333333-3333-4333-8333-333333333333","version":"$LATEST"}},
+      {"time":"2026-02-01T10:00:00.530Z","type":"platform.report","record":{"requestId":"33333333-3333-4333-8333-333333333333","status":"success","metrics":{"durationMs":100.0,"billedDurationMs":521,"memorySizeMB":256,"maxMemoryUsedMB":70}}}
+    ]"#,
+    )
+    .await;
+    let got = rows(
+        &ch,
+        "SELECT request_id, start_type, status, init_duration_ms, trace_id FROM invocations WHERE function = 'restarted'",
+    )
+    .await;
+    assert_eq!(
+        got,
+        vec![(
+            "33333333-3333-4333-8333-333333333333".into(),
+            "cold".into(),
+            "success".into(),
+            420.25,
+            String::new()
+        )]
+    );
+    assert!(up.stop().await.success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn bombs_and_garbage_get_4xx_while_good_traffic_flows() {
     let ch = ClickHouse::start().await;
     let dir = tempfile::tempdir().unwrap();

@@ -13,7 +13,7 @@
 use chrono::{DateTime, Utc};
 
 /// How an execution environment was initialised (`initializationType`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum InitType {
     /// `on-demand`: initialised for a waiting request (a cold start).
     OnDemand,
@@ -43,7 +43,7 @@ impl InitType {
 /// The phase an INIT ran in: normally `init`; `invoke` when a failed or
 /// timed-out init was retried as part of the first invocation (a
 /// "suppressed init").
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum InitPhase {
     /// The init phase proper.
     Init,

@@ -16,11 +16,20 @@
 //! Instances give `provisioned`; a SnapStart restore gives `snapstart`; an
 //! init re-run in the invoke phase gives `suppressed`; a report with none of
 //! these is `warm`.
+//!
+//! The state survives a graceful restart of the collector ([`Assembler::save`]
+//! on shutdown, [`Assembler::load`] at start): an environment initialised
+//! before a deploy of the collector still gives its first invocation the
+//! init. A crash loses it (inits then show as `warm`); the file is removed
+//! as it is read so that a crash later cannot bring back inits already used.
 
 use crate::codecs::lambda::{InitPhase, InitType, LambdaEvent, Report};
 use chrono::{DateTime, Utc};
 use faasight_store::{InvocationRow, LogRow};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::io;
+use std::path::Path;
 
 /// Inits that finished longer than this before the invocation were not
 /// waited for.
@@ -31,7 +40,7 @@ const MAX_ENVIRONMENTS: usize = 20_000;
 const MAX_OPEN: usize = 1_000;
 
 /// Who the events are about: what the source knows of the function.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FunctionIdentity {
     /// Tenant the rows are written for.
     pub tenant: String,
@@ -57,7 +66,7 @@ pub struct FunctionIdentity {
     pub source: String,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct PendingInit {
     init_type: InitType,
     phase: InitPhase,
@@ -65,7 +74,7 @@ struct PendingInit {
     end: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Open {
     start: Option<DateTime<Utc>>,
     version: Option<String>,
@@ -74,7 +83,7 @@ struct Open {
     error_type: Option<String>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 struct Environment {
     init: Option<PendingInit>,
     restore: Option<(f64, Option<DateTime<Utc>>)>,
@@ -113,10 +122,72 @@ fn status_of(s: &str) -> &'static str {
     }
 }
 
+/// The saved form: a list of pairs, as JSON object keys must be strings.
+#[derive(Serialize)]
+struct SavedRef<'a> {
+    tick: u64,
+    environments: Vec<(&'a FunctionIdentity, &'a Environment)>,
+}
+
+/// [`SavedRef`] read back.
+#[derive(Deserialize)]
+struct Saved {
+    tick: u64,
+    environments: Vec<(FunctionIdentity, Environment)>,
+}
+
 impl Assembler {
     /// A fresh assembler.
     pub fn new() -> Self {
         Assembler::default()
+    }
+
+    /// Environments with state kept.
+    pub fn environments(&self) -> usize {
+        self.envs.len()
+    }
+
+    /// Writes the state to `path` (through a temporary file, fsynced and
+    /// renamed, so a crash while saving leaves no half-written file).
+    pub fn save(&self, path: &Path) -> io::Result<()> {
+        let text = serde_json::to_vec(&SavedRef {
+            tick: self.tick,
+            environments: self.envs.iter().collect(),
+        })
+        .map_err(io::Error::other)?;
+        let tmp = path.with_extension("tmp");
+        {
+            use std::io::Write;
+            let mut file = std::fs::File::create(&tmp)?;
+            file.write_all(&text)?;
+            file.sync_all()?;
+        }
+        std::fs::rename(&tmp, path)
+    }
+
+    /// The state saved at `path`, which is removed; a fresh assembler when
+    /// there is no file. A file that cannot be read as saved state is an
+    /// error naming it (it is left in place for a person to look at).
+    pub fn load(path: &Path) -> io::Result<Assembler> {
+        let text = match std::fs::read(path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Assembler::new()),
+            Err(e) => return Err(e),
+        };
+        let saved: Saved = serde_json::from_slice(&text).map_err(|e| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{} is not saved Lambda environment state: {e}",
+                    path.display()
+                ),
+            )
+        })?;
+        std::fs::remove_file(path)?;
+        Ok(Assembler {
+            envs: saved.environments.into_iter().collect(),
+            tick: saved.tick,
+        })
     }
 
     /// Feeds the events of one environment, in order. `fallback_time` gives
@@ -432,6 +503,44 @@ mod tests {
             (out.logs[0].request_id.as_str(), out.logs[0].body.as_str()),
             ("6f7f0961-f834-4211-8a7a-f6fe80b88d56", "hello")
         );
+    }
+
+    #[test]
+    fn an_init_survives_a_save_and_load_between_its_report_and_the_invocation() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lambda-environments.json");
+        let init = [
+            ("2026-01-01T00:00:00Z", "INIT_START Runtime Version: python:3.12.v18\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:abc"),
+            ("2026-01-01T00:00:00.250Z", "INIT_REPORT Init Duration: 250.50 ms\tPhase: init\tStatus: success"),
+        ];
+        let invocation = [
+            ("2026-01-01T00:00:00.300Z", "START RequestId: r1 Version: $LATEST"),
+            ("2026-01-01T00:00:00.400Z", "REPORT RequestId: r1\tDuration: 100.00 ms\tBilled Duration: 100 ms\tMemory Size: 256 MB\tMax Memory Used: 80 MB"),
+        ];
+        let mut before = Assembler::new();
+        assert!(lines(&mut before, &init).invocations.is_empty());
+        before.save(&path).unwrap();
+
+        let mut after = Assembler::load(&path).unwrap();
+        assert_eq!(after.environments(), 1);
+        assert!(!path.exists(), "the file is removed once read");
+        let out = lines(&mut after, &invocation);
+        let r = &out.invocations[0];
+        assert_eq!((r.start_type.as_str(), r.init_duration_ms), ("cold", 250.5));
+
+        // Without the saved state the same invocation looks warm.
+        let out = lines(&mut Assembler::load(&path).unwrap(), &invocation);
+        assert_eq!(out.invocations[0].start_type, "warm");
+    }
+
+    #[test]
+    fn a_damaged_state_file_is_an_error_that_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lambda-environments.json");
+        std::fs::write(&path, b"{\"tick\": 1, \"environ").unwrap();
+        let err = Assembler::load(&path).unwrap_err().to_string();
+        assert!(err.contains("lambda-environments.json"), "{err}");
+        assert!(path.exists(), "left for a person to look at");
     }
 
     #[test]
