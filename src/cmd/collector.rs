@@ -132,21 +132,26 @@ impl RunningCollector {
         // No request is in flight any more: the environments' state is
         // final. Saved so that inits waiting for their first invocation
         // are not lost by the restart.
-        let envs = self.lambda_envs.lock().unwrap_or_else(|e| e.into_inner());
-        if envs.environments() > 0 {
-            envs.save(&self.lambda_envs_file).map_err(|e| {
-                anyhow::anyhow!(
-                    "cannot save the Lambda environments to {}: {e}",
-                    self.lambda_envs_file.display()
-                )
-            })?;
-        }
-        drop(envs);
+        save_lambda_envs(&self.lambda_envs, &self.lambda_envs_file)?;
         // The servers dropped the last pipeline handle: the writer drains
         // what was accepted (spooling it if ClickHouse is gone) and ends.
         self.writer.await?;
         Ok(())
     }
+}
+
+/// Writes the Lambda environment state for the next start, if there is any.
+fn save_lambda_envs(envs: &std::sync::Mutex<Assembler>, file: &Path) -> anyhow::Result<()> {
+    let envs = envs.lock().unwrap_or_else(|e| e.into_inner());
+    if envs.environments() > 0 {
+        envs.save(file).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot save the Lambda environments to {}: {e}",
+                file.display()
+            )
+        })?;
+    }
+    Ok(())
 }
 
 /// Waits for Ctrl-C or SIGTERM.
