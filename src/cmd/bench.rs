@@ -171,6 +171,44 @@ fn otlp_bodies(n: usize, per_request: usize) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// The raw baseline: each file (TSV rows of `invocations`) inserted by its
+/// own clickhouse-client process, `at_once` of them at a time.
+async fn raw_inserts(
+    tcp_port: u16,
+    files: &[std::path::PathBuf],
+    at_once: usize,
+) -> anyhow::Result<()> {
+    let gate = Arc::new(tokio::sync::Semaphore::new(at_once.max(1)));
+    let mut inserts = tokio::task::JoinSet::new();
+    for path in files {
+        let permit = gate.clone().acquire_owned().await?;
+        let mut cmd = tokio::process::Command::new("clickhouse-client");
+        cmd.args([
+            "--port",
+            &tcp_port.to_string(),
+            "--database",
+            "bench_raw",
+            "--query",
+        ])
+        .arg(format!(
+            "INSERT INTO invocations ({TSV_COLUMNS}) FORMAT TabSeparated"
+        ))
+        .stdin(std::fs::File::open(path)?);
+        inserts.spawn(async move {
+            let status = cmd.status().await;
+            drop(permit);
+            status
+        });
+    }
+    while let Some(status) = inserts.join_next().await {
+        let status = status?.map_err(|e| {
+            anyhow::anyhow!("clickhouse-client could not be run ({e}); install clickhouse-client")
+        })?;
+        anyhow::ensure!(status.success(), "clickhouse-client failed: {status}");
+    }
+    Ok(())
+}
+
 /// A `faasight collector` child process, so that its CPU and memory are
 /// measured apart from the load generator's.
 struct Collector {
@@ -460,28 +498,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 n as u64,
                 None,
                 clickhouse_pid,
-                async {
-                    let status = std::process::Command::new("clickhouse-client")
-                        .args([
-                            "--port",
-                            &tcp_port.to_string(),
-                            "--database",
-                            "bench_raw",
-                            "--query",
-                        ])
-                        .arg(format!(
-                            "INSERT INTO invocations ({TSV_COLUMNS}) FORMAT TabSeparated"
-                        ))
-                        .stdin(std::fs::File::open(&tsv_path)?)
-                        .status()
-                        .map_err(|e| {
-                            anyhow::anyhow!(
-                            "clickhouse-client could not be run ({e}); install clickhouse-client"
-                        )
-                        })?;
-                    anyhow::ensure!(status.success(), "clickhouse-client failed: {status}");
-                    Ok(())
-                },
+                raw_inserts(tcp_port, std::slice::from_ref(&tsv_path), 1),
             )
             .await?,
         );
@@ -496,35 +513,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 n as u64,
                 None,
                 clickhouse_pid,
-                async {
-                    let gate = Arc::new(tokio::sync::Semaphore::new(args.clients));
-                    let mut inserts = tokio::task::JoinSet::new();
-                    for path in &body_paths {
-                        let permit = gate.clone().acquire_owned().await?;
-                        let mut cmd = tokio::process::Command::new("clickhouse-client");
-                        cmd.args([
-                            "--port",
-                            &tcp_port.to_string(),
-                            "--database",
-                            "bench_raw",
-                            "--query",
-                        ])
-                        .arg(format!(
-                            "INSERT INTO invocations ({TSV_COLUMNS}) FORMAT TabSeparated"
-                        ))
-                        .stdin(std::fs::File::open(path)?);
-                        inserts.spawn(async move {
-                            let status = cmd.status().await;
-                            drop(permit);
-                            status
-                        });
-                    }
-                    while let Some(status) = inserts.join_next().await {
-                        let status = status??;
-                        anyhow::ensure!(status.success(), "clickhouse-client failed: {status}");
-                    }
-                    Ok(())
-                },
+                raw_inserts(tcp_port, &body_paths, args.clients),
             )
             .await?,
         );
