@@ -53,8 +53,9 @@
 //!
 //! Pure functions over a polars frame; no I/O.
 
+use crate::frame_input::{self, FrameError};
 use chrono::{DateTime, SecondsFormat};
-use polars::prelude::{Column, DataFrame, DataType};
+use polars::prelude::DataFrame;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -83,22 +84,9 @@ const EPSILON: f64 = 1e-9;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum AnomalyError {
-    /// A required column is absent.
-    #[error("the frame has no `{column}` column")]
-    MissingColumn {
-        /// Column name.
-        column: &'static str,
-    },
-    /// A column has the wrong type.
-    #[error("column `{column}` must be {expected}, found {found}")]
-    ColumnType {
-        /// Column name.
-        column: &'static str,
-        /// What was expected.
-        expected: &'static str,
-        /// The type found.
-        found: String,
-    },
+    /// A column is absent or has the wrong type.
+    #[error(transparent)]
+    Input(#[from] FrameError),
     /// A row holds a value the method cannot use.
     #[error("row {row}: {problem}")]
     BadRow {
@@ -283,22 +271,8 @@ struct KeySeries {
     values: [Vec<Option<f64>>; 4],
 }
 
-fn column<'a>(frame: &'a DataFrame, name: &'static str) -> Result<&'a Column> {
-    frame
-        .column(name)
-        .map_err(|_| AnomalyError::MissingColumn { column: name })
-}
-
-fn float_values(frame: &DataFrame, name: &'static str) -> Result<Vec<Option<f64>>> {
-    let c = column(frame, name)?;
-    if !c.dtype().is_primitive_numeric() {
-        return Err(AnomalyError::ColumnType {
-            column: name,
-            expected: "a numeric column",
-            found: c.dtype().to_string(),
-        });
-    }
-    Ok(c.cast(&DataType::Float64)?.f64()?.iter().collect())
+fn float_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
+    Ok(frame_input::floats(frame, name)?.iter().collect())
 }
 
 fn median(values: &mut [f64]) -> f64 {
@@ -367,21 +341,9 @@ fn score_series(
 
 /// Reads and densifies the frame: one series per key over the key's span.
 fn read_series(frame: &DataFrame) -> Result<BTreeMap<String, KeySeries>> {
-    let keys = column(frame, "key")?;
-    let keys = keys.str().map_err(|_| AnomalyError::ColumnType {
-        column: "key",
-        expected: "a String column",
-        found: keys.dtype().to_string(),
-    })?;
-    let hours = column(frame, "hour")?;
-    if !hours.dtype().is_integer() {
-        return Err(AnomalyError::ColumnType {
-            column: "hour",
-            expected: "an integer column (epoch seconds)",
-            found: hours.dtype().to_string(),
-        });
-    }
-    let hours: Vec<Option<i64>> = hours.cast(&DataType::Int64)?.i64()?.iter().collect();
+    let keys = frame_input::strings(frame, "key")?;
+    // Epoch seconds.
+    let hours: Vec<Option<i64>> = frame_input::integers(frame, "hour")?.iter().collect();
     let mut metric_values = Vec::with_capacity(4);
     for metric in Metric::ALL {
         metric_values.push(float_values(frame, metric.column())?);
@@ -557,6 +519,7 @@ pub fn detect_anomalies(frame: &DataFrame, options: AnomalyOptions) -> Result<An
 #[cfg(test)]
 mod tests {
     use super::*;
+    use polars::prelude::Column;
 
     /// 2026-01-05T00:00:00Z, a Monday.
     const MONDAY: i64 = 1_767_571_200;
@@ -882,6 +845,6 @@ mod tests {
         assert!(err.to_string().contains("`invocations`"), "{err}");
         let missing = f.drop("errors").unwrap();
         let err = detect_anomalies(&missing, AnomalyOptions::default()).unwrap_err();
-        assert_eq!(err.to_string(), "the frame has no `errors` column");
+        assert_eq!(err.to_string(), "the frame has no column `errors`");
     }
 }

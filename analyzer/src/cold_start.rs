@@ -85,9 +85,10 @@
 //!
 //! Pure functions over polars frames; no I/O.
 
+use crate::frame_input::{self, FrameError};
 use chrono::{DateTime, TimeZone, Utc};
 use faasight_store::PicoUsd;
-use polars::prelude::{Column, DataFrame, DataType, Float64Chunked, Int64Chunked, StringChunked};
+use polars::prelude::{DataFrame, DataType};
 use serde::Serialize;
 use std::cmp::Reverse;
 use std::collections::hash_map::Entry;
@@ -97,22 +98,9 @@ use std::collections::{BinaryHeap, HashMap, HashSet};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ColdStartError {
-    /// A required column is absent.
-    #[error("the frame has no column `{column}`")]
-    MissingColumn {
-        /// The column.
-        column: &'static str,
-    },
-    /// A column has the wrong type.
-    #[error("column `{column}` must be {expected}, not {found}")]
-    ColumnType {
-        /// The column.
-        column: &'static str,
-        /// What it must be.
-        expected: &'static str,
-        /// What it is.
-        found: String,
-    },
+    /// A column is absent or has the wrong type.
+    #[error(transparent)]
+    Input(#[from] FrameError),
     /// A value is null, out of range, negative or not finite.
     #[error("column `{column}` has no usable value in row {row}: {problem}")]
     BadValue {
@@ -170,48 +158,6 @@ type Result<T> = std::result::Result<T, ColdStartError>;
 
 // ---------------------------------------------------------------------------
 // Column access
-
-fn column<'a>(frame: &'a DataFrame, name: &'static str) -> Result<&'a Column> {
-    frame
-        .column(name)
-        .map_err(|_| ColdStartError::MissingColumn { column: name })
-}
-
-fn string_column<'a>(frame: &'a DataFrame, name: &'static str) -> Result<&'a StringChunked> {
-    let c = column(frame, name)?;
-    c.str().map_err(|_| ColdStartError::ColumnType {
-        column: name,
-        expected: "a String column",
-        found: c.dtype().to_string(),
-    })
-}
-
-/// Any integer column as Int64 (values beyond i64 become nulls, which the
-/// readers reject by row).
-fn integer_column(frame: &DataFrame, name: &'static str) -> Result<Int64Chunked> {
-    let c = column(frame, name)?;
-    if !c.dtype().is_integer() {
-        return Err(ColdStartError::ColumnType {
-            column: name,
-            expected: "an integer column",
-            found: c.dtype().to_string(),
-        });
-    }
-    Ok(c.cast(&DataType::Int64)?.i64()?.clone())
-}
-
-/// Any numeric column as Float64.
-fn float_column(frame: &DataFrame, name: &'static str) -> Result<Float64Chunked> {
-    let c = column(frame, name)?;
-    if !c.dtype().is_primitive_numeric() {
-        return Err(ColdStartError::ColumnType {
-            column: name,
-            expected: "a numeric column",
-            found: c.dtype().to_string(),
-        });
-    }
-    Ok(c.cast(&DataType::Float64)?.f64()?.clone())
-}
 
 fn present<T>(value: Option<Option<T>>, column: &'static str, row: usize) -> Result<T> {
     value.flatten().ok_or(ColdStartError::BadValue {
@@ -815,17 +761,17 @@ pub fn cold_start_causes(
             o.min_informative_gap_ms, o.default_keep_alive_ms, o.max_keep_alive_ms
         )));
     }
-    let functions = string_column(frame, "function")?;
-    let versions = string_column(frame, "version")?;
-    let instances = string_column(frame, "instance_id")?;
-    let requests = string_column(frame, "request_id")?;
-    let start_types = string_column(frame, "start_type")?;
-    let memory = integer_column(frame, "memory_mb")?;
-    let starts = integer_column(frame, "start_time_ms")?;
-    let durations = float_column(frame, "duration_ms")?;
-    let inits = float_column(frame, "init_duration_ms")?;
+    let functions = frame_input::strings(frame, "function")?;
+    let versions = frame_input::strings(frame, "version")?;
+    let instances = frame_input::strings(frame, "instance_id")?;
+    let requests = frame_input::strings(frame, "request_id")?;
+    let start_types = frame_input::strings(frame, "start_type")?;
+    let memory = frame_input::integers(frame, "memory_mb")?;
+    let starts = frame_input::integers(frame, "start_time_ms")?;
+    let durations = frame_input::floats(frame, "duration_ms")?;
+    let inits = frame_input::floats(frame, "init_duration_ms")?;
     let providers = match frame.column("provider") {
-        Ok(_) => Some(string_column(frame, "provider")?),
+        Ok(_) => Some(frame_input::strings(frame, "provider")?),
         Err(_) => None,
     };
 
@@ -1006,7 +952,7 @@ pub struct RateTable {
 }
 
 fn key_strings(frame: &DataFrame) -> Result<Vec<String>> {
-    let c = column(frame, "key")?;
+    let c = frame_input::column(frame, "key")?;
     if c.dtype().is_string() {
         Ok(c.str()?
             .iter()
@@ -1019,11 +965,12 @@ fn key_strings(frame: &DataFrame) -> Result<Vec<String>> {
             .map(|k| k.map(|v| v.to_string()).unwrap_or_default())
             .collect())
     } else {
-        Err(ColdStartError::ColumnType {
-            column: "key",
+        Err(FrameError::ColumnType {
+            column: "key".to_string(),
             expected: "a String or integer column",
             found: c.dtype().to_string(),
-        })
+        }
+        .into())
     }
 }
 
@@ -1039,13 +986,13 @@ fn optional_ms(v: Option<f64>) -> Option<f64> {
 /// `init_ms_p99` (numbers; null or NaN when there were no cold starts).
 pub fn rates(frame: &DataFrame, by: Dimension) -> Result<RateTable> {
     let keys = key_strings(frame)?;
-    let invocations = integer_column(frame, "invocations")?;
-    let cold_starts = integer_column(frame, "cold_starts")?;
-    let init_costs = integer_column(frame, "init_cost_pico")?;
-    let costs = integer_column(frame, "cost_pico")?;
-    let p50 = float_column(frame, "init_ms_p50")?;
-    let p90 = float_column(frame, "init_ms_p90")?;
-    let p99 = float_column(frame, "init_ms_p99")?;
+    let invocations = frame_input::integers(frame, "invocations")?;
+    let cold_starts = frame_input::integers(frame, "cold_starts")?;
+    let init_costs = frame_input::integers(frame, "init_cost_pico")?;
+    let costs = frame_input::integers(frame, "cost_pico")?;
+    let p50 = frame_input::floats(frame, "init_ms_p50")?;
+    let p90 = frame_input::floats(frame, "init_ms_p90")?;
+    let p99 = frame_input::floats(frame, "init_ms_p99")?;
     let mut seen: HashSet<&str> = HashSet::new();
     let mut rows = Vec::with_capacity(keys.len());
     let mut its = (
@@ -1231,14 +1178,14 @@ pub fn era_init_share(usage: &EraUsage) -> Result<EraInitShare> {
 /// appearance.
 pub fn init_billing_change(frame: &DataFrame) -> Result<Vec<InitBillingChange>> {
     let keys = key_strings(frame)?;
-    let eras = string_column(frame, "era")?;
-    let invocations = integer_column(frame, "invocations")?;
-    let cold_starts = integer_column(frame, "cold_starts")?;
-    let init_costs = integer_column(frame, "init_cost_pico")?;
-    let costs = integer_column(frame, "cost_pico")?;
-    let init_ms = float_column(frame, "init_ms")?;
-    let init_billed_ms = float_column(frame, "init_billed_ms")?;
-    let billed_ms = float_column(frame, "billed_ms")?;
+    let eras = frame_input::strings(frame, "era")?;
+    let invocations = frame_input::integers(frame, "invocations")?;
+    let cold_starts = frame_input::integers(frame, "cold_starts")?;
+    let init_costs = frame_input::integers(frame, "init_cost_pico")?;
+    let costs = frame_input::integers(frame, "cost_pico")?;
+    let init_ms = frame_input::floats(frame, "init_ms")?;
+    let init_billed_ms = frame_input::floats(frame, "init_billed_ms")?;
+    let billed_ms = frame_input::floats(frame, "billed_ms")?;
     let mut its = (
         eras.iter(),
         invocations.iter(),
@@ -1312,7 +1259,7 @@ pub fn init_billing_change(frame: &DataFrame) -> Result<Vec<InitBillingChange>> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use polars::prelude::{NamedFrom, Series};
+    use polars::prelude::{Column, NamedFrom, Series};
 
     /// (function, version, memory, instance, request, start, duration,
     /// start type, init)

@@ -35,8 +35,9 @@
 //!
 //! Pure functions, no I/O.
 
+use crate::frame_input::{self, FrameError};
 use chrono::NaiveDate;
-use polars::prelude::{DataFrame, DataType};
+use polars::prelude::DataFrame;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -139,19 +140,9 @@ pub enum ForecastError {
         /// The value.
         value: f64,
     },
-    /// A column the frame must have is absent.
-    #[error("the frame has no column `{0}`")]
-    MissingColumn(String),
-    /// A column has the wrong type.
-    #[error("column `{column}` is {found}, expected {expected}")]
-    WrongType {
-        /// The column.
-        column: String,
-        /// Its type (or the conversion error).
-        found: String,
-        /// What was expected.
-        expected: &'static str,
-    },
+    /// A column is absent or has the wrong type.
+    #[error(transparent)]
+    Input(#[from] FrameError),
     /// A row the forecast cannot use.
     #[error("row {row}: {message}")]
     BadRow {
@@ -1473,54 +1464,9 @@ pub fn forecast_daily(
     if options.horizon == 0 {
         return Err(ForecastError::ZeroHorizon);
     }
-    let column = |name: &str| {
-        frame
-            .column(name)
-            .map_err(|_| ForecastError::MissingColumn(name.to_string()))
-    };
-    let keys_col = column("key")?;
-    let keys = keys_col.str().map_err(|_| ForecastError::WrongType {
-        column: "key".into(),
-        found: keys_col.dtype().to_string(),
-        expected: "a String column",
-    })?;
-    let days_col = column("day")?;
-    if days_col.dtype() != &DataType::Date {
-        return Err(ForecastError::WrongType {
-            column: "day".into(),
-            found: days_col.dtype().to_string(),
-            expected: "a Date column",
-        });
-    }
-    let wrong = |name: &str, e: polars::prelude::PolarsError| ForecastError::WrongType {
-        column: name.to_string(),
-        found: e.to_string(),
-        expected: "a Date column",
-    };
-    let days_int = days_col
-        .cast(&DataType::Int32)
-        .map_err(|e| wrong("day", e))?;
-    let days = days_int.i32().map_err(|e| wrong("day", e))?;
-    let values_col = column(value_column)?;
-    if !values_col.dtype().is_primitive_numeric() {
-        return Err(ForecastError::WrongType {
-            column: value_column.to_string(),
-            found: values_col.dtype().to_string(),
-            expected: "an integer or float column",
-        });
-    }
-    let values_f64 = values_col
-        .cast(&DataType::Float64)
-        .map_err(|e| ForecastError::WrongType {
-            column: value_column.to_string(),
-            found: e.to_string(),
-            expected: "an integer or float column",
-        })?;
-    let values = values_f64.f64().map_err(|e| ForecastError::WrongType {
-        column: value_column.to_string(),
-        found: e.to_string(),
-        expected: "an integer or float column",
-    })?;
+    let keys = frame_input::strings(frame, "key")?;
+    let days = frame_input::days(frame, "day")?;
+    let values = frame_input::floats(frame, value_column)?;
 
     let mut per_key: BTreeMap<String, BTreeMap<i32, f64>> = BTreeMap::new();
     for (row, ((key, day), value)) in keys.iter().zip(days.iter()).zip(values.iter()).enumerate() {
@@ -1585,7 +1531,7 @@ pub fn forecast_daily(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use polars::prelude::Column;
+    use polars::prelude::{Column, DataType};
 
     /// Seeded Gaussian noise for synthetic series.
     fn noise(seed: u64, n: usize, sd: f64) -> Vec<f64> {

@@ -12,6 +12,7 @@ pub mod anomalies;
 pub mod cold_start;
 mod error;
 pub mod forecast;
+pub mod frame_input;
 pub mod keep_alive;
 pub mod monthly_bill;
 pub mod reports;

@@ -102,6 +102,7 @@
 //!
 //! Pure functions: no I/O.
 
+use crate::frame_input::{self, FrameError};
 use chrono::{DateTime, Utc};
 use faasight_pricing::{
     aws_lambda, azure_functions, ceil_ms, ceil_to_step, gcp_cloud_run_functions, Provider,
@@ -242,19 +243,10 @@ impl Default for RightsizingOptions {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RightsizingError {
-    /// A required column is absent.
-    #[error("the frame has no column `{0}` (the module documentation lists the columns)")]
-    MissingColumn(&'static str),
-    /// A column has a type that cannot hold its values.
-    #[error("column `{column}` is {found}, expected {expected}")]
-    WrongType {
-        /// The column.
-        column: &'static str,
-        /// Its type (or the conversion error).
-        found: String,
-        /// What it should hold.
-        expected: &'static str,
-    },
+    /// A column is absent or has the wrong type (the module documentation
+    /// lists the columns).
+    #[error(transparent)]
+    Input(#[from] FrameError),
     /// A row holds an impossible value.
     #[error("row {row}: {message}")]
     BadRow {
@@ -675,56 +667,31 @@ struct SizeRow {
     is_current: bool,
 }
 
-fn column<'a>(
-    frame: &'a DataFrame,
-    name: &'static str,
-) -> Result<&'a polars::prelude::Column, RightsizingError> {
+/// A column of nulls only (SQL NULLs of an all-NULL column come without
+/// a type): read as missing values of any type.
+fn all_null(frame: &DataFrame, name: &str) -> bool {
     frame
         .column(name)
-        .map_err(|_| RightsizingError::MissingColumn(name))
+        .is_ok_and(|c| matches!(c.dtype(), DataType::Null))
 }
 
-fn strings(frame: &DataFrame, name: &'static str) -> Result<Vec<Option<String>>, RightsizingError> {
-    let col = column(frame, name)?;
-    if matches!(col.dtype(), DataType::Null) {
+fn strings(frame: &DataFrame, name: &str) -> Result<Vec<Option<String>>, RightsizingError> {
+    if all_null(frame, name) {
         return Ok(vec![None; frame.height()]);
     }
-    let values = col.str().map_err(|_| RightsizingError::WrongType {
-        column: name,
-        found: col.dtype().to_string(),
-        expected: "a String column",
-    })?;
+    let values = frame_input::strings(frame, name)?;
     Ok(values.iter().map(|v| v.map(str::to_string)).collect())
 }
 
-fn numbers(frame: &DataFrame, name: &'static str) -> Result<Vec<Option<f64>>, RightsizingError> {
-    let col = column(frame, name)?;
-    let dtype = col.dtype();
-    if !(dtype.is_primitive_numeric() || matches!(dtype, DataType::Null)) {
-        return Err(RightsizingError::WrongType {
-            column: name,
-            found: dtype.to_string(),
-            expected: "an integer or float column",
-        });
+fn numbers(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>, RightsizingError> {
+    if all_null(frame, name) {
+        return Ok(vec![None; frame.height()]);
     }
-    let wrong = |e: polars::prelude::PolarsError| RightsizingError::WrongType {
-        column: name,
-        found: e.to_string(),
-        expected: "an integer or float column",
-    };
-    let cast = col.cast(&DataType::Float64).map_err(wrong)?;
-    let values = cast.f64().map_err(wrong)?;
-    Ok(values.iter().collect())
+    Ok(frame_input::floats(frame, name)?.iter().collect())
 }
 
-fn booleans(frame: &DataFrame, name: &'static str) -> Result<Vec<Option<bool>>, RightsizingError> {
-    let col = column(frame, name)?;
-    let values = col.bool().map_err(|_| RightsizingError::WrongType {
-        column: name,
-        found: col.dtype().to_string(),
-        expected: "a Boolean column",
-    })?;
-    Ok(values.iter().collect())
+fn booleans(frame: &DataFrame, name: &str) -> Result<Vec<Option<bool>>, RightsizingError> {
+    Ok(frame_input::booleans(frame, name)?.iter().collect())
 }
 
 fn bad_row(row: usize, message: String) -> RightsizingError {
@@ -2280,7 +2247,9 @@ mod tests {
         let no_arch = good.drop("arch").unwrap();
         assert_eq!(
             recommend(&no_arch, &options),
-            Err(RightsizingError::MissingColumn("arch"))
+            Err(RightsizingError::Input(FrameError::MissingColumn {
+                column: "arch".into()
+            }))
         );
         let mut two = obs("aws_lambda", "python3.12", 512, 50, 10.0, 50.0, 60.0);
         let mut other = two.clone();
@@ -2308,13 +2277,11 @@ mod tests {
         text_memory
             .with_column(Column::new("memory_mb".into(), vec!["512"]))
             .unwrap();
-        assert!(matches!(
-            recommend(&text_memory, &options),
-            Err(RightsizingError::WrongType {
-                column: "memory_mb",
-                ..
-            })
-        ));
+        let err = recommend(&text_memory, &options).unwrap_err();
+        assert!(
+            matches!(&err, RightsizingError::Input(e) if e.column() == "memory_mb"),
+            "{err}"
+        );
         for bad in [
             RightsizingOptions {
                 balanced_weight: 1.5,

@@ -32,8 +32,9 @@
 //!
 //! Pure function over a polars frame; no I/O.
 
+use crate::frame_input::{self, FrameError};
 use faasight_store::PicoUsd;
-use polars::prelude::{Column, DataFrame, DataType};
+use polars::prelude::DataFrame;
 use serde::Serialize;
 use std::str::FromStr;
 
@@ -43,22 +44,9 @@ const PICO_PER_USD: f64 = 1e12;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WarningError {
-    /// A required column is absent.
-    #[error("the frame has no `{column}` column")]
-    MissingColumn {
-        /// Column name.
-        column: &'static str,
-    },
-    /// A column has the wrong type.
-    #[error("column `{column}` must be {expected}, found {found}")]
-    ColumnType {
-        /// Column name.
-        column: &'static str,
-        /// What was expected.
-        expected: &'static str,
-        /// The type found.
-        found: String,
-    },
+    /// A column is absent or has the wrong type.
+    #[error(transparent)]
+    Input(#[from] FrameError),
     /// A row holds a value the rules cannot use.
     #[error("row {row}: {problem}")]
     BadRow {
@@ -247,34 +235,12 @@ pub struct Warning {
     pub message: String,
 }
 
-fn column<'a>(frame: &'a DataFrame, name: &'static str) -> Result<&'a Column> {
-    frame
-        .column(name)
-        .map_err(|_| WarningError::MissingColumn { column: name })
+fn integers(frame: &DataFrame, name: &str) -> Result<Vec<Option<i64>>> {
+    Ok(frame_input::integers(frame, name)?.iter().collect())
 }
 
-fn integers(frame: &DataFrame, name: &'static str) -> Result<Vec<Option<i64>>> {
-    let c = column(frame, name)?;
-    if !c.dtype().is_integer() {
-        return Err(WarningError::ColumnType {
-            column: name,
-            expected: "an integer column",
-            found: c.dtype().to_string(),
-        });
-    }
-    Ok(c.cast(&DataType::Int64)?.i64()?.iter().collect())
-}
-
-fn floats(frame: &DataFrame, name: &'static str) -> Result<Vec<Option<f64>>> {
-    let c = column(frame, name)?;
-    if !c.dtype().is_primitive_numeric() {
-        return Err(WarningError::ColumnType {
-            column: name,
-            expected: "a numeric column",
-            found: c.dtype().to_string(),
-        });
-    }
-    Ok(c.cast(&DataType::Float64)?.f64()?.iter().collect())
+fn floats(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
+    Ok(frame_input::floats(frame, name)?.iter().collect())
 }
 
 /// `n` with comma thousands separators: 12345 → "12,345".
@@ -342,12 +308,7 @@ struct FunctionRow {
 }
 
 fn read_rows(frame: &DataFrame) -> Result<Vec<FunctionRow>> {
-    let functions = column(frame, "function")?;
-    let functions = functions.str().map_err(|_| WarningError::ColumnType {
-        column: "function",
-        expected: "a String column",
-        found: functions.dtype().to_string(),
-    })?;
+    let functions = frame_input::strings(frame, "function")?;
     let counts = [
         "invocations",
         "cold_starts",
@@ -840,7 +801,7 @@ mod tests {
         );
         let f = frame(&[quiet("f")]).drop("oom_errors").unwrap();
         let err = function_warnings(&f, &WarningThresholds::default()).unwrap_err();
-        assert_eq!(err.to_string(), "the frame has no `oom_errors` column");
+        assert_eq!(err.to_string(), "the frame has no column `oom_errors`");
     }
 
     #[test]
