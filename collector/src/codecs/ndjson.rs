@@ -12,20 +12,78 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use faasight_store::{InvocationRow, PicoUsd};
 use serde::{Deserialize, Serialize};
 
-/// `cost_usd` as JSON gives it: a number or a decimal string.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum Money {
-    Number(serde_json::Number),
-    Text(String),
+/// `cost_usd` as JSON gives it, a number or a decimal string, as its
+/// decimal text.
+///
+/// This and [`Time`] are read by hand rather than as `#[serde(untagged)]`
+/// enums: an untagged enum buffers the value and builds (and drops) a
+/// formatted error for every variant that does not fit, which cost more
+/// than parsing the rest of the line.
+#[derive(Debug)]
+struct Money(String);
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Money;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a number or a decimal string of dollars")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Money, E> {
+                Ok(Money(v.to_string()))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Money, E> {
+                Ok(Money(v.to_string()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Money, E> {
+                // A JSON number is a binary float by the time it is read,
+                // and writers print small ones with an exponent (Python's
+                // json gives 2.1e-06 for a typical invocation's cost): it
+                // is taken to the pico-dollar, the precision of the column.
+                if v.is_finite() {
+                    Ok(Money(format!("{v:.12}")))
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Float(v), &self))
+                }
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Money, E> {
+                Ok(Money(v.to_string()))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// `start_time` as JSON gives it: RFC 3339 text or epoch milliseconds.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 enum Time {
     Millis(u64),
     Text(String),
+}
+
+impl<'de> Deserialize<'de> for Time {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = Time;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an RFC 3339 time or epoch milliseconds")
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Time, E> {
+                Ok(Time::Millis(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Time, E> {
+                u64::try_from(v)
+                    .map(Time::Millis)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Time, E> {
+                Ok(Time::Text(v.to_string()))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 /// One invocation record on the wire.
@@ -108,10 +166,7 @@ fn parse_time(t: Time) -> Result<u64, RecordError> {
 }
 
 fn parse_money(m: Money) -> Result<PicoUsd, RecordError> {
-    let text = match m {
-        Money::Number(n) => n.to_string(),
-        Money::Text(s) => s,
-    };
+    let Money(text) = m;
     PicoUsd::parse_decimal(&text).ok_or_else(|| RecordError::Field {
         field: "cost_usd",
         reason: format!("{text:?} is not a dollar amount with at most 12 decimals"),
@@ -299,5 +354,46 @@ mod tests {
             parse_line(line, Utc::now()).unwrap().cost_usd,
             PicoUsd(250_000_000_000)
         );
+        // Numbers with an exponent, as Python's json writes small floats.
+        for (cost, pico) in [
+            ("3", 3_000_000_000_000),
+            ("0.0000021", 2_100_000),
+            ("2.1e-06", 2_100_000),
+            ("1.5E-12", 2),
+        ] {
+            let line = format!(
+                r#"{{"function":"f","start_time_ms":1,"duration_ms":1,"cost_usd":{cost}}}"#
+            );
+            assert_eq!(
+                parse_line(&line, Utc::now()).unwrap().cost_usd,
+                PicoUsd(pico)
+            );
+        }
+    }
+
+    #[test]
+    fn start_time_may_be_epoch_milliseconds_and_wrong_types_are_named() {
+        let line = r#"{"function":"f","start_time":1767319445678,"duration_ms":1}"#;
+        assert_eq!(
+            parse_line(line, Utc::now()).unwrap().start_time_ms,
+            1_767_319_445_678
+        );
+        for (line, expected) in [
+            (
+                r#"{"function":"f","start_time":-5,"duration_ms":1}"#,
+                "an RFC 3339 time or epoch milliseconds",
+            ),
+            (
+                r#"{"function":"f","start_time":true,"duration_ms":1}"#,
+                "an RFC 3339 time or epoch milliseconds",
+            ),
+            (
+                r#"{"function":"f","start_time_ms":1,"duration_ms":1,"cost_usd":[1]}"#,
+                "a number or a decimal string of dollars",
+            ),
+        ] {
+            let err = parse_line(line, Utc::now()).unwrap_err().to_string();
+            assert!(err.contains(expected), "{line}: {err}");
+        }
     }
 }

@@ -33,29 +33,37 @@ impl PicoUsd {
         format!("{sign}{}.{:012}", abs / per, abs % per)
     }
 
-    /// Parses a decimal dollar amount such as `0.000000212` exactly (at most
-    /// 12 fractional digits).
+    /// Parses a decimal dollar amount such as `0.000000212` or `2.12e-7`
+    /// exactly (the exponent form is what most languages print for small
+    /// floats: Python writes 2.12e-07). Amounts finer than a pico-dollar
+    /// (more than 12 fractional digits once the exponent is applied) are
+    /// refused rather than rounded.
     pub fn parse_decimal(s: &str) -> Option<PicoUsd> {
         let s = s.trim();
-        let (neg, digits) = match s.strip_prefix('-') {
+        let (mantissa, exponent) = match s.find(['e', 'E']) {
+            Some(i) => (&s[..i], s[i + 1..].parse::<i32>().ok()?),
+            None => (s, 0),
+        };
+        let (neg, digits) = match mantissa.strip_prefix('-') {
             Some(rest) => (true, rest),
-            None => (false, s),
+            None => (false, mantissa),
         };
         let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
         if int.is_empty() && frac.is_empty()
-            || frac.len() > 12
             || !int.bytes().all(|b| b.is_ascii_digit())
             || !frac.bytes().all(|b| b.is_ascii_digit())
         {
             return None;
         }
-        let int: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
-        let frac_val: i64 = if frac.is_empty() {
-            0
-        } else {
-            frac.parse::<i64>().ok()? * 10i64.pow(12 - frac.len() as u32)
-        };
-        let v = int.checked_mul(Self::PER_USD)?.checked_add(frac_val)?;
+        // value = int.frac × 10^exponent = (int frac as one integer) ×
+        // 10^(exponent − frac digits); in pico-dollars, 12 more.
+        let scale = 12 + i64::from(exponent) - frac.len() as i64;
+        let scale = u32::try_from(scale).ok()?;
+        let mut whole: i64 = 0;
+        for b in int.bytes().chain(frac.bytes()) {
+            whole = whole.checked_mul(10)?.checked_add(i64::from(b - b'0'))?;
+        }
+        let v = whole.checked_mul(10i64.checked_pow(scale)?)?;
         Some(PicoUsd(if neg { -v } else { v }))
     }
 }
@@ -158,6 +166,15 @@ mod tests {
             Some(PicoUsd(250_000_000_000))
         );
         assert_eq!(PicoUsd::parse_decimal("0.0000000000001"), None);
+        assert_eq!(PicoUsd::parse_decimal("2.12e-07"), Some(PicoUsd(212_000)));
+        assert_eq!(
+            PicoUsd::parse_decimal("-3E2"),
+            Some(PicoUsd(-300 * PicoUsd::PER_USD))
+        );
+        assert_eq!(PicoUsd::parse_decimal("1.5e-12"), None);
+        assert_eq!(PicoUsd::parse_decimal("1e"), None);
+        assert_eq!(PicoUsd::parse_decimal("e5"), None);
+        assert_eq!(PicoUsd::parse_decimal("1e30"), None);
         assert_eq!(PicoUsd::parse_decimal("abc"), None);
         assert_eq!(PicoUsd::parse_decimal(""), None);
     }
