@@ -139,6 +139,23 @@ fn rates_frame(rows: &[RateQueryRow]) -> Result<DataFrame> {
     .map_err(|e| Error::Invalid(format!("cannot build the cold-start rates frame: {e}")))
 }
 
+/// The function keys behind the sequence's `function_id`s.
+async fn function_names(
+    store: &Store,
+    tenant: &str,
+    range: TimeRange,
+) -> Result<(Vec<FunctionRow>, QueryTrace)> {
+    super::fetch_window(
+        store,
+        "cold_start_functions.sql",
+        COLD_START_FUNCTIONS_SQL,
+        &[],
+        tenant,
+        range,
+    )
+    .await
+}
+
 /// Streams the invocation sequence straight into the model's frame: rows
 /// borrow from the response buffer and strings go into column builders,
 /// so millions of rows cost no per-row allocation. The function key and
@@ -194,15 +211,7 @@ where
         ids.iter().all(|id| by_id.contains(id))
     };
     if !known(&names) {
-        (names, names_trace) = super::fetch_window::<FunctionRow>(
-            store,
-            "cold_start_functions.sql",
-            COLD_START_FUNCTIONS_SQL,
-            &[],
-            tenant,
-            range,
-        )
-        .await?;
+        (names, names_trace) = function_names(store, tenant, range).await?;
     }
     let by_id: std::collections::HashMap<u64, &FunctionRow> =
         names.iter().map(|n| (n.function_id, n)).collect();
@@ -242,14 +251,12 @@ where
     )
     .and_then(|frame| frame.take(&order))
     .map_err(|e| Error::Invalid(format!("cannot build the cold-start sequence frame: {e}")))?;
-    let trace = QueryTrace::new(
+    let trace = QueryTrace::window(
         "cold_start_sequence.sql",
         COLD_START_SEQUENCE_SQL,
-        vec![
-            tenant.to_string(),
-            range.from.timestamp().to_string(),
-            range.to.timestamp().to_string(),
-        ],
+        &[],
+        tenant,
+        range,
     );
     Ok((frame, [names_trace, trace]))
 }
@@ -298,14 +305,7 @@ pub async fn cold_starts_report(
         tenant,
         range,
     );
-    let names = super::fetch_window::<FunctionRow>(
-        store,
-        "cold_start_functions.sql",
-        COLD_START_FUNCTIONS_SQL,
-        &[],
-        tenant,
-        range,
-    );
+    let names = function_names(store, tenant, range);
     let ((rate_rows, rates_trace), (sequence, [names_trace, sequence_trace])) =
         tokio::try_join!(rate_query, sequence_frame(store, tenant, range, names))?;
     let (by_era, by_dimension): (Vec<RateQueryRow>, Vec<RateQueryRow>) = rate_rows

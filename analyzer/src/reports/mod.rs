@@ -257,6 +257,24 @@ impl QueryTrace {
     pub fn new(name: &'static str, sql: &'static str, params: Vec<String>) -> Self {
         QueryTrace { name, sql, params }
     }
+
+    /// A trace of a query shaped as [`fetch_window`] runs it: `leading`
+    /// values, then the tenant and the window's bounds in epoch seconds.
+    fn window(
+        name: &'static str,
+        sql: &'static str,
+        leading: &[&str],
+        tenant: &str,
+        range: TimeRange,
+    ) -> Self {
+        let mut params: Vec<String> = leading.iter().map(|v| v.to_string()).collect();
+        params.extend([
+            tenant.to_string(),
+            range.from.timestamp().to_string(),
+            range.to.timestamp().to_string(),
+        ]);
+        QueryTrace::new(name, sql, params)
+    }
 }
 
 /// Runs the query `sql` (file `name`) whose placeholders are `leading`
@@ -287,11 +305,5 @@ where
             query: name,
             source,
         })?;
-    let mut params: Vec<String> = leading.iter().map(|v| v.to_string()).collect();
-    params.extend([
-        tenant.to_string(),
-        range.from.timestamp().to_string(),
-        range.to.timestamp().to_string(),
-    ]);
-    Ok((rows, QueryTrace::new(name, sql, params)))
+    Ok((rows, QueryTrace::window(name, sql, leading, tenant, range)))
 }
