@@ -98,9 +98,6 @@ pub enum AnomalyError {
     /// Options that cannot be used.
     #[error("invalid options: {0}")]
     Options(String),
-    /// polars could not convert a column.
-    #[error("the frame could not be read: {0}")]
-    Frame(#[from] polars::error::PolarsError),
 }
 
 type Result<T> = std::result::Result<T, AnomalyError>;

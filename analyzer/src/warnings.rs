@@ -76,9 +76,6 @@ pub enum WarningError {
     /// An override is not of the form `name=value`.
     #[error("override `{0}` is not of the form name=value")]
     MalformedOverride(String),
-    /// polars could not convert a column.
-    #[error("the frame could not be read: {0}")]
-    Frame(#[from] polars::error::PolarsError),
 }
 
 type Result<T> = std::result::Result<T, WarningError>;
