@@ -47,7 +47,36 @@ pub enum NormalizeError {
         /// The value given.
         value: f64,
     },
+    /// The provider is not one faasight knows: pricing it at $0 would be
+    /// silently wrong money.
+    #[error("provider must be one of {accepted}, not {value:?}")]
+    UnknownProvider {
+        /// The value given.
+        value: String,
+        /// The accepted values.
+        accepted: String,
+    },
+    /// A duration longer than the provider lets an invocation run.
+    #[error("{field} is {value} ms, longer than {provider} lets an invocation run ({limit} ms)")]
+    TooLong {
+        /// Field name.
+        field: &'static str,
+        /// The value given.
+        value: f64,
+        /// The provider.
+        provider: &'static str,
+        /// The longest accepted.
+        limit: f64,
+    },
+    /// A start time ClickHouse's `DateTime` cannot hold.
+    #[error("start_time_ms {0} is outside 1970-01-01T00:00:01Z..2106-02-07T06:28:15Z")]
+    StartOutOfRange(u64),
 }
+
+/// Earliest and latest start (epoch ms) a `DateTime` column holds: it is a
+/// `UInt32` of seconds, and second 0 is what a missing time turns into.
+pub const START_TIME_MS_RANGE: std::ops::RangeInclusive<u64> =
+    1_000..=(u32::MAX as u64) * 1_000 + 999;
 
 fn check_enum(
     field: &'static str,
@@ -74,6 +103,13 @@ fn check_enum(
     }
 }
 
+/// Whether ClickHouse's `DateTime` holds `t` (whole seconds from 1970 to
+/// 2106-02-07, a `UInt32`). Rows with other times would fail the INSERT of
+/// the whole batch they are in, other tenants' rows included.
+pub fn storable_time(t: DateTime<Utc>) -> bool {
+    u32::try_from(t.timestamp()).is_ok()
+}
+
 /// Validates `row` in place and fills its derived fields. `now` stamps
 /// `ingested_at`.
 pub fn normalize(row: &mut InvocationRow, now: DateTime<Utc>) -> Result<(), NormalizeError> {
@@ -82,6 +118,15 @@ pub fn normalize(row: &mut InvocationRow, now: DateTime<Utc>) -> Result<(), Norm
     }
     if row.tenant.is_empty() {
         row.tenant = "default".to_string();
+    }
+    let provider = faasight_pricing::Provider::parse_lenient(&row.provider).ok_or_else(|| {
+        NormalizeError::UnknownProvider {
+            value: row.provider.clone(),
+            accepted: faasight_pricing::Provider::accepted_values(),
+        }
+    })?;
+    if row.provider != provider.as_str() {
+        row.provider = provider.as_str().to_string();
     }
     check_enum("start_type", &mut row.start_type, START_TYPES, "unknown")?;
     check_enum("status", &mut row.status, STATUSES, "success")?;
@@ -95,12 +140,23 @@ pub fn normalize(row: &mut InvocationRow, now: DateTime<Utc>) -> Result<(), Norm
         if !value.is_finite() || value < 0.0 {
             return Err(NormalizeError::Negative { field, value });
         }
+        let limit = provider.max_duration_ms();
+        if value > limit {
+            return Err(NormalizeError::TooLong {
+                field,
+                value,
+                provider: provider.as_str(),
+                limit,
+            });
+        }
     }
-    let ms = row.start_time_ms as i64;
+    if !START_TIME_MS_RANGE.contains(&row.start_time_ms) {
+        return Err(NormalizeError::StartOutOfRange(row.start_time_ms));
+    }
     row.start_time = Utc
-        .timestamp_opt(ms.div_euclid(1000), 0)
+        .timestamp_opt((row.start_time_ms / 1000) as i64, 0)
         .single()
-        .unwrap_or_default();
+        .ok_or(NormalizeError::StartOutOfRange(row.start_time_ms))?;
     row.ingested_at = now;
     faasight_pricing::apply_billing(row);
     Ok(())
@@ -166,5 +222,77 @@ mod tests {
             normalize(&mut r, Utc::now()),
             Err(NormalizeError::Missing("function"))
         );
+    }
+
+    #[test]
+    fn unknown_providers_are_refused_and_opentelemetry_names_accepted() {
+        for bad in ["", "lambda", "aws_ecs", "knative2"] {
+            let mut r = base();
+            r.provider = bad.into();
+            let e = normalize(&mut r, Utc::now()).unwrap_err().to_string();
+            assert!(
+                e.contains("provider must be one of") && e.contains("aws_lambda, azure_functions"),
+                "{bad:?}: {e}"
+            );
+        }
+        // OpenTelemetry's cloud.provider / cloud.platform values.
+        for (given, stored) in [
+            ("aws", "aws_lambda"),
+            ("AWS", "aws_lambda"),
+            ("gcp_cloud_functions", "gcp_cloud_run_functions"),
+            ("gcp", "gcp_cloud_run_functions"),
+            ("azure", "azure_functions"),
+            ("cloudflare", "cloudflare_workers"),
+        ] {
+            let mut r = base();
+            r.provider = given.into();
+            normalize(&mut r, Utc::now()).unwrap();
+            assert_eq!(r.provider, stored, "{given}");
+        }
+        // "aws" is priced as Lambda: 1 s billed at 1 GB, x86_64 us-east-1
+        // ($0.0000166667 per GB-s) + $0.20 per million requests.
+        let mut r = base();
+        r.provider = "aws".into();
+        normalize(&mut r, Utc::now()).unwrap();
+        assert_eq!(r.cost_usd.0, 16_666_700 + 200_000);
+    }
+
+    #[test]
+    fn durations_past_the_providers_limit_and_impossible_times_are_refused() {
+        // Lambda: 900 s timeout + 60 s for the report's overshoot.
+        let mut r = base();
+        r.duration_ms = 960_000.0;
+        normalize(&mut r, Utc::now()).unwrap();
+        let mut r = base();
+        r.duration_ms = 960_000.5;
+        let e = normalize(&mut r, Utc::now()).unwrap_err().to_string();
+        assert!(e.contains("duration_ms") && e.contains("aws_lambda"), "{e}");
+        let mut r = base();
+        r.init_duration_ms = 9.0e15;
+        assert!(matches!(
+            normalize(&mut r, Utc::now()),
+            Err(NormalizeError::TooLong {
+                field: "init_duration_ms",
+                ..
+            })
+        ));
+        // Knative publishes no limit: one day.
+        let mut r = base();
+        r.provider = "knative".into();
+        r.duration_ms = 86_400_001.0;
+        assert!(normalize(&mut r, Utc::now()).is_err());
+
+        for bad in [0, 999, 4_294_967_296_000, u64::MAX] {
+            let mut r = base();
+            r.start_time_ms = bad;
+            assert_eq!(
+                normalize(&mut r, Utc::now()),
+                Err(NormalizeError::StartOutOfRange(bad))
+            );
+        }
+        let mut r = base();
+        r.start_time_ms = 4_294_967_295_999;
+        normalize(&mut r, Utc::now()).unwrap();
+        assert_eq!(r.start_time.timestamp(), 4_294_967_295);
     }
 }

@@ -80,7 +80,92 @@ impl Provider {
     pub fn parse(s: &str) -> Option<Provider> {
         Provider::ALL.into_iter().find(|p| p.as_str() == s)
     }
+
+    /// Parses what a record may name its provider with: a `provider` column
+    /// value, or the OpenTelemetry resource attribute values users already
+    /// send — `cloud.platform` (`aws_lambda`, `azure_functions`,
+    /// `gcp_cloud_functions`, `gcp_cloud_run`) or, alone, `cloud.provider`
+    /// (`aws`, `azure`, `gcp`, `cloudflare`), each of which has one FaaS
+    /// offering faasight prices. Values from
+    /// <https://opentelemetry.io/docs/specs/semconv/registry/attributes/cloud/>.
+    /// Case and surrounding spaces do not matter; anything else is `None`.
+    pub fn parse_lenient(s: &str) -> Option<Provider> {
+        let s = s.trim().to_ascii_lowercase();
+        Provider::parse(&s)
+            .or_else(|| Provider::from_opentelemetry(&s, ""))
+            .or_else(|| Provider::from_opentelemetry("", &s))
+    }
+
+    /// The provider an OpenTelemetry resource names with `cloud.provider`
+    /// and `cloud.platform` (either may be empty); `None` when they name
+    /// none faasight prices.
+    pub fn from_opentelemetry(cloud_provider: &str, cloud_platform: &str) -> Option<Provider> {
+        let cp = cloud_provider.trim().to_ascii_lowercase();
+        let pl = cloud_platform.trim().to_ascii_lowercase();
+        match (cp.as_str(), pl.as_str()) {
+            (_, "aws_lambda") | ("aws", "") => Some(Provider::AwsLambda),
+            (_, "azure_functions" | "azure.functions") | ("azure", "") => {
+                Some(Provider::AzureFunctions)
+            }
+            // OpenTelemetry names every generation `gcp_cloud_functions`;
+            // the current one is Cloud Run functions.
+            (_, "gcp_cloud_functions" | "gcp_cloud_run") | ("gcp", "") => {
+                Some(Provider::GcpCloudRunFunctions)
+            }
+            ("cloudflare", _) | (_, "cloudflare_workers") => Some(Provider::CloudflareWorkers),
+            _ => None,
+        }
+    }
+
+    /// The accepted `provider` values, comma-separated, for error messages.
+    pub fn accepted_values() -> String {
+        let names: Vec<&str> = Provider::ALL.iter().map(|p| p.as_str()).collect();
+        format!(
+            "{} (or OpenTelemetry's cloud.provider aws, azure, gcp, cloudflare or cloud.platform aws_lambda, azure_functions, gcp_cloud_functions, gcp_cloud_run)",
+            names.join(", ")
+        )
+    }
+
+    /// The longest an invocation of this provider can run, in ms: the
+    /// provider's published maximum timeout, plus [`DURATION_OVERSHOOT_MS`]
+    /// because a timed-out invocation's report runs a little past its
+    /// timeout. Where a provider publishes no maximum, [`MAX_DURATION_MS`].
+    ///
+    /// - AWS Lambda: 900 s ("Function timeout: 900 seconds (15 minutes)"),
+    ///   <https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html>.
+    /// - Azure Functions Consumption: 10 min; Flex Consumption: unbounded
+    ///   (default 30 min), <https://learn.microsoft.com/en-us/azure/azure-functions/functions-scale#timeout>.
+    /// - Cloud Run functions: 60 min for HTTP functions, 9 min event-driven;
+    ///   Cloud Functions (1st gen): 540 s,
+    ///   <https://cloud.google.com/functions/docs/configuring/timeout>.
+    /// - Cloudflare Workers: no limit on wall-clock duration while the
+    ///   client stays connected (CPU time at most 5 min),
+    ///   <https://developers.cloudflare.com/workers/platform/limits/#duration>.
+    /// - Knative and OpenFaaS: set by the operator.
+    pub fn max_duration_ms(self) -> f64 {
+        let published_s: Option<f64> = match self {
+            Provider::AwsLambda => Some(900.0),
+            Provider::AzureFunctions => Some(600.0),
+            Provider::GcpCloudRunFunctions => Some(3_600.0),
+            Provider::GcpCloudFunctionsGen1 => Some(540.0),
+            Provider::AzureFunctionsFlex
+            | Provider::CloudflareWorkers
+            | Provider::Knative
+            | Provider::OpenFaas => None,
+        };
+        published_s.map_or(MAX_DURATION_MS, |s| s * 1_000.0 + DURATION_OVERSHOOT_MS)
+    }
 }
+
+/// How far past a provider's maximum timeout a reported duration may go:
+/// a timed-out Lambda invocation reports e.g. `Duration: 3003.43 ms` for a
+/// 3 s timeout, i.e. the platform's own time to stop it is counted too.
+pub const DURATION_OVERSHOOT_MS: f64 = 60_000.0;
+
+/// The ceiling for durations where the provider publishes none: one day.
+/// A longer "invocation" is a unit mistake (µs or ns sent as ms) or a
+/// hostile value, and would push start times computed from it out of range.
+pub const MAX_DURATION_MS: f64 = 86_400_000.0;
 
 /// Billed duration of an invocation under its provider's rounding rule, in
 /// ms. Used when the source did not report one.

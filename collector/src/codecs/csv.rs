@@ -74,6 +74,7 @@ const COLUMNS: &[(&str, Kind)] = &[
     ("source", Kind::Text),
     ("ingested_at", Kind::Text),
     ("batch_id", Kind::Text),
+    ("batch_row", Kind::U32),
 ];
 
 /// One CSV record: its cells, unquoted, and where it starts.

@@ -86,9 +86,9 @@ fn reader_refuses_malformed_quotes() {
 
 #[test]
 fn decodes_quoted_commas_and_newlines_into_fields() {
-    let body = "function,start_time_ms,duration_ms,error_type,status\n\
-                \"api,v2\",1767225600000,12.5,\"Handled, then\nrethrown\",error\n\
-                plain,1767225600001,1,,\n";
+    let body = "provider,function,start_time_ms,duration_ms,error_type,status\n\
+                aws_lambda,\"api,v2\",1767225600000,12.5,\"Handled, then\nrethrown\",error\n\
+                aws_lambda,plain,1767225600001,1,,\n";
     let rows = parse_body(body, now()).unwrap();
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[0].function, "api,v2");
@@ -104,7 +104,8 @@ fn decodes_quoted_commas_and_newlines_into_fields() {
 
 #[test]
 fn skips_a_byte_order_mark_and_accepts_crlf() {
-    let body = "\u{feff}function,start_time_ms,duration_ms\r\nf,1000,3\r\ng,2000,4\r\n";
+    let body =
+        "\u{feff}provider,function,start_time_ms,duration_ms\r\naws,f,1000,3\r\naws,g,2000,4\r\n";
     let rows = parse_body(body, now()).unwrap();
     assert_eq!(
         rows.iter()
@@ -137,14 +138,14 @@ fn refuses_unknown_duplicate_and_unnamed_columns_on_the_header_line() {
 
 #[test]
 fn names_the_column_and_line_of_a_bad_number() {
-    let body = "function,start_time_ms,duration_ms,memory_mb\n\
-                f,1000,1,128\n\
-                f,1000,1,12x\n\
-                f,1000,fast,128\n\
-                f,1000,1,4294967296\n\
-                f,1000,1,128.5\n\
-                f,soon,1,128\n\
-                f,1000,NaN,128\n";
+    let body = "provider,function,start_time_ms,duration_ms,memory_mb\n\
+                aws,f,1000,1,128\n\
+                aws,f,1000,1,12x\n\
+                aws,f,1000,fast,128\n\
+                aws,f,1000,1,4294967296\n\
+                aws,f,1000,1,128.5\n\
+                aws,f,soon,1,128\n\
+                aws,f,1000,NaN,128\n";
     let errs = parse_body(body, now()).unwrap_err();
     assert_eq!(error_lines(&errs), vec![3, 4, 5, 6, 7, 8]);
     let messages: Vec<String> = errs.iter().map(|(_, e)| e.to_string()).collect();
@@ -163,30 +164,30 @@ fn names_the_column_and_line_of_a_bad_number() {
 
 #[test]
 fn refuses_rows_with_fewer_or_more_cells_than_the_header() {
-    let body = "function,start_time_ms,duration_ms\n\
-                f,1,2\n\
-                f,1\n\
-                \"multi\nline\",1,2,3\n\
-                g,1,2\n";
+    let body = "provider,function,start_time_ms,duration_ms\n\
+                aws,f,1000,2\n\
+                aws,f,1000\n\
+                aws,\"multi\nline\",1000,2,3\n\
+                aws,g,1000,2\n";
     let errs = parse_body(body, now()).unwrap_err();
     assert_eq!(error_lines(&errs), vec![3, 4]);
     assert_eq!(
         errs[0].1.to_string(),
-        "row: 2 cells, but the header names 3 columns"
+        "row: 3 cells, but the header names 4 columns"
     );
     assert_eq!(
         errs[1].1.to_string(),
-        "row: 4 cells, but the header names 3 columns"
+        "row: 5 cells, but the header names 4 columns"
     );
 }
 
 #[test]
 fn reports_rule_errors_and_syntax_errors_with_their_lines() {
     // Rules come from the NDJSON path: a missing function, a bad status.
-    let body = "function,start_time_ms,duration_ms,status\n\
-                ,1,2,\n\
-                \"f\n\",1,2,ok\n\
-                f,1,2,\"unclosed\n";
+    let body = "provider,function,start_time_ms,duration_ms,status\n\
+                aws,,1000,2,\n\
+                aws,\"f\n\",1000,2,ok\n\
+                aws,f,1000,2,\"unclosed\n";
     let errs = parse_body(body, now()).unwrap_err();
     assert_eq!(error_lines(&errs), vec![2, 3, 5]);
     assert_eq!(errs[0].1.to_string(), "function is required");
@@ -238,8 +239,9 @@ fn every_column_is_a_field_the_ndjson_codec_accepts() {
             Kind::U32 | Kind::U64 | Kind::Time => "1",
             Kind::F64 => "1.5",
         };
-        let line =
-            format!(r#"{{"function":"f","start_time_ms":1,"duration_ms":1,"{column}":{value}}}"#);
+        let line = format!(
+            r#"{{"provider":"knative","function":"f","start_time_ms":1767225600000,"duration_ms":1,"{column}":{value}}}"#
+        );
         if let Err(e) = ndjson::parse_line(&line, now()) {
             assert!(!e.to_string().contains("unknown field"), "{column}: {e}");
         }
@@ -248,8 +250,8 @@ fn every_column_is_a_field_the_ndjson_codec_accepts() {
 
 #[test]
 fn blank_cells_are_absent_and_numbers_may_be_padded() {
-    let body = "function,start_time,duration_ms,memory_mb,status\n\
-                f, 1000 , 2.5 ,  ,   \n";
+    let body = "provider,function,start_time,duration_ms,memory_mb,status\n\
+                aws , f, 1000 , 2.5 ,  ,   \n";
     let rows = parse_body(body, now()).unwrap();
     assert_eq!(rows[0].start_time_ms, 1000);
     assert_eq!(rows[0].duration_ms, 2.5);

@@ -121,6 +121,8 @@ struct Record {
     ingested_at: Option<String>,
     /// Accepted because it is a column, but the collector sets its own.
     batch_id: Option<String>,
+    /// Likewise.
+    batch_row: Option<u32>,
 }
 
 /// Why a line was refused.
@@ -219,7 +221,7 @@ pub fn parse_line(line: &str, now: DateTime<Utc>) -> Result<InvocationRow, Recor
         ..Default::default()
     };
     // Accepted for round trips; the collector stamps its own.
-    let _ = (r.ingested_at, r.batch_id);
+    let _ = (r.ingested_at, r.batch_id, r.batch_row);
     normalize(&mut row, now)?;
     if let Some(cost) = cost {
         row.cost_usd = cost;
@@ -274,6 +276,7 @@ pub fn to_line(row: &InvocationRow) -> String {
         );
         obj.remove("start_time_ms");
         obj.remove("batch_id");
+        obj.remove("batch_row");
         obj.insert(
             "ingested_at".into(),
             row.ingested_at
@@ -317,7 +320,7 @@ mod tests {
     #[test]
     fn names_unknown_fields_and_bad_lines() {
         let e = parse_line(
-            r#"{"function":"f","start_time_ms":1,"duration_ms":1,"memroy_mb":5}"#,
+            r#"{"provider":"knative","function":"f","start_time_ms":1767225600000,"duration_ms":1,"memroy_mb":5}"#,
             Utc::now(),
         )
         .unwrap_err();
@@ -343,13 +346,12 @@ mod tests {
 
     #[test]
     fn keeps_a_given_cost_exactly() {
-        let line =
-            r#"{"function":"f","start_time_ms":1,"duration_ms":1,"cost_usd":"0.000000123456"}"#;
+        let line = r#"{"provider":"knative","function":"f","start_time_ms":1767225600000,"duration_ms":1,"cost_usd":"0.000000123456"}"#;
         assert_eq!(
             parse_line(line, Utc::now()).unwrap().cost_usd,
             PicoUsd(123_456)
         );
-        let line = r#"{"function":"f","start_time_ms":1,"duration_ms":1,"cost_usd":0.25}"#;
+        let line = r#"{"provider":"knative","function":"f","start_time_ms":1767225600000,"duration_ms":1,"cost_usd":0.25}"#;
         assert_eq!(
             parse_line(line, Utc::now()).unwrap().cost_usd,
             PicoUsd(250_000_000_000)
@@ -362,7 +364,7 @@ mod tests {
             ("1.5E-12", 2),
         ] {
             let line = format!(
-                r#"{{"function":"f","start_time_ms":1,"duration_ms":1,"cost_usd":{cost}}}"#
+                r#"{{"provider":"knative","function":"f","start_time_ms":1767225600000,"duration_ms":1,"cost_usd":{cost}}}"#
             );
             assert_eq!(
                 parse_line(&line, Utc::now()).unwrap().cost_usd,
@@ -373,7 +375,8 @@ mod tests {
 
     #[test]
     fn start_time_may_be_epoch_milliseconds_and_wrong_types_are_named() {
-        let line = r#"{"function":"f","start_time":1767319445678,"duration_ms":1}"#;
+        let line =
+            r#"{"provider":"knative","function":"f","start_time":1767319445678,"duration_ms":1}"#;
         assert_eq!(
             parse_line(line, Utc::now()).unwrap().start_time_ms,
             1_767_319_445_678
@@ -388,7 +391,7 @@ mod tests {
                 "an RFC 3339 time or epoch milliseconds",
             ),
             (
-                r#"{"function":"f","start_time_ms":1,"duration_ms":1,"cost_usd":[1]}"#,
+                r#"{"provider":"knative","function":"f","start_time_ms":1767225600000,"duration_ms":1,"cost_usd":[1]}"#,
                 "a number or a decimal string of dollars",
             ),
         ] {

@@ -427,9 +427,12 @@ fn required_id(bytes: &[u8], len: usize) -> Option<String> {
 }
 
 /// Whole seconds of a Unix time in nanoseconds.
-fn seconds(unix_nano: u64) -> DateTime<Utc> {
-    let secs = i64::try_from(unix_nano / 1_000_000_000).unwrap_or_default();
-    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+/// The second of a nanosecond timestamp, when ClickHouse's `DateTime` (a
+/// `UInt32` of seconds: up to 2106-02-07) can hold it. OTLP times are
+/// `fixed64` and reach the year 2554.
+fn seconds(unix_nano: u64) -> Option<DateTime<Utc>> {
+    let secs = u32::try_from(unix_nano / 1_000_000_000).ok()?;
+    DateTime::from_timestamp(i64::from(secs), 0)
 }
 
 /// A short, printable rendering of an item's name for error messages.
@@ -461,11 +464,14 @@ impl ResourceInfo {
         let (keys, values) = flatten(attrs);
         let function = attr_string(attrs, "faas.name");
         let faas = (!function.is_empty()).then(|| InvocationRow {
-            provider: provider(
+            // Unknown providers stay empty: normalization refuses the
+            // record (the span itself is stored) rather than price it at $0.
+            provider: faasight_pricing::Provider::from_opentelemetry(
                 &attr_string(attrs, "cloud.provider"),
                 &attr_string(attrs, "cloud.platform"),
             )
-            .to_string(),
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default(),
             account: attr_string(attrs, "cloud.account.id"),
             region: attr_string(attrs, "cloud.region"),
             function: function.clone(),
@@ -489,19 +495,6 @@ impl ResourceInfo {
             function,
             faas,
         }
-    }
-}
-
-/// faasight's provider from `cloud.provider` and `cloud.platform`.
-fn provider(cloud_provider: &str, platform: &str) -> &'static str {
-    let cp = cloud_provider.trim().to_ascii_lowercase();
-    let pl = platform.trim().to_ascii_lowercase();
-    match (cp.as_str(), pl.as_str()) {
-        (_, "aws_lambda") | ("aws", "") => "aws_lambda",
-        (_, "azure_functions" | "azure.functions") | ("azure", "") => "azure_functions",
-        (_, "gcp_cloud_functions" | "gcp_cloud_run") | ("gcp", "") => "gcp_cloud_run_functions",
-        ("cloudflare", _) | (_, "cloudflare_workers") => "cloudflare_workers",
-        _ => "",
     }
 }
 
@@ -584,6 +577,12 @@ fn span_row(
         Some(s) => (s.code, s.message.clone()),
         None => (0, String::new()),
     };
+    let timestamp = seconds(span.start_time_unix_nano).ok_or_else(|| {
+        format!(
+            "span {name:?}: startTimeUnixNano {} is past 2106-02-07, the last time stored",
+            span.start_time_unix_nano
+        )
+    })?;
     let invocation = match &res.faas {
         Some(faas) if span.kind == SpanKind::Server as i32 => Some(invocation_row(
             &span,
@@ -600,7 +599,7 @@ fn span_row(
     let (attribute_keys, attribute_values) = flatten(&span.attributes);
     let mut row = SpanRow {
         tenant: tenant.to_string(),
-        timestamp: seconds(span.start_time_unix_nano),
+        timestamp,
         start_time_unix_nano: span.start_time_unix_nano,
         end_time_unix_nano: span.end_time_unix_nano,
         duration_ns: span
@@ -691,7 +690,7 @@ fn invocation_row(
         tenant: tenant.to_string(),
         request_id,
         trace_id: trace_id.to_string(),
-        start_time: seconds(span.start_time_unix_nano),
+        // Normalization checks the range and derives `start_time`.
         start_time_ms: span.start_time_unix_nano / 1_000_000,
         duration_ms: span
             .end_time_unix_nano
@@ -720,6 +719,9 @@ fn log_row(
     } else {
         rec.observed_time_unix_nano
     };
+    let timestamp = seconds(time).ok_or_else(|| {
+        format!("log record: timeUnixNano {time} is past 2106-02-07, the last time stored")
+    })?;
     let request_id = [
         attr_string(&rec.attributes, "faas.invocation_id"),
         attr_string(&rec.attributes, "faas.execution"),
@@ -730,7 +732,7 @@ fn log_row(
     let (attribute_keys, attribute_values) = flatten(&rec.attributes);
     Ok(LogRow {
         tenant: tenant.to_string(),
-        timestamp: seconds(time),
+        timestamp,
         time_unix_nano: rec.time_unix_nano,
         observed_time_unix_nano: rec.observed_time_unix_nano,
         trace_id,

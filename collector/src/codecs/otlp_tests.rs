@@ -616,6 +616,9 @@ fn metrics_are_counted() {
 
 #[test]
 fn resource_mappings() {
+    let provider = |cp: &str, pl: &str| {
+        faasight_pricing::Provider::from_opentelemetry(cp, pl).map_or("", |p| p.as_str())
+    };
     assert_eq!(provider("aws", "aws_lambda"), "aws_lambda");
     assert_eq!(provider("aws", ""), "aws_lambda");
     assert_eq!(provider("aws", "aws_ecs"), "");
