@@ -12,6 +12,9 @@ pub enum ApiError {
     /// The body could not be decoded; nothing of it was stored.
     #[error("{0}")]
     BadRequest(String),
+    /// The body, or what it decompresses to, is over the size limit.
+    #[error("{0}")]
+    TooLarge(String),
     /// The content type is not one this endpoint reads.
     #[error("unsupported content type {0:?}")]
     UnsupportedMediaType(String),
@@ -21,9 +24,20 @@ pub enum ApiError {
     /// The queue is full: retry after a while.
     #[error("{0}")]
     Overloaded(String),
+    /// Too many requests in progress: retry after a while.
+    #[error("{0}")]
+    Busy(String),
+    /// The request ran out of time before its rows were taken for writing;
+    /// nothing of it was stored.
+    #[error("{0}")]
+    Timeout(String),
     /// Neither ClickHouse nor the spool took the data; retry.
     #[error("storage is unavailable, retry later")]
     Unavailable(String),
+    /// A fault of the collector itself (logged in full; the client gets a
+    /// generic sentence).
+    #[error("internal error")]
+    Internal(String),
 }
 
 impl ApiError {
@@ -31,10 +45,14 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Overloaded(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -43,6 +61,7 @@ impl From<SubmitError> for ApiError {
     fn from(e: SubmitError) -> Self {
         match e {
             SubmitError::Overloaded(_) => ApiError::Overloaded(e.to_string()),
+            SubmitError::TimedOut => ApiError::Timeout(e.to_string()),
             SubmitError::Failed(reason) => ApiError::Unavailable(reason),
         }
     }
@@ -51,8 +70,10 @@ impl From<SubmitError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if let ApiError::Unavailable(reason) = &self {
-            tracing::error!(reason = %reason, "Ingest failed.");
+        match &self {
+            ApiError::Unavailable(reason) => tracing::error!(reason = %reason, "Ingest failed."),
+            ApiError::Internal(reason) => tracing::error!(reason = %reason, "Ingest fault."),
+            _ => {}
         }
         let body = serde_json::json!({ "error": self.to_string() }).to_string();
         let mut response =

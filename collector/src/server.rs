@@ -18,6 +18,7 @@ use faasight_store::Store;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::decompression::RequestDecompressionLayer;
 
 /// Limits of the ingest server.
@@ -27,9 +28,21 @@ pub struct CollectorConfig {
     pub max_body_bytes: usize,
     /// A request that takes longer is answered 408.
     pub request_timeout: Duration,
-    /// Requests processed at once; more are refused with 503 at once instead
-    /// of queueing without bound.
+    /// Ingest requests processed at once, HTTP and gRPC together; more are
+    /// refused with 503 (gRPC `UNAVAILABLE`) at once instead of queueing
+    /// without bound.
     pub max_concurrent_requests: usize,
+}
+
+impl CollectorConfig {
+    /// The hard limit on a request: its deadline, plus the time a batch
+    /// the writer took at the last moment may need to be written or
+    /// spooled (the pipeline's insert timeout, 10 s by default, per
+    /// table and batch). Requests answer 408 at their deadline on their
+    /// own (see `Pipeline::submit`); this only catches what hangs.
+    pub fn hard_timeout(&self) -> Duration {
+        self.request_timeout + Duration::from_secs(60)
+    }
 }
 
 impl Default for CollectorConfig {
@@ -55,8 +68,12 @@ pub struct CollectorState {
     pub metrics: Arc<Metrics>,
     /// Lambda execution environments seen, for joining their events.
     pub lambda_envs: Arc<Mutex<Assembler>>,
+    /// Firehose deliveries stored recently, so a retry is not stored twice.
+    pub firehose_deliveries: Arc<Mutex<crate::receivers::firehose::RecentDeliveries>>,
     /// Limits, also applied to payloads nested in bodies.
     pub config: CollectorConfig,
+    /// One permit per ingest request in progress, over HTTP and gRPC.
+    requests: Arc<tokio::sync::Semaphore>,
 }
 
 impl CollectorState {
@@ -74,6 +91,8 @@ impl CollectorState {
             auth: Arc::new(auth),
             metrics,
             lambda_envs: Arc::new(Mutex::new(Assembler::new())),
+            firehose_deliveries: Arc::default(),
+            requests: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_requests)),
             config,
         }
     }
@@ -86,6 +105,10 @@ pub struct IngestContext {
     pub tenant: String,
     auth_enabled: bool,
     state: CollectorState,
+    /// After this, a submission not yet taken by the writer is withdrawn
+    /// and the request answered 408 (nothing of it stored).
+    deadline: tokio::time::Instant,
+    _permit: tokio::sync::OwnedSemaphorePermit,
 }
 
 impl FromRequestParts<CollectorState> for IngestContext {
@@ -100,13 +123,22 @@ impl FromRequestParts<CollectorState> for IngestContext {
 }
 
 impl IngestContext {
-    /// Authenticates a request.
+    /// Authenticates a request and takes one of the collector's request
+    /// permits for as long as it lives.
     pub fn new(state: &CollectorState, headers: &HeaderMap) -> Result<Self, ApiError> {
         let tenant = state.auth.tenant(headers)?;
+        let permit = state.requests.clone().try_acquire_owned().map_err(|_| {
+            ApiError::Busy(format!(
+                "more than {} ingest requests in progress; retry later",
+                state.config.max_concurrent_requests
+            ))
+        })?;
         Ok(IngestContext {
             tenant,
             auth_enabled: state.auth.enabled(),
             state: state.clone(),
+            deadline: tokio::time::Instant::now() + state.config.request_timeout,
+            _permit: permit,
         })
     }
 
@@ -138,7 +170,7 @@ impl IngestContext {
     /// Submits rows and waits until they are durable.
     pub async fn submit(&self, receiver: &'static str, batch: Batch) -> Result<(), ApiError> {
         let rows = batch.rows();
-        self.state.pipeline.submit(batch).await?;
+        self.state.pipeline.submit(batch, self.deadline).await?;
         self.state.metrics.received(receiver, rows);
         Ok(())
     }
@@ -194,10 +226,23 @@ pub fn router(state: CollectorState) -> Router {
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(overload_error))
                 .load_shed()
-                .concurrency_limit(config.max_concurrent_requests)
-                .timeout(config.request_timeout),
+                .concurrency_limit(config.max_concurrent_requests * 2)
+                .timeout(config.hard_timeout())
+                .layer(CatchPanicLayer::custom(panic_response)),
         )
         .with_state(state)
+}
+
+/// A handler that panicked answers 500 with a generic sentence; the panic
+/// is logged. Shared state is guarded so that a panic cannot poison it
+/// (see `receivers::lambda`), and the server goes on serving.
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    crate::ApiError::Internal(format!("a handler panicked: {detail}")).into_response()
 }
 
 async fn count_rejections(
@@ -237,9 +282,17 @@ async fn overload_error(err: BoxError) -> Response {
 }
 
 async fn readyz(State(state): State<CollectorState>) -> impl IntoResponse {
+    // The reason (an address, ClickHouse's error) is logged, not answered:
+    // this route needs no token.
     match state.store.ensure_database().await {
-        Ok(()) => (StatusCode::OK, "ready\n".to_string()),
-        Err(e) => (StatusCode::SERVICE_UNAVAILABLE, format!("not ready: {e}\n")),
+        Ok(()) => (StatusCode::OK, "ready\n"),
+        Err(e) => {
+            tracing::warn!(error = %e, "Not ready.");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "not ready (ClickHouse does not answer; see the collector's log)\n",
+            )
+        }
     }
 }
 

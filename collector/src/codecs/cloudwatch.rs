@@ -148,6 +148,44 @@ pub fn decode_firehose_record(
     decode_payload(&base64_decode(&record.data)?, limit)
 }
 
+/// Decodes every record of a delivery under **one** budget of `limit`
+/// bytes for all their decompressed payloads together: a delivery of a
+/// hundred small records that each inflate to the limit would otherwise
+/// hold a hundred times the limit in memory. The error names the record.
+pub fn decode_firehose_records(
+    request: &FirehoseRequest,
+    limit: usize,
+) -> Result<Vec<Subscription>, (usize, CloudWatchError)> {
+    let mut left = limit;
+    let mut out = Vec::with_capacity(request.records.len());
+    for (n, record) in request.records.iter().enumerate() {
+        let bytes = base64_decode(&record.data).map_err(|e| (n, e))?;
+        let json = if gzip::is_gzip(&bytes) {
+            gzip::decompress(&bytes, left).map_err(|e| match e {
+                GzipError::TooLarge(_) => (n, CloudWatchError::Gzip(GzipError::TooLarge(limit))),
+                e => (n, e.into()),
+            })?
+        } else {
+            bytes
+        };
+        left = left
+            .checked_sub(json.len())
+            .ok_or((n, CloudWatchError::Gzip(GzipError::TooLarge(limit))))?;
+        out.push(
+            serde_json::from_slice(&json).map_err(|e| (n, CloudWatchError::Json(e.to_string())))?,
+        );
+    }
+    Ok(out)
+}
+
+impl CloudWatchError {
+    /// Whether the payload was refused for its size (HTTP 413) rather than
+    /// its form (400).
+    pub fn is_too_large(&self) -> bool {
+        matches!(self, CloudWatchError::Gzip(GzipError::TooLarge(_)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,5 +241,35 @@ mod tests {
             decode_body(&bomb, 1_000_000),
             Err(CloudWatchError::Gzip(GzipError::TooLarge(_)))
         ));
+    }
+
+    #[test]
+    fn a_firehose_delivery_has_one_budget_for_all_its_records() {
+        // Each record inflates to 400 kB, under the 1 MB limit on its own;
+        // the third passes the limit for the delivery.
+        let mut padded = PAYLOAD.to_string();
+        padded.insert_str(1, &format!(r#""pad":"{}","#, " ".repeat(400_000)));
+        let b64 = base64::engine::general_purpose::STANDARD.encode(gz(padded.as_bytes()));
+        let delivery = |n: usize| {
+            let records = vec![format!(r#"{{"data":"{b64}"}}"#); n].join(",");
+            decode_firehose(format!(r#"{{"requestId":"r","records":[{records}]}}"#).as_bytes())
+                .unwrap()
+        };
+        assert_eq!(
+            decode_firehose_records(&delivery(2), 1_000_000)
+                .unwrap()
+                .len(),
+            2
+        );
+        let (n, e) = decode_firehose_records(&delivery(3), 1_000_000).unwrap_err();
+        assert_eq!(n, 2);
+        assert!(e.is_too_large(), "{e}");
+        // Plain JSON records count against the budget too.
+        let plain = base64::engine::general_purpose::STANDARD.encode(padded.as_bytes());
+        let records = vec![format!(r#"{{"data":"{plain}"}}"#); 3].join(",");
+        let req =
+            decode_firehose(format!(r#"{{"requestId":"r","records":[{records}]}}"#).as_bytes())
+                .unwrap();
+        assert_eq!(decode_firehose_records(&req, 1_000_000).unwrap_err().0, 2);
     }
 }

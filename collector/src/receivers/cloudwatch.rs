@@ -6,10 +6,9 @@
 //! send it as `X-Faasight-Region` (or `?region=`). Lines of other log groups
 //! are stored as logs of that group.
 
-use super::lambda::{header, submit_events, LambdaAccepted};
+use super::lambda::{header, LambdaAccepted, LambdaRows};
 use crate::codecs::cloudwatch::{decode_body, Subscription};
 use crate::codecs::lambda_log::parse_line;
-use crate::pipeline::Batch;
 use crate::server::IngestContext;
 use crate::transforms::lambda_env::FunctionIdentity;
 use crate::ApiError;
@@ -21,25 +20,38 @@ use chrono::{DateTime, Utc};
 use faasight_store::LogRow;
 use std::collections::HashMap;
 
-/// Stores one decoded subscription payload.
-pub async fn store_subscription(
+/// Adds the rows of one decoded subscription payload to a request's rows.
+/// A log event whose timestamp is outside what ClickHouse stores is refused
+/// by itself, naming it.
+pub fn add_subscription(
     ctx: &IngestContext,
     receiver: &'static str,
     payload: Subscription,
     region: &str,
+    rows: &mut LambdaRows,
     accepted: &mut LambdaAccepted,
 ) -> Result<(), ApiError> {
     if payload.message_type != "DATA_MESSAGE" {
         return Ok(());
     }
-    let when = |ms: i64| DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default();
+    let mut events = Vec::with_capacity(payload.log_events.len());
+    for e in &payload.log_events {
+        match DateTime::<Utc>::from_timestamp_millis(e.timestamp)
+            .filter(|t| crate::normalize::storable_time(*t))
+        {
+            Some(t) => events.push((e, t)),
+            None => accepted.reject(format!(
+                "log event {:?}: timestamp {} ms is outside 1970-01-01..2106-02-07",
+                e.id, e.timestamp
+            )),
+        }
+    }
     let Some(function) = payload.function() else {
-        let logs: Vec<LogRow> = payload
-            .log_events
+        let logs: Vec<LogRow> = events
             .iter()
-            .map(|e| LogRow {
+            .map(|(e, when)| LogRow {
                 tenant: ctx.tenant.clone(),
-                timestamp: when(e.timestamp),
+                timestamp: *when,
                 time_unix_nano: (e.timestamp.max(0) as u64).saturating_mul(1_000_000),
                 body: e.message.trim_end().to_string(),
                 service_name: payload.log_group.clone(),
@@ -49,16 +61,8 @@ pub async fn store_subscription(
                 ..Default::default()
             })
             .collect();
-        accepted.logs += logs.len();
-        return ctx
-            .submit(
-                receiver,
-                Batch {
-                    logs,
-                    ..Default::default()
-                },
-            )
-            .await;
+        rows.add_logs(logs, accepted);
+        return Ok(());
     };
     let id = FunctionIdentity {
         tenant: ctx.tenant.clone(),
@@ -70,16 +74,11 @@ pub async fn store_subscription(
         source: receiver.into(),
         ..Default::default()
     };
-    let events = payload
-        .log_events
+    let events = events
         .iter()
-        .flat_map(|e| {
-            e.message
-                .lines()
-                .map(move |line| (parse_line(line), when(e.timestamp)))
-        })
+        .flat_map(|(e, when)| e.message.lines().map(move |line| (parse_line(line), *when)))
         .collect();
-    submit_events(ctx, receiver, &id, events, accepted).await
+    rows.add_events(ctx, &id, events, accepted)
 }
 
 /// Decodes a subscription payload in any of its envelopes and stores it.
@@ -90,13 +89,27 @@ pub async fn cloudwatch_create(
     body: Bytes,
 ) -> Result<Json<LambdaAccepted>, ApiError> {
     let limit = ctx.state().config.max_body_bytes;
-    let payload = decode_body(&body, limit)
-        .map_err(|e| ApiError::BadRequest(format!("nothing was stored: {e}")))?;
+    let payload = decode_body(&body, limit).map_err(|e| {
+        if e.is_too_large() {
+            ApiError::TooLarge(format!("nothing was stored: {e}"))
+        } else {
+            ApiError::BadRequest(format!("nothing was stored: {e}"))
+        }
+    })?;
     let region = header(&headers, "x-faasight-region")
         .or(query.get("region").map(String::as_str))
         .unwrap_or("")
         .to_string();
     let mut accepted = LambdaAccepted::default();
-    store_subscription(&ctx, "cloudwatch", payload, &region, &mut accepted).await?;
+    let mut rows = LambdaRows::default();
+    add_subscription(
+        &ctx,
+        "cloudwatch",
+        payload,
+        &region,
+        &mut rows,
+        &mut accepted,
+    )?;
+    rows.submit(&ctx, "cloudwatch").await?;
     Ok(Json(accepted))
 }

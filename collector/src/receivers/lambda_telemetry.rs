@@ -20,7 +20,7 @@
 //! `transforms::lambda_env`), so an init reported in one batch still marks
 //! the invocation that follows in the next.
 
-use super::lambda::{header, submit_events, LambdaAccepted};
+use super::lambda::{header, LambdaAccepted, LambdaRows};
 use crate::codecs::lambda_telemetry::parse_body;
 use crate::server::IngestContext;
 use crate::transforms::lambda_env::FunctionIdentity;
@@ -93,14 +93,11 @@ pub async fn telemetry_create(
     for r in results {
         match r {
             Ok(event) => events.push((event, now)),
-            Err(e) => {
-                accepted.rejected += 1;
-                if accepted.errors.len() < 20 {
-                    accepted.errors.push(e.to_string());
-                }
-            }
+            Err(e) => accepted.reject(e.to_string()),
         }
     }
-    submit_events(&ctx, "lambda-telemetry", &id, events, &mut accepted).await?;
+    let mut rows = LambdaRows::default();
+    rows.add_events(&ctx, &id, events, &mut accepted)?;
+    rows.submit(&ctx, "lambda-telemetry").await?;
     Ok(Json(accepted))
 }

@@ -38,13 +38,23 @@ pub struct OtlpGrpc {
 
 fn context<T>(state: &CollectorState, request: &Request<T>) -> Result<IngestContext, Status> {
     let headers = request.metadata().clone().into_headers();
-    IngestContext::new(state, &headers).map_err(|e| Status::unauthenticated(e.to_string()))
+    IngestContext::new(state, &headers).map_err(status)
 }
 
 fn status(e: ApiError) -> Status {
     match e {
         ApiError::Overloaded(m) => Status::resource_exhausted(m),
-        ApiError::Unavailable(m) => Status::unavailable(m),
+        ApiError::Busy(m) => Status::unavailable(m),
+        ApiError::Timeout(m) => Status::deadline_exceeded(m),
+        // The reason (a ClickHouse error, a path) is logged, not sent.
+        ApiError::Unavailable(reason) => {
+            tracing::error!(reason = %reason, "Ingest failed.");
+            Status::unavailable("storage is unavailable, retry later")
+        }
+        ApiError::Internal(reason) => {
+            tracing::error!(reason = %reason, "Ingest fault.");
+            Status::internal("internal error")
+        }
         ApiError::Unauthorized(e) => Status::unauthenticated(e.to_string()),
         other => Status::invalid_argument(other.to_string()),
     }
@@ -130,7 +140,7 @@ pub async fn serve(
         state: state.clone(),
     };
     let concurrency = state.config.max_concurrent_requests;
-    let timeout = state.config.request_timeout;
+    let timeout = state.config.hard_timeout();
     tonic::transport::Server::builder()
         .concurrency_limit_per_connection(concurrency)
         .timeout(timeout)

@@ -23,21 +23,30 @@
 //! init. A crash loses it (inits then show as `warm`); the file is removed
 //! as it is read so that a crash later cannot bring back inits already used.
 
+#[doc(hidden)]
+pub mod sequences;
+
 use crate::codecs::lambda::{InitPhase, InitType, LambdaEvent, Report};
 use chrono::{DateTime, Utc};
 use faasight_store::{InvocationRow, LogRow};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::path::Path;
 
 /// Inits that finished longer than this before the invocation were not
 /// waited for.
 const PROACTIVE_GAP_MS: i64 = 10_000;
-/// Environments remembered at most; the least recently seen is forgotten.
-const MAX_ENVIRONMENTS: usize = 20_000;
-/// Open invocations remembered per environment at most.
-const MAX_OPEN: usize = 1_000;
+/// Environments remembered per tenant at most; the least recently seen is
+/// forgotten. Per tenant, so one tenant's flood of environments cannot
+/// evict another's.
+pub const MAX_ENVIRONMENTS_PER_TENANT: usize = 10_000;
+/// Open invocations remembered per environment at most (an environment runs
+/// one invocation at a time, Lambda Managed Instances a few dozen); past
+/// it the one started longest ago is forgotten. Bounds what events with
+/// ever new request ids (`platform.runtimeDone`, timeouts, faults without a
+/// report) can make the table hold.
+const MAX_OPEN: usize = 64;
 
 /// Who the events are about: what the source knows of the function.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -83,7 +92,7 @@ struct Open {
     error_type: Option<String>,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct Environment {
     init: Option<PendingInit>,
     restore: Option<(f64, Option<DateTime<Utc>>)>,
@@ -101,17 +110,89 @@ pub struct Assembled {
     pub invocations: Vec<InvocationRow>,
     /// Log lines and non-invocation platform events.
     pub logs: Vec<LogRow>,
+    /// Events refused, with the reason (a duration Lambda cannot report,
+    /// a time that leaves the calendar).
+    pub rejected: Vec<String>,
 }
 
-/// Per-environment state across calls.
+/// What [`Assembler::undo`] needs to put one environment back.
+#[derive(Debug)]
+pub struct Undo {
+    id: FunctionIdentity,
+    before: Option<Environment>,
+}
+
+/// The environments of one tenant, with their order of use.
+#[derive(Debug, Default)]
+struct TenantEnvironments {
+    envs: HashMap<FunctionIdentity, Environment>,
+    /// `(tick, identity)` each time an environment is used, oldest first.
+    /// An entry whose tick is older than its environment's `last_seen` is
+    /// stale and skipped, so eviction pops from the front in amortised O(1)
+    /// instead of scanning every environment under the lock.
+    recency: VecDeque<(u64, FunctionIdentity)>,
+}
+
+impl TenantEnvironments {
+    fn touch(&mut self, id: &FunctionIdentity, tick: u64) -> &mut Environment {
+        if !self.envs.contains_key(id) {
+            while self.envs.len() >= MAX_ENVIRONMENTS_PER_TENANT {
+                let Some((seen, oldest)) = self.recency.pop_front() else {
+                    break;
+                };
+                if self.envs.get(&oldest).is_some_and(|e| e.last_seen == seen) {
+                    self.envs.remove(&oldest);
+                }
+            }
+        }
+        self.recency.push_back((tick, id.clone()));
+        if self.recency.len() > 2 * MAX_ENVIRONMENTS_PER_TENANT {
+            // Drop the stale entries (each environment keeps its newest).
+            let envs = &self.envs;
+            self.recency
+                .retain(|(seen, id)| envs.get(id).is_some_and(|e| e.last_seen == *seen));
+        }
+        let env = self.envs.entry(id.clone()).or_default();
+        env.last_seen = tick;
+        env
+    }
+}
+
+/// Per-environment state across calls, kept apart per tenant.
 #[derive(Debug, Default)]
 pub struct Assembler {
-    envs: HashMap<FunctionIdentity, Environment>,
+    tenants: HashMap<String, TenantEnvironments>,
     tick: u64,
 }
 
-fn ms(t: DateTime<Utc>) -> u64 {
-    t.timestamp_millis().max(0) as u64
+/// Longest INIT, restore or invocation accepted: Lambda's 900 s function
+/// timeout plus the overshoot of a timed-out report (see
+/// `faasight_pricing::Provider::max_duration_ms`). Provisioned and
+/// SnapStart inits run under the function timeout too.
+fn max_lambda_ms() -> f64 {
+    faasight_pricing::Provider::AwsLambda.max_duration_ms()
+}
+
+/// Refuses a duration Lambda cannot report, naming the field.
+fn check_duration(field: &str, value: f64) -> Result<(), String> {
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!(
+            "{field} must be a finite number ≥ 0 ms, not {value}"
+        ));
+    }
+    if value > max_lambda_ms() {
+        return Err(format!(
+            "{field} is {value} ms, longer than Lambda lets an invocation run ({} ms)",
+            max_lambda_ms()
+        ));
+    }
+    Ok(())
+}
+
+/// Epoch milliseconds of a time, refused before 1970 (ClickHouse's
+/// `DateTime` starts there).
+fn ms(t: DateTime<Utc>) -> Result<u64, String> {
+    u64::try_from(t.timestamp_millis()).map_err(|_| format!("time {t} is before 1970"))
 }
 
 fn status_of(s: &str) -> &'static str {
@@ -142,9 +223,14 @@ impl Assembler {
         Assembler::default()
     }
 
-    /// Environments with state kept.
+    /// Environments with state kept, over all tenants.
     pub fn environments(&self) -> usize {
-        self.envs.len()
+        self.tenants.values().map(|t| t.envs.len()).sum()
+    }
+
+    /// Environments with state kept for `tenant`.
+    pub fn tenant_environments(&self, tenant: &str) -> usize {
+        self.tenants.get(tenant).map_or(0, |t| t.envs.len())
     }
 
     /// Writes the state to `path` (through a temporary file, fsynced and
@@ -152,7 +238,7 @@ impl Assembler {
     pub fn save(&self, path: &Path) -> io::Result<()> {
         let text = serde_json::to_vec(&SavedRef {
             tick: self.tick,
-            environments: self.envs.iter().collect(),
+            environments: self.tenants.values().flat_map(|t| t.envs.iter()).collect(),
         })
         .map_err(io::Error::other)?;
         let tmp = path.with_extension("tmp");
@@ -184,10 +270,68 @@ impl Assembler {
             )
         })?;
         std::fs::remove_file(path)?;
-        Ok(Assembler {
-            envs: saved.environments.into_iter().collect(),
+        let mut environments = saved.environments;
+        environments.sort_by_key(|(_, env)| env.last_seen);
+        let mut assembler = Assembler {
+            tenants: HashMap::new(),
             tick: saved.tick,
-        })
+        };
+        for (id, env) in environments {
+            let tenant = assembler.tenants.entry(id.tenant.clone()).or_default();
+            let seen = env.last_seen;
+            *tenant.touch(&id, seen) = env;
+        }
+        Ok(assembler)
+    }
+
+    /// [`Assembler::push`], keeping what the environment was before so that
+    /// [`Assembler::undo`] can put it back when the rows it produced could
+    /// not be stored: the sender retries the same events, and they must
+    /// find the init they attach to still pending.
+    pub fn push_undoable(
+        &mut self,
+        id: &FunctionIdentity,
+        events: impl IntoIterator<Item = (LambdaEvent, DateTime<Utc>)>,
+    ) -> (Assembled, Undo) {
+        let before = self
+            .tenants
+            .get(&id.tenant)
+            .and_then(|t| t.envs.get(id))
+            .cloned();
+        let out = self.push(id, events);
+        (
+            out,
+            Undo {
+                id: id.clone(),
+                before,
+            },
+        )
+    }
+
+    /// Puts an environment back as it was before [`Assembler::push_undoable`].
+    pub fn undo(&mut self, undo: Undo) {
+        match undo.before {
+            Some(env) => {
+                let tick = self.tick;
+                *self
+                    .tenants
+                    .entry(undo.id.tenant.clone())
+                    .or_default()
+                    .touch(&undo.id, tick) = Environment {
+                    last_seen: tick,
+                    ..env
+                };
+            }
+            None => self.forget(&undo.id),
+        }
+    }
+
+    /// Forgets the state of one environment (after a failure part-way
+    /// through its events, so nothing half-applied stays behind).
+    pub fn forget(&mut self, id: &FunctionIdentity) {
+        if let Some(t) = self.tenants.get_mut(&id.tenant) {
+            t.envs.remove(id);
+        }
     }
 
     /// Feeds the events of one environment, in order. `fallback_time` gives
@@ -199,22 +343,25 @@ impl Assembler {
         events: impl IntoIterator<Item = (LambdaEvent, DateTime<Utc>)>,
     ) -> Assembled {
         self.tick += 1;
-        if !self.envs.contains_key(id) && self.envs.len() >= MAX_ENVIRONMENTS {
-            if let Some(oldest) = self
-                .envs
-                .iter()
-                .min_by_key(|(_, e)| e.last_seen)
-                .map(|(k, _)| k.clone())
-            {
-                self.envs.remove(&oldest);
-            }
-        }
-        let env = self.envs.entry(id.clone()).or_default();
-        env.last_seen = self.tick;
+        let env = self
+            .tenants
+            .entry(id.tenant.clone())
+            .or_default()
+            .touch(id, self.tick);
         let mut out = Assembled::default();
         for (event, fallback) in events {
             apply(env, id, event, fallback, &mut out);
         }
+        let (logs, unstorable): (Vec<LogRow>, Vec<LogRow>) = std::mem::take(&mut out.logs)
+            .into_iter()
+            .partition(|l| crate::normalize::storable_time(l.timestamp));
+        out.logs = logs;
+        out.rejected.extend(unstorable.iter().map(|l| {
+            format!(
+                "a log line's time {} is outside what is stored (1970-01-01..2106-02-07)",
+                l.timestamp
+            )
+        }));
         out
     }
 }
@@ -259,6 +406,10 @@ fn apply(
             duration_ms,
             ..
         } => {
+            if let Err(e) = check_duration("the init's duration", duration_ms) {
+                out.rejected.push(e);
+                return;
+            }
             env.init = Some(PendingInit {
                 init_type,
                 phase,
@@ -269,7 +420,12 @@ fn apply(
         LambdaEvent::RestoreReport {
             time, duration_ms, ..
         } => {
-            env.restore = Some((duration_ms.unwrap_or(0.0), time.or(Some(fallback))));
+            let duration_ms = duration_ms.unwrap_or(0.0);
+            if let Err(e) = check_duration("the restore's duration", duration_ms) {
+                out.rejected.push(e);
+                return;
+            }
+            env.restore = Some((duration_ms, time.or(Some(fallback))));
         }
         LambdaEvent::Start {
             time,
@@ -277,10 +433,7 @@ fn apply(
             version,
             xray_trace_id,
         } => {
-            if env.open.len() >= MAX_OPEN {
-                env.open.clear();
-            }
-            let open = env.open.entry(request_id.clone()).or_default();
+            let open = open_invocation(env, request_id.clone());
             open.start = Some(time.unwrap_or(fallback));
             open.version = version;
             open.trace = xray_trace_id;
@@ -292,12 +445,12 @@ fn apply(
             error_type,
             ..
         } => {
-            let open = env.open.entry(request_id).or_default();
+            let open = open_invocation(env, request_id);
             open.status = Some(status);
             open.error_type = error_type;
         }
         LambdaEvent::Timeout { request_id, .. } => {
-            let open = env.open.entry(request_id).or_default();
+            let open = open_invocation(env, request_id);
             open.status = Some("timeout".into());
             open.error_type
                 .get_or_insert_with(|| "Sandbox.Timedout".into());
@@ -308,7 +461,7 @@ fn apply(
             message,
         } => {
             if let Some(rid) = request_id.clone().or_else(|| env.current.clone()) {
-                let open = env.open.entry(rid).or_default();
+                let open = open_invocation(env, rid);
                 if open.status.is_none() {
                     open.status = Some("error".into());
                     open.error_type = Some("Runtime.ExitError".into());
@@ -330,8 +483,10 @@ fn apply(
             if env.current.as_deref() == Some(report.request_id.as_str()) {
                 env.current = None;
             }
-            let row = invocation(env, id, report, open, time);
-            out.invocations.push(row);
+            match invocation(env, id, report, open, time) {
+                Ok(row) => out.invocations.push(row),
+                Err(e) => out.rejected.push(e),
+            }
         }
         LambdaEvent::Log {
             time,
@@ -363,23 +518,61 @@ fn apply(
     }
 }
 
+/// The open invocation `request_id`, made room for if the environment
+/// already remembers [`MAX_OPEN`] (the one started longest ago goes).
+fn open_invocation(env: &mut Environment, request_id: String) -> &mut Open {
+    if env.open.len() >= MAX_OPEN && !env.open.contains_key(&request_id) {
+        if let Some(oldest) = env
+            .open
+            .iter()
+            .min_by_key(|(_, o)| o.start)
+            .map(|(k, _)| k.clone())
+        {
+            env.open.remove(&oldest);
+        }
+    }
+    env.open.entry(request_id).or_default()
+}
+
+/// The invocation a report completes, or why the report is refused. All
+/// time arithmetic is checked: a report is hostile input.
 fn invocation(
     env: &mut Environment,
     id: &FunctionIdentity,
     report: Report,
     open: Open,
     report_time: DateTime<Utc>,
-) -> InvocationRow {
-    let start = open.start.unwrap_or_else(|| {
-        report_time - chrono::Duration::microseconds((report.duration_ms * 1000.0) as i64)
-    });
+) -> Result<InvocationRow, String> {
+    let request = &report.request_id;
+    check_duration("durationMs", report.duration_ms)
+        .map_err(|e| format!("request {request}: {e}"))?;
+    for (field, value) in [
+        ("initDurationMs", report.init_duration_ms),
+        ("restoreDurationMs", report.restore_duration_ms),
+    ] {
+        if let Some(v) = value {
+            check_duration(field, v).map_err(|e| format!("request {request}: {e}"))?;
+        }
+    }
+    let start = match open.start {
+        Some(start) => start,
+        // The duration is checked above, so the microseconds fit.
+        None => report_time
+            .checked_sub_signed(chrono::Duration::microseconds(
+                (report.duration_ms * 1000.0) as i64,
+            ))
+            .ok_or_else(|| {
+                format!("request {request}: its start (report time {report_time} − durationMs) leaves the calendar")
+            })?,
+    };
+    let start_time_ms = ms(start).map_err(|e| format!("request {request}: {e}"))?;
     let mut start_type = "warm";
     let mut init_duration_ms = report.init_duration_ms.unwrap_or(0.0);
     if let Some(init) = env.init.take() {
         init_duration_ms = report.init_duration_ms.unwrap_or(init.duration_ms);
         let gap = init
             .end
-            .map(|e| (start - e).num_milliseconds())
+            .map(|e| start.signed_duration_since(e).num_milliseconds())
             .unwrap_or(0);
         start_type = match (init.phase, init.init_type) {
             (InitPhase::Invoke, _) => "suppressed",
@@ -411,7 +604,7 @@ fn invocation(
         .or(open.error_type)
         .filter(|_| status != "success")
         .unwrap_or_default();
-    InvocationRow {
+    Ok(InvocationRow {
         tenant: id.tenant.clone(),
         provider: "aws_lambda".into(),
         account: id.account.clone(),
@@ -425,7 +618,7 @@ fn invocation(
         request_id: report.request_id,
         instance_id: id.instance_id.clone(),
         trace_id: report.xray_trace_id.or(open.trace).unwrap_or_default(),
-        start_time_ms: ms(start),
+        start_time_ms,
         duration_ms: report.duration_ms,
         billed_duration_ms: report.billed_duration_ms.unwrap_or(0),
         init_duration_ms,
@@ -437,7 +630,7 @@ fn invocation(
         error_type,
         source: id.source.clone(),
         ..Default::default()
-    }
+    })
 }
 
 #[cfg(test)]
@@ -492,7 +685,7 @@ mod tests {
             ),
             ("cold", 300.12, 401)
         );
-        assert_eq!(r1.start_time_ms, ms(t("2026-01-01T00:00:00.300Z")));
+        assert_eq!(r1.start_time_ms, ms(t("2026-01-01T00:00:00.300Z")).unwrap());
         assert_eq!(
             (r1.version.as_str(), r1.memory_mb, r1.max_memory_used_mb),
             ("$LATEST", 256, 80)
@@ -541,6 +734,59 @@ mod tests {
         let err = Assembler::load(&path).unwrap_err().to_string();
         assert!(err.contains("lambda-environments.json"), "{err}");
         assert!(path.exists(), "left for a person to look at");
+    }
+
+    #[test]
+    fn one_tenants_flood_of_environments_evicts_only_its_own_oldest() {
+        let init = LambdaEvent::InitReport {
+            time: Some(t("2026-01-01T00:00:00Z")),
+            init_type: InitType::OnDemand,
+            phase: InitPhase::Init,
+            duration_ms: 100.0,
+            status: None,
+            error_type: None,
+        };
+        let env = |tenant: &str, i: usize| FunctionIdentity {
+            tenant: tenant.into(),
+            function: "f".into(),
+            instance_id: format!("i{i}"),
+            ..Default::default()
+        };
+        let mut a = Assembler::new();
+        a.push(
+            &env("quiet", 0),
+            [(init.clone(), t("2026-01-01T00:00:00Z"))],
+        );
+        for i in 0..MAX_ENVIRONMENTS_PER_TENANT + 5 {
+            a.push(
+                &env("noisy", i),
+                [(init.clone(), t("2026-01-01T00:00:00Z"))],
+            );
+            if i == 10 {
+                // Used again: no longer among the oldest.
+                a.push(&env("noisy", 0), []);
+            }
+        }
+        assert_eq!(a.tenant_environments("noisy"), MAX_ENVIRONMENTS_PER_TENANT);
+        assert_eq!(a.tenant_environments("quiet"), 1);
+        // The five least recently used were i1..=i5 (i0 was touched after i10).
+        let report = |rid: &str| {
+            LambdaEvent::Report(Report {
+                request_id: rid.into(),
+                duration_ms: 5.0,
+                ..Default::default()
+            })
+        };
+        let start_type = |a: &mut Assembler, id: FunctionIdentity| {
+            a.push(&id, [(report("r"), t("2026-01-01T00:00:01Z"))])
+                .invocations[0]
+                .start_type
+                .clone()
+        };
+        assert_eq!(start_type(&mut a, env("noisy", 0)), "cold");
+        assert_eq!(start_type(&mut a, env("noisy", 6)), "cold");
+        assert_eq!(start_type(&mut a, env("quiet", 0)), "cold");
+        assert_eq!(start_type(&mut a, env("noisy", 2)), "warm", "evicted");
     }
 
     #[test]
@@ -698,6 +944,6 @@ mod tests {
             (r.status.as_str(), r.error_type.as_str()),
             ("error", "Runtime.OutOfMemory")
         );
-        assert_eq!(r.start_time_ms, ms(t("2026-01-01T00:00:00.100Z")));
+        assert_eq!(r.start_time_ms, ms(t("2026-01-01T00:00:00.100Z")).unwrap());
     }
 }
