@@ -5,9 +5,13 @@ ClickHouse 18.16 is the only server that runs on the development machines,
 while users run current releases, which are stricter in places. This script
 applies every migration in migrations/ (split the way the Rust runner splits
 them), inserts a few rows so that the rollup's materialized view fires, then
-runs every analyzer query in analyzer/src/queries/ with the sample parameters
-named in its `-- params:` header. Any statement the engine rejects fails the
-run, naming the file and the statement.
+runs every query in the SQL files of analyzer/src/queries/ and
+collector/src/pipeline/sql/ with the sample parameters named in its
+`-- params:` header, and every SQL statement written as a string literal in
+the Rust sources of store/, collector/ and src/ (placeholders filled from
+SAMPLE_FILLS below; a placeholder it does not know fails the run, so new
+SQL cannot slip past). Any statement the engine rejects fails the run,
+naming the file and the statement.
 """
 import glob
 import os
@@ -53,6 +57,40 @@ def bind(sql, path):
     return "".join(p + (values[i] if i < len(values) else "") for i, p in enumerate(parts))
 
 
+# Values for the `{placeholder}`s of SQL built with format! in Rust, and for
+# the `?` of queries bound at run time.
+SAMPLE_FILLS = {
+    "{}": "chk_db",
+    "{name}": "chk_db",
+    "{t}": "invocations",
+    "{table}": "invocations",
+}
+SQL_START = re.compile(r"^\s*(SELECT|INSERT|CREATE|ALTER|DROP)\b", re.I)
+
+
+def rust_sql_literals(path):
+    """The SQL statements written as string literals in a Rust file: normal
+    strings with `\\` line continuations joined, raw strings as they are."""
+    text = open(path).read()
+    out = []
+    for m in re.finditer(r'r#"(.*?)"#|"((?:[^"\\]|\\.)*)"', text, re.S):
+        lit = m.group(1) if m.group(1) is not None else m.group(2)
+        lit = re.sub(r"\\\n\s*", "", lit).replace('\\"', '"')
+        if SQL_START.match(lit) and not lit.strip().endswith("{"):
+            line = text.count("\n", 0, m.start()) + 1
+            out.append((line, lit.strip()))
+    return out
+
+
+def fill(sql, where):
+    for k, v in SAMPLE_FILLS.items():
+        sql = sql.replace(k, v)
+    unknown = re.findall(r"\{[A-Za-z_]*\}", sql)
+    if unknown:
+        raise SystemExit(f"FAIL {where}: unknown placeholder {unknown[0]} (add a sample to SAMPLE_FILLS)")
+    return sql.replace("?", "'x'")
+
+
 def main():
     done = 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -82,6 +120,35 @@ def main():
                 raise SystemExit(f"FAIL {os.path.relpath(path, ROOT)}: returned no rows for the sample data")
             done += 1
             print(f"ok   {os.path.relpath(path, ROOT)}")
+        for path in sorted(glob.glob(os.path.join(ROOT, "collector", "src", "pipeline", "sql", "*.sql"))):
+            sql = bind(open(path).read(), path)
+            for table in ("invocations", "spans", "logs"):
+                try:
+                    sess.query(sql.replace("{table}", table), "CSV")
+                except Exception as e:
+                    raise SystemExit(f"FAIL {os.path.relpath(path, ROOT)} ({table}): {e}")
+                done += 1
+                if "{table}" not in sql:
+                    break
+            print(f"ok   {os.path.relpath(path, ROOT)}")
+        sess.query("CREATE DATABASE IF NOT EXISTS chk_db")
+        sources = []
+        for d in ("store/src", "collector/src", "src"):
+            sources += sorted(glob.glob(os.path.join(ROOT, d, "**", "*.rs"), recursive=True))
+        for path in sources:
+            rel = os.path.relpath(path, ROOT)
+            for line, lit in rust_sql_literals(path):
+                where = f"{rel}:{line}"
+                if "FORMAT TabSeparated" in lit:
+                    # An INSERT whose rows come on standard input.
+                    lit = lit.split("FORMAT")[0].replace("({TSV_COLUMNS})", "") + "SELECT * FROM invocations LIMIT 0"
+                sql = fill(lit, where)
+                try:
+                    sess.query(sql, "CSV")
+                except Exception as e:
+                    raise SystemExit(f"FAIL {where}: {e}\n{sql}")
+                done += 1
+                print(f"ok   {where}")
         version = sess.query("SELECT version()", "CSV")
     print(f"chdb {str(version).strip()}: {done} statements accepted")
 

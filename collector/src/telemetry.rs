@@ -77,6 +77,9 @@ pub struct Metrics {
     pub duplicate_batches_skipped: AtomicU64,
     /// Failed inserts (each leads to spooling or a later retry).
     pub insert_failures: AtomicU64,
+    /// Hourly rollup keys rebuilt because a crashed insert left them
+    /// behind the invocations table.
+    pub rollup_keys_rebuilt: AtomicU64,
     /// Rows accepted and not yet durable.
     pub queued_rows: AtomicU64,
     /// Batches in the spool waiting for replay.
@@ -192,6 +195,11 @@ impl Metrics {
                 "faasight_collector_duplicate_batches_skipped_total",
                 "Replayed batches ClickHouse already had.",
                 &self.duplicate_batches_skipped,
+            ),
+            (
+                "faasight_collector_rollup_keys_rebuilt_total",
+                "Hourly rollup keys rebuilt after a crashed insert.",
+                &self.rollup_keys_rebuilt,
             ),
             (
                 "faasight_collector_insert_failures_total",

@@ -26,7 +26,7 @@ impl ClickHouseUrl {
     /// Parses a URL of the form above; only `http` and `https` are accepted.
     pub fn parse(url: &str) -> Result<Self> {
         let invalid = |reason: &str| Error::InvalidUrl {
-            url: url.to_string(),
+            url: redact_password(url),
             reason: reason.to_string(),
         };
         let (scheme, rest) = url
@@ -83,10 +83,43 @@ impl ClickHouseUrl {
     }
 }
 
+impl ClickHouseUrl {
+    /// The URL with its credentials, as [`ClickHouseUrl::parse`] reads it:
+    /// for handing to a child process (`--clickhouse-url`); never print it.
+    pub fn with_credentials(&self) -> String {
+        let (scheme, host) = self.base.split_once("://").unwrap_or(("http", &self.base));
+        format!(
+            "{scheme}://{}:{}@{host}/?database={}",
+            self.user, self.password, self.database
+        )
+    }
+}
+
 impl std::fmt::Display for ClickHouseUrl {
     /// Shows the URL without its password.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/?database={}", self.base, self.database)
+    }
+}
+
+/// The URL as given, with the password (between `user:` and `@`) replaced
+/// by `***`: error messages end up in logs and terminals.
+fn redact_password(url: &str) -> String {
+    let authority_start = url.find("://").map_or(0, |i| i + 3);
+    let authority_end = url[authority_start..]
+        .find(['/', '?'])
+        .map_or(url.len(), |i| authority_start + i);
+    let authority = &url[authority_start..authority_end];
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!(
+                "{}{user}:***@{host}{}",
+                &url[..authority_start],
+                &url[authority_end..]
+            ),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
     }
 }
 
@@ -167,12 +200,32 @@ impl Store {
     where
         T: clickhouse::RowOwned + clickhouse::RowWrite,
     {
+        self.insert_rows_as(table, rows, None).await
+    }
+
+    /// [`Store::insert_rows`] under a `query_id` of the caller's choosing:
+    /// while a query with that id runs, the server refuses another with the
+    /// same id, and `system.processes` shows whether it still runs — how
+    /// the collector ties an INSERT to its batch (a client that gave up
+    /// waiting does not stop the server from committing).
+    pub async fn insert_rows_as<T>(
+        &self,
+        table: &str,
+        rows: &[T],
+        query_id: Option<&str>,
+    ) -> Result<()>
+    where
+        T: clickhouse::RowOwned + clickhouse::RowWrite,
+    {
         if rows.is_empty() {
             return Ok(());
         }
         let what = format!("insert into {table}");
-        let mut insert = self
-            .client
+        let client = match query_id {
+            Some(id) => self.client.clone().with_setting("query_id", id),
+            None => self.client.clone(),
+        };
+        let mut insert = client
             .insert::<T>(table)
             .await
             .map_err(|e| Error::query(what.clone(), e))?;
@@ -244,6 +297,21 @@ mod tests {
             assert!(
                 ClickHouseUrl::parse(bad).is_err(),
                 "{bad} should be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn a_refused_url_is_named_without_its_password() {
+        for (bad, shown) in [
+            ("http://bob:s3cret@h/?foo=1", "http://bob:***@h/?foo=1"),
+            ("tcp://bob:s3cret@h:9000", "tcp://bob:***@h:9000"),
+            ("http://bob:p@ss:w@rd@h/db", "http://bob:***@h/db"),
+        ] {
+            let e = ClickHouseUrl::parse(bad).unwrap_err().to_string();
+            assert!(
+                e.contains(shown) && !e.contains("s3cret") && !e.contains("ss:w"),
+                "{e}"
             );
         }
     }

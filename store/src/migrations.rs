@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_otel_spans_logs.sql"),
     migration!(3, "0003_invocations_hourly.sql"),
     migration!(4, "0004_batch_ids.sql"),
+    migration!(5, "0005_batch_rows.sql"),
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \

@@ -6,11 +6,14 @@
 //! to the spool. A few INSERTs may run at once (`concurrent_inserts`); while
 //! the spool holds anything, new batches are appended behind it and replay
 //! waits for in-flight inserts, so the spool is replayed in its own order.
-//! Every row carries its batch's id; before a spooled batch is replayed the
-//! writer asks ClickHouse whether that id is already there (the insert may
-//! have succeeded although the collector saw a timeout), table by table, so
-//! neither the tables nor the rollups fed by them count a batch twice.
+//! Every row carries its batch's id, and every INSERT the batch's id as its
+//! `query_id`; before a spooled batch is replayed the writer asks
+//! ClickHouse what of it is already there (the insert may have succeeded,
+//! or partly, although the collector saw a timeout or a crash), so neither
+//! the tables nor the rollups fed by them lose or double a row (see
+//! `replay`).
 
+mod replay;
 pub mod spool;
 mod writer;
 
@@ -30,6 +33,9 @@ pub struct PipelineConfig {
     /// Rows accepted but not yet durable, at most; beyond, requests are
     /// refused (429) until the writer catches up.
     pub max_queued_rows: usize,
+    /// The same bound in bytes (the rows' approximate memory): a few rows
+    /// with huge attributes must not hold more memory than many small ones.
+    pub max_queued_bytes: usize,
     /// Largest batch written in one INSERT (kept below ClickHouse's block
     /// size so that an insert is all-or-nothing).
     pub max_batch_rows: usize,
@@ -41,6 +47,9 @@ pub struct PipelineConfig {
     /// An INSERT that takes longer counts as failed (the batch is spooled;
     /// replay skips it if it did arrive).
     pub insert_timeout: Duration,
+    /// How long replay's look-ups (what of a batch is stored, whether its
+    /// INSERT still runs) may take.
+    pub check_timeout: Duration,
     /// First wait before retrying ClickHouse after a failure (doubles up to 30 s).
     pub retry_backoff: Duration,
     /// Drains of the queue written at the same time. Two keep a two-core
@@ -55,10 +64,14 @@ impl PipelineConfig {
         PipelineConfig {
             spool_dir: spool_dir.into(),
             max_queued_rows: 1_000_000,
+            max_queued_bytes: 512 * 1024 * 1024,
             max_batch_rows: 100_000,
             min_batch_rows: 10_000,
             linger: Duration::from_millis(200),
-            insert_timeout: Duration::from_secs(30),
+            // Well below the requests' 30 s: see `Pipeline::submit`. An
+            // INSERT of 100,000 rows takes under a second here.
+            insert_timeout: Duration::from_secs(10),
+            check_timeout: Duration::from_secs(10),
             retry_backoff: Duration::from_millis(500),
             concurrent_inserts: 2,
         }
@@ -81,17 +94,63 @@ impl Batch {
     pub fn rows(&self) -> usize {
         self.invocations.len() + self.spans.len() + self.logs.len()
     }
+
+    /// The rows' approximate memory.
+    pub fn approx_bytes(&self) -> usize {
+        self.invocations
+            .iter()
+            .map(InvocationRow::approx_bytes)
+            .chain(self.spans.iter().map(SpanRow::approx_bytes))
+            .chain(self.logs.iter().map(LogRow::approx_bytes))
+            .sum()
+    }
 }
 
 /// Why a batch was not accepted.
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
     /// The queue is full: retry later.
-    #[error("the collector is at capacity ({0} rows queued); retry later")]
-    Overloaded(usize),
+    #[error("the collector is at capacity ({0}); retry later")]
+    Overloaded(String),
     /// Neither ClickHouse nor the spool took the batch.
     #[error("the batch could not be stored: {0}")]
     Failed(String),
+    /// The deadline passed while the batch still waited in the queue; it
+    /// was withdrawn, nothing of it is stored.
+    #[error("the request timed out before its rows were written; nothing was stored, retry")]
+    TimedOut,
+}
+
+/// Where a submission stands, decided once by whoever comes first: the
+/// writer taking it, or its request withdrawing it at the deadline.
+#[derive(Debug, Default)]
+pub(crate) struct Claim(std::sync::atomic::AtomicU8);
+
+impl Claim {
+    const QUEUED: u8 = 0;
+    const TAKEN: u8 = 1;
+    const WITHDRAWN: u8 = 2;
+
+    fn settle(&self, to: u8) -> bool {
+        self.0
+            .compare_exchange(
+                Self::QUEUED,
+                to,
+                std::sync::atomic::Ordering::AcqRel,
+                std::sync::atomic::Ordering::Acquire,
+            )
+            .is_ok()
+    }
+
+    /// The writer takes the submission; false if it was withdrawn.
+    pub(crate) fn take(&self) -> bool {
+        self.settle(Self::TAKEN)
+    }
+
+    /// The request gives up; false if the writer already took it.
+    fn withdraw(&self) -> bool {
+        self.settle(Self::WITHDRAWN)
+    }
 }
 
 pub(crate) struct Submission {
@@ -99,7 +158,8 @@ pub(crate) struct Submission {
     /// Rows submitted (the batch is emptied when its rows are written).
     rows: usize,
     ack: oneshot::Sender<Result<(), String>>,
-    _permit: OwnedSemaphorePermit,
+    pub(crate) claim: Arc<Claim>,
+    _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit),
 }
 
 /// Handle for submitting batches; cheap to clone.
@@ -108,6 +168,8 @@ pub struct Pipeline {
     tx: mpsc::UnboundedSender<Submission>,
     capacity: Arc<Semaphore>,
     max_queued_rows: usize,
+    byte_capacity: Arc<Semaphore>,
+    max_queued_bytes: usize,
     metrics: Arc<Metrics>,
 }
 
@@ -128,45 +190,85 @@ impl Pipeline {
         let (tx, rx) = mpsc::unbounded_channel();
         let capacity = Arc::new(Semaphore::new(config.max_queued_rows));
         let max_queued_rows = config.max_queued_rows;
+        let byte_capacity = Arc::new(Semaphore::new(config.max_queued_bytes));
+        let max_queued_bytes = config.max_queued_bytes;
         let handle = tokio::spawn(writer::run(store, spool, config, rx, metrics.clone()));
         Ok((
             Pipeline {
                 tx,
                 capacity,
                 max_queued_rows,
+                byte_capacity,
+                max_queued_bytes,
                 metrics,
             },
             handle,
         ))
     }
 
-    /// Queues a batch and waits until it is durable.
-    pub async fn submit(&self, batch: Batch) -> Result<(), SubmitError> {
+    /// Queues a batch and waits until it is durable. If `deadline` passes
+    /// while the batch still waits in the queue, it is withdrawn and
+    /// [`SubmitError::TimedOut`] returned: a request is never answered
+    /// "timed out" while its rows may still be written (its sender would
+    /// retry them, and they would be stored twice). Once the writer has
+    /// taken the batch, the answer waits for the write or the spool, which
+    /// the insert timeout bounds.
+    pub async fn submit(
+        &self,
+        batch: Batch,
+        deadline: tokio::time::Instant,
+    ) -> Result<(), SubmitError> {
         let rows = batch.rows();
         if rows == 0 {
             return Ok(());
         }
         let permits = u32::try_from(rows.min(self.max_queued_rows)).unwrap_or(u32::MAX);
-        let permit = self
+        let row_permit = self
             .capacity
             .clone()
             .try_acquire_many_owned(permits)
             .map_err(|_| {
-                SubmitError::Overloaded(self.max_queued_rows - self.capacity.available_permits())
+                SubmitError::Overloaded(format!(
+                    "{} rows queued",
+                    self.max_queued_rows - self.capacity.available_permits()
+                ))
+            })?;
+        let bytes = batch.approx_bytes().min(self.max_queued_bytes);
+        let byte_permit = self
+            .byte_capacity
+            .clone()
+            .try_acquire_many_owned(u32::try_from(bytes).unwrap_or(u32::MAX))
+            .map_err(|_| {
+                SubmitError::Overloaded(format!(
+                    "{} MiB of rows queued",
+                    (self.max_queued_bytes - self.byte_capacity.available_permits()) >> 20
+                ))
             })?;
         self.metrics
             .queued_rows
             .fetch_add(rows as u64, std::sync::atomic::Ordering::Relaxed);
-        let (ack, done) = oneshot::channel();
+        let (ack, mut done) = oneshot::channel();
+        let claim = Arc::new(Claim::default());
         self.tx
             .send(Submission {
                 batch,
                 rows,
                 ack,
-                _permit: permit,
+                claim: claim.clone(),
+                _permits: (row_permit, byte_permit),
             })
             .map_err(|_| SubmitError::Failed("the writer has stopped".into()))?;
-        match done.await {
+        let answer = match tokio::time::timeout_at(deadline, &mut done).await {
+            Ok(answer) => answer,
+            Err(_) if claim.withdraw() => {
+                self.metrics
+                    .queued_rows
+                    .fetch_sub(rows as u64, std::sync::atomic::Ordering::Relaxed);
+                return Err(SubmitError::TimedOut);
+            }
+            Err(_) => done.await,
+        };
+        match answer {
             Ok(Ok(())) => Ok(()),
             Ok(Err(e)) => Err(SubmitError::Failed(e)),
             Err(_) => Err(SubmitError::Failed(

@@ -2,12 +2,22 @@
 //! write to ClickHouse.
 //!
 //! Segments `NNNNNNNNNNNNNNNN.seg` hold records appended in order, each
-//! `"FSPL" | length u32 LE | CRC-32 u32 LE | JSON payload`, and every append
-//! is fsynced before the batch is acknowledged. A `cursor` file (replaced
-//! atomically) remembers how far replay got. After a crash the last record
-//! of the newest segment may be torn; it was never acknowledged, so opening
-//! the spool cuts it off. A record whose checksum does not match is skipped
-//! with an error count rather than replayed corrupt.
+//! `"FSP2" | length u32 LE | CRC-32 u32 LE | JSON payload`, the CRC over
+//! the length's bytes and the payload (records written before the CRC
+//! covered the length carry the magic `"FSPL"` and are still read). Every
+//! append is fsynced before the batch is acknowledged. A `cursor` file
+//! (replaced atomically) remembers how far replay got. After a crash the
+//! last record of the newest segment may be torn; it was never
+//! acknowledged, so opening the spool cuts it off. A record whose checksum
+//! does not match is skipped with an error count rather than replayed
+//! corrupt.
+//!
+//! A failed append (disk full, I/O error) is cut off again at once, so the
+//! next acknowledged record never lands behind garbage that replay would
+//! stop at. A failed *fsync* is different: the kernel may have dropped the
+//! dirty pages and cleared the error, so nothing later written to the file
+//! can be trusted — the spool refuses every further append until the
+//! collector is restarted (and reopening validates the file).
 
 use faasight_store::{InvocationRow, LogRow, SpanRow};
 use serde::{Deserialize, Serialize};
@@ -15,7 +25,9 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8; 4] = b"FSPL";
+const MAGIC: &[u8; 4] = b"FSP2";
+/// Records whose CRC covers only the payload.
+const MAGIC_V1: &[u8; 4] = b"FSPL";
 const HEADER: u64 = 12;
 /// A new segment is started past this size, so finished ones can be deleted.
 const SEGMENT_BYTES: u64 = 64 * 1024 * 1024;
@@ -45,6 +57,8 @@ pub struct Spool {
     cursor: (u64, u64),
     pending: u64,
     corrupt: u64,
+    /// Set by a failed fsync: why no append is accepted any more.
+    failed: Option<String>,
 }
 
 fn segment_path(dir: &Path, seq: u64) -> PathBuf {
@@ -58,6 +72,13 @@ fn segments(dir: &Path) -> io::Result<Vec<u64>> {
         .collect();
     seqs.sort_unstable();
     Ok(seqs)
+}
+
+fn checksum(length: &[u8], payload: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(length);
+    h.update(payload);
+    h.finalize()
 }
 
 /// What lies at an offset of a segment.
@@ -77,9 +98,11 @@ fn read_record(file: &mut File, offset: u64, file_len: u64) -> io::Result<Record
     file.seek(SeekFrom::Start(offset))?;
     let mut header = [0u8; HEADER as usize];
     file.read_exact(&mut header)?;
-    if &header[0..4] != MAGIC {
-        return Ok(Record::End);
-    }
+    let covers_length = match &header[0..4] {
+        m if m == MAGIC => true,
+        m if m == MAGIC_V1 => false,
+        _ => return Ok(Record::End),
+    };
     let len = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as u64;
     let crc = u32::from_le_bytes([header[8], header[9], header[10], header[11]]);
     if offset + HEADER + len > file_len {
@@ -87,7 +110,12 @@ fn read_record(file: &mut File, offset: u64, file_len: u64) -> io::Result<Record
     }
     let mut payload = vec![0u8; len as usize];
     file.read_exact(&mut payload)?;
-    if crc32fast::hash(&payload) != crc {
+    let expected = if covers_length {
+        checksum(&header[4..8], &payload)
+    } else {
+        crc32fast::hash(&payload)
+    };
+    if expected != crc {
         return Ok(Record::Corrupt(HEADER + len));
     }
     Ok(Record::Whole(payload, HEADER + len))
@@ -141,6 +169,7 @@ impl Spool {
             },
             pending: 0,
             corrupt: 0,
+            failed: None,
         };
         spool.pending = spool.count_pending()?;
         Ok(spool)
@@ -179,17 +208,29 @@ impl Spool {
         self.corrupt
     }
 
-    /// Appends a batch durably (written and fsynced when this returns).
+    /// Why the spool refuses appends (after a failed fsync), if it does.
+    pub fn failed(&self) -> Option<&str> {
+        self.failed.as_deref()
+    }
+
+    /// Appends a batch durably (written and fsynced when this returns). On
+    /// an error nothing of the batch stays in the spool.
     pub fn append(&mut self, batch: &SpooledBatch) -> io::Result<()> {
+        if let Some(why) = &self.failed {
+            return Err(io::Error::other(format!(
+                "the spool refuses writes since an fsync failed ({why}); restart the collector"
+            )));
+        }
         if self.active_len >= SEGMENT_BYTES {
-            self.active_seq += 1;
-            self.active = OpenOptions::new()
+            let next = OpenOptions::new()
                 .create(true)
                 .read(true)
                 .append(true)
-                .open(segment_path(&self.dir, self.active_seq))?;
-            self.active_len = 0;
+                .open(segment_path(&self.dir, self.active_seq + 1))?;
             File::open(&self.dir)?.sync_all()?;
+            self.active_seq += 1;
+            self.active = next;
+            self.active_len = 0;
         }
         let payload = serde_json::to_vec(batch).map_err(io::Error::other)?;
         let len = u32::try_from(payload.len())
@@ -197,10 +238,22 @@ impl Spool {
         let mut record = Vec::with_capacity(payload.len() + HEADER as usize);
         record.extend_from_slice(MAGIC);
         record.extend_from_slice(&len.to_le_bytes());
-        record.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        record.extend_from_slice(&checksum(&len.to_le_bytes(), &payload).to_le_bytes());
         record.extend_from_slice(&payload);
-        self.active.write_all(&record)?;
-        self.active.sync_data()?;
+        if let Err(e) = self.active.write_all(&record) {
+            // Cut off what was written of it; if even that fails, the file
+            // is in an unknown state.
+            if let Err(cut) = self.active.set_len(self.active_len) {
+                self.failed = Some(format!(
+                    "write failed ({e}), then truncating failed ({cut})"
+                ));
+            }
+            return Err(e);
+        }
+        if let Err(e) = self.active.sync_data() {
+            self.failed = Some(e.to_string());
+            return Err(e);
+        }
         self.active_len += record.len() as u64;
         self.pending += 1;
         Ok(())
@@ -336,5 +389,101 @@ mod tests {
         assert_eq!(spool.corrupt(), 1);
         spool.append(&batch("after", 1)).unwrap();
         assert_eq!(spool.peek().unwrap().unwrap().batch_id, "after");
+    }
+
+    #[test]
+    fn records_of_the_earlier_format_are_still_read_and_the_crc_covers_the_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let payload = serde_json::to_vec(&batch("v1", 2)).unwrap();
+        let mut old = Vec::new();
+        old.extend_from_slice(MAGIC_V1);
+        old.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        old.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+        old.extend_from_slice(&payload);
+        fs::write(segment_path(dir.path(), 1), &old).unwrap();
+        let mut spool = Spool::open(dir.path()).unwrap();
+        spool.append(&batch("v2", 1)).unwrap();
+        assert_eq!(spool.pending(), 2);
+        assert_eq!(spool.peek().unwrap().unwrap().batch_id, "v1");
+        spool.advance().unwrap();
+        assert_eq!(spool.peek().unwrap().unwrap().batch_id, "v2");
+        drop(spool);
+
+        // A flipped bit in the length of a new record: the length still
+        // fits the file (the record is shortened), and only a CRC over the
+        // length notices.
+        let seg = segment_path(dir.path(), 1);
+        let mut bytes = fs::read(&seg).unwrap();
+        let at = old.len() + 4;
+        let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
+        bytes[at..at + 4].copy_from_slice(&(len - 1).to_le_bytes());
+        fs::write(&seg, &bytes).unwrap();
+        let mut file = File::open(&seg).unwrap();
+        let file_len = bytes.len() as u64;
+        assert!(matches!(
+            read_record(&mut file, old.len() as u64, file_len).unwrap(),
+            Record::Corrupt(_)
+        ));
+    }
+
+    /// Disk full under the spool, for real: a 512 KiB tmpfs (the tests run
+    /// as root, as CI does). Before the fix, the failed append left a torn
+    /// record behind which the next, acknowledged append landed; reopening
+    /// the spool cut both off.
+    #[test]
+    fn a_failed_append_leaves_nothing_behind_and_later_appends_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=512k", "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("mount runs");
+        assert!(status.success(), "mounting a tmpfs needs root");
+        struct Unmount<'a>(&'a Path);
+        impl Drop for Unmount<'_> {
+            fn drop(&mut self) {
+                let _ = std::process::Command::new("umount").arg(self.0).status();
+            }
+        }
+        let _unmount = Unmount(dir.path());
+        let filler = dir.path().join("filler");
+        fs::write(&filler, vec![0u8; 64 * 1024]).unwrap();
+        let spool_dir = dir.path().join("spool");
+        let mut spool = Spool::open(&spool_dir).unwrap();
+        let mut acknowledged = Vec::new();
+        let mut failed = false;
+        for i in 0..100 {
+            let id = format!("b{i}");
+            match spool.append(&batch(&id, 200)) {
+                Ok(()) => acknowledged.push(id),
+                Err(e) => {
+                    assert_eq!(e.kind(), io::ErrorKind::StorageFull, "{e}");
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        assert!(failed, "the tmpfs filled up");
+        assert!(
+            spool.failed().is_none(),
+            "a failed write is not a failed fsync"
+        );
+        // Room again (an operator deleted something); the next batch is
+        // acknowledged.
+        let used: u64 = fs::metadata(segment_path(&spool_dir, 1)).unwrap().len();
+        assert_eq!(used, spool.active_len, "the torn record was cut off");
+        fs::remove_file(&filler).unwrap();
+        spool.append(&batch("small", 1)).unwrap();
+        acknowledged.push("small".into());
+        drop(spool);
+
+        let mut spool = Spool::open(&spool_dir).unwrap();
+        let mut replayed = Vec::new();
+        while let Some(b) = spool.peek().unwrap() {
+            replayed.push(b.batch_id);
+            spool.advance().unwrap();
+        }
+        assert_eq!(replayed, acknowledged);
+        assert_eq!(spool.corrupt(), 0);
     }
 }

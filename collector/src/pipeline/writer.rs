@@ -1,6 +1,7 @@
 //! The single writer task: batches submissions, writes them, spools on
 //! failure, replays the spool in order.
 
+use super::replay;
 use super::spool::{Spool, SpooledBatch};
 use super::{PipelineConfig, Submission};
 use crate::telemetry::Metrics;
@@ -44,8 +45,15 @@ impl BatchIds {
 }
 
 /// Splits the submissions' rows into batches of at most `max_rows`, each
-/// with a fresh id stamped on its rows.
-fn into_batches(subs: &mut [Submission], max_rows: usize, ids: &mut BatchIds) -> Vec<SpooledBatch> {
+/// with a fresh id stamped on its rows. Also returns, per submission, the
+/// index of the last batch holding any of its rows (its rows are durable
+/// once every batch up to that one is).
+fn into_batches(
+    subs: &mut [Submission],
+    max_rows: usize,
+    ids: &mut BatchIds,
+) -> (Vec<SpooledBatch>, Vec<usize>) {
+    let mut last_batch = vec![0; subs.len()];
     let mut out: Vec<SpooledBatch> = Vec::new();
     let mut current = SpooledBatch::default();
     let mut rows = 0;
@@ -56,25 +64,28 @@ fn into_batches(subs: &mut [Submission], max_rows: usize, ids: &mut BatchIds) ->
         if *rows > 0 {
             let mut b = std::mem::take(current);
             b.batch_id = ids.next();
-            b.invocations
-                .iter_mut()
-                .for_each(|r| r.batch_id = b.batch_id.clone());
-            b.spans
-                .iter_mut()
-                .for_each(|r| r.batch_id = b.batch_id.clone());
-            b.logs
-                .iter_mut()
-                .for_each(|r| r.batch_id = b.batch_id.clone());
+            // Numbered from 1 per table: 0 marks rows written before rows
+            // were numbered (see `replay`).
+            for (n, r) in b.invocations.iter_mut().enumerate() {
+                (r.batch_id, r.batch_row) = (b.batch_id.clone(), n as u32 + 1);
+            }
+            for (n, r) in b.spans.iter_mut().enumerate() {
+                (r.batch_id, r.batch_row) = (b.batch_id.clone(), n as u32 + 1);
+            }
+            for (n, r) in b.logs.iter_mut().enumerate() {
+                (r.batch_id, r.batch_row) = (b.batch_id.clone(), n as u32 + 1);
+            }
             out.push(b);
             *rows = 0;
         }
     };
     macro_rules! take_rows {
         ($field:ident) => {
-            for sub in subs.iter_mut() {
+            for (sub, last) in subs.iter_mut().zip(last_batch.iter_mut()) {
                 for row in sub.batch.$field.drain(..) {
                     current.$field.push(row);
                     rows += 1;
+                    *last = out.len();
                     if rows >= max_rows {
                         flush(&mut current, &mut rows, &mut out, ids);
                     }
@@ -86,7 +97,7 @@ fn into_batches(subs: &mut [Submission], max_rows: usize, ids: &mut BatchIds) ->
     take_rows!(spans);
     take_rows!(logs);
     flush(&mut current, &mut rows, &mut out, ids);
-    out
+    (out, last_batch)
 }
 
 async fn timed<T>(
@@ -102,7 +113,8 @@ async fn timed<T>(
 
 /// Writes a fresh batch. Its tables are written concurrently: they are
 /// separate INSERTs anyway (replay checks each table on its own), and the
-/// server parses them on separate threads.
+/// server parses them on separate threads. Each INSERT carries the query id
+/// replay looks for (see `replay`).
 async fn write(
     store: &Store,
     b: &SpooledBatch,
@@ -110,10 +122,21 @@ async fn write(
     metrics: &Metrics,
 ) -> Result<(), String> {
     let started = std::time::Instant::now();
+    let id = |table: &str| replay::query_id(&b.batch_id, table);
+    let (inv, spans, logs) = (id("invocations"), id("spans"), id("logs"));
     tokio::try_join!(
-        timed(cfg.insert_timeout, store.insert_invocations(&b.invocations)),
-        timed(cfg.insert_timeout, store.insert_spans(&b.spans)),
-        timed(cfg.insert_timeout, store.insert_logs(&b.logs)),
+        timed(
+            cfg.insert_timeout,
+            store.insert_rows_as("invocations", &b.invocations, Some(&inv))
+        ),
+        timed(
+            cfg.insert_timeout,
+            store.insert_rows_as("spans", &b.spans, Some(&spans))
+        ),
+        timed(
+            cfg.insert_timeout,
+            store.insert_rows_as("logs", &b.logs, Some(&logs))
+        ),
     )?;
     metrics.record_insert(
         b.invocations.len(),
@@ -142,81 +165,19 @@ async fn write_all(
     (batches, n, None)
 }
 
-/// Rows of `table` already stored with `batch_id`.
-async fn stored_rows(
-    store: &Store,
-    table: &str,
-    batch_id: &str,
-    limit: Duration,
-) -> Result<u64, String> {
-    let sql = format!("SELECT count() FROM {table} WHERE batch_id = ?");
-    let query = store.client().query(&sql).bind(batch_id);
-    match tokio::time::timeout(limit, query.fetch_one::<u64>()).await {
-        Ok(Ok(n)) => Ok(n),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err(format!("no answer within {limit:?}")),
-    }
-}
-
-/// Replays a spooled batch, table by table, skipping tables that already
-/// hold the batch's rows. Returns whether anything was skipped.
-async fn replay(
-    store: &Store,
-    b: &SpooledBatch,
-    cfg: &PipelineConfig,
-    metrics: &Metrics,
-) -> Result<bool, String> {
-    let mut skipped = false;
-    let parts: [(&str, usize); 3] = [
-        ("invocations", b.invocations.len()),
-        ("spans", b.spans.len()),
-        ("logs", b.logs.len()),
-    ];
-    for (table, n) in parts {
-        if n == 0 {
-            continue;
-        }
-        let have = stored_rows(store, table, &b.batch_id, cfg.insert_timeout).await?;
-        if have as usize == n {
-            skipped = true;
-            continue;
-        }
-        if have > 0 {
-            // One INSERT below the block size is atomic, so this means rows
-            // with the same id came from elsewhere; do not add more.
-            tracing::error!(table, batch = %b.batch_id, have, expected = n, "Spooled batch is partly present; not replaying it.");
-            skipped = true;
-            continue;
-        }
-        let started = std::time::Instant::now();
-        match table {
-            "invocations" => {
-                timed(cfg.insert_timeout, store.insert_invocations(&b.invocations)).await?
-            }
-            "spans" => timed(cfg.insert_timeout, store.insert_spans(&b.spans)).await?,
-            _ => timed(cfg.insert_timeout, store.insert_logs(&b.logs)).await?,
-        }
-        let (i, s, l) = match table {
-            "invocations" => (n, 0, 0),
-            "spans" => (0, n, 0),
-            _ => (0, 0, n),
-        };
-        metrics.record_insert(i, s, l, started.elapsed());
-    }
-    Ok(skipped)
-}
-
-/// Appends batches to the spool; the error to give their requests if it fails.
+/// Appends batches to the spool. On failure, returns how many were
+/// spooled and the error for the requests whose rows were not.
 fn spool_batches(
     spool: &mut Spool,
     batches: &[SpooledBatch],
     metrics: &Metrics,
-) -> Result<(), String> {
-    for b in batches {
+) -> Result<(), (usize, String)> {
+    for (i, b) in batches.iter().enumerate() {
         if let Err(e) = spool.append(b) {
             tracing::error!(error = %e, "Could not spool a batch.");
-            return Err(format!(
-                "ClickHouse is unavailable and the spool failed: {e}"
+            return Err((
+                i,
+                format!("ClickHouse is unavailable and the spool failed: {e}"),
             ));
         }
         metrics.spooled_batches.fetch_add(1, Relaxed);
@@ -224,18 +185,44 @@ fn spool_batches(
     Ok(())
 }
 
-/// Answers the requests whose rows are now durable (or lost, with `result`).
+/// Answers the requests: those whose rows all lie in batches before
+/// `durable` (written or spooled) succeed; the others get `error`. A
+/// request whose rows were stored is never told they were not (its sender
+/// would send them again).
 fn acknowledge(
     subs: Vec<Submission>,
-    result: Result<(), String>,
+    last_batch: &[usize],
+    durable: usize,
+    error: Option<String>,
     spool: &Spool,
     metrics: &Metrics,
 ) {
     metrics.spool_pending.store(spool.pending(), Relaxed);
-    for s in subs {
+    for (s, last) in subs.into_iter().zip(last_batch) {
         metrics.queued_rows.fetch_sub(s.rows as u64, Relaxed);
-        let _ = s.ack.send(result.clone());
+        let result = match &error {
+            Some(e) if *last >= durable => Err(e.clone()),
+            _ => Ok(()),
+        };
+        let _ = s.ack.send(result);
     }
+}
+
+/// Spools `batches` (those from index `from` of a drain on) and answers
+/// the drain's requests.
+fn spool_and_acknowledge(
+    spool: &mut Spool,
+    batches: &[SpooledBatch],
+    from: usize,
+    subs: Vec<Submission>,
+    last_batch: &[usize],
+    metrics: &Metrics,
+) {
+    let (durable, error) = match spool_batches(spool, &batches[from..], metrics) {
+        Ok(()) => (batches.len(), None),
+        Err((spooled, e)) => (from + spooled, Some(e)),
+    };
+    acknowledge(subs, last_batch, durable, error, spool, metrics);
 }
 
 /// Takes the submission `first` and everything already waiting, up to
@@ -248,24 +235,27 @@ async fn gather(
     rx: &mut mpsc::UnboundedReceiver<Submission>,
     cfg: &PipelineConfig,
 ) -> Vec<Submission> {
-    let mut rows = first.rows;
-    let mut subs = vec![first];
+    let mut rows = 0;
+    let mut subs = Vec::new();
+    // A submission its request withdrew (deadline passed) is dropped here:
+    // its request answered that nothing was stored.
+    let mut take = |s: Submission, rows: &mut usize| {
+        if s.claim.take() {
+            *rows += s.rows;
+            subs.push(s);
+        }
+    };
+    take(first, &mut rows);
     while rows < cfg.max_batch_rows {
         match rx.try_recv() {
-            Ok(s) => {
-                rows += s.rows;
-                subs.push(s);
-            }
+            Ok(s) => take(s, &mut rows),
             Err(_) => break,
         }
     }
     let deadline = Instant::now() + cfg.linger;
     while rows < cfg.min_batch_rows {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(s)) => {
-                rows += s.rows;
-                subs.push(s);
-            }
+            Ok(Some(s)) => take(s, &mut rows),
             _ => break,
         }
     }
@@ -273,8 +263,15 @@ async fn gather(
 }
 
 /// What a write task hands back: the batches, how many of them were
-/// written, the error that stopped it, and the requests to answer.
-type WriteOutcome = (Vec<SpooledBatch>, usize, Option<String>, Vec<Submission>);
+/// written, the error that stopped it, and the requests to answer with the
+/// last batch of each.
+type WriteOutcome = (
+    Vec<SpooledBatch>,
+    usize,
+    Option<String>,
+    Vec<Submission>,
+    Vec<usize>,
+);
 
 pub(crate) async fn run(
     store: Store,
@@ -296,7 +293,7 @@ pub(crate) async fn run(
         tokio::select! {
             biased;
             Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
-                let (batches, written, error, subs) = match done {
+                let (batches, written, error, subs, last_batch) = match done {
                     Ok(outcome) => outcome,
                     Err(e) => {
                         // The task's requests see their ack dropped and fail.
@@ -304,20 +301,19 @@ pub(crate) async fn run(
                         continue;
                     }
                 };
-                let result = match error {
+                match error {
                     None => {
                         backoff = cfg.retry_backoff;
-                        Ok(())
+                        acknowledge(subs, &last_batch, batches.len(), None, &spool, &metrics);
                     }
                     Some(e) => {
                         tracing::warn!(error = %e, batch = %batches[written].batch_id, "Insert failed; spooling the batch.");
                         metrics.insert_failures.fetch_add(1, Relaxed);
                         next_retry = Instant::now() + backoff;
                         backoff = (backoff * 2).min(MAX_BACKOFF);
-                        spool_batches(&mut spool, &batches[written..], &metrics)
+                        spool_and_acknowledge(&mut spool, &batches, written, subs, &last_batch, &metrics);
                     }
-                };
-                acknowledge(subs, result, &spool, &metrics);
+                }
             }
             _ = tokio::time::sleep_until(next_retry), if replay_due => {
                 replay_slice(&store, &mut spool, &cfg, &metrics, &mut backoff, &mut next_retry).await;
@@ -328,16 +324,18 @@ pub(crate) async fn run(
                     continue;
                 };
                 let mut subs = gather(first, &mut rx, &cfg).await;
-                let batches = into_batches(&mut subs, cfg.max_batch_rows, &mut ids);
+                if subs.is_empty() {
+                    continue;
+                }
+                let (batches, last_batch) = into_batches(&mut subs, cfg.max_batch_rows, &mut ids);
                 if spool.pending() == 0 && Instant::now() >= next_retry {
                     let (store, cfg, metrics) = (store.clone(), cfg.clone(), metrics.clone());
                     in_flight.spawn(async move {
                         let (batches, written, error) = write_all(store, batches, cfg, metrics).await;
-                        (batches, written, error, subs)
+                        (batches, written, error, subs, last_batch)
                     });
                 } else {
-                    let result = spool_batches(&mut spool, &batches, &metrics);
-                    acknowledge(subs, result, &spool, &metrics);
+                    spool_and_acknowledge(&mut spool, &batches, 0, subs, &last_batch, &metrics);
                 }
             }
         }
@@ -367,8 +365,14 @@ async fn replay_slice(
                 break;
             }
         };
-        match replay(store, &batch, cfg, metrics).await {
-            Ok(skipped) => {
+        match replay::replay(store, &batch, cfg, metrics).await {
+            Ok(done) => {
+                if done.rebuilt_keys > 0 {
+                    metrics
+                        .rollup_keys_rebuilt
+                        .fetch_add(done.rebuilt_keys as u64, Relaxed);
+                }
+                let skipped = done.skipped_rows > 0;
                 if let Err(e) = spool.advance() {
                     tracing::error!(error = %e, "Could not advance the spool cursor.");
                     *next_retry = Instant::now() + MAX_BACKOFF;

@@ -126,6 +126,8 @@ pub struct InvocationRow {
     /// Id of the collector write batch that stored the row (empty for bulk loads).
     #[serde(default)]
     pub batch_id: String,
+    #[serde(default)]
+    pub batch_row: u32,
     #[serde(with = "clickhouse::serde::chrono::datetime")]
     pub ingested_at: DateTime<Utc>,
 }
@@ -140,6 +142,31 @@ impl InvocationRow {
     /// Whether the invocation failed (error or timeout).
     pub fn is_error(&self) -> bool {
         self.status != "success"
+    }
+}
+
+impl InvocationRow {
+    /// Roughly the memory the row holds: its own size plus its strings.
+    /// Bounds what the collector's queue holds in bytes, not only rows.
+    pub fn approx_bytes(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.tenant.len()
+            + self.provider.len()
+            + self.account.len()
+            + self.region.len()
+            + self.function.len()
+            + self.version.len()
+            + self.runtime.len()
+            + self.arch.len()
+            + self.request_id.len()
+            + self.instance_id.len()
+            + self.trace_id.len()
+            + self.start_type.len()
+            + self.status.len()
+            + self.error_type.len()
+            + self.trigger.len()
+            + self.source.len()
+            + self.batch_id.len()
     }
 }
 

@@ -34,4 +34,34 @@ pub struct LogRow {
     /// Id of the collector write batch that stored the row (empty for bulk loads).
     #[serde(default)]
     pub batch_id: String,
+    #[serde(default)]
+    pub batch_row: u32,
+}
+
+impl LogRow {
+    /// Roughly the memory the row holds: its own size plus its strings.
+    /// Bounds what the collector's queue holds in bytes, not only rows.
+    pub fn approx_bytes(&self) -> usize {
+        fn strings(v: &[String]) -> usize {
+            v.iter()
+                .map(|s| s.len() + std::mem::size_of::<String>())
+                .sum()
+        }
+        std::mem::size_of::<Self>()
+            + self.tenant.len()
+            + self.trace_id.len()
+            + self.span_id.len()
+            + self.severity_text.len()
+            + self.body.len()
+            + self.service_name.len()
+            + self.function.len()
+            + self.request_id.len()
+            + self.scope_name.len()
+            + self.source.len()
+            + self.batch_id.len()
+            + strings(&self.resource_keys)
+            + strings(&self.resource_values)
+            + strings(&self.attribute_keys)
+            + strings(&self.attribute_values)
+    }
 }

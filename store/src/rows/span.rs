@@ -41,4 +41,39 @@ pub struct SpanRow {
     /// Id of the collector write batch that stored the row (empty for bulk loads).
     #[serde(default)]
     pub batch_id: String,
+    #[serde(default)]
+    pub batch_row: u32,
+}
+
+impl SpanRow {
+    /// Roughly the memory the row holds: its own size plus its strings.
+    /// Bounds what the collector's queue holds in bytes, not only rows.
+    pub fn approx_bytes(&self) -> usize {
+        fn strings(v: &[String]) -> usize {
+            v.iter()
+                .map(|s| s.len() + std::mem::size_of::<String>())
+                .sum()
+        }
+        std::mem::size_of::<Self>()
+            + self.tenant.len()
+            + self.trace_id.len()
+            + self.span_id.len()
+            + self.parent_span_id.len()
+            + self.trace_state.len()
+            + self.name.len()
+            + self.status_message.len()
+            + self.service_name.len()
+            + self.scope_name.len()
+            + self.scope_version.len()
+            + self.batch_id.len()
+            + strings(&self.resource_keys)
+            + strings(&self.resource_values)
+            + strings(&self.attribute_keys)
+            + strings(&self.attribute_values)
+            + strings(&self.event_names)
+            + strings(&self.event_attributes)
+            + strings(&self.link_trace_ids)
+            + strings(&self.link_span_ids)
+            + self.event_time_unix_nano.len() * 8
+    }
 }
