@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what faasight needs on a Debian machine, skipping what is there.
 #   scripts/install-deps.sh          run the product: ClickHouse, the wasm target, wasm-bindgen
-#   scripts/install-deps.sh --test   also what the tests need: chromium + chromedriver, Python chDB and
-#                                    the OpenTelemetry SDK
+#   scripts/install-deps.sh --test   also what the tests need: chromium + chromedriver, and Python chDB
+#                                    and the OpenTelemetry SDK in the virtual environment .venv-test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,13 +44,25 @@ if [ $want_test -eq 1 ]; then
     echo "install-deps: installing chromium and chromium-driver"
     apt_install chromium chromium-driver
   fi
-  if ! python3 -c 'import chdb' >/dev/null 2>&1; then
-    echo "install-deps: installing chdb (Python)"
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore chdb
+  # Python test tools go into a virtual environment of the project's own
+  # (.venv-test): Debian's python3 refuses `pip install` outside one
+  # (PEP 668), and a user's system Python stays untouched.
+  VENV=.venv-test
+  if [ ! -x "$VENV/bin/python" ]; then
+    if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+      echo "install-deps: installing python3-venv"
+      apt_install python3-venv
+    fi
+    echo "install-deps: creating the Python test environment $VENV"
+    python3 -m venv "$VENV"
   fi
-  if ! python3 -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, opentelemetry.exporter.otlp.proto.grpc' >/dev/null 2>&1; then
-    echo "install-deps: installing the OpenTelemetry Python SDK and OTLP exporters"
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
+  if ! "$VENV/bin/python" -c 'import chdb' >/dev/null 2>&1; then
+    echo "install-deps: installing chdb (Python) into $VENV"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check chdb
+  fi
+  if ! "$VENV/bin/python" -c 'import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, opentelemetry.exporter.otlp.proto.grpc' >/dev/null 2>&1; then
+    echo "install-deps: installing the OpenTelemetry Python SDK and OTLP exporters into $VENV"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
       opentelemetry-sdk opentelemetry-exporter-otlp-proto-http opentelemetry-exporter-otlp-proto-grpc
   fi
 fi

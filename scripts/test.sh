@@ -7,4 +7,6 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh --test
 scripts/build-web.sh
 export FAASIGHT_SITE_ROOT="$PWD/target/site"
+# The Python the tests run their scripts with (chDB, the OpenTelemetry SDK).
+export FAASIGHT_TEST_PYTHON="$PWD/.venv-test/bin/python"
 cargo test --workspace --no-fail-fast "$@"

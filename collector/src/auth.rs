@@ -8,12 +8,31 @@
 //! `default` — the local, single-user setup `faasight up` starts with.
 
 use axum::http::HeaderMap;
+use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
+/// A token's SHA-256. Tokens are looked up by digest, never compared as
+/// strings: a string comparison stops at the first differing byte, and the
+/// time it takes would let an attacker guess a token byte by byte; the
+/// digest of a guess shares no prefix structure with the real token's.
+type TokenDigest = [u8; 32];
+
+fn digest(token: &str) -> TokenDigest {
+    Sha256::digest(token.as_bytes()).into()
+}
+
 /// The token table.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Auth {
-    tokens: HashMap<String, String>,
+    tokens: HashMap<TokenDigest, String>,
+}
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Auth")
+            .field("tokens", &self.tokens.len())
+            .finish()
+    }
 }
 
 /// Why a request was not authenticated.
@@ -89,13 +108,17 @@ impl Auth {
             .or_else(|| header("x-amz-firehose-access-key"))
             .ok_or(AuthError::Missing)?;
         self.tokens
-            .get(token.trim())
+            .get(&digest(token.trim()))
             .cloned()
             .ok_or(AuthError::Unknown)
     }
 }
 
-fn insert(tokens: &mut HashMap<String, String>, token: &str, tenant: &str) -> Result<(), String> {
+fn insert(
+    tokens: &mut HashMap<TokenDigest, String>,
+    token: &str,
+    tenant: &str,
+) -> Result<(), String> {
     if token.len() < 8 {
         return Err("ingest tokens must be at least 8 characters".into());
     }
@@ -108,7 +131,7 @@ fn insert(tokens: &mut HashMap<String, String>, token: &str, tenant: &str) -> Re
             "tenant {tenant:?} may hold only letters, digits, '_' and '-'"
         ));
     }
-    tokens.insert(token.to_string(), tenant.to_string());
+    tokens.insert(digest(token), tenant.to_string());
     Ok(())
 }
 

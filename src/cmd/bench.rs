@@ -174,6 +174,7 @@ fn otlp_bodies(n: usize, per_request: usize) -> Vec<Vec<u8>> {
 /// The raw baseline: each file (TSV rows of `invocations`) inserted by its
 /// own clickhouse-client process, `at_once` of them at a time.
 async fn raw_inserts(
+    url: &ClickHouseUrl,
     tcp_port: u16,
     files: &[std::path::PathBuf],
     at_once: usize,
@@ -186,6 +187,10 @@ async fn raw_inserts(
         cmd.args([
             "--port",
             &tcp_port.to_string(),
+            "--user",
+            &url.user,
+            "--password",
+            &url.password,
             "--database",
             "bench_raw",
             "--query",
@@ -233,13 +238,7 @@ async fn start_collector(
     spool: &std::path::Path,
     max_queued_rows: usize,
 ) -> anyhow::Result<Collector> {
-    let ch = store.url();
-    let credentials = format!("{}:{}@", ch.user, ch.password);
-    let clickhouse_url = format!(
-        "{}/?database={}",
-        ch.base.replacen("://", &format!("://{credentials}"), 1),
-        ch.database
-    );
+    let clickhouse_url = store.url().with_credentials();
     let (http, grpc) = (free_port()?, free_port()?);
     let child = tokio::process::Command::new(std::env::current_exe()?)
         .args(["collector", "--clickhouse-url", &clickhouse_url])
@@ -498,7 +497,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 n as u64,
                 None,
                 clickhouse_pid,
-                raw_inserts(tcp_port, std::slice::from_ref(&tsv_path), 1),
+                raw_inserts(&url, tcp_port, std::slice::from_ref(&tsv_path), 1),
             )
             .await?,
         );
@@ -513,7 +512,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 n as u64,
                 None,
                 clickhouse_pid,
-                raw_inserts(tcp_port, &body_paths, args.clients),
+                raw_inserts(&url, tcp_port, &body_paths, args.clients),
             )
             .await?,
         );

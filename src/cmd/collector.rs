@@ -19,12 +19,13 @@ use tokio::task::JoinHandle;
 
 /// Binds `addr`, or says which flag picks another address.
 pub(crate) async fn bind(addr: std::net::SocketAddr, what: &str) -> anyhow::Result<TcpListener> {
+    // A port in use is a failure of the environment (exit 1), not of the
+    // input: the same command works once the port is free.
     TcpListener::bind(addr).await.map_err(|e| {
-        InputError(format!(
+        anyhow::anyhow!(
             "cannot listen on {addr} for the {what} ({e}); pick another address with --{}-listen",
             what.replace(' ', "-")
-        ))
-        .into()
+        )
     })
 }
 

@@ -142,10 +142,27 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
 
 /// Connects to the ClickHouse at `url`, checking that it answers.
 pub async fn connect(url: &str) -> anyhow::Result<Store> {
-    let url = ClickHouseUrl::parse(url).map_err(|e| InputError(e.to_string()))?;
+    let mut url = ClickHouseUrl::parse(url).map_err(|e| InputError(e.to_string()))?;
+    private_server_password(&mut url);
     let store = Store::connect(&url);
     store.ensure_database().await?;
     Ok(store)
+}
+
+/// The private server `faasight up` runs has a password, kept in
+/// `.faasight/clickhouse/admin-password` (`up`'s default data directory).
+/// A URL that names that server (the default `http://127.0.0.1:18123`)
+/// without a password gets it from there, so the commands work beside a
+/// running `up` as they did before it had one; any other URL is used as
+/// given.
+fn private_server_password(url: &mut ClickHouseUrl) {
+    if url.base != "http://127.0.0.1:18123" || url.user != "default" || !url.password.is_empty() {
+        return;
+    }
+    let file = std::path::Path::new(".faasight/clickhouse/admin-password");
+    if let Ok(password) = std::fs::read_to_string(file) {
+        url.password = password.trim().to_string();
+    }
 }
 
 /// Applies pending migrations and says what it did.

@@ -15,6 +15,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let web_listener = bind(args.web_listen, "web").await?;
 
     let mut local = None;
+    let mut reader = None;
     let store = match &args.clickhouse_url {
         Some(url) => super::connect(url).await?,
         None => {
@@ -28,13 +29,18 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
                 args.data_dir.display()
             );
             let store = Store::connect(server.url());
+            reader = Some(Store::connect(server.reader_url()));
             local = Some(server);
             store
         }
     };
+    // The web UI reads as the private server's read-only user; with an
+    // external server, as the URL's user (give it a read-only one).
+    let reader = reader.unwrap_or_else(|| store.clone());
     let result = serve(
         &args,
         store,
+        reader,
         [collector_listener, grpc_listener, web_listener],
     )
     .await;
@@ -45,7 +51,12 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     result
 }
 
-async fn serve(args: &UpArgs, store: Store, listeners: [TcpListener; 3]) -> anyhow::Result<()> {
+async fn serve(
+    args: &UpArgs,
+    store: Store,
+    reader: Store,
+    listeners: [TcpListener; 3],
+) -> anyhow::Result<()> {
     let [collector_listener, grpc_listener, web_listener] = listeners;
     let report = super::migrate_quietly(&store).await?;
     if !report.applied.is_empty() {
@@ -91,7 +102,7 @@ async fn serve(args: &UpArgs, store: Store, listeners: [TcpListener; 3]) -> anyh
     let web = faasight_web::serve(
         web_listener,
         faasight_web::WebConfig {
-            store,
+            store: reader,
             tenant: args.demo_args.tenant.clone(),
             site_root,
         },

@@ -46,12 +46,62 @@ impl LocalConfig {
 }
 
 /// A running private server. Stopped on [`LocalClickHouse::stop`] or drop.
+///
+/// It has two users, each with a password generated at the first start and
+/// kept in a file only the owner can read (`clickhouse/admin-password`,
+/// `clickhouse/reader-password` under the data directory): `default`, which
+/// migrates and writes, and `faasight_reader`, with `readonly = 2` (it may
+/// read and set query settings, never write or change the schema), for
+/// the web UI and the API. No user is without a password, even on
+/// 127.0.0.1: any local process could otherwise read every tenant's data
+/// or drop the tables.
 #[derive(Debug)]
 pub struct LocalClickHouse {
     child: Option<Child>,
     url: ClickHouseUrl,
+    reader_url: ClickHouseUrl,
     dir: PathBuf,
     tcp_port: u16,
+}
+
+/// The user the web UI reads as.
+pub const READER_USER: &str = "faasight_reader";
+
+/// The password kept in `path`, made (32 random hex digits, mode 0600) if
+/// the file does not exist yet.
+fn password_file(path: &Path) -> Result<String> {
+    use std::io::{Read, Write};
+    use std::os::unix::fs::OpenOptionsExt;
+    match std::fs::read_to_string(path) {
+        Ok(text) if !text.trim().is_empty() => return Ok(text.trim().to_string()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(Error::io(format!("read {}", path.display()), e)),
+    }
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut bytes))
+        .map_err(|e| Error::io("read /dev/urandom", e))?;
+    let password: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| Error::io(format!("create {}", path.display()), e))?;
+    file.write_all(password.as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| Error::io(format!("write {}", path.display()), e))?;
+    Ok(password)
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Finds `clickhouse-server`: the file `FAASIGHT_CLICKHOUSE_SERVER` names if
@@ -96,7 +146,12 @@ impl LocalClickHouse {
             .canonicalize()
             .map_err(|e| Error::io(format!("resolve {}", dir.display()), e))?;
         write_file(&dir.join("config.xml"), &server_config(&dir, cfg))?;
-        write_file(&dir.join("users.xml"), USERS_XML)?;
+        let admin_password = password_file(&dir.join("admin-password"))?;
+        let reader_password = password_file(&dir.join("reader-password"))?;
+        write_file(
+            &dir.join("users.xml"),
+            &users_xml(&admin_password, &reader_password),
+        )?;
         let stdout = log_file(&dir.join("log/stdout.log"))?;
         let stderr = log_file(&dir.join("log/stderr.log"))?;
 
@@ -114,10 +169,14 @@ impl LocalClickHouse {
         let child = command
             .spawn()
             .map_err(|e| Error::io(format!("start {}", server.display()), e))?;
-        let url = ClickHouseUrl::parse(&format!("http://127.0.0.1:{}", cfg.http_port))?;
+        let base = format!("127.0.0.1:{}", cfg.http_port);
+        let url = ClickHouseUrl::parse(&format!("http://default:{admin_password}@{base}"))?;
+        let reader_url =
+            ClickHouseUrl::parse(&format!("http://{READER_USER}:{reader_password}@{base}"))?;
         let mut local = LocalClickHouse {
             child: Some(child),
             url,
+            reader_url,
             dir,
             tcp_port: cfg.tcp_port,
         };
@@ -128,6 +187,8 @@ impl LocalClickHouse {
     async fn wait_ready(&mut self, timeout: Duration) -> Result<()> {
         let client = clickhouse::Client::default()
             .with_url(self.url.base.clone())
+            .with_user(self.url.user.clone())
+            .with_password(self.url.password.clone())
             .with_validation(false);
         let deadline = Instant::now() + timeout;
         loop {
@@ -166,9 +227,15 @@ impl LocalClickHouse {
         }
     }
 
-    /// The HTTP URL of the server (user `default`, no password).
+    /// The HTTP URL of the server as `default`, which may write and
+    /// migrate (its password included).
     pub fn url(&self) -> &ClickHouseUrl {
         &self.url
+    }
+
+    /// The HTTP URL of the server as the read-only `faasight_reader`.
+    pub fn reader_url(&self) -> &ClickHouseUrl {
+        &self.reader_url
     }
 
     /// The native protocol port, for `clickhouse-client --port`.
@@ -201,6 +268,12 @@ impl LocalClickHouse {
                 }
             }
         }
+    }
+
+    /// Kills the server with SIGKILL and waits for it: no flush, no
+    /// cleanup — what a crash or the OOM killer does. For fault tests.
+    pub fn crash(mut self) {
+        self.kill();
     }
 
     fn kill(&mut self) {
@@ -305,21 +378,35 @@ fn server_config(dir: &Path, cfg: &LocalConfig) -> String {
     )
 }
 
-const USERS_XML: &str = r#"<?xml version="1.0"?>
+/// Users: `default` (writes, migrates) and `faasight_reader` (read-only),
+/// each with a SHA-256 password hash, reachable from loopback only.
+fn users_xml(admin_password: &str, reader_password: &str) -> String {
+    format!(
+        r#"<?xml version="1.0"?>
 <yandex>
   <profiles>
     <default>
       <max_memory_usage>8000000000</max_memory_usage>
       <load_balancing>random</load_balancing>
     </default>
+    <reader>
+      <max_memory_usage>8000000000</max_memory_usage>
+      <readonly>2</readonly>
+    </reader>
   </profiles>
   <users>
     <default>
-      <password></password>
+      <password_sha256_hex>{admin}</password_sha256_hex>
       <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
       <profile>default</profile>
       <quota>default</quota>
     </default>
+    <{READER_USER}>
+      <password_sha256_hex>{reader}</password_sha256_hex>
+      <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
+      <profile>reader</profile>
+      <quota>default</quota>
+    </{READER_USER}>
   </users>
   <quotas>
     <default>
@@ -334,4 +421,8 @@ const USERS_XML: &str = r#"<?xml version="1.0"?>
     </default>
   </quotas>
 </yandex>
-"#;
+"#,
+        admin = sha256_hex(admin_password),
+        reader = sha256_hex(reader_password),
+    )
+}

@@ -5,7 +5,7 @@ use std::process::Command;
 #[test]
 fn all_sql_is_accepted_by_current_clickhouse_via_chdb() {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/chdb_check.py");
-    let out = Command::new("python3")
+    let out = Command::new(super::common::python())
         .arg(script)
         .output()
         .expect("python3 runs");

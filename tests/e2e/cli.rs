@@ -65,7 +65,8 @@ fn up_refuses_ports_in_use() {
         "--web-listen",
         &format!("127.0.0.1:{port}"),
     ]);
-    assert_eq!(out.status.code(), Some(2));
+    // A port in use is a failure (1), as the README says, not bad input (2).
+    assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains(&format!("cannot listen on 127.0.0.1:{port} for the web")),
         "{}",

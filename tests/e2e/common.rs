@@ -33,6 +33,21 @@ pub fn faasight_ok(args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// The Python with the test tools (chDB, the OpenTelemetry SDK):
+/// `FAASIGHT_TEST_PYTHON`, else the project's `.venv-test` that
+/// `scripts/install-deps.sh --test` makes, else `python3`.
+pub fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("FAASIGHT_TEST_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-test/bin/python");
+    if venv.is_file() {
+        venv
+    } else {
+        PathBuf::from("python3")
+    }
+}
+
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind(("127.0.0.1", 0))
@@ -58,8 +73,16 @@ impl ClickHouse {
         ClickHouse { server, _dir: dir }
     }
 
+    /// The URL to pass as `--clickhouse-url` (credentials included).
     pub fn url(&self) -> String {
-        self.server.url().base.clone()
+        self.server.url().with_credentials()
+    }
+
+    /// [`ClickHouse::url`] for another database.
+    pub fn url_for(&self, database: &str) -> String {
+        let mut url = self.server.url().clone();
+        url.database = database.to_string();
+        url.with_credentials()
     }
 
     pub fn store(&self) -> Store {
@@ -172,6 +195,50 @@ impl Up {
 }
 
 impl Drop for Up {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `faasight collector` on its own, as a child process.
+pub struct Collector {
+    pub child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub http: String,
+    /// `http://127.0.0.1:PORT` (OTLP/gRPC).
+    pub grpc: String,
+}
+
+impl Collector {
+    /// Starts the collector against `clickhouse_url` with its spool in
+    /// `dir`, plus `args`, and waits until it answers.
+    pub async fn start(clickhouse_url: &str, dir: &Path, args: &[&str]) -> Collector {
+        let (http, grpc) = (free_port(), free_port());
+        let child = Command::new(bin())
+            .args(["collector", "--clickhouse-url", clickhouse_url])
+            .args(["--listen", &format!("127.0.0.1:{http}")])
+            .args(["--otlp-grpc-listen", &format!("127.0.0.1:{grpc}")])
+            .arg("--spool-dir")
+            .arg(dir.join("spool"))
+            .args(args)
+            .env_remove("FAASIGHT_INGEST_TOKENS")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(dir.join(format!("collector-{http}.log"))).unwrap())
+            .spawn()
+            .unwrap();
+        let c = Collector {
+            child,
+            http: format!("http://127.0.0.1:{http}"),
+            grpc: format!("http://127.0.0.1:{grpc}"),
+        };
+        wait_http_ok(&format!("{}/healthz", c.http), Duration::from_secs(60)).await;
+        c
+    }
+}
+
+impl Drop for Collector {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -112,7 +112,7 @@ async fn clickhouse_stopped_mid_load_loses_and_duplicates_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = LocalConfig::with_free_ports(dir.path().join("ch")).unwrap();
     let ch = LocalClickHouse::start(&cfg).await.unwrap();
-    let url = ch.url().base.clone();
+    let url = ch.url().with_credentials();
     let collector_dir = dir.path().join("collector");
     let up = Up::start(
         &[
@@ -153,7 +153,7 @@ async fn a_sigkilled_collector_replays_its_spool_after_restart() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = LocalConfig::with_free_ports(dir.path().join("ch")).unwrap();
     let ch = LocalClickHouse::start(&cfg).await.unwrap();
-    let url = ch.url().base.clone();
+    let url = ch.url().with_credentials();
     let collector_dir = dir.path().join("collector");
     let args = [
         "--clickhouse-url",
@@ -178,5 +178,60 @@ async fn a_sigkilled_collector_replays_its_spool_after_restart() {
     let store = Store::connect(ch.url());
     let (rows, unique, rolled_up) = wait_for_rows(&up.collector, &store).await;
     assert_eq!((rows, unique, rolled_up), (80_000, 80_000, 80_000));
+    assert!(up.stop().await.success());
+}
+
+/// ClickHouse killed with SIGKILL while the collector writes to it — an
+/// INSERT may be cut off anywhere, base table and rollup apart — then
+/// started again on the same data. Every acknowledged row is stored once,
+/// and the hourly rollup equals the base table.
+#[tokio::test(flavor = "multi_thread")]
+async fn clickhouse_sigkilled_mid_insert_loses_and_duplicates_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = LocalConfig::with_free_ports(dir.path().join("ch")).unwrap();
+    let ch = LocalClickHouse::start(&cfg).await.unwrap();
+    let url = ch.url().with_credentials();
+    let collector_dir = dir.path().join("collector");
+    let up = Up::start(
+        &[
+            "--clickhouse-url",
+            &url,
+            "--data-dir",
+            collector_dir.to_str().unwrap(),
+        ],
+        dir.path(),
+    )
+    .await;
+    let store = Store::connect(ch.url());
+    // Kill while requests are being written: once the first rows are in.
+    let load = tokio::spawn({
+        let collector = up.collector.clone();
+        async move { send(&collector, 0..150).await }
+    });
+    wait_for(
+        "the first rows to arrive",
+        Duration::from_secs(120),
+        || async { counts(&store).await.filter(|c| c.0 >= 20_000).map(|_| ()) },
+    )
+    .await;
+    ch.crash();
+    let mut acked = load.await.unwrap();
+    let ch = LocalClickHouse::start(&cfg).await.unwrap();
+    acked += send(&up.collector, 150..170).await;
+    assert_eq!(acked, 170, "every request was eventually acknowledged");
+
+    let store = Store::connect(ch.url());
+    let (rows, unique, rolled_up) = wait_for_rows(&up.collector, &store).await;
+    assert_eq!((rows, unique, rolled_up), (170_000, 170_000, 170_000));
+    let (base_cost, rollup_cost): (i64, i64) = store
+        .client()
+        .query(
+            "SELECT (SELECT toInt64(sum(cost_usd) * 1000000000000) FROM invocations WHERE function = 'durability'), \
+                    (SELECT toInt64(sumMerge(cost_usd) * 1000000000000) FROM invocations_hourly WHERE function = 'durability')",
+        )
+        .fetch_one()
+        .await
+        .unwrap();
+    assert_eq!(base_cost, rollup_cost);
     assert!(up.stop().await.success());
 }

@@ -233,7 +233,8 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
 
     // --- Tokens: none → 401; a record naming another tenant → 400.
     let ndjson = format!("{}/v1/invocations", up.collector);
-    let line = r#"{"function":"x","start_time_ms":1769940000000,"duration_ms":1}"#;
+    let line =
+        r#"{"provider":"aws_lambda","function":"x","start_time_ms":1769940000000,"duration_ms":1}"#;
     let r = client
         .post(&ndjson)
         .header("content-type", "application/x-ndjson")
@@ -242,8 +243,7 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
         .await
         .unwrap();
     assert_eq!(r.status(), 401);
-    let other =
-        r#"{"tenant":"globex","function":"x","start_time_ms":1769940000000,"duration_ms":1}"#;
+    let other = r#"{"tenant":"globex","provider":"aws_lambda","function":"x","start_time_ms":1769940000000,"duration_ms":1}"#;
     let r = client
         .post(&ndjson)
         .bearer_auth("tok-acme-0001")
@@ -335,7 +335,7 @@ async fn bombs_and_garbage_get_4xx_while_good_traffic_flows() {
     let ndjson = format!("{}/v1/invocations", up.collector);
     let good = |i: usize| {
         format!(
-            r#"{{"function":"steady","request_id":"g{i}","start_time_ms":1769940000000,"duration_ms":5}}"#
+            r#"{{"provider":"aws_lambda","function":"steady","request_id":"g{i}","start_time_ms":1769940000000,"duration_ms":5}}"#
         )
     };
 
@@ -364,7 +364,8 @@ async fn bombs_and_garbage_get_4xx_while_good_traffic_flows() {
             serde_json::json!({"awslogs": {"data": b64(&bomb)}})
                 .to_string()
                 .into_bytes(),
-            400,
+            // Over the size limit once decompressed: 413, as for the body.
+            413,
         ),
         (
             format!("{}/v1/lambda/telemetry", up.collector),
@@ -421,11 +422,12 @@ async fn bombs_and_garbage_get_4xx_while_good_traffic_flows() {
         .await
         .unwrap();
     assert!(
-        metrics.contains("faasight_collector_rejected_requests_total{reason=\"too_large\"} 1"),
+        // The gzip bomb as a body and inside a CloudWatch payload.
+        metrics.contains("faasight_collector_rejected_requests_total{reason=\"too_large\"} 2"),
         "{metrics}"
     );
     assert!(
-        metrics.contains("faasight_collector_rejected_requests_total{reason=\"malformed\"} 4"),
+        metrics.contains("faasight_collector_rejected_requests_total{reason=\"malformed\"} 3"),
         "{metrics}"
     );
     assert!(up.stop().await.success());

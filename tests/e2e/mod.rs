@@ -6,6 +6,7 @@ mod chdb;
 mod cli;
 mod common;
 mod durability;
+mod hardening;
 mod lambda_ingest;
 mod otlp;
 mod pipeline;

@@ -7,7 +7,7 @@ use std::process::Command;
 
 fn export(transport: &str, endpoint: &str, run_id: &str) {
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/otel_export.py");
-    let out = Command::new("python3")
+    let out = Command::new(super::common::python())
         .args([script, transport, endpoint, run_id])
         .output()
         .expect("python3 runs");

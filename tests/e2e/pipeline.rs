@@ -126,7 +126,7 @@ async fn demo_workload_summary_matches_independent_computation() {
 
     // Loading the same workload straight from the generator gives the same
     // numbers as the NDJSON round trip.
-    let direct = format!("{}/?database=direct", ch.url());
+    let direct = ch.url_for("direct");
     faasight_ok(&[
         "demo-data",
         "--seed",

@@ -29,6 +29,46 @@ async fn up_runs_a_private_clickhouse_reuses_its_data_and_stops_it() {
     );
     assert!(page.contains("<svg"), "with its chart");
     assert!(up.stderr_text().contains("loaded"), "{}", up.stderr_text());
+    // The private server has a password, in a file only its owner reads.
+    let password_file = data.join("clickhouse/admin-password");
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &std::fs::metadata(&password_file).unwrap().permissions(),
+    );
+    assert_eq!(mode & 0o777, 0o600);
+    let admin_url = format!(
+        "http://default:{}@127.0.0.1:{http}",
+        std::fs::read_to_string(&password_file).unwrap()
+    );
+    let anonymous = faasight_store::Store::connect(
+        &faasight_store::ClickHouseUrl::parse(&format!("http://127.0.0.1:{http}")).unwrap(),
+    );
+    let refused = anonymous
+        .client()
+        .query("SELECT 1")
+        .fetch_one::<u8>()
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("Password required"),
+        "{refused}"
+    );
+    // The web UI's user reads but cannot write or drop.
+    let reader = faasight_store::Store::connect(
+        &faasight_store::ClickHouseUrl::parse(&format!(
+            "http://faasight_reader:{}@127.0.0.1:{http}",
+            std::fs::read_to_string(data.join("clickhouse/reader-password")).unwrap()
+        ))
+        .unwrap(),
+    );
+    let n: u64 = reader
+        .client()
+        .query("SELECT count() FROM invocations")
+        .fetch_one()
+        .await
+        .unwrap();
+    assert!(n > 0);
+    let denied = reader.execute("DROP TABLE invocations").await.unwrap_err();
+    assert!(denied.to_string().contains("readonly"), "{denied}");
     // The keep-alive replay reads the recorded arrivals of the same server.
     let out = super::common::faasight(&[
         "simulate",
@@ -40,7 +80,7 @@ async fn up_runs_a_private_clickhouse_reuses_its_data_and_stops_it() {
         "--format",
         "json",
         "--clickhouse-url",
-        &format!("http://127.0.0.1:{http}"),
+        &admin_url,
     ]);
     assert!(
         out.status.success(),
@@ -48,14 +88,13 @@ async fn up_runs_a_private_clickhouse_reuses_its_data_and_stops_it() {
         String::from_utf8_lossy(&out.stderr)
     );
     let sim: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let (recorded, functions): (u64, u64) = faasight_store::Store::connect(
-        &faasight_store::ClickHouseUrl::parse(&format!("http://127.0.0.1:{http}")).unwrap(),
-    )
-    .client()
-    .query("SELECT count(), uniqExact(function) FROM invocations")
-    .fetch_one()
-    .await
-    .unwrap();
+    let (recorded, functions): (u64, u64) =
+        faasight_store::Store::connect(&faasight_store::ClickHouseUrl::parse(&admin_url).unwrap())
+            .client()
+            .query("SELECT count(), uniqExact(function) FROM invocations")
+            .fetch_one()
+            .await
+            .unwrap();
     assert_eq!(sim["keep_alive"][0]["invocations"].as_u64(), Some(recorded));
     assert_eq!(sim["keep_alive"][0]["functions"].as_u64(), Some(functions));
     assert!(

@@ -33,18 +33,40 @@ impl IntoResponse for ApiError {
 }
 
 impl From<faasight_analyzer::Error> for ApiError {
+    /// The caller's mistakes come back as 400 with the reason. Faults of
+    /// the server (ClickHouse's error text, a model's failure) are logged
+    /// with a request id, and the caller gets a sentence and that id:
+    /// server internals (table names, versions, paths) do not leave the
+    /// process.
     fn from(e: faasight_analyzer::Error) -> Self {
         use faasight_analyzer::Error;
-        let status = match &e {
-            Error::Invalid(_) => StatusCode::BAD_REQUEST,
-            Error::Query { .. } => StatusCode::BAD_GATEWAY,
-            _ => StatusCode::INTERNAL_SERVER_ERROR,
+        let (status, what) = match &e {
+            Error::Invalid(_) => return ApiError(StatusCode::BAD_REQUEST, e.to_string()),
+            Error::Query { .. } => (
+                StatusCode::BAD_GATEWAY,
+                "ClickHouse could not answer the analysis' query",
+            ),
+            _ => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the analysis failed on the server",
+            ),
         };
-        if status != StatusCode::BAD_REQUEST {
-            tracing::error!(error = %e, "API analysis failed.");
-        }
-        ApiError(status, e.to_string())
+        let request_id = new_request_id();
+        tracing::error!(request_id = %request_id, error = %e, "API analysis failed.");
+        ApiError(
+            status,
+            format!("{what}; the server's log has the details under request id {request_id}"),
+        )
     }
+}
+
+/// A fresh id to find a failed request in the log by.
+fn new_request_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    format!("{:016x}", h.finish())
 }
 
 /// The API's routes, to be nested under `/api/v1`.

@@ -56,7 +56,7 @@ fn hourly_frame(rows: &[HourRow]) -> Result<DataFrame> {
         "errors" => rows.iter().map(|r| r.errors as f64).collect::<Vec<f64>>(),
         "cold_start_rate" => rows.iter().map(rate).collect::<Vec<Option<f64>>>(),
     )
-    .map_err(|e| Error::Invalid(format!("cannot build the hourly series frame: {e}")))
+    .map_err(|e| Error::Model(format!("cannot build the hourly series frame: {e}")))
 }
 
 /// Anomalies in the hourly series of `tenant`'s functions over `range`.
@@ -75,8 +75,7 @@ pub async fn anomalies_report(
         range,
     )
     .await?;
-    let result = detect_anomalies(&hourly_frame(&rows)?, options)
-        .map_err(|e| Error::Invalid(e.to_string()))?;
+    let result = detect_anomalies(&hourly_frame(&rows)?, options).map_err(Error::from)?;
     Ok(AnomaliesReport {
         result,
         queries: vec![trace],

@@ -136,7 +136,7 @@ fn rates_frame(rows: &[RateQueryRow]) -> Result<DataFrame> {
         "init_cost_pico" => rows.iter().map(|r| r.init_cost_pico).collect::<Vec<i64>>(),
         "cost_pico" => costs,
     )
-    .map_err(|e| Error::Invalid(format!("cannot build the cold-start rates frame: {e}")))
+    .map_err(|e| Error::Model(format!("cannot build the cold-start rates frame: {e}")))
 }
 
 /// The function keys behind the sequence's `function_id`s.
@@ -250,7 +250,7 @@ where
         ],
     )
     .and_then(|frame| frame.take(&order))
-    .map_err(|e| Error::Invalid(format!("cannot build the cold-start sequence frame: {e}")))?;
+    .map_err(|e| Error::Model(format!("cannot build the cold-start sequence frame: {e}")))?;
     let trace = QueryTrace::window(
         "cold_start_sequence.sql",
         COLD_START_SEQUENCE_SQL,
@@ -295,7 +295,7 @@ pub async fn cold_starts_report(
         .into_iter()
         .find(|d| *d == dimension)
         .unwrap_or("function");
-    let invalid = |e: crate::cold_start::ColdStartError| Error::Invalid(e.to_string());
+    let invalid = Error::from;
     let leading = [name];
     let rate_query = super::fetch_window::<RateQueryRow>(
         store,

@@ -86,7 +86,7 @@ fn series_frame(rows: &[DayRow], last_day: NaiveDate) -> Result<DataFrame> {
         }
     }
     df!("key" => keys, "day" => days, "invocations" => invocations, "cost_usd" => costs)
-        .map_err(|e| Error::Invalid(format!("cannot build the daily series frame: {e}")))
+        .map_err(|e| Error::Model(format!("cannot build the daily series frame: {e}")))
 }
 
 /// Forecasts of daily invocations and cost for `tenant`, from the history
@@ -116,7 +116,7 @@ pub async fn forecast_report(
         TimeRange::new(range.from, to)?,
     )
     .await?;
-    let invalid = |e: crate::forecast::ForecastError| Error::Invalid(e.to_string());
+    let invalid = Error::from;
     let frame = series_frame(&rows, last_day)?;
     let invocations = forecast_daily(&frame, "invocations", &options).map_err(invalid)?;
     let cost_usd = forecast_daily(&frame, "cost_usd", &options).map_err(invalid)?;

@@ -174,11 +174,9 @@ pub async fn run(
         ReportKind::Recommendations => {
             let mut options = crate::rightsizing::RightsizingOptions::default();
             if let Some(s) = &request.strategy {
-                options.strategy =
-                    s.parse()
-                        .map_err(|e: crate::rightsizing::RightsizingError| {
-                            Error::Invalid(e.to_string())
-                        })?;
+                options.strategy = s
+                    .parse()
+                    .map_err(|e: crate::rightsizing::RightsizingError| Error::from(e))?;
             }
             if let Some(w) = request.balanced_weight {
                 options.balanced_weight = w;
@@ -232,8 +230,9 @@ pub async fn run(
         ReportKind::Warnings => {
             let thresholds = match &request.thresholds {
                 None => crate::warnings::WarningThresholds::default(),
-                Some(spec) => crate::warnings::WarningThresholds::with_overrides(spec)
-                    .map_err(|e| Error::Invalid(e.to_string()))?,
+                Some(spec) => {
+                    crate::warnings::WarningThresholds::with_overrides(spec).map_err(Error::from)?
+                }
             };
             Report::Warnings(warnings::warnings_report(store, tenant, range, thresholds).await?)
         }

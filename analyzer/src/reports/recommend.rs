@@ -106,7 +106,7 @@ fn input_frame(rows: &[InputRow]) -> Result<DataFrame> {
         "billed_duration_mean_ms" => col(|r| r.billed_duration_mean_ms),
         "is_current" => is_current,
     )
-    .map_err(|e| Error::Invalid(format!("cannot build the right-sizing frame: {e}")))
+    .map_err(|e| Error::Model(format!("cannot build the right-sizing frame: {e}")))
 }
 
 /// Right-sizing advice for every function of `tenant` seen in `range`.
@@ -129,7 +129,7 @@ pub async fn recommendations_report(
     let recommendations = if rows.is_empty() {
         Vec::new()
     } else {
-        recommend(&input_frame(&rows)?, &options).map_err(|e| Error::Invalid(e.to_string()))?
+        recommend(&input_frame(&rows)?, &options).map_err(Error::from)?
     };
     Ok(RecommendationsReport {
         strategy: options.strategy.to_string(),

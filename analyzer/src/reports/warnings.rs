@@ -76,7 +76,7 @@ fn warnings_frame(rows: &[FunctionRow], previous: &HashMap<String, i64>) -> Resu
         "cost_pico" => costs,
         "previous_cost_pico" => rows.iter().map(|r| previous.get(&r.function).copied().unwrap_or(0)).collect::<Vec<i64>>(),
     )
-    .map_err(|e| Error::Invalid(format!("cannot build the warnings frame: {e}")))
+    .map_err(|e| Error::Model(format!("cannot build the warnings frame: {e}")))
 }
 
 /// Warnings for `tenant`'s functions over `range`, the cost increase
@@ -110,8 +110,8 @@ pub async fn warnings_report(
         .into_iter()
         .map(|r| Ok((r.function, cost("cost_per_function.sql", &r.cost_usd)?)))
         .collect::<Result<HashMap<String, i64>>>()?;
-    let warnings = function_warnings(&warnings_frame(&rows, &previous)?, &thresholds)
-        .map_err(|e| Error::Invalid(e.to_string()))?;
+    let warnings =
+        function_warnings(&warnings_frame(&rows, &previous)?, &thresholds).map_err(Error::from)?;
     Ok(WarningsReport {
         thresholds,
         warnings,

@@ -1,0 +1,382 @@
+//! Hostile and broken input against `faasight collector` on its own: one
+//! request must never stop ingest for others, store silently wrong money,
+//! or hold unbounded memory.
+
+use super::common::{ClickHouse, Collector};
+use base64::Engine;
+use std::io::Write;
+
+fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+async fn count(ch: &ClickHouse, sql: &str) -> u64 {
+    ch.store()
+        .client()
+        .query(sql)
+        .fetch_one::<u64>()
+        .await
+        .unwrap()
+}
+
+async fn post(
+    url: String,
+    headers: &[(&str, &str)],
+    body: impl Into<reqwest::Body>,
+) -> (u16, serde_json::Value) {
+    let mut req = reqwest::Client::new().post(url).body(body);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}
+
+/// The reported denial of service: a `platform.report` whose duration puts
+/// its start outside the calendar panicked under the process-wide Lambda
+/// environment lock, and every later Telemetry API, CloudWatch and Firehose
+/// request of every tenant was answered 503 until a restart.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hostile_platform_report_is_refused_and_lambda_ingest_goes_on() {
+    let ch = ClickHouse::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = Collector::start(&ch.url(), dir.path(), &[]).await;
+    let telemetry = format!("{}/v1/lambda/telemetry", c.http);
+    let headers = [
+        ("x-faasight-function", "victim"),
+        ("x-faasight-instance", "env-1"),
+    ];
+
+    let hostile = r#"[{"time":"2026-02-01T10:00:00.000Z","type":"platform.report","record":{"requestId":"evil","status":"success","metrics":{"durationMs":9.0e15,"billedDurationMs":1}}}]"#;
+    for _ in 0..3 {
+        let (status, body) = post(telemetry.clone(), &headers, hostile).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(body["rejected"], 1, "{body}");
+        let reason = body["errors"][0].as_str().unwrap();
+        assert!(
+            reason.contains("durationMs") && reason.contains("960000"),
+            "{reason}"
+        );
+    }
+    // Also through a CloudWatch REPORT line with an absurd duration.
+    let line = "REPORT RequestId: evil2\tDuration: 9000000000000000.00 ms\tBilled Duration: 1 ms\tMemory Size: 128 MB\tMax Memory Used: 1 MB";
+    let payload = serde_json::json!({"messageType":"DATA_MESSAGE","owner":"1","logGroup":"/aws/lambda/victim","logStream":"2026/02/01/[$LATEST]x","subscriptionFilters":[],"logEvents":[{"id":"1","timestamp":1769940000000i64,"message":line}]});
+    let (status, body) = post(
+        format!("{}/v1/cloudwatch?region=us-east-1", c.http),
+        &[],
+        gz(payload.to_string().as_bytes()),
+    )
+    .await;
+    assert_eq!(
+        (status, body["rejected"].as_u64()),
+        (200, Some(1)),
+        "{body}"
+    );
+
+    // Ingest goes on: an ordinary cold start from the same and from
+    // another environment.
+    for instance in ["env-1", "env-2"] {
+        let ok = r#"[
+          {"time":"2026-02-01T10:00:00.000Z","type":"platform.initReport","record":{"initializationType":"on-demand","phase":"init","status":"success","metrics":{"durationMs":300}}},
+          {"time":"2026-02-01T10:00:00.310Z","type":"platform.start","record":{"requestId":"REQ","version":"$LATEST"}},
+          {"time":"2026-02-01T10:00:00.420Z","type":"platform.report","record":{"requestId":"REQ","status":"success","metrics":{"durationMs":110,"billedDurationMs":410,"memorySizeMB":128,"maxMemoryUsedMB":60,"initDurationMs":300}}}
+        ]"#
+        .replace("REQ", &format!("ok-{instance}"));
+        let (status, body) = post(
+            telemetry.clone(),
+            &[
+                ("x-faasight-function", "victim"),
+                ("x-faasight-instance", instance),
+                ("x-faasight-region", "us-east-1"),
+            ],
+            ok,
+        )
+        .await;
+        assert_eq!(
+            (status, body["invocations"].as_u64()),
+            (200, Some(1)),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        count(
+            &ch,
+            "SELECT count() FROM invocations WHERE function = 'victim' AND start_type = 'cold'"
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        count(
+            &ch,
+            "SELECT count() FROM invocations WHERE request_id LIKE 'evil%'"
+        )
+        .await,
+        0
+    );
+}
+
+/// `"provider": "aws"` (OpenTelemetry's `cloud.provider`) was stored at $0.
+#[tokio::test(flavor = "multi_thread")]
+async fn unknown_providers_are_refused_and_opentelemetry_names_priced() {
+    let ch = ClickHouse::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = Collector::start(&ch.url(), dir.path(), &[]).await;
+    let url = format!("{}/v1/invocations", c.http);
+    let ndjson = [("content-type", "application/x-ndjson")];
+    // 1 GB for 1,000 ms in us-east-1 on x86_64: 1 GB-s × $0.0000166667
+    // + $0.20 per million requests = $0.0000168667.
+    let record = |provider: &str| {
+        format!(
+            r#"{{"provider":"{provider}","function":"priced","region":"us-east-1","arch":"x86_64","memory_mb":1024,"start_time":"2026-02-01T10:00:00Z","duration_ms":1000}}"#
+        )
+    };
+    let (status, body) = post(url.clone(), &ndjson, record("aws")).await;
+    assert_eq!(
+        (status, body["accepted"].as_u64()),
+        (200, Some(1)),
+        "{body}"
+    );
+    let cost: String = ch
+        .store()
+        .client()
+        .query("SELECT provider || ' ' || toString(cost_usd) FROM invocations WHERE function = 'priced'")
+        .fetch_one()
+        .await
+        .unwrap();
+    assert_eq!(cost, "aws_lambda 0.000016866700");
+
+    for bad in ["lambda", "", "gcp_functions"] {
+        let (status, body) = post(url.clone(), &ndjson, record(bad)).await;
+        assert_eq!(status, 400, "{bad:?}: {body}");
+        let e = body["error"].as_str().unwrap();
+        assert!(
+            e.contains("provider must be one of") && e.contains("aws_lambda"),
+            "{e}"
+        );
+    }
+    assert_eq!(count(&ch, "SELECT count() FROM invocations").await, 1);
+}
+
+/// 100 records of 30 MiB each took the collector to 3.2 GB before it
+/// answered: the decompression budget was per record.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_firehose_delivery_has_one_budget_and_a_retry_is_stored_once() {
+    let ch = ClickHouse::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = Collector::start(&ch.url(), dir.path(), &[]).await;
+    let url = format!("{}/v1/firehose", c.http);
+    let b64 = |d: &[u8]| base64::engine::general_purpose::STANDARD.encode(d);
+
+    // Each record is a valid subscription payload padded to 12 MiB (a few
+    // KiB gzipped); three pass the 32 MiB limit only together.
+    let pad = " ".repeat(12 << 20);
+    let big = format!(
+        r#"{{"pad":"{pad}","messageType":"DATA_MESSAGE","owner":"1","logGroup":"/aws/lambda/f","logStream":"s","subscriptionFilters":[],"logEvents":[]}}"#
+    );
+    let record = b64(&gz(big.as_bytes()));
+    let delivery = |id: &str, n: usize| {
+        let records: Vec<_> = (0..n)
+            .map(|_| serde_json::json!({ "data": record }))
+            .collect();
+        serde_json::json!({"requestId": id, "timestamp": 1, "records": records}).to_string()
+    };
+    let (status, body) = post(url.clone(), &[], delivery("bomb", 3)).await;
+    assert_eq!(status, 413, "{body}");
+    assert!(
+        body["errorMessage"]
+            .as_str()
+            .unwrap()
+            .starts_with("record 2:"),
+        "{body}"
+    );
+    assert_eq!(body["requestId"], "bomb");
+
+    // A delivery that Firehose retries (it saw no answer) is stored once.
+    let lines = serde_json::json!({"messageType":"DATA_MESSAGE","owner":"1","logGroup":"/aws/lambda/fh","logStream":"2026/02/01/[$LATEST]e1","subscriptionFilters":[],"logEvents":[
+        {"id":"1","timestamp":1769940000000i64,"message":"START RequestId: r1 Version: $LATEST\n"},
+        {"id":"2","timestamp":1769940000100i64,"message":"REPORT RequestId: r1\tDuration: 100.00 ms\tBilled Duration: 100 ms\tMemory Size: 128 MB\tMax Memory Used: 50 MB\n"}]});
+    let once = serde_json::json!({"requestId": "d-1", "timestamp": 1, "records": [{"data": b64(&gz(lines.to_string().as_bytes()))}]}).to_string();
+    for _ in 0..2 {
+        let (status, body) = post(url.clone(), &[], once.clone()).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    assert_eq!(
+        count(&ch, "SELECT count() FROM invocations WHERE function = 'fh'").await,
+        1
+    );
+}
+
+/// A time ClickHouse's DateTime cannot hold made the whole batch's INSERT
+/// fail — other tenants' rows in it included.
+#[tokio::test(flavor = "multi_thread")]
+async fn times_outside_datetime_are_refused_per_record() {
+    let ch = ClickHouse::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = Collector::start(&ch.url(), dir.path(), &[]).await;
+    let span = |name: &str, start: u64| {
+        serde_json::json!({"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":name,"kind":2,
+            "startTimeUnixNano":start.to_string(),"endTimeUnixNano":(start + 1_000_000).to_string()})
+    };
+    let body = serde_json::json!({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"svc"}}]},
+        "scopeSpans":[{"spans":[span("ok", 1_769_940_000_000_000_000), span("year-2200", 7_258_118_400_000_000_000)]}]}]});
+    let (status, answer) = post(
+        format!("{}/v1/traces", c.http),
+        &[("content-type", "application/json")],
+        body.to_string(),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(
+        answer["partialSuccess"]["rejectedSpans"].as_u64(),
+        Some(1),
+        "{answer}"
+    );
+    assert!(
+        answer["partialSuccess"]["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("2106"),
+        "{answer}"
+    );
+
+    let ndjson = "{\"provider\":\"aws_lambda\",\"function\":\"t\",\"start_time_ms\":4294967296000,\"duration_ms\":1}";
+    let (status, answer) = post(
+        format!("{}/v1/invocations", c.http),
+        &[("content-type", "application/x-ndjson")],
+        ndjson,
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+    assert!(
+        answer["error"].as_str().unwrap().contains("start_time_ms"),
+        "{answer}"
+    );
+
+    assert_eq!(
+        count(&ch, "SELECT count() FROM spans WHERE name = 'ok'").await,
+        1
+    );
+    assert_eq!(count(&ch, "SELECT count() FROM spans").await, 1);
+}
+
+/// One limit on requests in progress, shared by HTTP and gRPC: with it
+/// taken by slow HTTP bodies, both answer "retry later" at once instead of
+/// queueing without bound.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_request_limit_is_shared_by_http_and_grpc() {
+    use tokio::io::AsyncWriteExt;
+    let ch = ClickHouse::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = Collector::start(&ch.url(), dir.path(), &[]).await;
+    let addr = c.http.trim_start_matches("http://").to_string();
+    // 64 requests whose bodies never finish.
+    let mut slow = Vec::new();
+    for _ in 0..64 {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        s.write_all(b"POST /v1/invocations HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-ndjson\r\ncontent-length: 100000\r\n\r\n{")
+            .await
+            .unwrap();
+        slow.push(s);
+    }
+    // Until the server has read all 64 requests' headers, the next may
+    // still get a permit: poll until it is refused.
+    let refused = super::common::wait_for(
+        "the 65th request to be refused",
+        std::time::Duration::from_secs(30),
+        || async {
+            let (status, body) = post(
+                format!("{}/v1/invocations", c.http),
+                &[("content-type", "application/x-ndjson")],
+                "",
+            )
+            .await;
+            (status == 503).then_some(body)
+        },
+    )
+    .await;
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .contains("64 ingest requests"),
+        "{refused}"
+    );
+
+    let mut client = opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient::connect(c.grpc.clone())
+        .await
+        .unwrap();
+    let err = client
+        .export(
+            opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest::default(),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), tonic::Code::Unavailable, "{err:?}");
+    drop(slow);
+    // The permits come back.
+    super::common::wait_for("a permit to come back", std::time::Duration::from_secs(30), || {
+        let mut client = client.clone();
+        async move {
+            client
+                .export(opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest::default())
+                .await
+                .ok()
+        }
+    })
+    .await;
+}
+
+/// With ClickHouse gone, the API answers 502 with a sentence and a request
+/// id — not ClickHouse's own error text — and the collector's readiness
+/// check says it is not ready.
+#[tokio::test(flavor = "multi_thread")]
+async fn with_clickhouse_down_the_api_answers_without_internals() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = faasight_store::local::LocalConfig::with_free_ports(dir.path().join("ch")).unwrap();
+    let ch = faasight_store::local::LocalClickHouse::start(&cfg)
+        .await
+        .unwrap();
+    let up = super::common::Up::start(
+        &["--clickhouse-url", &ch.url().with_credentials()],
+        dir.path(),
+    )
+    .await;
+    let ready = reqwest::get(format!("{}/readyz", up.collector))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 200);
+    ch.stop().await.unwrap();
+
+    let r = reqwest::get(format!("{}/api/v1/bill?days=30", up.web))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 502);
+    let body: serde_json::Value = r.json().await.unwrap();
+    let e = body["error"].as_str().unwrap();
+    assert!(e.contains("request id"), "{e}");
+    for internal in [
+        "DB::Exception",
+        "Connection refused",
+        "127.0.0.1",
+        "invocations",
+    ] {
+        assert!(!e.contains(internal), "leaks {internal:?}: {e}");
+    }
+    let ready = reqwest::get(format!("{}/readyz", up.collector))
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+    let text = ready.text().await.unwrap();
+    assert!(
+        !text.contains("Connection refused") && !text.contains("127.0.0.1"),
+        "{text}"
+    );
+}
