@@ -1921,12 +1921,23 @@ mod tests {
         .unwrap()
     }
 
+    /// The large-scale invariants at a size CI runs every time (100,000
+    /// invocations); [`one_million_invocations`] is the same at full size.
+    #[test]
+    fn one_hundred_thousand_invocations() {
+        check_synthetic(100, 1_000);
+    }
+
     /// Timing on 1 M invocations (1,000 functions × 1,000):
     /// `cargo test -p faasight-analyzer --lib cold_start -- --ignored --nocapture`.
     #[test]
     #[ignore]
     fn one_million_invocations() {
-        let f = synthetic(1_000, 1_000);
+        check_synthetic(1_000, 1_000);
+    }
+
+    fn check_synthetic(functions: usize, per_function: usize) {
+        let f = synthetic(functions, per_function);
         let started = std::time::Instant::now();
         let a = cold_start_causes(&f, &ColdStartOptions::default()).unwrap();
         let elapsed = started.elapsed();
@@ -1941,9 +1952,26 @@ mod tests {
             let n: u64 = a.functions.iter().map(|s| s.by_cause.get(cause)).sum();
             eprintln!("  {cause}: {n}");
         }
-        assert_eq!(a.functions.len(), 1_000);
+        assert_eq!(a.functions.len(), functions);
         let total: u64 = a.functions.iter().map(|s| s.invocations).sum();
-        assert_eq!(total, 1_000_000);
+        assert_eq!(total, (functions * per_function) as u64);
+        let cold = f
+            .column("start_type")
+            .unwrap()
+            .str()
+            .unwrap()
+            .iter()
+            .filter(|s| *s == Some("cold"))
+            .count();
+        let caused: u64 = a
+            .functions
+            .iter()
+            .map(|s| Cause::ALL.iter().map(|c| s.by_cause.get(*c)).sum::<u64>())
+            .sum();
+        assert_eq!(
+            caused, cold as u64,
+            "every cold start has exactly one cause"
+        );
         // Every function deploys version 2 halfway.
         assert!(a.functions.iter().all(|s| s.deploys == 1));
         // The generator keeps instances exactly 10 minutes and never

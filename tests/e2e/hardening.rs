@@ -380,3 +380,119 @@ async fn with_clickhouse_down_the_api_answers_without_internals() {
         "{text}"
     );
 }
+
+/// Tokens from `--tokens-file`, over HTTP and gRPC: each token writes its
+/// own tenant, a missing or unknown one is refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn tokens_file_authenticates_http_and_grpc() {
+    use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
+    use opentelemetry_proto::tonic::resource::v1::Resource;
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+
+    let ch = ClickHouse::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let tokens = dir.path().join("tokens");
+    std::fs::write(
+        &tokens,
+        "# token tenant\ntok-acme-0001 acme\ntok-glbx-0002 globex\n",
+    )
+    .unwrap();
+    let c = Collector::start(
+        &ch.url(),
+        dir.path(),
+        &["--tokens-file", tokens.to_str().unwrap()],
+    )
+    .await;
+
+    let record = r#"{"provider":"aws_lambda","function":"authed","start_time_ms":1769940000000,"duration_ms":1}"#;
+    let url = format!("{}/v1/invocations", c.http);
+    let ndjson = ("content-type", "application/x-ndjson");
+    assert_eq!(post(url.clone(), &[ndjson], record).await.0, 401);
+    assert_eq!(
+        post(
+            url.clone(),
+            &[ndjson, ("x-api-key", "tok-nope-0000")],
+            record
+        )
+        .await
+        .0,
+        401
+    );
+    assert_eq!(
+        post(
+            url.clone(),
+            &[ndjson, ("x-api-key", "tok-acme-0001")],
+            record
+        )
+        .await
+        .0,
+        200
+    );
+
+    let request = || {
+        let attr = |k: &str, v: &str| KeyValue {
+            key: k.into(),
+            value: Some(AnyValue {
+                value: Some(any_value::Value::StringValue(v.into())),
+            }),
+            ..Default::default()
+        };
+        ExportTraceServiceRequest {
+            resource_spans: vec![ResourceSpans {
+                resource: Some(Resource {
+                    attributes: vec![attr("service.name", "grpc-authed")],
+                    ..Default::default()
+                }),
+                scope_spans: vec![ScopeSpans {
+                    spans: vec![Span {
+                        trace_id: vec![1; 16],
+                        span_id: vec![2; 8],
+                        name: "op".into(),
+                        start_time_unix_nano: 1_769_940_000_000_000_000,
+                        end_time_unix_nano: 1_769_940_000_001_000_000,
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+        }
+    };
+    let mut client = TraceServiceClient::connect(c.grpc.clone()).await.unwrap();
+    let err = client.export(request()).await.unwrap_err();
+    assert_eq!(err.code(), tonic::Code::Unauthenticated, "{err:?}");
+    let mut wrong = tonic::Request::new(request());
+    wrong
+        .metadata_mut()
+        .insert("authorization", "Bearer tok-nope-0000".parse().unwrap());
+    assert_eq!(
+        client.export(wrong).await.unwrap_err().code(),
+        tonic::Code::Unauthenticated
+    );
+    let mut right = tonic::Request::new(request());
+    right
+        .metadata_mut()
+        .insert("authorization", "Bearer tok-glbx-0002".parse().unwrap());
+    client.export(right).await.unwrap();
+
+    let tenants: Vec<(String, String)> = ch
+        .store()
+        .client()
+        .query(
+            "SELECT tenant, 'invocation' FROM invocations UNION ALL SELECT tenant, 'span' FROM spans",
+        )
+        .fetch_all()
+        .await
+        .unwrap();
+    let mut tenants = tenants;
+    tenants.sort();
+    assert_eq!(
+        tenants,
+        [
+            ("acme".to_string(), "invocation".to_string()),
+            ("globex".to_string(), "span".to_string())
+        ]
+    );
+}
