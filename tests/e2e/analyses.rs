@@ -401,7 +401,9 @@ async fn cli_json_and_http_api_agree_on_every_analysis() {
 
     // And with options other than the defaults: each CLI flag and its
     // API parameter must mean the same.
-    let non_default: [(&str, &[&str], &[(&str, &str)]); 8] = [
+    /// An analysis, its CLI flags, and the same as API parameters.
+    type Case<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)]);
+    let non_default: [Case; 8] = [
         ("bill", &["--aws-free-tier"], &[("aws_free_tier", "true")]),
         (
             "recommendations",
