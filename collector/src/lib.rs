@@ -11,6 +11,7 @@
 
 pub mod auth;
 pub mod codecs;
+pub mod connections;
 mod error;
 pub mod normalize;
 pub mod pipeline;

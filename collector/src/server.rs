@@ -32,6 +32,9 @@ pub struct CollectorConfig {
     /// refused with 503 (gRPC `UNAVAILABLE`) at once instead of queueing
     /// without bound.
     pub max_concurrent_requests: usize,
+    /// Connections open at once, HTTP and gRPC together (see
+    /// `connections`); more wait in the kernel's backlog.
+    pub max_connections: usize,
 }
 
 impl CollectorConfig {
@@ -51,6 +54,7 @@ impl Default for CollectorConfig {
             max_body_bytes: 32 * 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             max_concurrent_requests: 64,
+            max_connections: 1024,
         }
     }
 }

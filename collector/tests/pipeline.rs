@@ -385,3 +385,80 @@ async fn inserts_that_time_out_but_commit_are_neither_lost_nor_doubled() {
     drop(pipeline);
     writer.await.unwrap();
 }
+
+/// A request whose rows still wait in the queue at its deadline is
+/// answered "timed out" and its rows are withdrawn — never written later
+/// behind its back (its sender retries them). Here the only insert slot is
+/// held by an INSERT to a server that accepts connections and never
+/// answers.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_request_past_its_deadline_is_withdrawn_not_written_later() {
+    let dir = tempfile::tempdir().unwrap();
+    let black_hole = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = black_hole.local_addr().unwrap().port();
+    let (connected_tx, mut connected) = tokio::sync::watch::channel(0usize);
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((s, _)) = black_hole.accept().await {
+            open.push(s);
+            connected_tx.send_replace(open.len());
+        }
+    });
+    let store = Store::connect(
+        &faasight_store::ClickHouseUrl::parse(&format!("http://127.0.0.1:{port}")).unwrap(),
+    );
+    let mut pcfg = PipelineConfig::new(dir.path().join("spool"));
+    pcfg.concurrent_inserts = 1;
+    pcfg.linger = Duration::from_millis(1);
+    pcfg.insert_timeout = Duration::from_secs(3);
+    let metrics = Arc::new(Metrics::default());
+    let (pipeline, writer) = Pipeline::start(store, pcfg, metrics.clone()).unwrap();
+
+    let first = tokio::spawn({
+        let p = pipeline.clone();
+        async move {
+            p.submit(
+                Batch {
+                    invocations: rows("first", 10),
+                    ..Default::default()
+                },
+                later(),
+            )
+            .await
+        }
+    });
+    // Its INSERT has begun once the server saw a connection.
+    connected.wait_for(|n| *n > 0).await.unwrap();
+    let soon = tokio::time::Instant::now() + Duration::from_millis(300);
+    let second = pipeline
+        .submit(
+            Batch {
+                invocations: rows("second", 10),
+                ..Default::default()
+            },
+            soon,
+        )
+        .await;
+    assert!(
+        matches!(
+            second,
+            Err(faasight_collector::pipeline::SubmitError::TimedOut)
+        ),
+        "{second:?}"
+    );
+    // The first is spooled when its insert times out, and acknowledged.
+    first.await.unwrap().unwrap();
+    drop(pipeline);
+    writer.await.unwrap();
+    held.abort();
+    let mut spool = Spool::open(&dir.path().join("spool")).unwrap();
+    let mut spooled = Vec::new();
+    while let Some(b) = spool.peek().unwrap() {
+        spooled.extend(b.invocations.into_iter().map(|r| r.request_id));
+        spool.advance().unwrap();
+    }
+    spooled.sort();
+    let mut expected: Vec<String> = (0..10).map(|i| format!("first-{i}")).collect();
+    expected.sort();
+    assert_eq!(spooled, expected, "only the first request's rows");
+}

@@ -6,6 +6,7 @@
 use super::InputError;
 use crate::cli::CollectorArgs;
 use faasight_collector::auth::Auth;
+use faasight_collector::connections::LimitedListener;
 use faasight_collector::pipeline::{Pipeline, PipelineConfig};
 use faasight_collector::telemetry::Metrics;
 use faasight_collector::transforms::lambda_env::Assembler;
@@ -107,13 +108,16 @@ impl RunningCollector {
         let stopped = |mut rx: watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|s| *s).await;
         };
+        // One bound on open connections for both listeners.
+        let connections = Arc::new(tokio::sync::Semaphore::new(state.config.max_connections));
+        let limited = |l| LimitedListener::new(l, connections.clone());
         let grpc = faasight_collector::receivers::otlp_grpc::serve(
-            setup.grpc,
+            limited(setup.grpc),
             state.clone(),
             stopped(stop.clone()),
         );
         let grpc = tokio::spawn(async move { Ok(grpc.await?) });
-        let http = axum::serve(setup.http, faasight_collector::router(state))
+        let http = axum::serve(limited(setup.http), faasight_collector::router(state))
             .with_graceful_shutdown(stopped(stop));
         let http = tokio::spawn(async move { Ok(http.await?) });
         Ok(RunningCollector {
