@@ -29,7 +29,7 @@ Datasets:
     (M. Shahrad et al., "Serverless in the Wild: Characterizing and
     Optimizing the Serverless Workload at a Large Cloud Provider", USENIX
     ATC 2020; data CC-BY 4.0, https://github.com/Azure/AzurePublicDataset;
-    sample provenance in /work/shared/data/azure-functions-2019/).
+    sample provenance in sample-data/azure-functions-2019/).
     The file holds one day of per-minute counts (columns minute_1..1440
     after HashFunction, HashOwner, HashApp). We sum them into 96
     quarter-hour points and use season length 4, an hourly cycle: a daily
@@ -71,7 +71,7 @@ import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TARGET = os.environ.get("CARGO_TARGET_DIR", "/work/main/target")
-AZURE = "/work/shared/data/azure-functions-2019/1000_inv.csv"
+AZURE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sample-data", "azure-functions-2019", "1000_inv.csv")
 LEVEL = 0.8
 PCT = int(round(LEVEL * 100))
 

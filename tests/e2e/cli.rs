@@ -141,7 +141,7 @@ fn import_reports_every_bad_line_and_dry_run_prints_normalized_records() {
 
 #[test]
 fn import_dry_run_reads_every_format() {
-    let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
+    let root = env!("CARGO_MANIFEST_DIR");
     let lines = |out: std::process::Output| -> Vec<serde_json::Value> {
         assert!(
             out.status.success(),
@@ -160,7 +160,7 @@ fn import_dry_run_reads_every_format() {
         "--format",
         "azure-2019",
         "--dry-run",
-        &format!("{shared}/data/azure-functions-2019"),
+        &format!("{root}/sample-data/azure-functions-2019"),
     ]);
     assert!(
         azure.status.success(),
@@ -177,7 +177,7 @@ fn import_dry_run_reads_every_format() {
         "--format",
         "otlp",
         "--dry-run",
-        &format!("{shared}/fixtures/otlp/py-http-json-01-v1_traces.json"),
+        &format!("{root}/tests/fixtures/otlp/py-http-json-01-v1_traces.json"),
     ]));
     let starts: Vec<&str> = otlp
         .iter()
@@ -236,7 +236,7 @@ fn import_dry_run_reads_every_format() {
 fn keep_alive_replay_on_the_azure_trace() {
     let dir = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/azure-functions-2019"
+        "/sample-data/azure-functions-2019"
     );
     let out = faasight(&[
         "simulate",

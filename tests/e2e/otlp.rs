@@ -99,7 +99,7 @@ async fn captured_sdk_requests_and_bad_bodies_get_otlp_answers() {
     let dir = tempfile::tempdir().unwrap();
     let up = Up::start(&["--clickhouse-url", &ch.url()], dir.path()).await;
     let client = reqwest::Client::new();
-    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/otlp/");
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/otlp/");
     let url = format!("{}/v1/traces", up.collector);
     for (file, ct) in [
         ("py-http-proto-01-v1_traces.pb", "application/x-protobuf"),

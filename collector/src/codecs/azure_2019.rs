@@ -5,7 +5,7 @@
 //! Optimizing the Serverless Workload at a Large Cloud Provider", USENIX ATC
 //! 2020; Azure Public Dataset (github.com/Azure/AzurePublicDataset,
 //! `AzureFunctionsDataset2019.md`), licence CC-BY 4.0. faasight uses the
-//! 1,000-function, 24-hour sample in `shared/data/azure-functions-2019/`;
+//! 1,000-function, 24-hour sample in `sample-data/azure-functions-2019/` (with its licence and provenance);
 //! its `PROVENANCE.md` says how it was made. Three files:
 //!
 //! - [`INVOCATIONS_FILE`]: per function, invocations in each minute of the

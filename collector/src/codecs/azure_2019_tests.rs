@@ -9,7 +9,7 @@ use std::time::Instant;
 
 const REAL: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/data/azure-functions-2019"
+    "/../sample-data/azure-functions-2019"
 );
 
 fn day() -> NaiveDate {

@@ -286,7 +286,7 @@ fn fixture_cases() -> Vec<(&'static str, LambdaEvent)> {
 fn fixture_lines() -> Vec<String> {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/fixtures/lambda-logs/log_lines.jsonl"
+        "/../tests/fixtures/lambda-logs/log_lines.jsonl"
     );
     let text = std::fs::read_to_string(path).expect("fixture file");
     text.lines()

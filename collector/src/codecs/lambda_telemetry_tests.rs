@@ -7,7 +7,7 @@ use serde_json::json;
 
 const FIXTURE_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/lambda-logs/telemetry_events.jsonl"
+    "/../tests/fixtures/lambda-logs/telemetry_events.jsonl"
 );
 
 /// The fixture file, read at test time.

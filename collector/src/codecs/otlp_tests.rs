@@ -14,15 +14,15 @@ use opentelemetry_proto::tonic::metrics::v1::{
 
 const HTTP_PROTO: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/otlp/py-http-proto-01-v1_traces.pb"
+    "/../tests/fixtures/otlp/py-http-proto-01-v1_traces.pb"
 ));
 const HTTP_JSON: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/otlp/py-http-json-01-v1_traces.json"
+    "/../tests/fixtures/otlp/py-http-json-01-v1_traces.json"
 ));
 const GRPC: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../shared/fixtures/otlp/py-grpc-01-TraceService_Export.pb"
+    "/../tests/fixtures/otlp/py-grpc-01-TraceService_Export.pb"
 ));
 
 fn kv(key: &str, v: AnyVal) -> KeyValue {
