@@ -68,10 +68,27 @@ pub enum NormalizeError {
         /// The longest accepted.
         limit: f64,
     },
+    /// A billed amount or a memory size past what any provider offers.
+    #[error("{field} is {value}, more than {limit} ({why})")]
+    OutOfRange {
+        /// Field name.
+        field: &'static str,
+        /// The value given.
+        value: u64,
+        /// The largest accepted.
+        limit: u64,
+        /// Where the limit comes from.
+        why: &'static str,
+    },
     /// A start time ClickHouse's `DateTime` cannot hold.
     #[error("start_time_ms {0} is outside 1970-01-01T00:00:01Z..2106-02-07T06:28:15Z")]
     StartOutOfRange(u64),
 }
+
+/// The largest memory size accepted, in MB. The largest functions offered
+/// are far smaller (Lambda 10,240 MB, Cloud Run functions 32 GiB); the
+/// bound is for self-hosted platforms and keeps prices inside `i64`.
+pub const MAX_MEMORY_MB: u64 = 1_048_576;
 
 /// Earliest and latest start (epoch ms) a `DateTime` column holds: it is a
 /// `UInt32` of seconds, and second 0 is what a missing time turns into.
@@ -147,6 +164,46 @@ pub fn normalize(row: &mut InvocationRow, now: DateTime<Utc>) -> Result<(), Norm
                 value,
                 provider: provider.as_str(),
                 limit,
+            });
+        }
+    }
+    // Billed time is the invocation's, plus an INIT or restore phase that
+    // runs under the same limit: at most twice the longest invocation.
+    // Past that a value is a mistake or hostile, and priced it would be
+    // absurd money (a billed duration of 6e13 ms wrapped to -$8.4 M).
+    let billed_limit = (2.0 * provider.max_duration_ms()).ceil() as u64;
+    for (field, value, limit, why) in [
+        (
+            "billed_duration_ms",
+            row.billed_duration_ms,
+            billed_limit,
+            "twice the longest invocation the provider runs",
+        ),
+        (
+            "billed_restore_duration_ms",
+            row.billed_restore_duration_ms,
+            billed_limit,
+            "twice the longest invocation the provider runs",
+        ),
+        (
+            "memory_mb",
+            u64::from(row.memory_mb),
+            MAX_MEMORY_MB,
+            "1 TiB, far past any FaaS platform's largest size",
+        ),
+        (
+            "max_memory_used_mb",
+            u64::from(row.max_memory_used_mb),
+            MAX_MEMORY_MB,
+            "1 TiB, far past any FaaS platform's largest size",
+        ),
+    ] {
+        if value > limit {
+            return Err(NormalizeError::OutOfRange {
+                field,
+                value,
+                limit,
+                why,
             });
         }
     }
@@ -255,6 +312,45 @@ mod tests {
         r.provider = "aws".into();
         normalize(&mut r, Utc::now()).unwrap();
         assert_eq!(r.cost_usd.0, 16_666_700 + 200_000);
+    }
+
+    #[test]
+    fn billed_amounts_and_memory_past_any_provider_are_refused_not_priced() {
+        // A REPORT with Billed Duration: 60000000000000 ms at 10,240 MB
+        // priced to -$8,446,724.07 (the i64 wrapped).
+        let mut r = base();
+        r.memory_mb = 10_240;
+        r.billed_duration_ms = 60_000_000_000_000;
+        let e = normalize(&mut r, Utc::now()).unwrap_err().to_string();
+        assert!(
+            e.contains("billed_duration_ms") && e.contains("1920000"),
+            "{e}"
+        );
+        // Lambda: 2 × (900 s + 60 s).
+        let mut r = base();
+        r.billed_duration_ms = 1_920_000;
+        normalize(&mut r, Utc::now()).unwrap();
+        assert!(r.cost_usd.0 > 0);
+        let mut r = base();
+        r.start_type = "snapstart".into();
+        r.billed_restore_duration_ms = u64::MAX;
+        assert!(matches!(
+            normalize(&mut r, Utc::now()),
+            Err(NormalizeError::OutOfRange {
+                field: "billed_restore_duration_ms",
+                ..
+            })
+        ));
+        let mut r = base();
+        r.provider = "gcp_cloud_run_functions".into();
+        r.memory_mb = u32::MAX;
+        assert!(matches!(
+            normalize(&mut r, Utc::now()),
+            Err(NormalizeError::OutOfRange {
+                field: "memory_mb",
+                ..
+            })
+        ));
     }
 
     #[test]

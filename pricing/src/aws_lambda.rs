@@ -562,7 +562,7 @@ pub fn billed_duration_ms(row: &InvocationRow) -> u64 {
         ms
     };
     if row.start_type == "snapstart" {
-        ms + row.billed_restore_duration_ms
+        ms.saturating_add(row.billed_restore_duration_ms)
     } else {
         ms
     }

@@ -226,9 +226,15 @@ pub fn ceil_to_step(ms: u64, step: u64) -> u64 {
     ms.div_ceil(step).max(1) * step
 }
 
-/// `numerator / denominator` rounded half up, as pico-dollars.
+/// `numerator / denominator` rounded half up, as pico-dollars. The
+/// collector bounds durations and memory before pricing (see
+/// `faasight_collector::normalize`), which keeps every price far inside
+/// `i64`; should a caller pass more, the amount saturates instead of
+/// wrapping into a negative bill.
 pub(crate) fn round_pico(numerator: i128, denominator: i128) -> PicoUsd {
-    PicoUsd(((2 * numerator + denominator) / (2 * denominator)) as i64)
+    let doubled = numerator.saturating_mul(2).saturating_add(denominator);
+    let pico = doubled / denominator.saturating_mul(2);
+    PicoUsd(i64::try_from(pico).unwrap_or(if pico < 0 { i64::MIN } else { i64::MAX }))
 }
 
 #[cfg(test)]
@@ -246,6 +252,12 @@ mod tests {
         assert_eq!(ceil_to_step(101, 100), 200);
         assert_eq!(ceil_to_step(0, 100), 100);
         assert_eq!(round_pico(5, 2), PicoUsd(3));
+        // Past i64 it saturates: never a negative bill from wrapping.
+        assert_eq!(round_pico(i128::MAX / 3, 1), PicoUsd(i64::MAX));
+        assert_eq!(
+            round_pico(10_000_200 * 1_000_000_000_000_000, 1),
+            PicoUsd(i64::MAX)
+        );
         assert_eq!(round_pico(4, 3), PicoUsd(1));
     }
 

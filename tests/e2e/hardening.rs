@@ -496,3 +496,54 @@ async fn tokens_file_authenticates_http_and_grpc() {
         ]
     );
 }
+
+/// A CloudWatch payload of millions of tiny lines, each of which would
+/// become a row carrying the log group and stream, is refused before the
+/// rows are built; names longer than CloudWatch allows are refused too.
+#[tokio::test(flavor = "multi_thread")]
+async fn cloudwatch_payloads_cannot_expand_without_bound() {
+    let ch = ClickHouse::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let c = Collector::start(&ch.url(), dir.path(), &[]).await;
+    let url = format!("{}/v1/cloudwatch?region=us-east-1", c.http);
+    let payload = |group: &str, stream: &str, message: &str| {
+        serde_json::json!({"messageType":"DATA_MESSAGE","owner":"1","logGroup":group,"logStream":stream,
+            "subscriptionFilters":[],"logEvents":[{"id":"1","timestamp":1769940000000i64,"message":message}]})
+        .to_string()
+    };
+    // 8 million one-character lines: 16 MB, a few KB gzipped, ~3 GB of rows.
+    let lines = "a\n".repeat(8_000_000);
+    let (status, body) = post(
+        url.clone(),
+        &[],
+        gz(payload("/aws/lambda/f", "s", &lines).as_bytes()),
+    )
+    .await;
+    assert_eq!(status, 413, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("128 MiB"),
+        "{body}"
+    );
+
+    let long = "x".repeat(100_000);
+    let (status, body) = post(
+        url.clone(),
+        &[],
+        payload(
+            &format!("/aws/lambda/{long}"),
+            "s",
+            "START RequestId: r Version: 1",
+        ),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("512"), "{body}");
+
+    // An ordinary payload still goes through.
+    let (status, body) = post(url, &[], payload("/aws/lambda/f", "2026/02/01/[1]e", "START RequestId: r1 Version: 1\nREPORT RequestId: r1\tDuration: 5.00 ms\tBilled Duration: 5 ms\tMemory Size: 128 MB\tMax Memory Used: 20 MB")).await;
+    assert_eq!(
+        (status, body["invocations"].as_u64()),
+        (200, Some(1)),
+        "{body}"
+    );
+}

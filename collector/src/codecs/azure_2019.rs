@@ -38,6 +38,11 @@ use faasight_store::InvocationRow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+/// Invocations of one function in one minute, at most. Each becomes a row
+/// (and its offset a 4-byte sort key): an absurd count in a trace file
+/// must be an error, not gigabytes of memory. The 1,000-function sample's
+/// largest is 2,889; the full trace's busiest functions stay well below.
+pub const MAX_PER_MINUTE: u32 = 1_000_000;
 /// Per-minute invocation counts per function.
 pub const INVOCATIONS_FILE: &str = "1000_inv.csv";
 /// Execution-time percentiles per function.
@@ -431,7 +436,14 @@ pub fn read_minutes(dir: &Path) -> Result<Vec<FunctionMinutes>, AzureTraceError>
     for row in &t.rows {
         let counts = minutes
             .iter()
-            .map(|&i| t.number(row, i, "a whole number ≥ 0", |_: &u32| true))
+            .map(|&i| {
+                t.number(
+                    row,
+                    i,
+                    "a whole number from 0 to 1,000,000 (invocations in one minute)",
+                    |n: &u32| *n <= MAX_PER_MINUTE,
+                )
+            })
             .collect::<Result<Vec<u32>, _>>()?;
         out.push(FunctionMinutes {
             owner: Table::text(row, owner).to_string(),

@@ -333,7 +333,17 @@ fn trace_errors_name_the_file_and_line() {
     let e = read_minutes(dir.path()).unwrap_err().to_string();
     assert_eq!(
         e,
-        format!("{}:2: 1: \"-3\" is not a whole number ≥ 0", inv.display())
+        format!(
+            "{}:2: 1: \"-3\" is not a whole number from 0 to 1,000,000 (invocations in one minute)",
+            inv.display()
+        )
+    );
+    // A count no function reaches would be millions of rows in memory.
+    std::fs::write(&inv, text.replacen(",http,3,", ",http,1000001,", 1)).unwrap();
+    let e = read_minutes(dir.path()).unwrap_err().to_string();
+    assert!(
+        e.contains("\"1000001\" is not a whole number from 0 to 1,000,000"),
+        "{e}"
     );
     std::fs::write(&inv, format!("{text}o9,a9,f9,http,1\n")).unwrap();
     let e = read_minutes(dir.path()).unwrap_err().to_string();

@@ -11,6 +11,7 @@ use crate::codecs::cloudwatch::{decode_body, Subscription};
 use crate::codecs::lambda_log::parse_line;
 use crate::server::IngestContext;
 use crate::transforms::lambda_env::FunctionIdentity;
+use crate::transforms::lambda_env::MAX_IDENTITY_BYTES;
 use crate::ApiError;
 use axum::body::Bytes;
 use axum::extract::Query;
@@ -19,6 +20,14 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use faasight_store::LogRow;
 use std::collections::HashMap;
+
+/// What the rows of one request may take in memory, at most. A
+/// subscription payload is at most 1 MB uncompressed as CloudWatch sends
+/// it (and 10,000 events); 128 MiB leaves room for what a user posts
+/// by hand, and 64 requests in flight stay bounded.
+pub const MAX_EXPANDED_BYTES: usize = 128 * 1024 * 1024;
+/// A log row's own size besides its strings (see `LogRow::approx_bytes`).
+const ROW_OVERHEAD_BYTES: usize = 400;
 
 /// Adds the rows of one decoded subscription payload to a request's rows.
 /// A log event whose timestamp is outside what ClickHouse stores is refused
@@ -34,6 +43,17 @@ pub fn add_subscription(
     if payload.message_type != "DATA_MESSAGE" {
         return Ok(());
     }
+    // Every line becomes a row carrying the log group and stream: bound
+    // what the payload may expand to before building anything.
+    let per_row = payload.log_group.len() + 2 * payload.log_stream.len() + ROW_OVERHEAD_BYTES;
+    let expanded: usize = payload
+        .log_events
+        .iter()
+        .flat_map(|e| e.message.lines())
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| l.len() + per_row)
+        .sum();
+    rows.charge(expanded, MAX_EXPANDED_BYTES)?;
     let mut events = Vec::with_capacity(payload.log_events.len());
     for e in &payload.log_events {
         match DateTime::<Utc>::from_timestamp_millis(e.timestamp)
@@ -45,6 +65,12 @@ pub fn add_subscription(
                 e.id, e.timestamp
             )),
         }
+    }
+    if payload.log_group.len() > MAX_IDENTITY_BYTES || payload.log_stream.len() > MAX_IDENTITY_BYTES
+    {
+        return Err(ApiError::BadRequest(format!(
+            "nothing was stored: logGroup and logStream may have at most {MAX_IDENTITY_BYTES} bytes (CloudWatch allows 512 characters)"
+        )));
     }
     let Some(function) = payload.function() else {
         let logs: Vec<LogRow> = events
@@ -76,7 +102,12 @@ pub fn add_subscription(
     };
     let events = events
         .iter()
-        .flat_map(|(e, when)| e.message.lines().map(move |line| (parse_line(line), *when)))
+        .flat_map(|(e, when)| {
+            e.message
+                .lines()
+                .filter(|line| !line.trim().is_empty())
+                .map(move |line| (parse_line(line), *when))
+        })
         .collect();
     rows.add_events(ctx, &id, events, accepted)
 }

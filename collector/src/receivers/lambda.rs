@@ -42,9 +42,25 @@ impl LambdaAccepted {
 pub struct LambdaRows {
     batch: Batch,
     undo: Vec<Undo>,
+    /// What the request's payloads are expected to become, in bytes.
+    expanded: usize,
 }
 
 impl LambdaRows {
+    /// Counts `bytes` of rows a payload of the request will become, and
+    /// refuses the request (413) once the total passes `limit` — before
+    /// the rows are built.
+    pub fn charge(&mut self, bytes: usize, limit: usize) -> Result<(), ApiError> {
+        self.expanded = self.expanded.saturating_add(bytes);
+        if self.expanded > limit {
+            return Err(ApiError::TooLarge(format!(
+                "nothing was stored: the request's log events would become more than {} MiB of rows",
+                limit >> 20
+            )));
+        }
+        Ok(())
+    }
+
     /// Adds rows that need no assembling (log lines of other log groups).
     pub fn add_logs(&mut self, logs: Vec<faasight_store::LogRow>, accepted: &mut LambdaAccepted) {
         accepted.logs += logs.len();

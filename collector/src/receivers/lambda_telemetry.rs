@@ -55,7 +55,7 @@ pub fn identity(headers: &HeaderMap, tenant: &str) -> Result<FunctionIdentity, A
         None => "",
     };
     let runtime = header(headers, "x-faasight-runtime").unwrap_or("");
-    Ok(FunctionIdentity {
+    let id = FunctionIdentity {
         tenant: tenant.to_string(),
         account: header(headers, "x-faasight-account").unwrap_or("").into(),
         region: header(headers, "x-faasight-region").unwrap_or("").into(),
@@ -72,7 +72,10 @@ pub fn identity(headers: &HeaderMap, tenant: &str) -> Result<FunctionIdentity, A
         timeout_ms: 0,
         instance_id: header(headers, "x-faasight-instance").unwrap_or("").into(),
         source: "lambda-telemetry".into(),
-    })
+    };
+    id.check()
+        .map_err(|e| ApiError::BadRequest(format!("the X-Faasight-* headers: {e}")))?;
+    Ok(id)
 }
 
 /// Decodes a batch of events; events that cannot be decoded are listed in

@@ -48,6 +48,12 @@ pub const MAX_ENVIRONMENTS_PER_TENANT: usize = 10_000;
 /// report) can make the table hold.
 const MAX_OPEN: usize = 64;
 
+/// Longest identity field or request id kept, in bytes. AWS's own limits
+/// are far lower (function names 64 characters, log group and stream
+/// names 512, request ids are UUIDs); state is kept per identity, so an
+/// unbounded one would let a sender grow the table without limit.
+pub const MAX_IDENTITY_BYTES: usize = 512;
+
 /// Who the events are about: what the source knows of the function.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct FunctionIdentity {
@@ -217,6 +223,47 @@ struct Saved {
     environments: Vec<(FunctionIdentity, Environment)>,
 }
 
+impl FunctionIdentity {
+    /// Refuses an identity with a field longer than
+    /// [`MAX_IDENTITY_BYTES`], naming the field.
+    pub fn check(&self) -> Result<(), String> {
+        for (field, value) in [
+            ("tenant", &self.tenant),
+            ("account", &self.account),
+            ("region", &self.region),
+            ("function", &self.function),
+            ("version", &self.version),
+            ("runtime", &self.runtime),
+            ("arch", &self.arch),
+            ("instance", &self.instance_id),
+            ("source", &self.source),
+        ] {
+            if value.len() > MAX_IDENTITY_BYTES {
+                return Err(format!(
+                    "the {field} is {} bytes long; at most {MAX_IDENTITY_BYTES} are accepted",
+                    value.len()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The request id an event names, if any.
+fn request_id_of(event: &LambdaEvent) -> Option<&str> {
+    match event {
+        LambdaEvent::Start { request_id, .. }
+        | LambdaEvent::RuntimeDone { request_id, .. }
+        | LambdaEvent::End { request_id, .. }
+        | LambdaEvent::Timeout { request_id, .. } => Some(request_id),
+        LambdaEvent::Report(r) => Some(&r.request_id),
+        LambdaEvent::Fault { request_id, .. } | LambdaEvent::Log { request_id, .. } => {
+            request_id.as_deref()
+        }
+        _ => None,
+    }
+}
+
 impl Assembler {
     /// A fresh assembler.
     pub fn new() -> Self {
@@ -350,6 +397,22 @@ impl Assembler {
             .touch(id, self.tick);
         let mut out = Assembled::default();
         for (event, fallback) in events {
+            let too_long = request_id_of(&event)
+                .map(str::len)
+                .into_iter()
+                .chain(match &event {
+                    LambdaEvent::Start {
+                        version: Some(v), ..
+                    } => Some(v.len()),
+                    _ => None,
+                })
+                .any(|n| n > MAX_IDENTITY_BYTES);
+            if too_long {
+                out.rejected.push(format!(
+                    "an event's request id or version is longer than {MAX_IDENTITY_BYTES} bytes"
+                ));
+                continue;
+            }
             apply(env, id, event, fallback, &mut out);
         }
         let (logs, unstorable): (Vec<LogRow>, Vec<LogRow>) = std::mem::take(&mut out.logs)
@@ -787,6 +850,30 @@ mod tests {
         assert_eq!(start_type(&mut a, env("noisy", 6)), "cold");
         assert_eq!(start_type(&mut a, env("quiet", 0)), "cold");
         assert_eq!(start_type(&mut a, env("noisy", 2)), "warm", "evicted");
+    }
+
+    #[test]
+    fn identities_and_request_ids_past_the_bound_are_refused() {
+        let mut id = identity();
+        assert!(id.check().is_ok());
+        id.instance_id = "x".repeat(MAX_IDENTITY_BYTES + 1);
+        let e = id.check().unwrap_err();
+        assert!(e.contains("instance") && e.contains("513 bytes"), "{e}");
+
+        let mut a = Assembler::new();
+        let out = a.push(
+            &identity(),
+            [(
+                LambdaEvent::Start {
+                    time: None,
+                    request_id: "r".repeat(MAX_IDENTITY_BYTES + 1),
+                    version: None,
+                    xray_trace_id: None,
+                },
+                t("2026-01-01T00:00:00Z"),
+            )],
+        );
+        assert_eq!(out.rejected.len(), 1, "{:?}", out.rejected);
     }
 
     #[test]
