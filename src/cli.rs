@@ -1,6 +1,9 @@
 //! Command-line arguments.
 
+use crate::cmd::report::AnalysisCommand;
+use crate::cmd::InputError;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use faasight_analyzer::reports::{ReportKind, ReportRequest};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -257,6 +260,19 @@ pub struct BillArgs {
     pub aws_free_tier: bool,
 }
 
+impl AnalysisCommand for BillArgs {
+    const KIND: ReportKind = ReportKind::Bill;
+    fn common(&self) -> &ReportArgs {
+        &self.report
+    }
+    fn request(&self) -> Result<ReportRequest, InputError> {
+        Ok(ReportRequest {
+            aws_free_tier: Some(self.aws_free_tier),
+            ..Default::default()
+        })
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct RecommendArgs {
     #[command(flatten)]
@@ -272,6 +288,21 @@ pub struct RecommendArgs {
     pub headroom_pct: Option<f64>,
 }
 
+impl AnalysisCommand for RecommendArgs {
+    const KIND: ReportKind = ReportKind::Recommendations;
+    fn common(&self) -> &ReportArgs {
+        &self.report
+    }
+    fn request(&self) -> Result<ReportRequest, InputError> {
+        Ok(ReportRequest {
+            strategy: Some(self.strategy.clone()),
+            balanced_weight: self.balanced_weight,
+            headroom_pct: self.headroom_pct,
+            ..Default::default()
+        })
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct AnomaliesArgs {
     #[command(flatten)]
@@ -281,6 +312,19 @@ pub struct AnomaliesArgs {
     pub threshold: f64,
 }
 
+impl AnalysisCommand for AnomaliesArgs {
+    const KIND: ReportKind = ReportKind::Anomalies;
+    fn common(&self) -> &ReportArgs {
+        &self.report
+    }
+    fn request(&self) -> Result<ReportRequest, InputError> {
+        Ok(ReportRequest {
+            threshold: Some(self.threshold),
+            ..Default::default()
+        })
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct WarningsArgs {
     #[command(flatten)]
@@ -288,6 +332,19 @@ pub struct WarningsArgs {
     /// Threshold overrides, e.g. cold_start_pct=2,memory_pct=90.
     #[arg(long)]
     pub thresholds: Option<String>,
+}
+
+impl AnalysisCommand for WarningsArgs {
+    const KIND: ReportKind = ReportKind::Warnings;
+    fn common(&self) -> &ReportArgs {
+        &self.report
+    }
+    fn request(&self) -> Result<ReportRequest, InputError> {
+        Ok(ReportRequest {
+            thresholds: self.thresholds.clone(),
+            ..Default::default()
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -305,6 +362,32 @@ pub struct ForecastArgs {
     pub level: f64,
 }
 
+impl AnalysisCommand for ForecastArgs {
+    const KIND: ReportKind = ReportKind::Forecast;
+    fn common(&self) -> &ReportArgs {
+        &self.report
+    }
+    fn request(&self) -> Result<ReportRequest, InputError> {
+        let text = self.horizon.trim();
+        let horizon = text
+            .strip_suffix('d')
+            .unwrap_or(text)
+            .parse()
+            .map_err(|_| {
+                InputError(format!(
+                    "--horizon {:?} is not a number of days like 30d",
+                    self.horizon
+                ))
+            })?;
+        Ok(ReportRequest {
+            by: Some(self.by.clone()),
+            horizon_days: Some(horizon),
+            level_pct: Some(self.level),
+            ..Default::default()
+        })
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ColdStartsArgs {
     #[command(flatten)]
@@ -312,6 +395,19 @@ pub struct ColdStartsArgs {
     /// Rates by function, version, region, runtime, memory, trigger or day.
     #[arg(long, default_value = "function")]
     pub by: String,
+}
+
+impl AnalysisCommand for ColdStartsArgs {
+    const KIND: ReportKind = ReportKind::ColdStarts;
+    fn common(&self) -> &ReportArgs {
+        &self.report
+    }
+    fn request(&self) -> Result<ReportRequest, InputError> {
+        Ok(ReportRequest {
+            by: Some(self.by.clone()),
+            ..Default::default()
+        })
+    }
 }
 
 #[derive(Debug, Args)]

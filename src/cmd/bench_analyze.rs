@@ -128,7 +128,7 @@ pub async fn run_bench(args: BenchAnalyzeArgs) -> anyhow::Result<()> {
         "analysis", "seconds", "result bytes"
     );
     let mut total = 0.0;
-    for kind in ReportKind::ALL {
+    for &kind in ReportKind::ALL {
         let started = Instant::now();
         let report = run(&store, kind, &request, "default", end).await?;
         let secs = started.elapsed().as_secs_f64();

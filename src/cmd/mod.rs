@@ -6,7 +6,7 @@ mod collector;
 mod demo_data;
 mod import;
 mod migrate;
-mod report;
+pub(crate) mod report;
 mod simulate;
 mod up;
 
@@ -31,93 +31,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Up(args) => up::run(args).await,
         Command::Collector(args) => collector::run(args).await,
-        Command::Bill(a) => {
-            let request = faasight_analyzer::reports::ReportRequest {
-                aws_free_tier: Some(a.aws_free_tier),
-                ..Default::default()
-            };
-            report::run(
-                faasight_analyzer::reports::ReportKind::Bill,
-                &a.report,
-                request,
-            )
-            .await
-        }
-        Command::Recommend(a) => {
-            let request = faasight_analyzer::reports::ReportRequest {
-                strategy: Some(a.strategy.clone()),
-                balanced_weight: a.balanced_weight,
-                headroom_pct: a.headroom_pct,
-                ..Default::default()
-            };
-            report::run(
-                faasight_analyzer::reports::ReportKind::Recommendations,
-                &a.report,
-                request,
-            )
-            .await
-        }
-        Command::ColdStarts(a) => {
-            let request = faasight_analyzer::reports::ReportRequest {
-                by: Some(a.by.clone()),
-                ..Default::default()
-            };
-            report::run(
-                faasight_analyzer::reports::ReportKind::ColdStarts,
-                &a.report,
-                request,
-            )
-            .await
-        }
-        Command::Forecast(a) => {
-            let days = a
-                .horizon
-                .trim()
-                .strip_suffix('d')
-                .unwrap_or(a.horizon.trim());
-            let horizon: u32 = days.parse().map_err(|_| {
-                InputError(format!(
-                    "--horizon {:?} is not a number of days like 30d",
-                    a.horizon
-                ))
-            })?;
-            let request = faasight_analyzer::reports::ReportRequest {
-                by: Some(a.by.clone()),
-                horizon_days: Some(horizon),
-                level_pct: Some(a.level),
-                ..Default::default()
-            };
-            report::run(
-                faasight_analyzer::reports::ReportKind::Forecast,
-                &a.report,
-                request,
-            )
-            .await
-        }
-        Command::Anomalies(a) => {
-            let request = faasight_analyzer::reports::ReportRequest {
-                threshold: Some(a.threshold),
-                ..Default::default()
-            };
-            report::run(
-                faasight_analyzer::reports::ReportKind::Anomalies,
-                &a.report,
-                request,
-            )
-            .await
-        }
-        Command::Warnings(a) => {
-            let request = faasight_analyzer::reports::ReportRequest {
-                thresholds: a.thresholds.clone(),
-                ..Default::default()
-            };
-            report::run(
-                faasight_analyzer::reports::ReportKind::Warnings,
-                &a.report,
-                request,
-            )
-            .await
-        }
+        Command::Bill(a) => report::run(&a).await,
+        Command::Recommend(a) => report::run(&a).await,
+        Command::ColdStarts(a) => report::run(&a).await,
+        Command::Forecast(a) => report::run(&a).await,
+        Command::Anomalies(a) => report::run(&a).await,
+        Command::Warnings(a) => report::run(&a).await,
         Command::Migrate(db) => migrate::run(db).await,
         Command::DemoData(args) => demo_data::run(args).await,
         Command::Import(args) => import::run(args).await,

@@ -32,13 +32,23 @@ fn opt<T: std::fmt::Display>(v: Option<T>) -> String {
     v.map_or_else(|| "-".to_string(), |v| v.to_string())
 }
 
-/// Runs analysis `kind` with the common flags in `args` and the
-/// analysis-specific fields already set in `request`.
-pub async fn run(
-    kind: ReportKind,
-    args: &ReportArgs,
-    mut request: ReportRequest,
-) -> anyhow::Result<()> {
+/// An analysis command's flags: which analysis, the flags every analysis
+/// takes, and its own flags as the request fields the HTTP API takes (one
+/// small impl per command, beside its flags in `cli.rs`).
+pub(crate) trait AnalysisCommand {
+    /// The analysis.
+    const KIND: ReportKind;
+    /// The flags every analysis takes.
+    fn common(&self) -> &ReportArgs;
+    /// This analysis' own flags as request fields.
+    fn request(&self) -> Result<ReportRequest, InputError>;
+}
+
+/// Runs an analysis command: its own flags, then the common ones, into one
+/// [`ReportRequest`], and the same `reports::run` the HTTP API calls.
+pub async fn run<A: AnalysisCommand>(command: &A) -> anyhow::Result<()> {
+    let (kind, args) = (A::KIND, command.common());
+    let mut request = command.request()?;
     if args.format == ReportFormat::Csv && kind != ReportKind::Recommendations {
         return Err(InputError(format!(
             "--format csv is available for recommend; use table or json for {}",

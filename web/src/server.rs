@@ -199,10 +199,10 @@ pub(crate) async fn recommendations(strategy: &str) -> Result<Recommendations, S
 /// Data of the cold-starts page: the last 7 days by function.
 pub(crate) async fn cold_starts() -> Result<ColdStarts, String> {
     use faasight_analyzer::cold_start::Cause;
-    use faasight_analyzer::reports::cold_starts::cold_starts_report;
+    use faasight_analyzer::reports::cold_starts::{cold_starts_report, RatesBy};
     let state = use_context::<AppState>().ok_or("the server state is missing")?;
     let range = TimeRange::last_hours(7 * 24, chrono::Utc::now());
-    let report = cold_starts_report(&state.store, &state.tenant, range, "function")
+    let report = cold_starts_report(&state.store, &state.tenant, range, RatesBy::FUNCTION)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "Cold-start query failed.");

@@ -82,6 +82,18 @@ pub async fn anomalies_report(
     })
 }
 
+impl TryFrom<&super::ReportRequest> for AnomalyOptions {
+    type Error = Error;
+
+    fn try_from(r: &super::ReportRequest) -> Result<Self> {
+        let mut options = AnomalyOptions::default();
+        if let Some(t) = r.threshold {
+            options.threshold = t;
+        }
+        Ok(options)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -158,6 +158,16 @@ pub async fn bill_report(
     })
 }
 
+impl TryFrom<&super::ReportRequest> for BillOptions {
+    type Error = crate::Error;
+
+    fn try_from(r: &super::ReportRequest) -> Result<Self> {
+        Ok(BillOptions {
+            aws_free_tier: r.aws_free_tier.unwrap_or(false),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -94,6 +94,41 @@ pub struct ColdStartsReport {
     pub queries: Vec<QueryTrace>,
 }
 
+/// What the rates are broken down by: a dimension and its name as the
+/// query spells it (one of [`DIMENSIONS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RatesBy {
+    name: &'static str,
+    dimension: Dimension,
+}
+
+impl RatesBy {
+    /// Rates per function (the default).
+    pub const FUNCTION: RatesBy = RatesBy {
+        name: "function",
+        dimension: Dimension::Function,
+    };
+
+    /// Parses one of [`DIMENSIONS`].
+    pub fn parse(name: &str) -> Result<RatesBy> {
+        let dimension = dimension_of(name)?;
+        let name = DIMENSIONS
+            .into_iter()
+            .find(|d| *d == name)
+            .unwrap_or(Self::FUNCTION.name);
+        Ok(RatesBy { name, dimension })
+    }
+}
+
+impl TryFrom<&super::ReportRequest> for RatesBy {
+    type Error = Error;
+
+    fn try_from(r: &super::ReportRequest) -> Result<Self> {
+        r.by.as_deref()
+            .map_or(Ok(RatesBy::FUNCTION), RatesBy::parse)
+    }
+}
+
 fn dimension_of(name: &str) -> Result<Dimension> {
     Ok(match name {
         "function" => Dimension::Function,
@@ -287,14 +322,12 @@ pub async fn cold_starts_report(
     store: &Store,
     tenant: &str,
     range: TimeRange,
-    dimension: &str,
+    rates_by: RatesBy,
 ) -> Result<ColdStartsReport> {
-    let by = dimension_of(dimension)?;
-    // The validated name, as the query spells it.
-    let name: &'static str = DIMENSIONS
-        .into_iter()
-        .find(|d| *d == dimension)
-        .unwrap_or("function");
+    let RatesBy {
+        name,
+        dimension: by,
+    } = rates_by;
     let invalid = Error::from;
     let leading = [name];
     let rate_query = super::fetch_window::<RateQueryRow>(

@@ -18,6 +18,46 @@ pub const DAILY_SERIES_SQL: &str = include_str!("../queries/daily_series.sql");
 /// What forecasts can be broken down by.
 pub const BREAKDOWNS: [&str; 3] = ["function", "provider", "total"];
 
+/// A forecast's options: the breakdown (one of [`BREAKDOWNS`]) and the
+/// model's options.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForecastRequest {
+    /// `function`, `provider` or `total`.
+    pub by: &'static str,
+    /// Horizon, interval level, seasonality.
+    pub options: ForecastOptions,
+}
+
+impl TryFrom<&super::ReportRequest> for ForecastRequest {
+    type Error = Error;
+
+    /// `by` defaults to `total`, the horizon to 30 days (1–366), the
+    /// level to 80 %.
+    fn try_from(r: &super::ReportRequest) -> Result<Self> {
+        let by = r.by.as_deref().unwrap_or("total");
+        let by = BREAKDOWNS.into_iter().find(|b| *b == by).ok_or_else(|| {
+            Error::Invalid(format!(
+                "unknown breakdown {by:?}; forecasts are by {}",
+                BREAKDOWNS.join(", ")
+            ))
+        })?;
+        let horizon = r.horizon_days.unwrap_or(30);
+        if horizon == 0 || horizon > 366 {
+            return Err(Error::Invalid(format!(
+                "the horizon must be 1 to 366 days, not {horizon}"
+            )));
+        }
+        Ok(ForecastRequest {
+            by,
+            options: ForecastOptions {
+                horizon: horizon as usize,
+                level: r.level_pct.unwrap_or(80.0) / 100.0,
+                ..Default::default()
+            },
+        })
+    }
+}
+
 #[derive(Debug, clickhouse::Row, Deserialize)]
 struct DayRow {
     key: String,
@@ -95,15 +135,9 @@ pub async fn forecast_report(
     store: &Store,
     tenant: &str,
     range: TimeRange,
-    by: &str,
-    options: ForecastOptions,
+    request: ForecastRequest,
 ) -> Result<ForecastReport> {
-    if !BREAKDOWNS.contains(&by) {
-        return Err(Error::Invalid(format!(
-            "unknown breakdown {by:?}; forecasts are by {}",
-            BREAKDOWNS.join(", ")
-        )));
-    }
+    let ForecastRequest { by, options } = request;
     let to_day = range.to.date_naive();
     let to = Utc.from_utc_datetime(&to_day.and_hms_opt(0, 0, 0).unwrap_or_default());
     let last_day = to_day.pred_opt().unwrap_or(to_day);

@@ -11,59 +11,89 @@ pub mod forecast;
 pub mod recommend;
 pub mod warnings;
 
-use crate::monthly_bill::BillOptions;
 use crate::{Error, Result, TimeRange};
 use chrono::{DateTime, Utc};
 use faasight_store::Store;
 use serde::{Deserialize, Serialize};
 
-/// The analyses offered through the CLI and the HTTP API, by the name both
-/// use (`faasight bill`, `GET /api/v1/bill`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReportKind {
-    /// Monthly bill with tiers and free allowances.
-    Bill,
-    /// Memory right-sizing advice.
-    Recommendations,
-    /// Cold-start rates, causes and INIT's share of cost.
-    ColdStarts,
-    /// Daily cost and invocation forecasts with prediction intervals.
-    Forecast,
-    /// Hourly anomalies against hour-of-week baselines.
-    Anomalies,
-    /// Per-function warnings (cold starts, memory, timeouts, cost increase).
-    Warnings,
+/// Declares the analyses once: each line names the kind, its name in URLs
+/// and commands, its module, its report type and the function that makes
+/// it. From the list come [`ReportKind`] with [`ReportKind::ALL`], the
+/// [`Report`] enum and [`run`]'s dispatch, so adding an analysis is one
+/// line here plus its module; the compiler asks for the rest (the
+/// function's last argument is built from the request with `TryFrom`).
+macro_rules! analyses {
+    ($(
+        $(#[doc = $doc:literal])*
+        $kind:ident => $name:literal, $module:ident :: $report:ident, $make:ident;
+    )*) => {
+        /// The analyses offered through the CLI and the HTTP API, by the
+        /// name both use (`faasight bill`, `GET /api/v1/bill`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ReportKind {
+            $($(#[doc = $doc])* $kind,)*
+        }
+
+        impl ReportKind {
+            /// Every kind, in the order the README lists them.
+            pub const ALL: &'static [ReportKind] = &[$(ReportKind::$kind),*];
+
+            /// The name in URLs and commands.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(ReportKind::$kind => $name,)*
+                }
+            }
+        }
+
+        /// A report of any kind; serializes as the report itself.
+        #[derive(Debug, Clone, PartialEq, Serialize)]
+        #[serde(untagged)]
+        pub enum Report {
+            $($(#[doc = $doc])* $kind($module::$report),)*
+        }
+
+        /// Runs the analysis `kind` for `request`. The single entry point
+        /// of the CLI and the HTTP API, which is what makes them agree.
+        pub async fn run(
+            store: &Store,
+            kind: ReportKind,
+            request: &ReportRequest,
+            default_tenant: &str,
+            now: DateTime<Utc>,
+        ) -> Result<Report> {
+            let range = request.range(now)?;
+            let tenant = request.tenant_or(default_tenant);
+            Ok(match kind {
+                $(ReportKind::$kind => Report::$kind(
+                    $module::$make(store, tenant, range, TryFrom::try_from(request)?).await?,
+                ),)*
+            })
+        }
+    };
 }
 
-impl ReportKind {
-    /// Every kind, in the order the README lists them.
-    pub const ALL: [ReportKind; 6] = [
-        ReportKind::Bill,
-        ReportKind::Recommendations,
-        ReportKind::ColdStarts,
-        ReportKind::Forecast,
-        ReportKind::Anomalies,
-        ReportKind::Warnings,
-    ];
-
-    /// The name in URLs and commands.
-    pub fn name(self) -> &'static str {
-        match self {
-            ReportKind::Bill => "bill",
-            ReportKind::Recommendations => "recommendations",
-            ReportKind::ColdStarts => "cold-starts",
-            ReportKind::Forecast => "forecast",
-            ReportKind::Anomalies => "anomalies",
-            ReportKind::Warnings => "warnings",
-        }
-    }
+analyses! {
+    /// Monthly bill with tiers and free allowances.
+    Bill => "bill", bill::BillReport, bill_report;
+    /// Memory right-sizing advice.
+    Recommendations => "recommendations", recommend::RecommendationsReport, recommendations_report;
+    /// Cold-start rates, causes and INIT's share of cost.
+    ColdStarts => "cold-starts", cold_starts::ColdStartsReport, cold_starts_report;
+    /// Daily cost and invocation forecasts with prediction intervals.
+    Forecast => "forecast", forecast::ForecastReport, forecast_report;
+    /// Hourly anomalies against hour-of-week baselines.
+    Anomalies => "anomalies", anomalies::AnomaliesReport, anomalies_report;
+    /// Per-function warnings (cold starts, memory, timeouts, cost increase).
+    Warnings => "warnings", warnings::WarningsReport, warnings_report;
 }
 
 impl std::str::FromStr for ReportKind {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
         ReportKind::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|k| k.name() == s)
             .ok_or_else(|| {
                 let names: Vec<&str> = ReportKind::ALL.iter().map(|k| k.name()).collect();
@@ -121,122 +151,18 @@ impl ReportRequest {
             )));
         }
         let to = self.to.unwrap_or(now);
-        TimeRange::new(to - chrono::Duration::days(i64::from(days)), to)
+        let from = to
+            .checked_sub_signed(chrono::Duration::days(i64::from(days)))
+            .ok_or_else(|| {
+                Error::Invalid(format!("to {to} minus {days} days leaves the calendar"))
+            })?;
+        TimeRange::new(from, to)
     }
 
     /// The tenant, or `default_tenant`.
     pub fn tenant_or<'a>(&'a self, default_tenant: &'a str) -> &'a str {
         self.tenant.as_deref().unwrap_or(default_tenant)
     }
-}
-
-/// A report of any kind; serializes as the report itself.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(untagged)]
-pub enum Report {
-    /// See [`bill::BillReport`].
-    Bill(bill::BillReport),
-    /// See [`recommend::RecommendationsReport`].
-    Recommendations(recommend::RecommendationsReport),
-    /// See [`cold_starts::ColdStartsReport`].
-    ColdStarts(cold_starts::ColdStartsReport),
-    /// See [`forecast::ForecastReport`].
-    Forecast(forecast::ForecastReport),
-    /// See [`anomalies::AnomaliesReport`].
-    Anomalies(anomalies::AnomaliesReport),
-    /// See [`warnings::WarningsReport`].
-    Warnings(warnings::WarningsReport),
-}
-
-/// Runs the analysis `kind` for `request`. The single entry point of the
-/// CLI and the HTTP API, which is what makes them agree.
-pub async fn run(
-    store: &Store,
-    kind: ReportKind,
-    request: &ReportRequest,
-    default_tenant: &str,
-    now: DateTime<Utc>,
-) -> Result<Report> {
-    let range = request.range(now)?;
-    let tenant = request.tenant_or(default_tenant);
-    Ok(match kind {
-        ReportKind::Bill => Report::Bill(
-            bill::bill_report(
-                store,
-                tenant,
-                range,
-                BillOptions {
-                    aws_free_tier: request.aws_free_tier.unwrap_or(false),
-                },
-            )
-            .await?,
-        ),
-        ReportKind::Recommendations => {
-            let mut options = crate::rightsizing::RightsizingOptions::default();
-            if let Some(s) = &request.strategy {
-                options.strategy = s
-                    .parse()
-                    .map_err(|e: crate::rightsizing::RightsizingError| Error::from(e))?;
-            }
-            if let Some(w) = request.balanced_weight {
-                options.balanced_weight = w;
-            }
-            if let Some(h) = request.headroom_pct {
-                options.headroom_pct = h;
-            }
-            Report::Recommendations(
-                recommend::recommendations_report(store, tenant, range, options).await?,
-            )
-        }
-        ReportKind::ColdStarts => Report::ColdStarts(
-            cold_starts::cold_starts_report(
-                store,
-                tenant,
-                range,
-                request.by.as_deref().unwrap_or("function"),
-            )
-            .await?,
-        ),
-        ReportKind::Forecast => {
-            let horizon = request.horizon_days.unwrap_or(30);
-            if horizon == 0 || horizon > 366 {
-                return Err(Error::Invalid(format!(
-                    "the horizon must be 1 to 366 days, not {horizon}"
-                )));
-            }
-            let options = crate::forecast::ForecastOptions {
-                horizon: horizon as usize,
-                level: request.level_pct.unwrap_or(80.0) / 100.0,
-                ..Default::default()
-            };
-            Report::Forecast(
-                forecast::forecast_report(
-                    store,
-                    tenant,
-                    range,
-                    request.by.as_deref().unwrap_or("total"),
-                    options,
-                )
-                .await?,
-            )
-        }
-        ReportKind::Anomalies => {
-            let mut options = crate::anomalies::AnomalyOptions::default();
-            if let Some(t) = request.threshold {
-                options.threshold = t;
-            }
-            Report::Anomalies(anomalies::anomalies_report(store, tenant, range, options).await?)
-        }
-        ReportKind::Warnings => {
-            let thresholds = match &request.thresholds {
-                None => crate::warnings::WarningThresholds::default(),
-                Some(spec) => {
-                    crate::warnings::WarningThresholds::with_overrides(spec).map_err(Error::from)?
-                }
-            };
-            Report::Warnings(warnings::warnings_report(store, tenant, range, thresholds).await?)
-        }
-    })
 }
 
 /// One query behind a report: its file, its text and the values bound to

@@ -141,6 +141,28 @@ pub async fn recommendations_report(
     })
 }
 
+impl TryFrom<&super::ReportRequest> for RightsizingOptions {
+    type Error = Error;
+
+    /// The request's strategy, balanced weight and headroom over the
+    /// defaults (`cost`, 0.5, 20 %).
+    fn try_from(r: &super::ReportRequest) -> Result<Self> {
+        let mut options = RightsizingOptions::default();
+        if let Some(s) = &r.strategy {
+            options.strategy = s
+                .parse()
+                .map_err(|e: crate::rightsizing::RightsizingError| Error::from(e))?;
+        }
+        if let Some(w) = r.balanced_weight {
+            options.balanced_weight = w;
+        }
+        if let Some(h) = r.headroom_pct {
+            options.headroom_pct = h;
+        }
+        Ok(options)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -119,6 +119,18 @@ pub async fn warnings_report(
     })
 }
 
+impl TryFrom<&super::ReportRequest> for WarningThresholds {
+    type Error = Error;
+
+    /// The defaults, with the request's overrides (`name=value,…`).
+    fn try_from(r: &super::ReportRequest) -> Result<Self> {
+        match &r.thresholds {
+            None => Ok(WarningThresholds::default()),
+            Some(spec) => WarningThresholds::with_overrides(spec).map_err(Error::from),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
