@@ -39,6 +39,12 @@ pub const CPU_MS: &[PriceEntry] = &[PriceEntry {
     note: "",
 }];
 
+/// What Workers bill an invocation for: its CPU time in whole ms (the wall
+/// duration when CPU time is unknown), kept in `billed_duration_ms`.
+pub fn billed_duration_ms(row: &InvocationRow) -> u64 {
+    billed_cpu_ms(row)
+}
+
 /// Billed CPU time in whole ms (wall duration when CPU time is unknown).
 pub fn billed_cpu_ms(row: &InvocationRow) -> u64 {
     if row.cpu_time_ms > 0.0 {

@@ -20,65 +20,100 @@ pub mod azure_functions;
 pub mod catalog;
 pub mod cloudflare_workers;
 pub mod gcp_cloud_run_functions;
+pub mod self_hosted;
 
 use faasight_store::{InvocationRow, PicoUsd};
 
-/// The providers faasight knows, by the `provider` column's value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Provider {
+/// Declares the providers once: each line names the variant, its value in
+/// the `provider` column, the module with its billing rules
+/// (`billed_duration_ms` and `list_cost`), and its longest invocation in
+/// seconds as the provider publishes it (`None` where it publishes none).
+/// [`Provider`], [`Provider::ALL`], the names and the dispatch of
+/// [`billed_duration_ms`], [`list_cost`] and [`Provider::max_duration_ms`]
+/// come from this list, so a new provider is its module plus one line here;
+/// the analyzer's exhaustive matches on `Provider` then say what else it
+/// needs (memory sizes for right-sizing, free grants for the bill).
+macro_rules! providers {
+    ($(
+        $(#[doc = $doc:literal])*
+        $variant:ident => $name:literal, $($rules:ident)::+, $max_s:expr;
+    )*) => {
+        /// The providers faasight knows, by the `provider` column's value.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Provider {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl Provider {
+            /// All providers, in display order.
+            pub const ALL: &'static [Provider] = &[$(Provider::$variant),*];
+
+            /// The value stored in the `provider` column.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Provider::$variant => $name,)*
+                }
+            }
+
+            /// The provider's published maximum timeout, in seconds.
+            fn published_max_s(self) -> Option<f64> {
+                match self {
+                    $(Provider::$variant => $max_s,)*
+                }
+            }
+
+            fn billed_duration_ms(self, row: &InvocationRow) -> u64 {
+                match self {
+                    $(Provider::$variant => $($rules)::+::billed_duration_ms(row),)*
+                }
+            }
+
+            fn list_cost(self, row: &InvocationRow) -> PicoUsd {
+                match self {
+                    $(Provider::$variant => $($rules)::+::list_cost(row),)*
+                }
+            }
+        }
+    };
+}
+
+// Maximum timeouts (sources): AWS Lambda 900 s,
+// <https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html>;
+// Azure Functions Consumption 10 min, Flex Consumption unbounded,
+// <https://learn.microsoft.com/en-us/azure/azure-functions/functions-scale#timeout>;
+// Cloud Run functions 60 min (HTTP; 9 min event-driven), 1st gen 540 s,
+// <https://cloud.google.com/functions/docs/configuring/timeout>;
+// Cloudflare Workers: no wall-clock limit while the client stays connected,
+// <https://developers.cloudflare.com/workers/platform/limits/#duration>;
+// Knative and OpenFaaS: set by the operator.
+providers! {
     /// `aws_lambda`
-    AwsLambda,
+    AwsLambda => "aws_lambda", aws_lambda, Some(900.0);
     /// `azure_functions`: the Consumption plan.
-    AzureFunctions,
+    AzureFunctions => "azure_functions", azure_functions, Some(600.0);
     /// `azure_functions_flex`: the Flex Consumption plan (on demand). A
     /// provider value of its own because the invocations table has no plan
     /// column and the plan has its own prices and free grant.
-    AzureFunctionsFlex,
+    AzureFunctionsFlex => "azure_functions_flex", azure_functions, None;
     /// `gcp_cloud_run_functions`
-    GcpCloudRunFunctions,
+    GcpCloudRunFunctions => "gcp_cloud_run_functions", gcp_cloud_run_functions, Some(3_600.0);
     /// `gcp_cloud_functions_gen1`: Cloud Functions (1st gen), billed per
     /// GB-second and GHz-second. Not `gcp_cloud_functions`, which
     /// OpenTelemetry uses for every generation (the collector maps it to
     /// `gcp_cloud_run_functions`).
-    GcpCloudFunctionsGen1,
+    GcpCloudFunctionsGen1 => "gcp_cloud_functions_gen1", gcp_cloud_run_functions::gen1, Some(540.0);
     /// `cloudflare_workers`
-    CloudflareWorkers,
+    CloudflareWorkers => "cloudflare_workers", cloudflare_workers, None;
     /// `knative`: self-hosted, no per-invocation price.
-    Knative,
+    Knative => "knative", self_hosted, None;
     /// `openfaas`: self-hosted, no per-invocation price.
-    OpenFaas,
+    OpenFaas => "openfaas", self_hosted, None;
 }
 
 impl Provider {
-    /// All providers, in display order.
-    pub const ALL: [Provider; 8] = [
-        Provider::AwsLambda,
-        Provider::AzureFunctions,
-        Provider::AzureFunctionsFlex,
-        Provider::GcpCloudRunFunctions,
-        Provider::GcpCloudFunctionsGen1,
-        Provider::CloudflareWorkers,
-        Provider::Knative,
-        Provider::OpenFaas,
-    ];
-
-    /// The value stored in the `provider` column.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Provider::AwsLambda => "aws_lambda",
-            Provider::AzureFunctions => "azure_functions",
-            Provider::AzureFunctionsFlex => "azure_functions_flex",
-            Provider::GcpCloudRunFunctions => "gcp_cloud_run_functions",
-            Provider::GcpCloudFunctionsGen1 => "gcp_cloud_functions_gen1",
-            Provider::CloudflareWorkers => "cloudflare_workers",
-            Provider::Knative => "knative",
-            Provider::OpenFaas => "openfaas",
-        }
-    }
-
     /// Parses a `provider` column value.
     pub fn parse(s: &str) -> Option<Provider> {
-        Provider::ALL.into_iter().find(|p| p.as_str() == s)
+        Provider::ALL.iter().copied().find(|p| p.as_str() == s)
     }
 
     /// Parses what a record may name its provider with: a `provider` column
@@ -127,33 +162,13 @@ impl Provider {
     }
 
     /// The longest an invocation of this provider can run, in ms: the
-    /// provider's published maximum timeout, plus [`DURATION_OVERSHOOT_MS`]
-    /// because a timed-out invocation's report runs a little past its
-    /// timeout. Where a provider publishes no maximum, [`MAX_DURATION_MS`].
-    ///
-    /// - AWS Lambda: 900 s ("Function timeout: 900 seconds (15 minutes)"),
-    ///   <https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html>.
-    /// - Azure Functions Consumption: 10 min; Flex Consumption: unbounded
-    ///   (default 30 min), <https://learn.microsoft.com/en-us/azure/azure-functions/functions-scale#timeout>.
-    /// - Cloud Run functions: 60 min for HTTP functions, 9 min event-driven;
-    ///   Cloud Functions (1st gen): 540 s,
-    ///   <https://cloud.google.com/functions/docs/configuring/timeout>.
-    /// - Cloudflare Workers: no limit on wall-clock duration while the
-    ///   client stays connected (CPU time at most 5 min),
-    ///   <https://developers.cloudflare.com/workers/platform/limits/#duration>.
-    /// - Knative and OpenFaaS: set by the operator.
+    /// provider's published maximum timeout (sources beside the
+    /// `providers!` list), plus [`DURATION_OVERSHOOT_MS`] because a
+    /// timed-out invocation's report runs a little past its timeout. Where a
+    /// provider publishes no maximum, [`MAX_DURATION_MS`].
     pub fn max_duration_ms(self) -> f64 {
-        let published_s: Option<f64> = match self {
-            Provider::AwsLambda => Some(900.0),
-            Provider::AzureFunctions => Some(600.0),
-            Provider::GcpCloudRunFunctions => Some(3_600.0),
-            Provider::GcpCloudFunctionsGen1 => Some(540.0),
-            Provider::AzureFunctionsFlex
-            | Provider::CloudflareWorkers
-            | Provider::Knative
-            | Provider::OpenFaas => None,
-        };
-        published_s.map_or(MAX_DURATION_MS, |s| s * 1_000.0 + DURATION_OVERSHOOT_MS)
+        self.published_max_s()
+            .map_or(MAX_DURATION_MS, |s| s * 1_000.0 + DURATION_OVERSHOOT_MS)
     }
 }
 
@@ -168,36 +183,19 @@ pub const DURATION_OVERSHOOT_MS: f64 = 60_000.0;
 pub const MAX_DURATION_MS: f64 = 86_400_000.0;
 
 /// Billed duration of an invocation under its provider's rounding rule, in
-/// ms. Used when the source did not report one.
+/// ms. Used when the source did not report one. An unknown provider (which
+/// the collector refuses before pricing) bills its duration rounded up.
 pub fn billed_duration_ms(row: &InvocationRow) -> u64 {
-    match Provider::parse(&row.provider) {
-        Some(Provider::AwsLambda) => aws_lambda::billed_duration_ms(row),
-        Some(Provider::AzureFunctions | Provider::AzureFunctionsFlex) => {
-            azure_functions::billed_duration_ms(row)
-        }
-        Some(Provider::GcpCloudRunFunctions) => gcp_cloud_run_functions::billed_duration_ms(row),
-        Some(Provider::GcpCloudFunctionsGen1) => {
-            gcp_cloud_run_functions::gen1::billed_duration_ms(row)
-        }
-        Some(Provider::CloudflareWorkers) => cloudflare_workers::billed_cpu_ms(row),
-        Some(Provider::Knative | Provider::OpenFaas) | None => ceil_ms(row.duration_ms),
-    }
+    Provider::parse(&row.provider)
+        .map_or_else(|| ceil_ms(row.duration_ms), |p| p.billed_duration_ms(row))
 }
 
 /// List price of one invocation at its start time and in its region, from
-/// its billed duration and configuration. Self-hosted platforms and unknown
-/// providers cost nothing per invocation.
+/// its billed duration and configuration. Self-hosted platforms cost
+/// nothing per invocation; an unknown provider (which the collector
+/// refuses before pricing) is not priced either.
 pub fn list_cost(row: &InvocationRow) -> PicoUsd {
-    match Provider::parse(&row.provider) {
-        Some(Provider::AwsLambda) => aws_lambda::list_cost(row),
-        Some(Provider::AzureFunctions | Provider::AzureFunctionsFlex) => {
-            azure_functions::list_cost(row)
-        }
-        Some(Provider::GcpCloudRunFunctions) => gcp_cloud_run_functions::list_cost(row),
-        Some(Provider::GcpCloudFunctionsGen1) => gcp_cloud_run_functions::gen1::list_cost(row),
-        Some(Provider::CloudflareWorkers) => cloudflare_workers::list_cost(row),
-        Some(Provider::Knative | Provider::OpenFaas) | None => PicoUsd(0),
-    }
+    Provider::parse(&row.provider).map_or(PicoUsd(0), |p| p.list_cost(row))
 }
 
 /// Fills `billed_duration_ms` when the source left it at 0, then sets
@@ -263,7 +261,7 @@ mod tests {
 
     #[test]
     fn providers_round_trip_their_names() {
-        for p in Provider::ALL {
+        for &p in Provider::ALL {
             assert_eq!(Provider::parse(p.as_str()), Some(p));
         }
         assert_eq!(Provider::parse("aws"), None);
