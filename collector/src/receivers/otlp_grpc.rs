@@ -3,6 +3,11 @@
 //! `authorization` (`Bearer …`) or `x-api-key` metadata; overload maps to
 //! `RESOURCE_EXHAUSTED` and storage failures to `UNAVAILABLE`, which OTLP
 //! clients retry (<https://opentelemetry.io/docs/specs/otlp/#failures>).
+//! A request whose rows would take more memory than one request may
+//! (`otlp::MAX_DECODED_BYTES`) is refused with `INVALID_ARGUMENT`, which no
+//! client retries: the same message would fail the same way. (Not
+//! `RESOURCE_EXHAUSTED`: that is the collector's "retry later" here, and
+//! clients may retry it.)
 
 use crate::codecs::otlp;
 use crate::pipeline::{Batch, SubmitError};
@@ -60,6 +65,11 @@ fn status(e: ApiError) -> Status {
     }
 }
 
+/// A message refused by the codec (only for its size: tonic decoded it).
+fn too_large(e: otlp::OtlpError) -> Status {
+    Status::invalid_argument(e.to_string())
+}
+
 impl From<SubmitError> for Status {
     fn from(e: SubmitError) -> Status {
         status(e.into())
@@ -73,7 +83,8 @@ impl TraceService for OtlpGrpc {
         request: Request<ExportTraceServiceRequest>,
     ) -> Result<Response<ExportTraceServiceResponse>, Status> {
         let ctx = context(&self.state, &request)?;
-        let decoded = otlp::traces_from_request(request.into_inner(), &ctx.tenant);
+        let decoded =
+            otlp::try_traces_from_request(request.into_inner(), &ctx.tenant).map_err(too_large)?;
         let (batch, rejected, errors) = super::otlp_http::trace_batch(decoded);
         ctx.submit("otlp-traces", batch).await.map_err(status)?;
         let partial = (rejected > 0 || !errors.is_empty()).then(|| ExportTracePartialSuccess {
@@ -93,7 +104,8 @@ impl LogsService for OtlpGrpc {
         request: Request<ExportLogsServiceRequest>,
     ) -> Result<Response<ExportLogsServiceResponse>, Status> {
         let ctx = context(&self.state, &request)?;
-        let decoded = otlp::logs_from_request(request.into_inner(), &ctx.tenant);
+        let decoded =
+            otlp::try_logs_from_request(request.into_inner(), &ctx.tenant).map_err(too_large)?;
         ctx.submit(
             "otlp-logs",
             Batch {
@@ -161,4 +173,24 @@ pub async fn serve(
         )
         .serve_with_incoming_shutdown(listener.into_incoming(), shutdown)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn too_large_requests_are_not_retryable() {
+        let e = otlp::OtlpError::RowsTooLarge {
+            bytes: 200 << 20,
+            limit: otlp::MAX_DECODED_BYTES,
+        };
+        let status = too_large(e);
+        assert_eq!(status.code(), tonic::Code::InvalidArgument);
+        assert!(
+            status.message().contains("134217728 bytes (128 MiB"),
+            "{}",
+            status.message()
+        );
+    }
 }

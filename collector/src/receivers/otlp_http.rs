@@ -6,8 +6,11 @@
 //! `Export…ServiceResponse` in the request's encoding, whose
 //! `partial_success` counts the items refused (e.g. spans without a valid
 //! trace id) and says why; 400 with a `google.rpc.Status` when the body
-//! cannot be decoded; 415 for other content types; 429/503 with
-//! `Retry-After` when the collector cannot take more.
+//! cannot be decoded; 413 with a `google.rpc.Status` when decoding it would
+//! take more memory than one request may (`otlp::MAX_DECODED_BYTES`): OTLP
+//! clients do not retry 413, and the same body would fail the same way; 415
+//! for other content types; 429/503 with `Retry-After` when the collector
+//! cannot take more.
 
 use crate::codecs::otlp::{self, Encoding};
 use crate::pipeline::Batch;
@@ -64,18 +67,29 @@ fn reply<M: Message + serde::Serialize>(
     }
 }
 
-fn bad_request(encoding: Encoding, message: String) -> Response {
-    // gRPC code 3 = INVALID_ARGUMENT.
-    let status = RpcStatus { code: 3, message };
+/// The answer to a body that was not decoded: 413 when it would take too
+/// much memory, 400 otherwise, with a `google.rpc.Status` in the request's
+/// encoding.
+fn decode_error(encoding: Encoding, e: otlp::OtlpError) -> Response {
+    let http = if e.is_too_large() {
+        StatusCode::PAYLOAD_TOO_LARGE
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    // gRPC code 3 = INVALID_ARGUMENT, as the gRPC receiver answers both.
+    let status = RpcStatus {
+        code: 3,
+        message: e.to_string(),
+    };
     match encoding {
         Encoding::Protobuf => (
-            StatusCode::BAD_REQUEST,
+            http,
             [(header::CONTENT_TYPE, "application/x-protobuf")],
             status.encode_to_vec(),
         )
             .into_response(),
         Encoding::Json => (
-            StatusCode::BAD_REQUEST,
+            http,
             [(header::CONTENT_TYPE, "application/json")],
             serde_json::json!({"code": status.code, "message": status.message}).to_string(),
         )
@@ -128,7 +142,7 @@ pub async fn traces_create(
     let enc = encoding(&headers)?;
     let decoded = match otlp::decode_traces(&body, enc, &ctx.tenant) {
         Ok(d) => d,
-        Err(e) => return Ok(bad_request(enc, e.to_string())),
+        Err(e) => return Ok(decode_error(enc, e)),
     };
     let (batch, rejected, all_errors) = trace_batch(decoded);
     ctx.submit("otlp-traces", batch).await?;
@@ -154,7 +168,7 @@ pub async fn logs_create(
     let enc = encoding(&headers)?;
     let decoded = match otlp::decode_logs(&body, enc, &ctx.tenant) {
         Ok(d) => d,
-        Err(e) => return Ok(bad_request(enc, e.to_string())),
+        Err(e) => return Ok(decode_error(enc, e)),
     };
     let (rejected, errors) = (decoded.rejected_logs, decoded.errors);
     ctx.submit(
@@ -198,6 +212,42 @@ pub async fn metrics_create(
                 },
             ))
         }
-        Err(e) => Ok(bad_request(enc, e.to_string())),
+        Err(e) => Ok(decode_error(enc, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn answer(response: Response) -> (StatusCode, String) {
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    #[tokio::test]
+    async fn too_large_bodies_answer_413_and_others_400() {
+        // 300,000 empty JSON objects: more than 128 MiB once decoded.
+        let body = format!("[{}]", vec!["{}"; 300_000].join(","));
+        let e = otlp::decode_logs(body.as_bytes(), Encoding::Json, "t").unwrap_err();
+        let (status, text) = answer(decode_error(Encoding::Json, e)).await;
+        assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["code"], 3);
+        assert!(
+            v["message"].as_str().unwrap().contains("134217728 bytes"),
+            "{text}"
+        );
+
+        let e = otlp::decode_logs(b"\xff", Encoding::Protobuf, "t").unwrap_err();
+        let response = decode_error(Encoding::Protobuf, e);
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            "application/x-protobuf"
+        );
     }
 }

@@ -1,317 +1,15 @@
-//! OTLP export requests (traces, logs, metrics), decoded into faasight's rows.
-//!
-//! The bodies are those of the OpenTelemetry Protocol,
-//! <https://opentelemetry.io/docs/specs/otlp/>: an `Export*ServiceRequest`
-//! as binary protobuf (OTLP/HTTP `application/x-protobuf`, or the message
-//! inside an OTLP/gRPC frame) or as OTLP/JSON (`application/json`: camelCase
-//! field names, hex trace and span ids, 64-bit integers as strings or
-//! numbers). Decoding is pure: no I/O, no panics on any input.
-//!
-//! JSON is read leniently before the typed decode: enum *names* such as
-//! `"SPAN_KIND_SERVER"` or `"SEVERITY_NUMBER_INFO"` (sent by older exporters)
-//! become their numbers, `null` members are dropped, and an id that is not
-//! hex makes only its own span or log record invalid instead of the whole
-//! body. Unknown keys (snake_case ones included) are ignored, as the spec
-//! requires; a span left without a valid 16-byte trace id and 8-byte span id
-//! is therefore not stored but counted in `rejected_spans`, with a short
-//! reason in `errors`, for the receiver's partial-success response. Log
-//! records may lack ids, but ids that are present must be well-formed.
-//!
-//! Every SERVER span whose resource carries `faas.name` also yields an
-//! [`InvocationRow`], following the FaaS semantic conventions for spans
-//! (<https://opentelemetry.io/docs/specs/semconv/faas/faas-spans/>) and the
-//! FaaS and cloud resource conventions
-//! (<https://opentelemetry.io/docs/specs/semconv/resource/faas/>,
-//! <https://opentelemetry.io/docs/specs/semconv/resource/cloud/>). Billing
-//! fields are left at zero: the caller runs [`crate::normalize::normalize`].
+//! OTLP messages to rows: attribute values as strings, ids as hex, the
+//! resource's FaaS attributes as an invocation's fields, spans and log
+//! records as `SpanRow`s and `LogRow`s.
 
-use chrono::{DateTime, Utc};
-use faasight_store::{InvocationRow, LogRow, SpanRow};
-use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
-use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
-use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
-use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyVal;
-use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
-use opentelemetry_proto::tonic::logs::v1::{LogRecord, SeverityNumber};
-use opentelemetry_proto::tonic::metrics::v1::metric::Data as MetricData;
-use opentelemetry_proto::tonic::metrics::v1::AggregationTemporality;
-use opentelemetry_proto::tonic::resource::v1::Resource;
-use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
-use opentelemetry_proto::tonic::trace::v1::status::StatusCode;
-use opentelemetry_proto::tonic::trace::v1::Span;
-use prost::Message;
-use serde_json::Value as Json;
-
-/// At most this many reasons are kept in `errors`; the rejected counts stay exact.
-const MAX_ERRORS: usize = 20;
-/// Nesting depth beyond which array/kvlist values are cut off (as `null`).
-const MAX_VALUE_DEPTH: usize = 64;
-/// Nesting depth beyond which the lenient JSON pass stops descending.
-const MAX_JSON_DEPTH: usize = 256;
-/// Bytes in a MiB.
-const MIB: i64 = 1 << 20;
-
-/// Wire encoding of a request body.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Encoding {
-    /// Binary protobuf (`application/x-protobuf`).
-    Protobuf,
-    /// OTLP/JSON (`application/json`).
-    Json,
-}
-
-impl Encoding {
-    /// From a Content-Type header value: `application/x-protobuf` (or
-    /// `application/protobuf`) → Protobuf, `application/json` → Json,
-    /// anything else → `None`. Parameters such as `; charset=utf-8` and the
-    /// letter case are ignored.
-    pub fn from_content_type(ct: &str) -> Option<Encoding> {
-        let media = ct.split(';').next().unwrap_or_default().trim();
-        if media.eq_ignore_ascii_case("application/x-protobuf")
-            || media.eq_ignore_ascii_case("application/protobuf")
-        {
-            Some(Encoding::Protobuf)
-        } else if media.eq_ignore_ascii_case("application/json") {
-            Some(Encoding::Json)
-        } else {
-            None
-        }
-    }
-}
-
-/// Decoded trace data.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DecodedTraces {
-    /// One row per valid span, in request order.
-    pub spans: Vec<SpanRow>,
-    /// One row per SERVER span of a FaaS resource (not yet normalized).
-    pub invocations: Vec<InvocationRow>,
-    /// Spans not stored (malformed ids).
-    pub rejected_spans: u64,
-    /// Why, one short sentence per rejected span (at most 20 are kept).
-    pub errors: Vec<String>,
-}
-
-/// Decoded logs.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct DecodedLogs {
-    /// One row per valid log record, in request order.
-    pub logs: Vec<LogRow>,
-    /// Log records not stored (malformed ids).
-    pub rejected_logs: u64,
-    /// Why, one short sentence per rejected record (at most 20 are kept).
-    pub errors: Vec<String>,
-}
-
-/// The whole body could not be decoded.
-#[derive(Debug, thiserror::Error)]
-pub enum OtlpError {
-    /// Not a valid protobuf encoding of the expected request message.
-    #[error("the body is not a valid OTLP protobuf message: {0}")]
-    Protobuf(#[from] prost::DecodeError),
-    /// Not JSON, or JSON that does not have the expected request's shape.
-    #[error("the body is not a valid OTLP/JSON request: {0}")]
-    Json(#[from] serde_json::Error),
-}
-
-/// Decodes an OTLP trace export body into span and invocation rows.
-pub fn decode_traces(
-    body: &[u8],
-    encoding: Encoding,
-    tenant: &str,
-) -> Result<DecodedTraces, OtlpError> {
-    let req: ExportTraceServiceRequest = decode(body, encoding)?;
-    Ok(traces_from_request(req, tenant))
-}
-
-/// Decodes an OTLP logs export body into log rows.
-pub fn decode_logs(
-    body: &[u8],
-    encoding: Encoding,
-    tenant: &str,
-) -> Result<DecodedLogs, OtlpError> {
-    let req: ExportLogsServiceRequest = decode(body, encoding)?;
-    Ok(logs_from_request(req, tenant))
-}
-
-/// Metrics are accepted and counted (data points) but not stored yet.
-pub fn decode_metrics_count(body: &[u8], encoding: Encoding) -> Result<u64, OtlpError> {
-    let req: ExportMetricsServiceRequest = decode(body, encoding)?;
-    Ok(count_metric_points(&req))
-}
-
-/// The number of data points in a decoded metrics request (used by the gRPC
-/// receiver; [`decode_metrics_count`] for bodies).
-pub fn count_metric_points(req: &ExportMetricsServiceRequest) -> u64 {
-    let mut n: u64 = 0;
-    for rm in &req.resource_metrics {
-        for sm in &rm.scope_metrics {
-            for m in &sm.metrics {
-                let points = match &m.data {
-                    Some(MetricData::Gauge(g)) => g.data_points.len(),
-                    Some(MetricData::Sum(s)) => s.data_points.len(),
-                    Some(MetricData::Histogram(h)) => h.data_points.len(),
-                    Some(MetricData::ExponentialHistogram(h)) => h.data_points.len(),
-                    Some(MetricData::Summary(s)) => s.data_points.len(),
-                    None => 0,
-                };
-                n = n.saturating_add(points as u64);
-            }
-        }
-    }
-    n
-}
-
-/// Same conversion as [`decode_traces`], from an already-decoded message
-/// (used by the gRPC receiver).
-pub fn traces_from_request(req: ExportTraceServiceRequest, tenant: &str) -> DecodedTraces {
-    let mut out = DecodedTraces::default();
-    for rs in req.resource_spans {
-        let res = ResourceInfo::new(rs.resource.as_ref());
-        for ss in rs.scope_spans {
-            let (scope_name, scope_version) = match ss.scope {
-                Some(s) => (s.name, s.version),
-                None => (String::new(), String::new()),
-            };
-            for span in ss.spans {
-                match span_row(span, &res, &scope_name, &scope_version, tenant) {
-                    Ok((row, inv)) => {
-                        out.spans.push(row);
-                        out.invocations.extend(inv);
-                    }
-                    Err(e) => {
-                        out.rejected_spans += 1;
-                        push_error(&mut out.errors, e);
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-/// Same conversion as [`decode_logs`], from an already-decoded message (used
-/// by the gRPC receiver).
-pub fn logs_from_request(req: ExportLogsServiceRequest, tenant: &str) -> DecodedLogs {
-    let mut out = DecodedLogs::default();
-    for rl in req.resource_logs {
-        let res = ResourceInfo::new(rl.resource.as_ref());
-        for sl in rl.scope_logs {
-            let scope_name = sl.scope.map(|s| s.name).unwrap_or_default();
-            for rec in sl.log_records {
-                match log_row(rec, &res, &scope_name, tenant) {
-                    Ok(row) => out.logs.push(row),
-                    Err(e) => {
-                        out.rejected_logs += 1;
-                        push_error(&mut out.errors, e);
-                    }
-                }
-            }
-        }
-    }
-    out
-}
-
-// ---------------------------------------------------------------------------
-// Body decoding
-
-fn decode<T>(body: &[u8], encoding: Encoding) -> Result<T, OtlpError>
-where
-    T: Message + Default + serde::de::DeserializeOwned,
-{
-    match encoding {
-        Encoding::Protobuf => Ok(T::decode(body)?),
-        Encoding::Json => {
-            let mut value: Json = serde_json::from_slice(body)?;
-            if !value.is_object() {
-                // serde would read a struct from an array, too.
-                return Err(OtlpError::Json(serde::de::Error::custom(
-                    "the request must be a JSON object",
-                )));
-            }
-            lenient_json(&mut value, 0);
-            Ok(serde_json::from_value(value)?)
-        }
-    }
-}
-
-/// Rewrites what the typed OTLP/JSON decoder would refuse but a lenient
-/// receiver can understand (see the module docs).
-fn lenient_json(v: &mut Json, depth: usize) {
-    if depth > MAX_JSON_DEPTH {
-        return;
-    }
-    match v {
-        Json::Object(map) => {
-            map.retain(|_, x| !x.is_null());
-            for (key, child) in map.iter_mut() {
-                match key.as_str() {
-                    "kind" => {
-                        enum_to_number(child, |s| SpanKind::from_str_name(s).map(|k| k as i32))
-                    }
-                    "code" => {
-                        enum_to_number(child, |s| StatusCode::from_str_name(s).map(|c| c as i32))
-                    }
-                    "severityNumber" => enum_to_number(child, |s| {
-                        SeverityNumber::from_str_name(s).map(|n| n as i32)
-                    }),
-                    "aggregationTemporality" => enum_to_number(child, |s| {
-                        AggregationTemporality::from_str_name(s).map(|t| t as i32)
-                    }),
-                    "traceId" | "spanId" | "parentSpanId" => {
-                        if let Json::String(s) = child {
-                            if !is_hex(s) {
-                                // Valid hex of an impossible length: only this
-                                // item is refused, later, by its id check.
-                                *s = "00".to_string();
-                            }
-                        }
-                    }
-                    "arrayValue" | "kvlistValue" => {
-                        if let Json::Object(m) = child {
-                            m.entry("values").or_insert_with(|| Json::Array(Vec::new()));
-                        }
-                    }
-                    _ => {}
-                }
-                lenient_json(child, depth + 1);
-            }
-        }
-        Json::Array(items) => {
-            for item in items {
-                lenient_json(item, depth + 1);
-            }
-        }
-        _ => {}
-    }
-}
-
-/// Replaces an enum name (or a number written as a string) by its number.
-fn enum_to_number(v: &mut Json, by_name: impl Fn(&str) -> Option<i32>) {
-    if let Json::String(s) = v {
-        let n = by_name(s.trim()).or_else(|| s.trim().parse::<i32>().ok());
-        if let Some(n) = n {
-            *v = Json::from(n);
-        }
-    }
-}
-
-fn is_hex(s: &str) -> bool {
-    s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-fn push_error(errors: &mut Vec<String>, e: String) {
-    if errors.len() < MAX_ERRORS {
-        errors.push(e);
-    }
-}
+use super::*;
 
 // ---------------------------------------------------------------------------
 // Attribute values
 
 /// An attribute value's string form: strings as-is, numbers and booleans
 /// printed, bytes as hex, arrays and kvlists as compact JSON.
-fn value_string(v: Option<&AnyValue>) -> String {
+pub(super) fn value_string(v: Option<&AnyValue>) -> String {
     match v.and_then(|v| v.value.as_ref()) {
         None => String::new(),
         Some(AnyVal::StringValue(s)) => s.clone(),
@@ -327,14 +25,14 @@ fn value_string(v: Option<&AnyValue>) -> String {
 }
 
 /// An attribute value as JSON (bytes as hex; non-finite doubles as strings).
-fn value_json(v: Option<&AnyValue>, depth: usize) -> Json {
+pub(super) fn value_json(v: Option<&AnyValue>, depth: usize) -> Json {
     match v.and_then(|v| v.value.as_ref()) {
         None => Json::Null,
         Some(inner) => inner_json(inner, depth),
     }
 }
 
-fn inner_json(v: &AnyVal, depth: usize) -> Json {
+pub(super) fn inner_json(v: &AnyVal, depth: usize) -> Json {
     if depth > MAX_VALUE_DEPTH {
         return Json::Null;
     }
@@ -358,7 +56,7 @@ fn inner_json(v: &AnyVal, depth: usize) -> Json {
 }
 
 /// Attributes as one JSON object (a later duplicate key wins).
-fn attributes_json(attrs: &[KeyValue], depth: usize) -> Json {
+pub(super) fn attributes_json(attrs: &[KeyValue], depth: usize) -> Json {
     let mut map = serde_json::Map::new();
     for kv in attrs {
         map.insert(kv.key.clone(), value_json(kv.value.as_ref(), depth));
@@ -367,7 +65,7 @@ fn attributes_json(attrs: &[KeyValue], depth: usize) -> Json {
 }
 
 /// Attributes as parallel key and string-value arrays.
-fn flatten(attrs: &[KeyValue]) -> (Vec<String>, Vec<String>) {
+pub(super) fn flatten(attrs: &[KeyValue]) -> (Vec<String>, Vec<String>) {
     attrs
         .iter()
         .map(|kv| (kv.key.clone(), value_string(kv.value.as_ref())))
@@ -375,7 +73,7 @@ fn flatten(attrs: &[KeyValue]) -> (Vec<String>, Vec<String>) {
 }
 
 /// The first attribute named `key`.
-fn attr<'a>(attrs: &'a [KeyValue], key: &str) -> Option<&'a AnyValue> {
+pub(super) fn attr<'a>(attrs: &'a [KeyValue], key: &str) -> Option<&'a AnyValue> {
     attrs
         .iter()
         .find(|kv| kv.key == key)
@@ -383,11 +81,11 @@ fn attr<'a>(attrs: &'a [KeyValue], key: &str) -> Option<&'a AnyValue> {
 }
 
 /// The string form of the first attribute named `key` ("" when absent).
-fn attr_string(attrs: &[KeyValue], key: &str) -> String {
+pub(super) fn attr_string(attrs: &[KeyValue], key: &str) -> String {
     value_string(attr(attrs, key))
 }
 
-fn attr_bool(attrs: &[KeyValue], key: &str) -> Option<bool> {
+pub(super) fn attr_bool(attrs: &[KeyValue], key: &str) -> Option<bool> {
     match attr(attrs, key).and_then(|v| v.value.as_ref()) {
         Some(AnyVal::BoolValue(b)) => Some(*b),
         Some(AnyVal::StringValue(s)) => s.trim().parse().ok(),
@@ -395,7 +93,7 @@ fn attr_bool(attrs: &[KeyValue], key: &str) -> Option<bool> {
     }
 }
 
-fn attr_int(attrs: &[KeyValue], key: &str) -> Option<i64> {
+pub(super) fn attr_int(attrs: &[KeyValue], key: &str) -> Option<i64> {
     match attr(attrs, key).and_then(|v| v.value.as_ref()) {
         Some(AnyVal::IntValue(i)) => Some(*i),
         Some(AnyVal::DoubleValue(d)) if d.is_finite() => Some(*d as i64),
@@ -409,7 +107,7 @@ fn attr_int(attrs: &[KeyValue], key: &str) -> Option<i64> {
 
 /// A trace or span id as lower-case hex, `Ok("")` when absent (empty or all
 /// zeroes, which the spec calls invalid), `Err` when of the wrong length.
-fn id_hex(bytes: &[u8], len: usize) -> Result<String, ()> {
+pub(super) fn id_hex(bytes: &[u8], len: usize) -> Result<String, ()> {
     if bytes.is_empty() {
         Ok(String::new())
     } else if bytes.len() != len {
@@ -422,7 +120,7 @@ fn id_hex(bytes: &[u8], len: usize) -> Result<String, ()> {
 }
 
 /// A required id: present and of the right length.
-fn required_id(bytes: &[u8], len: usize) -> Option<String> {
+pub(super) fn required_id(bytes: &[u8], len: usize) -> Option<String> {
     id_hex(bytes, len).ok().filter(|s| !s.is_empty())
 }
 
@@ -430,13 +128,13 @@ fn required_id(bytes: &[u8], len: usize) -> Option<String> {
 /// The second of a nanosecond timestamp, when ClickHouse's `DateTime` (a
 /// `UInt32` of seconds: up to 2106-02-07) can hold it. OTLP times are
 /// `fixed64` and reach the year 2554.
-fn seconds(unix_nano: u64) -> Option<DateTime<Utc>> {
+pub(super) fn seconds(unix_nano: u64) -> Option<DateTime<Utc>> {
     let secs = u32::try_from(unix_nano / 1_000_000_000).ok()?;
     DateTime::from_timestamp(i64::from(secs), 0)
 }
 
 /// A short, printable rendering of an item's name for error messages.
-fn short(name: &str) -> String {
+pub(super) fn short(name: &str) -> String {
     let mut s: String = name.chars().take(64).collect();
     if s.len() < name.len() {
         s.push('…');
@@ -448,18 +146,18 @@ fn short(name: &str) -> String {
 // Resources
 
 /// What one resource contributes to every row under it.
-struct ResourceInfo {
-    keys: Vec<String>,
-    values: Vec<String>,
-    service_name: String,
+pub(super) struct ResourceInfo {
+    pub(super) keys: Vec<String>,
+    pub(super) values: Vec<String>,
+    pub(super) service_name: String,
     /// `faas.name`, "" when absent.
-    function: String,
+    pub(super) function: String,
     /// Invocation fields from the resource, when it is a FaaS resource.
-    faas: Option<InvocationRow>,
+    pub(super) faas: Option<InvocationRow>,
 }
 
 impl ResourceInfo {
-    fn new(resource: Option<&Resource>) -> ResourceInfo {
+    pub(super) fn new(resource: Option<&Resource>) -> ResourceInfo {
         let attrs: &[KeyValue] = resource.map(|r| r.attributes.as_slice()).unwrap_or(&[]);
         let (keys, values) = flatten(attrs);
         let function = attr_string(attrs, "faas.name");
@@ -496,13 +194,30 @@ impl ResourceInfo {
             faas,
         }
     }
+
+    /// What the resource adds to each span row, as `SpanRow::approx_bytes`
+    /// counts it.
+    pub(super) fn span_row_bytes(&self) -> usize {
+        strings_bytes(&self.keys) + strings_bytes(&self.values) + self.service_name.len()
+    }
+
+    /// What the resource adds to each log row, as `LogRow::approx_bytes`
+    /// counts it.
+    pub(super) fn log_row_bytes(&self) -> usize {
+        self.span_row_bytes() + self.function.len()
+    }
+}
+
+/// Strings' bytes as the rows' `approx_bytes` count them.
+pub(super) fn strings_bytes(v: &[String]) -> usize {
+    v.iter().map(|s| s.len() + size_of::<String>()).sum()
 }
 
 /// `faas.max_memory` in MiB. The attribute is in bytes; exporters written
 /// before the conventions switched from MiB to bytes (e.g.
 /// opentelemetry-go-contrib#7591) still send MiB, and no function has less
 /// than 1 MiB, so values below that are taken as MiB.
-fn memory_mb(v: i64) -> u32 {
+pub(super) fn memory_mb(v: i64) -> u32 {
     let mib = if v <= 0 {
         0
     } else if v < MIB {
@@ -516,7 +231,7 @@ fn memory_mb(v: i64) -> u32 {
 /// A Lambda-style runtime id (`python3.12`, `nodejs20.x`, `java21`,
 /// `dotnet8`, `ruby3.3`) from `process.runtime.name` and
 /// `process.runtime.version`; other runtimes as name + major.minor.
-fn runtime(name: &str, version: &str) -> String {
+pub(super) fn runtime(name: &str, version: &str) -> String {
     let name = name.trim().to_ascii_lowercase();
     if name.is_empty() {
         return String::new();
@@ -547,7 +262,7 @@ fn runtime(name: &str, version: &str) -> String {
 }
 
 /// faasight's arch from `host.arch` ("" when unknown).
-fn arch(host_arch: &str) -> &'static str {
+pub(super) fn arch(host_arch: &str) -> &'static str {
     match host_arch.trim().to_ascii_lowercase().as_str() {
         "amd64" | "x86_64" | "x86-64" | "x64" => "x86_64",
         "arm64" | "aarch64" => "arm64",
@@ -558,7 +273,7 @@ fn arch(host_arch: &str) -> &'static str {
 // ---------------------------------------------------------------------------
 // Spans and logs
 
-fn span_row(
+pub(super) fn span_row(
     span: Span,
     res: &ResourceInfo,
     scope_name: &str,
@@ -643,7 +358,7 @@ fn span_row(
 
 /// The invocation a FaaS SERVER span describes; `faas` holds the resource's
 /// part of it.
-fn invocation_row(
+pub(super) fn invocation_row(
     span: &Span,
     faas: &InvocationRow,
     trace_id: &str,
@@ -704,7 +419,7 @@ fn invocation_row(
     }
 }
 
-fn log_row(
+pub(super) fn log_row(
     rec: LogRecord,
     res: &ResourceInfo,
     scope_name: &str,
@@ -756,7 +471,3 @@ fn log_row(
         ..Default::default()
     })
 }
-
-#[cfg(test)]
-#[path = "otlp_tests.rs"]
-mod tests;

@@ -2,6 +2,7 @@
 //! fixtures by hand (the JSON file directly, the protobuf files through the
 //! Python `opentelemetry-proto` bindings), not copied from this decoder.
 
+use super::estimate::{walk, Estimate};
 use super::*;
 use crate::normalize::normalize;
 use faasight_store::PicoUsd;
@@ -685,4 +686,361 @@ fn coldstart_and_invocation_id_fallbacks() {
     );
     let d = decode_traces(&body, Encoding::Json, "t").unwrap();
     assert_eq!((d.spans.len(), d.invocations.len()), (1, 0));
+}
+
+// ---------------------------------------------------------------------------
+// The memory limit per request
+
+/// A protobuf varint, encoded by hand (not by prost or the code under test).
+fn varint(mut v: u64, out: &mut Vec<u8>) {
+    while v >= 0x80 {
+        out.push((v as u8 & 0x7f) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// A length-delimited field (wire type 2) holding `payload`.
+fn delimited(number: u32, payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(payload.len() + 10);
+    varint(u64::from(number << 3 | 2), &mut out);
+    varint(payload.len() as u64, &mut out);
+    out.extend_from_slice(payload);
+    out
+}
+
+fn assert_too_many_items(e: &OtlpError) {
+    assert!(matches!(e, OtlpError::TooManyItems { .. }), "{e}");
+    assert!(e.is_too_large());
+    assert!(
+        e.to_string().contains("134217728 bytes (128 MiB"),
+        "names the limit: {e}"
+    );
+}
+
+#[test]
+fn sixteen_million_empty_records_are_refused_before_decoding() {
+    // ExportLogsServiceRequest { resource_logs (1) { scope_logs (2) {
+    // log_records (2): 16,000,000 × `12 00` } } }: 32,000,000 bytes of
+    // records, under the 32 MiB body limit. The very same bytes are an
+    // ExportTraceServiceRequest of 16 million empty spans (resource_spans
+    // 1, scope_spans 2, spans 2). Lengths: 32,000,000 = 0x1E84800, as a
+    // varint 80 90 a1 0f; the resource's 32,000,005 is 85 90 a1 0f.
+    let n = 16_000_000;
+    let mut body = vec![0x0a, 0x85, 0x90, 0xa1, 0x0f, 0x12, 0x80, 0x90, 0xa1, 0x0f];
+    body.reserve(2 * n);
+    body.extend(std::iter::repeat_n([0x12u8, 0x00], n).flatten());
+    assert_eq!(body.len(), 32_000_010);
+    assert!(body.len() <= 32 << 20);
+    // Decoded, each record would be a prost message and a row of hundreds
+    // of bytes: gigabytes. The refusal comes from the wire count, which
+    // stops soon after 128 MiB / (184 + 400) ≈ 230,000 records.
+    let e = decode_logs(&body, Encoding::Protobuf, "t").unwrap_err();
+    assert_too_many_items(&e);
+    let OtlpError::TooManyItems {
+        items,
+        bytes,
+        limit,
+    } = e
+    else {
+        unreachable!()
+    };
+    assert_eq!(limit, 128 << 20);
+    assert!(bytes > limit);
+    assert!(items < n as u64 / 10, "the count stops early: {items}");
+    assert_too_many_items(&decode_traces(&body, Encoding::Protobuf, "t").unwrap_err());
+}
+
+#[test]
+fn json_amplification_is_refused_before_decoding() {
+    // A million empty log records, 3 bytes each.
+    let body = format!(
+        r#"{{"resourceLogs":[{{"scopeLogs":[{{"logRecords":[{}]}}]}}]}}"#,
+        vec!["{}"; 1_000_000].join(",")
+    );
+    assert_too_many_items(&decode_logs(body.as_bytes(), Encoding::Json, "t").unwrap_err());
+    // Records may also be written as arrays (serde reads structs from them).
+    let body = format!(
+        r#"{{"resourceSpans":[{{"scopeSpans":[{{"spans":[{}]}}]}}]}}"#,
+        vec!["[]"; 1_000_000].join(",")
+    );
+    assert_too_many_items(&decode_traces(body.as_bytes(), Encoding::Json, "t").unwrap_err());
+    // 5 million numbers under an unknown key: 10 MB of JSON, and a
+    // `serde_json::Value` of 32 bytes each (160 MB) before the key is
+    // ignored.
+    let body = format!(r#"{{"x":[{}]}}"#, vec!["0"; 5_000_000].join(","));
+    assert_too_many_items(&decode_traces(body.as_bytes(), Encoding::Json, "t").unwrap_err());
+    assert_too_many_items(&decode_metrics_count(body.as_bytes(), Encoding::Json).unwrap_err());
+
+    // Braces inside strings (e.g. a log body that is JSON text) are not
+    // counted: 300,000 of them, after an escaped quote, decode as usual.
+    let text = format!("\\\"{}", "{".repeat(300_000));
+    let body = format!(
+        r#"{{"resourceLogs":[{{"scopeLogs":[{{"logRecords":[{{"body":{{"stringValue":"{text}"}}}}]}}]}}]}}"#
+    );
+    let d = decode_logs(body.as_bytes(), Encoding::Json, "t").unwrap();
+    assert_eq!(d.logs.len(), 1);
+    assert_eq!(d.logs[0].body.len(), 300_001);
+    assert!(d.logs[0].body.starts_with("\"{{"));
+}
+
+#[test]
+fn metric_amplification_is_refused_before_decoding() {
+    // ExportMetricsServiceRequest { resource_metrics (1) { scope_metrics
+    // (2) { metrics (2) { gauge (5) { data_points (1): 4,000,000 empty } } } } }:
+    // 8 MB; each NumberDataPoint holds two Vecs (48 bytes) and more, so
+    // well over 4,000,000 × 48 = 192 MB.
+    let points = [0x0a, 0x00].repeat(4_000_000);
+    let body = delimited(1, &delimited(2, &delimited(2, &delimited(5, &points))));
+    assert_too_many_items(&decode_metrics_count(&body, Encoding::Protobuf).unwrap_err());
+    // Packed uint64 bucket counts: 1 byte each on the wire, 8 once decoded.
+    // ... metrics (2) { exponential_histogram (10) { data_points (1) {
+    // positive (8) { bucket_counts (2): 20,000,000 zero bytes } } } }:
+    // 160,000,000 bytes decoded.
+    let buckets = delimited(2, &vec![0u8; 20_000_000]);
+    let metric = delimited(10, &delimited(1, &delimited(8, &buckets)));
+    let body = delimited(1, &delimited(2, &delimited(2, &metric)));
+    assert_too_many_items(&decode_metrics_count(&body, Encoding::Protobuf).unwrap_err());
+    // One million of them pass (8 MB).
+    let buckets = delimited(2, &vec![0u8; 1_000_000]);
+    let metric = delimited(10, &delimited(1, &delimited(8, &buckets)));
+    let body = delimited(1, &delimited(2, &delimited(2, &metric)));
+    assert_eq!(decode_metrics_count(&body, Encoding::Protobuf).unwrap(), 1);
+}
+
+/// One resource with a `big` attribute of `attr_bytes` bytes and `spans`
+/// valid, tiny spans.
+fn big_resource_traces(attr_bytes: usize, spans: u64) -> ExportTraceServiceRequest {
+    ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            resource: Some(Resource {
+                attributes: vec![kv("big", s(&"x".repeat(attr_bytes)))],
+                ..Default::default()
+            }),
+            scope_spans: vec![ScopeSpans {
+                spans: (1..=spans)
+                    .map(|i| Span {
+                        trace_id: vec![1; 16],
+                        span_id: i.to_be_bytes().to_vec(),
+                        start_time_unix_nano: 1_700_000_000_000_000_000,
+                        ..Default::default()
+                    })
+                    .collect(),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    }
+}
+
+#[test]
+fn a_large_resource_copied_into_many_rows_is_refused() {
+    // 1 MiB of resource attribute copied into 1,000 rows: at least
+    // 1,000 × 1,048,576 = 1,048,576,000 bytes, refused before any row is
+    // built. The body itself (~1 MiB, 1,000 small spans) passes the wire
+    // count: the refusal is the rows'.
+    let req = big_resource_traces(1 << 20, 1_000);
+    let body = req.encode_to_vec();
+    assert!(body.len() < (1 << 20) + 100_000);
+    let check = |e: OtlpError| {
+        let OtlpError::RowsTooLarge { bytes, limit } = e else {
+            panic!("not refused for its rows: {e}");
+        };
+        assert_eq!(limit, 128 << 20);
+        // Each row also holds its own struct and short strings: less
+        // than 4 KiB more.
+        assert!(
+            (1_048_576_000..1_000 * ((1 << 20) + 4096)).contains(&bytes),
+            "{bytes}"
+        );
+    };
+    check(decode_traces(&body, Encoding::Protobuf, "t").unwrap_err());
+    // The gRPC receiver's path: tonic decoded the message.
+    check(try_traces_from_request(req, "t").unwrap_err());
+
+    // Logs, likewise.
+    let logs = ExportLogsServiceRequest {
+        resource_logs: vec![ResourceLogs {
+            resource: Some(Resource {
+                attributes: vec![kv("big", s(&"x".repeat(1 << 20)))],
+                ..Default::default()
+            }),
+            scope_logs: vec![ScopeLogs {
+                log_records: vec![LogRecord::default(); 1_000],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    };
+    let e = decode_logs(&logs.encode_to_vec(), Encoding::Protobuf, "t").unwrap_err();
+    assert!(matches!(e, OtlpError::RowsTooLarge { .. }), "{e}");
+    assert!(e.is_too_large());
+    let e = try_logs_from_request(logs, "t").unwrap_err();
+    assert!(matches!(e, OtlpError::RowsTooLarge { .. }), "{e}");
+
+    // 100 such rows (~105 MB) are within the limit.
+    let d = try_traces_from_request(big_resource_traces(1 << 20, 100), "t").unwrap();
+    assert_eq!(d.spans.len(), 100);
+    assert!(d
+        .spans
+        .iter()
+        .all(|r| r.resource_values[0].len() == 1 << 20));
+}
+
+#[test]
+fn rows_are_counted_while_they_are_built() {
+    // Spans with 1 KiB attributes of their own: nothing the resource
+    // projection sees, but the rows' sizes pass a small limit.
+    let mut req = big_resource_traces(10, 10);
+    for span in &mut req.resource_spans[0].scope_spans[0].spans {
+        span.attributes = vec![kv("a", s(&"y".repeat(1024)))];
+    }
+    let rows = traces_from_request(req.clone(), "t");
+    let total: usize = rows.spans.iter().map(SpanRow::approx_bytes).sum();
+    assert!(total > 10 * 1024);
+    assert_eq!(build_traces(req.clone(), "t", total).unwrap(), rows);
+    let e = build_traces(req, "t", total - 1).unwrap_err();
+    assert!(
+        matches!(e, OtlpError::RowsTooLarge { bytes, .. } if bytes == total),
+        "{e}"
+    );
+}
+
+/// What the wire walk should count in a trace request, from its prost
+/// decoding: resources, scopes, spans, events, links, attributes and array
+/// elements.
+fn expected_trace_items(req: &ExportTraceServiceRequest) -> u64 {
+    fn attrs(kvs: &[KeyValue]) -> u64 {
+        kvs.iter()
+            .map(|kv| 1 + kv.value.as_ref().map_or(0, any))
+            .sum()
+    }
+    fn any(v: &AnyValue) -> u64 {
+        match &v.value {
+            Some(AnyVal::ArrayValue(a)) => a.values.iter().map(|x| 1 + any(x)).sum(),
+            Some(AnyVal::KvlistValue(l)) => attrs(&l.values),
+            _ => 0,
+        }
+    }
+    let mut n = 0;
+    for rs in &req.resource_spans {
+        n += 1 + rs.resource.as_ref().map_or(0, |r| attrs(&r.attributes));
+        for ss in &rs.scope_spans {
+            n += 1 + ss.scope.as_ref().map_or(0, |s| attrs(&s.attributes));
+            for span in &ss.spans {
+                n += 1 + attrs(&span.attributes);
+                n += span
+                    .events
+                    .iter()
+                    .map(|e| 1 + attrs(&e.attributes))
+                    .sum::<u64>();
+                n += span
+                    .links
+                    .iter()
+                    .map(|l| 1 + attrs(&l.attributes))
+                    .sum::<u64>();
+            }
+        }
+    }
+    n
+}
+
+/// What the JSON count should be, from serde_json's parse: containers,
+/// plus one item per `,` and `:`.
+fn expected_json_items(v: &Json) -> u64 {
+    match v {
+        Json::Object(m) => {
+            1 + m.len() as u64
+                + m.len().saturating_sub(1) as u64
+                + m.values().map(expected_json_items).sum::<u64>()
+        }
+        Json::Array(a) => {
+            1 + a.len().saturating_sub(1) as u64 + a.iter().map(expected_json_items).sum::<u64>()
+        }
+        _ => 0,
+    }
+}
+
+#[test]
+fn ordinary_requests_are_counted_exactly_and_decode_as_before() {
+    for body in [HTTP_PROTO, GRPC] {
+        let req = ExportTraceServiceRequest::decode(body).unwrap();
+        let estimate = wire_estimate(body, Msg::TracesRequest, usize::MAX);
+        // 1 resource with 13 attributes, 1 scope, 6 spans with 2 or 7
+        // attributes: the prost decoding confirms it.
+        assert_eq!(estimate.items, expected_trace_items(&req));
+        assert!(estimate.items >= 1 + 13 + 1 + 6 + 3 * 2 + 3 * 7);
+        assert!(estimate.bytes < MAX_DECODED_BYTES / 1000);
+        // The same rows as without any limit.
+        let d = decode_traces(body, Encoding::Protobuf, "acme").unwrap();
+        assert_eq!(d, traces_from_request(req.clone(), "acme"));
+        assert_eq!(try_traces_from_request(req, "acme").unwrap(), d);
+        check_fixture_spans(&d);
+    }
+    let value: Json = serde_json::from_slice(HTTP_JSON).unwrap();
+    let estimate = json_estimate(HTTP_JSON, Msg::TracesRequest, usize::MAX);
+    assert_eq!(estimate.items, expected_json_items(&value));
+    assert!(estimate.bytes < MAX_DECODED_BYTES / 100);
+    check_fixture_spans(&decode_traces(HTTP_JSON, Encoding::Json, "acme").unwrap());
+
+    let logs = logs_request();
+    let d = decode_logs(&logs.encode_to_vec(), Encoding::Protobuf, "acme").unwrap();
+    assert_eq!(try_logs_from_request(logs.clone(), "acme").unwrap(), d);
+    assert_eq!(logs_from_request(logs, "acme"), d);
+}
+
+#[test]
+fn the_wire_walk_accepts_all_that_prost_accepts() {
+    // A walk that stopped on data prost decodes would let prost decode
+    // what was not counted.
+    fn check(body: &[u8]) {
+        let walks = |root| walk(body, root, 0, usize::MAX, &mut Estimate::default()).is_ok();
+        if ExportTraceServiceRequest::decode(body).is_ok() {
+            assert!(walks(Msg::TracesRequest), "{body:?}");
+        }
+        if ExportLogsServiceRequest::decode(body).is_ok() {
+            assert!(walks(Msg::LogsRequest), "{body:?}");
+        }
+        if ExportMetricsServiceRequest::decode(body).is_ok() {
+            assert!(walks(Msg::MetricsRequest), "{body:?}");
+        }
+    }
+    let logs = logs_request().encode_to_vec();
+    for body in [HTTP_PROTO, GRPC, &logs] {
+        for len in 0..body.len() {
+            check(&body[..len]);
+        }
+        let mut state: u32 = 0x2545_f491;
+        for _ in 0..2000 {
+            let mut b = body.to_vec();
+            for _ in 0..4 {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let i = (state >> 8) as usize % b.len();
+                b[i] = (state >> 24) as u8;
+            }
+            check(&b);
+        }
+    }
+
+    // Groups (deprecated) in unknown fields are skipped, by prost and the
+    // walk, and what follows them is counted: field 50 as a group (keys
+    // 93 03 … 94 03) holding a varint (08 01) and an empty group 2 (13 14),
+    // then 3 empty log records.
+    let mut body = vec![0x93, 0x03, 0x08, 0x01, 0x13, 0x14, 0x94, 0x03];
+    body.extend(delimited(1, &delimited(2, &[0x12, 0x00].repeat(3))));
+    let req = ExportLogsServiceRequest::decode(&body[..]).unwrap();
+    assert_eq!(req.resource_logs[0].scope_logs[0].log_records.len(), 3);
+    let estimate = wire_estimate(&body, Msg::LogsRequest, usize::MAX);
+    assert_eq!(estimate.items, 1 + 1 + 3);
+    // A group closed by another field's end: both refuse it.
+    let bad = [0x93, 0x03, 0x14];
+    assert!(ExportLogsServiceRequest::decode(&bad[..]).is_err());
+    assert!(walk(
+        &bad,
+        Msg::LogsRequest,
+        0,
+        usize::MAX,
+        &mut Estimate::default()
+    )
+    .is_err());
 }
