@@ -55,6 +55,7 @@
 
 use crate::frame_input::{self, FrameError};
 use chrono::{DateTime, SecondsFormat};
+use faasight_stats::median;
 use polars::prelude::DataFrame;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -270,16 +271,6 @@ struct KeySeries {
 
 fn float_values(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
     Ok(frame_input::floats(frame, name)?.iter().collect())
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    }
 }
 
 /// Baseline, spread and score of `values[i]` from the values `step`,

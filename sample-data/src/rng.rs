@@ -6,18 +6,12 @@
 //! (xoshiro256**, seeded through SplitMix64 as its authors recommend) instead
 //! of relying on a crate whose streams may change between releases.
 
+use faasight_stats::SplitMix64;
+
 /// xoshiro256** state.
 #[derive(Debug, Clone)]
 pub struct Rng {
     s: [u64; 4],
-}
-
-fn splitmix64(state: &mut u64) -> u64 {
-    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    let mut z = *state;
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
 }
 
 impl Rng {
@@ -25,14 +19,9 @@ impl Rng {
     /// parts of the workload (one per function) do not depend on the order
     /// in which they are generated.
     pub fn new(seed: u64, stream: u64) -> Rng {
-        let mut st = seed ^ stream.wrapping_mul(0xd1b5_4a32_d192_ed03);
+        let mut st = SplitMix64::new(seed ^ stream.wrapping_mul(0xd1b5_4a32_d192_ed03));
         Rng {
-            s: [
-                splitmix64(&mut st),
-                splitmix64(&mut st),
-                splitmix64(&mut st),
-                splitmix64(&mut st),
-            ],
+            s: [st.next_u64(), st.next_u64(), st.next_u64(), st.next_u64()],
         }
     }
 
