@@ -8,4 +8,5 @@ pub mod invocations;
 pub mod lambda;
 pub mod lambda_telemetry;
 pub mod otlp_grpc;
+pub mod otlp_grpc_budget;
 pub mod otlp_http;

@@ -156,6 +156,10 @@ pub async fn serve(
     tonic::transport::Server::builder()
         .concurrency_limit_per_connection(concurrency)
         .timeout(timeout)
+        // The memory budget, checked before tonic decodes a message.
+        .layer(super::otlp_grpc_budget::BudgetLayer {
+            max_message_bytes: limit,
+        })
         .add_service(
             TraceServiceServer::new(svc.clone())
                 .accept_compressed(CompressionEncoding::Gzip)

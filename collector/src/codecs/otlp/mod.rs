@@ -398,6 +398,38 @@ impl RowBudget {
 // ---------------------------------------------------------------------------
 // Body decoding
 
+/// The three OTLP export requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// `ExportTraceServiceRequest`.
+    Traces,
+    /// `ExportLogsServiceRequest`.
+    Logs,
+    /// `ExportMetricsServiceRequest`.
+    Metrics,
+}
+
+/// Refuses a protobuf export request of `signal` whose structure shows
+/// that it and its rows would take more than [`MAX_DECODED_BYTES`], without
+/// decoding it: for callers that hand the bytes to a decoder of their own
+/// (the gRPC server decodes before the receiver sees the message).
+pub fn check_protobuf_size(body: &[u8], signal: Signal) -> Result<(), OtlpError> {
+    let root = match signal {
+        Signal::Traces => Msg::TracesRequest,
+        Signal::Logs => Msg::LogsRequest,
+        Signal::Metrics => Msg::MetricsRequest,
+    };
+    let estimate = wire_estimate(body, root, MAX_DECODED_BYTES);
+    if estimate.bytes > MAX_DECODED_BYTES {
+        return Err(OtlpError::TooManyItems {
+            items: estimate.items,
+            bytes: estimate.bytes,
+            limit: MAX_DECODED_BYTES,
+        });
+    }
+    Ok(())
+}
+
 /// Decodes a request message of type `root`, unless the body's structure
 /// shows that the message and its rows would take more than
 /// [`MAX_DECODED_BYTES`].
