@@ -46,6 +46,46 @@ async fn wait_until(what: &str, mut f: impl AsyncFnMut() -> bool) {
     }
 }
 
+/// `n` fresh rows named `{prefix}-{i}` as one batch.
+fn batch(prefix: &str, n: usize) -> Batch {
+    Batch {
+        invocations: rows(prefix, n),
+        ..Default::default()
+    }
+}
+
+/// Waits until the pipeline has replayed its whole spool.
+async fn spool_drained(metrics: &Metrics) {
+    wait_until("the spool to drain", async || {
+        metrics.spool_pending.load(Relaxed) == 0
+    })
+    .await;
+}
+
+/// A pipeline with the default configuration and its spool in `dir`, as a
+/// restarted collector opens it.
+fn default_pipeline(
+    store: &Store,
+    dir: &tempfile::TempDir,
+    metrics: &Arc<Metrics>,
+) -> (Pipeline, tokio::task::JoinHandle<()>) {
+    Pipeline::start(
+        store.clone(),
+        PipelineConfig::new(dir.path().join("spool")),
+        metrics.clone(),
+    )
+    .unwrap()
+}
+
+/// A private ClickHouse with the schema in a new temporary directory, and
+/// its configuration for a restart.
+async fn fresh_clickhouse() -> (tempfile::TempDir, LocalConfig, LocalClickHouse, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = LocalConfig::with_free_ports(dir.path().join("ch")).unwrap();
+    let (ch, store) = start_clickhouse(&cfg).await;
+    (dir, cfg, ch, store)
+}
+
 async fn start_clickhouse(cfg: &LocalConfig) -> (LocalClickHouse, Store) {
     let ch = LocalClickHouse::start(cfg).await.unwrap();
     let store = Store::connect(ch.url());
@@ -57,38 +97,21 @@ async fn start_clickhouse(cfg: &LocalConfig) -> (LocalClickHouse, Store) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn spools_while_clickhouse_is_down_and_replays_exactly_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = LocalConfig::with_free_ports(dir.path().join("ch")).unwrap();
-    let (ch, store) = start_clickhouse(&cfg).await;
+    let (dir, cfg, ch, store) = fresh_clickhouse().await;
     let metrics = Arc::new(Metrics::default());
     let mut pcfg = PipelineConfig::new(dir.path().join("spool"));
     pcfg.insert_timeout = Duration::from_secs(5);
     pcfg.retry_backoff = Duration::from_millis(100);
     let (pipeline, writer) = Pipeline::start(store.clone(), pcfg, metrics.clone()).unwrap();
 
-    pipeline
-        .submit(
-            Batch {
-                invocations: rows("up", 1000),
-                ..Default::default()
-            },
-            later(),
-        )
-        .await
-        .unwrap();
+    pipeline.submit(batch("up", 1000), later()).await.unwrap();
     assert_eq!(count(&store, "SELECT count() FROM invocations").await, 1000);
 
     ch.stop().await.unwrap();
     // Accepted although ClickHouse is down: the spool has them.
     for k in 0..5 {
         pipeline
-            .submit(
-                Batch {
-                    invocations: rows(&format!("down{k}"), 2000),
-                    ..Default::default()
-                },
-                later(),
-            )
+            .submit(batch(&format!("down{k}"), 2000), later())
             .await
             .unwrap();
     }
@@ -96,10 +119,7 @@ async fn spools_while_clickhouse_is_down_and_replays_exactly_once() {
     assert!(metrics.spool_pending.load(Relaxed) >= 1);
 
     let (_ch, store) = start_clickhouse(&cfg).await;
-    wait_until("the spool to drain", async || {
-        metrics.spool_pending.load(Relaxed) == 0
-    })
-    .await;
+    spool_drained(&metrics).await;
     assert_eq!(
         count(&store, "SELECT count() FROM invocations").await,
         11_000
@@ -122,9 +142,7 @@ async fn spools_while_clickhouse_is_down_and_replays_exactly_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_spooled_batch_that_clickhouse_already_has_is_not_stored_twice() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = LocalConfig::with_free_ports(dir.path().join("ch")).unwrap();
-    let (_ch, store) = start_clickhouse(&cfg).await;
+    let (dir, _cfg, _ch, store) = fresh_clickhouse().await;
 
     // The situation after an insert that timed out on the collector's side
     // but was applied: the rows are in ClickHouse *and* in the spool.
@@ -156,16 +174,8 @@ async fn a_spooled_batch_that_clickhouse_already_has_is_not_stored_twice() {
     }
 
     let metrics = Arc::new(Metrics::default());
-    let (pipeline, writer) = Pipeline::start(
-        store.clone(),
-        PipelineConfig::new(dir.path().join("spool")),
-        metrics.clone(),
-    )
-    .unwrap();
-    wait_until("the spool to drain", async || {
-        metrics.spool_pending.load(Relaxed) == 0
-    })
-    .await;
+    let (pipeline, writer) = default_pipeline(&store, &dir, &metrics);
+    spool_drained(&metrics).await;
     assert_eq!(metrics.replayed_batches.load(Relaxed), 2);
     assert_eq!(metrics.duplicate_batches_skipped.load(Relaxed), 1);
     assert_eq!(count(&store, "SELECT count() FROM invocations").await, 800);
@@ -183,9 +193,7 @@ async fn a_spooled_batch_that_clickhouse_already_has_is_not_stored_twice() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn refuses_when_the_queue_is_full_instead_of_growing() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = LocalConfig::with_free_ports(dir.path().join("ch")).unwrap();
-    let (_ch, store) = start_clickhouse(&cfg).await;
+    let (dir, _cfg, _ch, store) = fresh_clickhouse().await;
     let mut pcfg = PipelineConfig::new(dir.path().join("spool"));
     pcfg.max_queued_rows = 1000;
     // The writer holds a batch for up to two seconds waiting for more, so
@@ -195,33 +203,12 @@ async fn refuses_when_the_queue_is_full_instead_of_growing() {
     let (pipeline, _writer) = Pipeline::start(store, pcfg, Arc::new(Metrics::default())).unwrap();
     // A request larger than the whole queue is admitted when the queue is
     // empty (it takes every slot), so no request is refused forever.
-    pipeline
-        .submit(
-            Batch {
-                invocations: rows("big", 1001),
-                ..Default::default()
-            },
-            later(),
-        )
-        .await
-        .unwrap();
+    pipeline.submit(batch("big", 1001), later()).await.unwrap();
     let a = pipeline.clone();
     let b = pipeline.clone();
     let (ra, rb) = tokio::join!(
-        a.submit(
-            Batch {
-                invocations: rows("a", 800),
-                ..Default::default()
-            },
-            later()
-        ),
-        b.submit(
-            Batch {
-                invocations: rows("b", 800),
-                ..Default::default()
-            },
-            later()
-        ),
+        a.submit(batch("a", 800), later()),
+        b.submit(batch("b", 800), later()),
     );
     assert!(
         ra.is_ok() != rb.is_ok(),
@@ -269,9 +256,7 @@ async fn rollup_agrees(store: &Store) {
 /// 200 acknowledged rows lost and the rollup short of 300.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_partly_stored_batch_is_completed_and_its_rollup_rebuilt() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = LocalConfig::with_free_ports(dir.path().join("ch")).unwrap();
-    let (_ch, store) = start_clickhouse(&cfg).await;
+    let (dir, _cfg, _ch, store) = fresh_clickhouse().await;
     // Other data in the same hours, stored normally: must stay as it is.
     store.insert_invocations(&rows("other", 50)).await.unwrap();
 
@@ -308,16 +293,8 @@ async fn a_partly_stored_batch_is_completed_and_its_rollup_rebuilt() {
         .unwrap();
 
     let metrics = Arc::new(Metrics::default());
-    let (pipeline, writer) = Pipeline::start(
-        store.clone(),
-        PipelineConfig::new(dir.path().join("spool")),
-        metrics.clone(),
-    )
-    .unwrap();
-    wait_until("the spool to drain", async || {
-        metrics.spool_pending.load(Relaxed) == 0
-    })
-    .await;
+    let (pipeline, writer) = default_pipeline(&store, &dir, &metrics);
+    spool_drained(&metrics).await;
     assert_eq!(count(&store, "SELECT count() FROM invocations").await, 550);
     assert_eq!(
         count(&store, "SELECT uniqExact(request_id) FROM invocations").await,
@@ -335,9 +312,7 @@ async fn a_partly_stored_batch_is_completed_and_its_rollup_rebuilt() {
 /// what arrived, and nothing is stored twice or lost.
 #[tokio::test(flavor = "multi_thread")]
 async fn inserts_that_time_out_but_commit_are_neither_lost_nor_doubled() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = LocalConfig::with_free_ports(dir.path().join("ch")).unwrap();
-    let (_ch, store) = start_clickhouse(&cfg).await;
+    let (dir, _cfg, _ch, store) = fresh_clickhouse().await;
     let metrics = Arc::new(Metrics::default());
     let mut pcfg = PipelineConfig::new(dir.path().join("spool"));
     pcfg.insert_timeout = Duration::from_millis(1);
@@ -345,13 +320,7 @@ async fn inserts_that_time_out_but_commit_are_neither_lost_nor_doubled() {
     let (pipeline, writer) = Pipeline::start(store.clone(), pcfg, metrics.clone()).unwrap();
     for k in 0..4 {
         pipeline
-            .submit(
-                Batch {
-                    invocations: rows(&format!("slow{k}"), 5_000),
-                    ..Default::default()
-                },
-                later(),
-            )
+            .submit(batch(&format!("slow{k}"), 5_000), later())
             .await
             .unwrap();
     }
@@ -359,10 +328,7 @@ async fn inserts_that_time_out_but_commit_are_neither_lost_nor_doubled() {
         metrics.insert_failures.load(Relaxed) >= 1,
         "the timeout bit"
     );
-    wait_until("the spool to drain", async || {
-        metrics.spool_pending.load(Relaxed) == 0
-    })
-    .await;
+    spool_drained(&metrics).await;
     // Replays that timed out too may still be committing: wait for them.
     wait_until("inserts to finish", async || {
         count(
@@ -416,29 +382,12 @@ async fn a_request_past_its_deadline_is_withdrawn_not_written_later() {
 
     let first = tokio::spawn({
         let p = pipeline.clone();
-        async move {
-            p.submit(
-                Batch {
-                    invocations: rows("first", 10),
-                    ..Default::default()
-                },
-                later(),
-            )
-            .await
-        }
+        async move { p.submit(batch("first", 10), later()).await }
     });
     // Its INSERT has begun once the server saw a connection.
     connected.wait_for(|n| *n > 0).await.unwrap();
     let soon = tokio::time::Instant::now() + Duration::from_millis(300);
-    let second = pipeline
-        .submit(
-            Batch {
-                invocations: rows("second", 10),
-                ..Default::default()
-            },
-            soon,
-        )
-        .await;
+    let second = pipeline.submit(batch("second", 10), soon).await;
     assert!(
         matches!(
             second,

@@ -2,7 +2,7 @@
 //! against figures queried here directly from the `invocations` table, and
 //! the CLI's JSON compared with the HTTP API's for every analysis.
 
-use super::common::{faasight, faasight_ok, ClickHouse, Up};
+use super::common::{faasight, faasight_ok, ClickHouse, Stack};
 use serde_json::Value;
 
 const END: &str = "2026-03-02T10:00:00Z";
@@ -41,15 +41,6 @@ fn cli_json(command: &str, extra: &[&str], ch: &ClickHouse) -> Value {
     ];
     args.extend_from_slice(extra);
     serde_json::from_str(&faasight_ok(&args)).unwrap()
-}
-
-async fn scalar(ch: &ClickHouse, sql: &str) -> u64 {
-    ch.store()
-        .client()
-        .query(sql)
-        .fetch_one::<u64>()
-        .await
-        .unwrap()
 }
 
 /// The path of the first place two JSON documents differ, with both values.
@@ -100,11 +91,9 @@ async fn analyses_on_the_demo_workload_match_the_table() {
 
     // Bill: Σ list prices over the months = Σ cost_usd of the table.
     let bill = cli_json("bill", &[], &ch);
-    let table_cost: u64 = scalar(
-        &ch,
-        "SELECT toUInt64(sum(cost_usd) * 1000000000000) FROM invocations",
-    )
-    .await;
+    let table_cost: u64 = ch
+        .count("SELECT toUInt64(sum(cost_usd) * 1000000000000) FROM invocations")
+        .await;
     let list_total: i64 = bill["months"]
         .as_array()
         .unwrap()
@@ -134,11 +123,9 @@ async fn analyses_on_the_demo_workload_match_the_table() {
 
     // Recommendations: one per function, and no advice below what was used.
     let rec = cli_json("recommend", &[], &ch);
-    let functions = scalar(
-        &ch,
-        "SELECT uniqExact(provider, account, region, function) FROM invocations",
-    )
-    .await;
+    let functions = ch
+        .count("SELECT uniqExact(provider, account, region, function) FROM invocations")
+        .await;
     let recs = rec["recommendations"].as_array().unwrap();
     assert_eq!(recs.len() as u64, functions);
     let mut advised = 0;
@@ -163,15 +150,11 @@ async fn analyses_on_the_demo_workload_match_the_table() {
     // Cold starts: totals equal the table's, every cold start has a cause,
     // and the demo's idle, scale-out and deploy cold starts are told apart.
     let cs = cli_json("cold-starts", &[], &ch);
-    let cold = scalar(
-        &ch,
-        "SELECT count() FROM invocations WHERE start_type IN ('cold', 'snapstart')",
-    )
-    .await;
+    let cold = ch
+        .count("SELECT count() FROM invocations WHERE start_type IN ('cold', 'snapstart')")
+        .await;
     assert_eq!(cs["rates"]["totals"]["cold_starts"].as_u64().unwrap(), cold);
-    let classified = scalar(
-        &ch,
-        "SELECT count() FROM invocations WHERE start_type IN ('cold', 'suppressed', 'snapstart', 'provisioned')",
+    let classified = ch.count("SELECT count() FROM invocations WHERE start_type IN ('cold', 'suppressed', 'snapstart', 'provisioned')",
     )
     .await;
     let mut by_cause = std::collections::BTreeMap::<String, u64>::new();
@@ -217,9 +200,7 @@ async fn analyses_on_the_demo_workload_match_the_table() {
     // Warnings: an out-of-memory warning for exactly the functions whose
     // invocations ran out of memory; cold-start warnings above 1 % only.
     let warnings = cli_json("warnings", &[], &ch);
-    let oom_functions = scalar(
-        &ch,
-        "SELECT uniqExact(provider, account, region, function) FROM invocations WHERE position(error_type, 'OutOfMemory') > 0",
+    let oom_functions = ch.count("SELECT uniqExact(provider, account, region, function) FROM invocations WHERE position(error_type, 'OutOfMemory') > 0",
     )
     .await;
     let list = warnings["warnings"].as_array().unwrap();
@@ -348,12 +329,43 @@ async fn analyses_on_the_demo_workload_match_the_table() {
     }
 }
 
+/// Asserts that `faasight <command> <flags>` prints the JSON that
+/// `GET /api/v1/<analysis>?<params>` answers, over the same 30 days.
+async fn cli_and_api_agree(
+    client: &reqwest::Client,
+    web: &str,
+    ch: &ClickHouse,
+    analysis: &str,
+    flags: &[&str],
+    params: &[(&str, &str)],
+) {
+    let command = match analysis {
+        "recommendations" => "recommend",
+        other => other,
+    };
+    let case = if params.is_empty() {
+        analysis.to_string()
+    } else {
+        format!("{analysis} {params:?}")
+    };
+    let from_cli = cli_json(command, flags, ch);
+    let response = client
+        .get(format!("{web}/api/v1/{analysis}"))
+        .query(&[("days", "30"), ("to", END)])
+        .query(params)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{case}");
+    let from_api: Value = response.json().await.unwrap();
+    if let Some(path) = first_difference(&from_cli, &from_api, String::new()) {
+        panic!("CLI and API disagree on {case} at {path}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn cli_json_and_http_api_agree_on_every_analysis() {
-    let ch = demo().await;
-    let dir = tempfile::tempdir().unwrap();
-    let up = Up::start(&["--clickhouse-url", &ch.url()], dir.path()).await;
-    let client = reqwest::Client::new();
+    let Stack { ch, up, client, .. } = Stack::over(demo().await, &[], &[]).await;
     let index: Value = client
         .get(format!("{}/api/v1", up.web))
         .send()
@@ -381,22 +393,7 @@ async fn cli_json_and_http_api_agree_on_every_analysis() {
         "{index}"
     );
     for analysis in &analyses {
-        let command = match analysis.as_str() {
-            "recommendations" => "recommend",
-            other => other,
-        };
-        let from_cli = cli_json(command, &[], &ch);
-        let response = client
-            .get(format!("{}/api/v1/{analysis}", up.web))
-            .query(&[("days", "30"), ("to", END)])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "{analysis}");
-        let from_api: Value = response.json().await.unwrap();
-        if let Some(path) = first_difference(&from_cli, &from_api, String::new()) {
-            panic!("CLI and API disagree on {analysis} at {path}");
-        }
+        cli_and_api_agree(&client, &up.web, &ch, analysis, &[], &[]).await;
     }
 
     // And with options other than the defaults: each CLI flag and its
@@ -441,24 +438,7 @@ async fn cli_json_and_http_api_agree_on_every_analysis() {
         ),
     ];
     for (analysis, flags, params) in non_default {
-        let command = if analysis == "recommendations" {
-            "recommend"
-        } else {
-            analysis
-        };
-        let from_cli = cli_json(command, flags, &ch);
-        let response = client
-            .get(format!("{}/api/v1/{analysis}", up.web))
-            .query(&[("days", "30"), ("to", END)])
-            .query(params)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "{analysis} {params:?}");
-        let from_api: Value = response.json().await.unwrap();
-        if let Some(path) = first_difference(&from_cli, &from_api, String::new()) {
-            panic!("CLI and API disagree on {analysis} {params:?} at {path}");
-        }
+        cli_and_api_agree(&client, &up.web, &ch, analysis, flags, params).await;
     }
 
     // Bad requests get a 4xx and a sentence.
@@ -476,17 +456,10 @@ async fn cli_json_and_http_api_agree_on_every_analysis() {
         body["error"].as_str().unwrap().contains("cheapest"),
         "{body}"
     );
-    let unknown_field = client
-        .get(format!("{}/api/v1/bill?colour=red", up.web))
-        .send()
-        .await
-        .unwrap();
+    let get = |path: &str| client.get(format!("{}{path}", up.web)).send();
+    let unknown_field = get("/api/v1/bill?colour=red").await.unwrap();
     assert_eq!(unknown_field.status(), 400);
-    let missing = client
-        .get(format!("{}/api/v1/horoscope", up.web))
-        .send()
-        .await
-        .unwrap();
+    let missing = get("/api/v1/horoscope").await.unwrap();
     assert_eq!(missing.status(), 404);
     // The CLI refuses the same bad option with exit code 2.
     let out = faasight(&[

@@ -1,9 +1,9 @@
 //! The overview in headless Chromium: server-rendered, hydrated, and
 //! interactive (changing the time range reloads the table and the chart).
 
-use super::common::{faasight_ok, free_port, wait_http_ok, ClickHouse, Up};
+use super::common::{faasight_ok, free_port, kill_and_reap, wait_http_ok, ClickHouse, Stack};
 use faasight_analyzer::{functions_summary, SummaryTotals, TimeRange};
-use fantoccini::{ClientBuilder, Locator};
+use fantoccini::{Client, ClientBuilder, Locator};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -12,8 +12,7 @@ struct ChromeDriver(std::process::Child);
 
 impl Drop for ChromeDriver {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        kill_and_reap(&mut self.0);
     }
 }
 
@@ -41,6 +40,43 @@ async fn total_for_last(ch: &ClickHouse, hours: u32) -> u64 {
     .invocations
 }
 
+/// Waits up to 30 s for an element matching `css` to appear (`what` names
+/// it when it does not).
+async fn appears(browser: &Client, css: &str, what: &str) {
+    browser
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+        .expect(what);
+}
+
+/// The overview's figures for the selected range: the total invocations
+/// and the chart's markup.
+async fn total_and_chart(browser: &Client) -> (u64, String) {
+    let total = browser.find(Locator::Css("#total-invocations")).await;
+    let total = digits(&total.unwrap().text().await.unwrap());
+    let chart = browser.find(Locator::Css("#chart")).await;
+    (total, chart.unwrap().html(true).await.unwrap())
+}
+
+/// How many elements match `css`.
+async fn count(browser: &Client, css: &str) -> usize {
+    browser.find_all(Locator::Css(css)).await.unwrap().len()
+}
+
+/// Chooses `value` in the `<select>` at `css`.
+async fn select(browser: &Client, css: &str, value: &str) {
+    let element = browser.find(Locator::Css(css)).await.unwrap();
+    element.select_by_value(value).await.unwrap();
+}
+
+/// Clicks the element at `css` (a link in the header).
+async fn click(browser: &Client, css: &str) {
+    let element = browser.find(Locator::Css(css)).await.unwrap();
+    element.click().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn overview_hydrates_and_follows_the_time_range() {
     let site = site_root();
@@ -57,17 +93,7 @@ async fn overview_hydrates_and_follows_the_time_range() {
         "--clickhouse-url",
         &ch.url(),
     ]);
-    let dir = tempfile::tempdir().unwrap();
-    let up = Up::start(
-        &[
-            "--clickhouse-url",
-            &ch.url(),
-            "--site-root",
-            site.to_str().unwrap(),
-        ],
-        dir.path(),
-    )
-    .await;
+    let Stack { ch, up, .. } = Stack::over(ch, &["--site-root", site.to_str().unwrap()], &[]).await;
 
     let port = free_port();
     let _driver = ChromeDriver(
@@ -101,36 +127,10 @@ async fn overview_hydrates_and_follows_the_time_range() {
         .expect("a chromium session");
 
     browser.goto(&up.web).await.unwrap();
-    let wait = || browser.wait().at_most(Duration::from_secs(30));
-    wait()
-        .for_element(Locator::Css("main[data-hydrated='true']"))
-        .await
-        .expect("the page hydrates");
-    wait()
-        .for_element(Locator::Css("#totals[data-range='7d']"))
-        .await
-        .unwrap();
-    let week_total = digits(
-        &browser
-            .find(Locator::Css("#total-invocations"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
-    let week_chart = browser
-        .find(Locator::Css("#chart"))
-        .await
-        .unwrap()
-        .html(true)
-        .await
-        .unwrap();
-    let week_rows = browser
-        .find_all(Locator::Css("#functions tbody tr"))
-        .await
-        .unwrap()
-        .len();
+    appears(&browser, "main[data-hydrated='true']", "the page hydrates").await;
+    appears(&browser, "#totals[data-range='7d']", "the 7d totals").await;
+    let (week_total, week_chart) = total_and_chart(&browser).await;
+    let week_rows = count(&browser, "#functions tbody tr").await;
     assert!(
         week_total > 0 && week_rows >= 30,
         "7d: {week_total} invocations, {week_rows} rows"
@@ -138,37 +138,15 @@ async fn overview_hydrates_and_follows_the_time_range() {
     assert!(week_chart.contains("<svg"));
 
     let before = total_for_last(&ch, 24).await;
-    browser
-        .find(Locator::Css("#range"))
-        .await
-        .unwrap()
-        .select_by_value("24h")
-        .await
-        .unwrap();
-    wait()
-        .for_element(Locator::Css("#totals[data-range='24h']"))
-        .await
-        .expect("the range change reloads the data");
-    wait()
-        .for_element(Locator::Css("#chart[data-range='24h']"))
-        .await
-        .unwrap();
-    let day_total = digits(
-        &browser
-            .find(Locator::Css("#total-invocations"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    );
-    let day_chart = browser
-        .find(Locator::Css("#chart"))
-        .await
-        .unwrap()
-        .html(true)
-        .await
-        .unwrap();
+    select(&browser, "#range", "24h").await;
+    appears(
+        &browser,
+        "#totals[data-range='24h']",
+        "the range change reloads the data",
+    )
+    .await;
+    appears(&browser, "#chart[data-range='24h']", "the 24h chart").await;
+    let (day_total, day_chart) = total_and_chart(&browser).await;
     let after = total_for_last(&ch, 24).await;
     assert!(day_total < week_total, "24h {day_total} vs 7d {week_total}");
     assert!(
@@ -184,41 +162,27 @@ async fn overview_hydrates_and_follows_the_time_range() {
 
     // The recommendations page: one row per function, and a strategy
     // change reloads it with the same rows the API gives for that strategy.
-    browser
-        .find(Locator::Css("header a[href='/recommendations']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait()
-        .for_element(Locator::Css("#rec-totals[data-strategy='cost']"))
-        .await
-        .expect("the recommendations page renders");
-    let rows = browser
-        .find_all(Locator::Css("#recommendation-table tbody tr"))
-        .await
-        .unwrap()
-        .len();
+    click(&browser, "header a[href='/recommendations']").await;
+    appears(
+        &browser,
+        "#rec-totals[data-strategy='cost']",
+        "the recommendations page renders",
+    )
+    .await;
+    let rows = count(&browser, "#recommendation-table tbody tr").await;
     assert!(rows >= 30, "{rows} recommendation rows");
-    browser
-        .find(Locator::Css("#strategy"))
-        .await
-        .unwrap()
-        .select_by_value("speed")
-        .await
-        .unwrap();
-    wait()
-        .for_element(Locator::Css("#rec-totals[data-strategy='speed']"))
-        .await
-        .expect("the strategy change reloads the advice");
-    let advised_on_page = browser
-        .find_all(Locator::Css(
-            "#recommendation-table tbody tr[data-status='recommend']",
-        ))
-        .await
-        .unwrap()
-        .len();
+    select(&browser, "#strategy", "speed").await;
+    appears(
+        &browser,
+        "#rec-totals[data-strategy='speed']",
+        "the strategy change reloads the advice",
+    )
+    .await;
+    let advised_on_page = count(
+        &browser,
+        "#recommendation-table tbody tr[data-status='recommend']",
+    )
+    .await;
     let api: serde_json::Value =
         reqwest::get(format!("{}/api/v1/recommendations?strategy=speed", up.web))
             .await
@@ -235,27 +199,10 @@ async fn overview_hydrates_and_follows_the_time_range() {
     assert_eq!(advised_on_page, advised_by_api);
 
     // The cold-starts page explains every cause's rule next to the counts.
-    browser
-        .find(Locator::Css("header a[href='/cold-starts']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait()
-        .for_element(Locator::Css("#cause-rules"))
-        .await
-        .expect("the cold-starts page renders");
-    let rules = browser
-        .find_all(Locator::Css("#cause-rules li"))
-        .await
-        .unwrap();
-    assert_eq!(rules.len(), 7);
-    let rows = browser
-        .find_all(Locator::Css("#cold-start-table tbody tr"))
-        .await
-        .unwrap()
-        .len();
+    click(&browser, "header a[href='/cold-starts']").await;
+    appears(&browser, "#cause-rules", "the cold-starts page renders").await;
+    assert_eq!(count(&browser, "#cause-rules li").await, 7);
+    let rows = count(&browser, "#cold-start-table tbody tr").await;
     assert!(rows >= 20, "{rows} functions on the cold-starts page");
     browser.close().await.unwrap();
     assert!(up.stop().await.success());

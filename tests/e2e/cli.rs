@@ -7,6 +7,12 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
 }
 
+/// Asserts that `out` exited with `code` and said `sentence` on stderr.
+fn assert_fails(out: &std::process::Output, code: i32, sentence: &str) {
+    assert_eq!(out.status.code(), Some(code));
+    assert!(stderr(out).contains(sentence), "{}", stderr(out));
+}
+
 #[test]
 fn unreachable_and_malformed_clickhouse_urls() {
     let port = super::common::free_port();
@@ -15,15 +21,9 @@ fn unreachable_and_malformed_clickhouse_urls() {
         "--clickhouse-url",
         &format!("http://127.0.0.1:{port}"),
     ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("is unreachable"), "{}", stderr(&out));
+    assert_fails(&out, 1, "is unreachable");
     let out = faasight(&["migrate", "--clickhouse-url", "localhost:8123"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("invalid ClickHouse URL"),
-        "{}",
-        stderr(&out)
-    );
+    assert_fails(&out, 2, "invalid ClickHouse URL");
 }
 
 #[test]
@@ -43,12 +43,7 @@ fn up_says_how_to_install_clickhouse_when_it_is_missing() {
         )
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("apt-get install -y clickhouse-server"),
-        "{}",
-        stderr(&out)
-    );
+    assert_fails(&out, 1, "apt-get install -y clickhouse-server");
 }
 
 #[test]
@@ -56,26 +51,21 @@ fn up_refuses_ports_in_use() {
     let dir = tempfile::tempdir().unwrap();
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
-    let out = faasight(&[
-        "up",
-        "--data-dir",
-        dir.path().to_str().unwrap(),
-        "--collector-listen",
-        "127.0.0.1:0",
-        "--web-listen",
-        &format!("127.0.0.1:{port}"),
-    ]);
+    // `faasight up` in a fresh data directory, with `args`.
+    let up = |args: &[&str]| {
+        let mut all = vec!["up", "--data-dir", dir.path().to_str().unwrap()];
+        all.extend_from_slice(args);
+        faasight(&all)
+    };
+    let web = format!("127.0.0.1:{port}");
+    let out = up(&["--collector-listen", "127.0.0.1:0", "--web-listen", &web]);
     // A port in use is a failure (1), as the README says, not bad input (2).
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains(&format!("cannot listen on 127.0.0.1:{port} for the web")),
-        "{}",
-        stderr(&out)
+    assert_fails(
+        &out,
+        1,
+        &format!("cannot listen on 127.0.0.1:{port} for the web"),
     );
-    let out = faasight(&[
-        "up",
-        "--data-dir",
-        dir.path().to_str().unwrap(),
+    let out = up(&[
         "--web-listen",
         "127.0.0.1:0",
         "--collector-listen",
@@ -83,11 +73,10 @@ fn up_refuses_ports_in_use() {
         "--clickhouse-http-port",
         &port,
     ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains(&format!("port {port} on 127.0.0.1 is already in use")),
-        "{}",
-        stderr(&out)
+    assert_fails(
+        &out,
+        1,
+        &format!("port {port} on 127.0.0.1 is already in use"),
     );
 }
 
@@ -101,13 +90,11 @@ fn import_reports_every_bad_line_and_dry_run_prints_normalized_records() {
         format!("{good}\n{{\"function\":1}}\n{good}\nnot json\n"),
     )
     .unwrap();
-    let out = faasight(&[
-        "import",
-        "--format",
-        "ndjson",
-        "--dry-run",
-        file.to_str().unwrap(),
-    ]);
+    let dry_run = || {
+        let path = file.to_str().unwrap();
+        faasight(&["import", "--format", "ndjson", "--dry-run", path])
+    };
+    let out = dry_run();
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
@@ -122,13 +109,7 @@ fn import_reports_every_bad_line_and_dry_run_prints_normalized_records() {
     );
 
     std::fs::write(&file, format!("{good}\n")).unwrap();
-    let out = faasight(&[
-        "import",
-        "--format",
-        "ndjson",
-        "--dry-run",
-        file.to_str().unwrap(),
-    ]);
+    let out = dry_run();
     assert!(out.status.success(), "{}", stderr(&out));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     // Azure: 100 ms minimum, memory 200 MB rounds up to 256 MB:
@@ -142,12 +123,20 @@ fn import_reports_every_bad_line_and_dry_run_prints_normalized_records() {
 #[test]
 fn import_dry_run_reads_every_format() {
     let root = env!("CARGO_MANIFEST_DIR");
-    let lines = |out: std::process::Output| -> Vec<serde_json::Value> {
+    // `faasight import <options> --dry-run <path>`, which must succeed.
+    let dry_run = |options: &[&str], path: &str| {
+        let mut args = vec!["import"];
+        args.extend_from_slice(options);
+        args.extend(["--dry-run", path]);
+        let out = faasight(&args);
         assert!(
             out.status.success(),
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
+        out
+    };
+    let lines = |out: std::process::Output| -> Vec<serde_json::Value> {
         String::from_utf8(out.stdout)
             .unwrap()
             .lines()
@@ -155,30 +144,19 @@ fn import_dry_run_reads_every_format() {
             .collect()
     };
     // The Azure 2019 sample: one record per counted invocation (608,228 per its PROVENANCE.md).
-    let azure = faasight(&[
-        "import",
-        "--format",
-        "azure-2019",
-        "--dry-run",
+    let azure = dry_run(
+        &["--format", "azure-2019"],
         &format!("{root}/sample-data/azure-functions-2019"),
-    ]);
-    assert!(
-        azure.status.success(),
-        "{}",
-        String::from_utf8_lossy(&azure.stderr)
     );
     assert_eq!(
         azure.stdout.iter().filter(|b| **b == b'\n').count(),
         608_228
     );
 
-    let otlp = lines(faasight(&[
-        "import",
-        "--format",
-        "otlp",
-        "--dry-run",
+    let otlp = lines(dry_run(
+        &["--format", "otlp"],
         &format!("{root}/tests/fixtures/otlp/py-http-json-01-v1_traces.json"),
-    ]));
+    ));
     let starts: Vec<&str> = otlp
         .iter()
         .map(|v| v["start_type"].as_str().unwrap())
@@ -191,13 +169,7 @@ fn import_dry_run_reads_every_format() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("in.csv");
     std::fs::write(&csv, "function,start_time,duration_ms,provider,memory_mb,arch\n\"api, v2\",2026-01-01T00:00:00Z,12.5,aws_lambda,1024,arm64\n").unwrap();
-    let rows = lines(faasight(&[
-        "import",
-        "--format",
-        "csv",
-        "--dry-run",
-        csv.to_str().unwrap(),
-    ]));
+    let rows = lines(dry_run(&["--format", "csv"], csv.to_str().unwrap()));
     assert_eq!(
         (
             rows[0]["function"].as_str(),
@@ -214,15 +186,10 @@ fn import_dry_run_reads_every_format() {
             {"time":"2026-01-01T01:00:00.050Z","type":"platform.report","record":{"requestId":"a1b2c3d4-0000-4000-8000-000000000001","status":"success","metrics":{"durationMs":50,"billedDurationMs":50,"memorySizeMB":1024,"maxMemoryUsedMB":100}}}]"#,
     )
     .unwrap();
-    let rows = lines(faasight(&[
-        "import",
-        "--format",
-        "lambda-telemetry",
-        "--function",
-        "pc-fn",
-        "--dry-run",
+    let rows = lines(dry_run(
+        &["--format", "lambda-telemetry", "--function", "pc-fn"],
         telemetry.to_str().unwrap(),
-    ]));
+    ));
     assert_eq!(
         (
             rows[0]["start_type"].as_str(),

@@ -1,18 +1,23 @@
-//! Shared helpers: private ClickHouse servers, the binary, free ports, and
-//! waiting on conditions (never on fixed sleeps).
+//! The one harness of the end-to-end tests: private ClickHouse servers,
+//! `faasight up` or `faasight collector` over them ([`Stack`],
+//! [`CollectorStack`]), the binary, free ports, posting bodies, reading
+//! numbers back from ClickHouse and `/metrics`, and waiting on conditions
+//! (never on fixed sleeps).
 
+use base64::Engine;
 use faasight_store::local::{LocalClickHouse, LocalConfig};
-use faasight_store::Store;
+use faasight_store::{ClickHouseUrl, Store};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
-/// The binary under test.
+/// The binary under test, for tests that build their own command line.
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_faasight"))
 }
 
-/// Runs the binary to completion.
+/// Runs the binary to completion, for the CLI's exit codes and output.
 pub fn faasight(args: &[&str]) -> Output {
     Command::new(bin())
         .args(args)
@@ -21,7 +26,8 @@ pub fn faasight(args: &[&str]) -> Output {
         .expect("run faasight")
 }
 
-/// Like [`faasight`], asserting success and returning stdout.
+/// Like [`faasight`], asserting success and returning stdout: for the
+/// steps a test builds on (loading data, reading a report).
 pub fn faasight_ok(args: &[&str]) -> String {
     let out = faasight(args);
     assert!(
@@ -48,7 +54,8 @@ pub fn python() -> PathBuf {
     }
 }
 
-/// A port nobody listens on right now.
+/// A port nobody listens on right now, so tests running side by side do
+/// not collide.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind(("127.0.0.1", 0))
         .unwrap()
@@ -57,37 +64,225 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// A private ClickHouse in a temporary directory.
+/// A private ClickHouse in a temporary directory, so every test has its
+/// own tables. It can be stopped, killed and started again on the same
+/// data and ports, for the tests of what survives an outage.
 pub struct ClickHouse {
-    pub server: LocalClickHouse,
+    /// `None` while stopped. Declared before `_dir`: dropped first.
+    server: Option<LocalClickHouse>,
+    cfg: LocalConfig,
+    url: ClickHouseUrl,
     _dir: tempfile::TempDir,
 }
 
 impl ClickHouse {
+    /// Starts a server with empty tables on free ports.
     pub async fn start() -> ClickHouse {
         let dir = tempfile::tempdir().unwrap();
         let cfg = LocalConfig::with_free_ports(dir.path()).unwrap();
         let server = LocalClickHouse::start(&cfg)
             .await
             .expect("start a private clickhouse-server");
-        ClickHouse { server, _dir: dir }
+        ClickHouse {
+            url: server.url().clone(),
+            server: Some(server),
+            cfg,
+            _dir: dir,
+        }
     }
 
     /// The URL to pass as `--clickhouse-url` (credentials included).
     pub fn url(&self) -> String {
-        self.server.url().with_credentials()
+        self.url.with_credentials()
     }
 
-    /// [`ClickHouse::url`] for another database.
+    /// [`ClickHouse::url`] for another database, for a second data set on
+    /// the same server.
     pub fn url_for(&self, database: &str) -> String {
-        let mut url = self.server.url().clone();
+        let mut url = self.url.clone();
         url.database = database.to_string();
         url.with_credentials()
     }
 
+    /// A client as the server's admin, to read back what was stored.
     pub fn store(&self) -> Store {
-        Store::connect(self.server.url())
+        Store::connect(&self.url)
     }
+
+    /// One number: `sql` selects a single `UInt64` in a single row (a
+    /// count, a sum, `uniqExact`). How the tests check what was stored.
+    pub async fn count(&self, sql: &str) -> u64 {
+        self.store()
+            .client()
+            .query(sql)
+            .fetch_one::<u64>()
+            .await
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// Stops the server (SIGTERM), as an outage the binary must ride out.
+    pub async fn stop(&mut self) {
+        let server = self.server.take().expect("clickhouse is running");
+        server.stop().await.unwrap();
+    }
+
+    /// Kills the server with SIGKILL: no flush, an INSERT cut off anywhere.
+    pub fn crash(&mut self) {
+        self.server.take().expect("clickhouse is running").crash();
+    }
+
+    /// Starts the server again after [`ClickHouse::stop`] or
+    /// [`ClickHouse::crash`], on the same data, ports and password.
+    pub async fn restart(&mut self) {
+        assert!(self.server.is_none(), "clickhouse is still running");
+        let server = LocalClickHouse::start(&self.cfg)
+            .await
+            .expect("restart the private clickhouse-server");
+        self.url = server.url().clone();
+        self.server = Some(server);
+    }
+}
+
+/// A [`Store`] for a URL with credentials, for servers the harness did not
+/// start (`faasight up`'s own, another database).
+pub fn store_at(url: &str) -> Store {
+    Store::connect(&ClickHouseUrl::parse(url).unwrap())
+}
+
+/// The setup most tests share: a private ClickHouse, `faasight up` over it
+/// (its log and its own data directory in a temporary directory that lives
+/// as long as `up`, so no two tests share a spool), and an HTTP client.
+/// Tests destructure it (`let Stack { ch, up, .. } = Stack::start().await;`);
+/// bind `ch` and `up` for the whole test, since a field left to `..` is
+/// dropped at once.
+pub struct Stack {
+    /// `faasight up` over `ch`. Declared first: the process goes before
+    /// the server under it.
+    pub up: Up,
+    /// For requests a test builds itself (GETs, headers to inspect).
+    pub client: reqwest::Client,
+    /// The server `up` writes to, to read back what was stored.
+    pub ch: ClickHouse,
+    /// `faasight up --data-dir`: the collector's spool and Lambda
+    /// environments.
+    pub data_dir: PathBuf,
+}
+
+impl Stack {
+    /// A fresh ClickHouse and `faasight up` over it.
+    pub async fn start() -> Stack {
+        Stack::over(ClickHouse::start().await, &[], &[]).await
+    }
+
+    /// Like [`Stack::start`], with environment variables for `faasight up`
+    /// (ingest tokens).
+    pub async fn start_with_env(env: &[(&str, &str)]) -> Stack {
+        Stack::over(ClickHouse::start().await, &[], env).await
+    }
+
+    /// `faasight up` over a ClickHouse the test prepared (demo data loaded
+    /// first), with more arguments and environment variables.
+    pub async fn over(ch: ClickHouse, args: &[&str], env: &[(&str, &str)]) -> Stack {
+        let dir = tempfile::tempdir().unwrap();
+        let data_dir = dir.path().join("data");
+        let url = ch.url();
+        let mut all = vec![
+            "--clickhouse-url",
+            &url,
+            "--data-dir",
+            data_dir.to_str().unwrap(),
+        ];
+        all.extend_from_slice(args);
+        let mut up = Up::start_with_env(&all, env, dir.path()).await;
+        up.dir = Some(dir);
+        Stack {
+            up,
+            client: reqwest::Client::new(),
+            ch,
+            data_dir,
+        }
+    }
+}
+
+/// `faasight collector` on its own over a fresh ClickHouse (its spool and
+/// log in a temporary directory that lives as long as `collector`): the
+/// setup of the tests of hostile input. Tests destructure it; bind `ch`
+/// (as `_ch` where unused), since a field left to `..` is dropped at once.
+pub struct CollectorStack {
+    /// The collector over `ch`. Declared first: the process goes before
+    /// the server under it.
+    pub collector: Collector,
+    /// The server the collector writes to, to read back what was stored.
+    pub ch: ClickHouse,
+}
+
+impl CollectorStack {
+    /// A fresh ClickHouse and the collector over it.
+    pub async fn start() -> CollectorStack {
+        CollectorStack::start_with_args(&[]).await
+    }
+
+    /// Like [`CollectorStack::start`], with more arguments for the collector.
+    pub async fn start_with_args(args: &[&str]) -> CollectorStack {
+        let ch = ClickHouse::start().await;
+        let dir = tempfile::tempdir().unwrap();
+        let mut collector = Collector::start(&ch.url(), dir.path(), args).await;
+        collector.dir = Some(dir);
+        CollectorStack { collector, ch }
+    }
+}
+
+/// Posts `body` to `url` with `headers` and returns the status and the
+/// answer: its JSON, or the text as a JSON string when it is not JSON.
+/// Every ingest test checks an answer this way.
+pub async fn post(
+    url: impl reqwest::IntoUrl,
+    headers: &[(&str, &str)],
+    body: impl Into<reqwest::Body>,
+) -> (u16, serde_json::Value) {
+    let mut req = reqwest::Client::new().post(url).body(body);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let r = req.send().await.unwrap();
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
+}
+
+/// The collector's Prometheus text from `{collector}/metrics`, or `None`
+/// when it does not answer (polling loops try again).
+pub async fn metrics(collector: &str) -> Option<String> {
+    reqwest::get(format!("{collector}/metrics"))
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()
+}
+
+/// The value of the sample `name` (labels included, as in
+/// `x_total{reason="too_large"}`) in Prometheus text from [`metrics`].
+pub fn gauge(metrics: &str, name: &str) -> u64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in\n{metrics}"))
+}
+
+/// Gzip, as Lambda log shippers and hostile clients send bodies.
+pub fn gz(data: &[u8]) -> Vec<u8> {
+    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    e.write_all(data).unwrap();
+    e.finish().unwrap()
+}
+
+/// Standard base64, as CloudWatch envelopes and Firehose records carry data.
+pub fn b64(data: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(data)
 }
 
 /// Polls `check` every 50 ms until it returns `Some`, failing after `limit`.
@@ -109,7 +304,7 @@ where
     }
 }
 
-/// Waits until `url` answers 200.
+/// Waits until `url` answers 200: a server has started.
 pub async fn wait_http_ok(url: &str, limit: Duration) {
     let client = reqwest::Client::new();
     wait_for(url, limit, || {
@@ -126,12 +321,23 @@ pub async fn wait_http_ok(url: &str, limit: Duration) {
 
 /// `faasight up` as a child process, stderr captured to a file.
 pub struct Up {
+    /// The process, for tests that kill it (SIGKILL) themselves.
     pub child: Child,
+    /// The web UI and API, `http://127.0.0.1:PORT`.
     pub web: String,
+    /// The collector's HTTP endpoints, `http://127.0.0.1:PORT`.
     pub collector: String,
     /// OTLP/gRPC endpoint, `http://127.0.0.1:PORT`.
     pub otlp_grpc: String,
+    /// The log file, read by [`Up::stderr_text`].
     pub stderr: PathBuf,
+    /// How it was started, for [`Up::start_again`].
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    log_dir: PathBuf,
+    /// The temporary `log_dir` when the harness made it: removed after
+    /// the process is gone.
+    dir: Option<tempfile::TempDir>,
 }
 
 impl Up {
@@ -148,29 +354,28 @@ impl Up {
         let collector = format!("127.0.0.1:{collector_port}");
         let grpc = format!("127.0.0.1:{grpc_port}");
         let stderr = log_dir.join(format!("up-{web_port}.log"));
-        let child = Command::new(bin())
-            .arg("up")
-            .args(args)
-            .args([
-                "--web-listen",
-                &web,
-                "--collector-listen",
-                &collector,
-                "--otlp-grpc-listen",
-                &grpc,
-            ])
-            .envs(env.iter().copied())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&stderr).unwrap())
-            .spawn()
-            .unwrap();
+        let child = spawn_logged(
+            Command::new(bin())
+                .arg("up")
+                .args(args)
+                .args(["--web-listen", &web, "--collector-listen", &collector])
+                .args(["--otlp-grpc-listen", &grpc])
+                .envs(env.iter().copied()),
+            &stderr,
+        );
         let up = Up {
             child,
             web: format!("http://{web}"),
             collector: format!("http://{collector}"),
             otlp_grpc: format!("http://{grpc}"),
             stderr,
+            args: args.iter().map(|a| a.to_string()).collect(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            log_dir: log_dir.to_path_buf(),
+            dir: None,
         };
         let limit = Duration::from_secs(120);
         wait_http_ok(&format!("{}/healthz", up.web), limit).await;
@@ -179,7 +384,16 @@ impl Up {
     }
 
     /// Sends SIGTERM and waits for the exit status.
-    pub async fn stop(mut self) -> std::process::ExitStatus {
+    pub async fn stop(mut self) -> ExitStatus {
+        self.shut_down().await
+    }
+
+    /// Like [`Up::stop`], keeping the handle for [`Up::start_again`]. A
+    /// process that already exited (killed by the test) is not signalled.
+    pub async fn shut_down(&mut self) -> ExitStatus {
+        if let Some(status) = self.child.try_wait().unwrap() {
+            return status;
+        }
         terminate(self.child.id());
         let child = &mut self.child;
         wait_for("faasight up to exit", Duration::from_secs(60), || {
@@ -189,6 +403,26 @@ impl Up {
         .await
     }
 
+    /// Starts `faasight up` again with the same arguments and environment
+    /// (new ports, a new log) once this one has exited: for what must
+    /// survive a restart.
+    pub async fn start_again(&mut self) {
+        assert!(
+            self.child.try_wait().unwrap().is_some(),
+            "faasight up is still running"
+        );
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let dir = self.dir.take();
+        *self = Up::start_with_env(&args, &env, &self.log_dir).await;
+        self.dir = dir;
+    }
+
+    /// What `faasight up` logged so far.
     pub fn stderr_text(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
@@ -196,18 +430,21 @@ impl Up {
 
 impl Drop for Up {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        kill_and_reap(&mut self.child);
     }
 }
 
 /// `faasight collector` on its own, as a child process.
 pub struct Collector {
+    /// The process.
     pub child: Child,
     /// `http://127.0.0.1:PORT`.
     pub http: String,
     /// `http://127.0.0.1:PORT` (OTLP/gRPC).
     pub grpc: String,
+    /// The temporary `dir` when the harness made it: removed after the
+    /// process is gone.
+    dir: Option<tempfile::TempDir>,
 }
 
 impl Collector {
@@ -215,23 +452,22 @@ impl Collector {
     /// `dir`, plus `args`, and waits until it answers.
     pub async fn start(clickhouse_url: &str, dir: &Path, args: &[&str]) -> Collector {
         let (http, grpc) = (free_port(), free_port());
-        let child = Command::new(bin())
-            .args(["collector", "--clickhouse-url", clickhouse_url])
-            .args(["--listen", &format!("127.0.0.1:{http}")])
-            .args(["--otlp-grpc-listen", &format!("127.0.0.1:{grpc}")])
-            .arg("--spool-dir")
-            .arg(dir.join("spool"))
-            .args(args)
-            .env_remove("FAASIGHT_INGEST_TOKENS")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.join(format!("collector-{http}.log"))).unwrap())
-            .spawn()
-            .unwrap();
+        let child = spawn_logged(
+            Command::new(bin())
+                .args(["collector", "--clickhouse-url", clickhouse_url])
+                .args(["--listen", &format!("127.0.0.1:{http}")])
+                .args(["--otlp-grpc-listen", &format!("127.0.0.1:{grpc}")])
+                .arg("--spool-dir")
+                .arg(dir.join("spool"))
+                .args(args)
+                .env_remove("FAASIGHT_INGEST_TOKENS"),
+            &dir.join(format!("collector-{http}.log")),
+        );
         let c = Collector {
             child,
             http: format!("http://127.0.0.1:{http}"),
             grpc: format!("http://127.0.0.1:{grpc}"),
+            dir: None,
         };
         wait_http_ok(&format!("{}/healthz", c.http), Duration::from_secs(60)).await;
         c
@@ -240,11 +476,29 @@ impl Collector {
 
 impl Drop for Collector {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        kill_and_reap(&mut self.child);
     }
 }
 
+/// Spawns `command` without stdin or stdout and with stderr to `log`, as
+/// the harness runs every server: the log outlives a failed start.
+fn spawn_logged(command: &mut Command, log: &Path) -> Child {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap()
+}
+
+/// SIGKILL and wait, so no test leaves a process behind; a child already
+/// waited for is not signalled again.
+pub fn kill_and_reap(child: &mut Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+/// Sends SIGTERM to `pid`: a graceful stop, as a service manager does.
 #[allow(unsafe_code)]
 pub fn terminate(pid: u32) {
     // SAFETY: kill(2) has no memory-safety preconditions.

@@ -2,8 +2,7 @@
 //! is stored exactly once when ClickHouse goes away mid-load and comes back,
 //! and when the collector itself is killed with SIGKILL and restarted.
 
-use super::common::{wait_for, Up};
-use faasight_store::local::{LocalClickHouse, LocalConfig};
+use super::common::{gauge, metrics, wait_for, ClickHouse, Stack};
 use faasight_store::Store;
 use std::time::Duration;
 use tokio::task::JoinSet;
@@ -79,68 +78,38 @@ async fn counts(store: &Store) -> Option<(u64, u64, u64)> {
     ))
 }
 
-fn gauge(metrics: &str, name: &str) -> u64 {
-    metrics
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in\n{metrics}"))
-}
-
-/// Waits until the collector has nothing queued or spooled, then counts.
-async fn wait_for_rows(collector: &str, store: &Store) -> (u64, u64, u64) {
+/// Waits until the collector has nothing queued or spooled, then asserts
+/// that `(rows, unique, rolled_up)` are `expected`: every row stored and
+/// rolled up once.
+async fn assert_stored_once(collector: &str, ch: &ClickHouse, expected: (u64, u64, u64)) {
     wait_for(
         "the collector to drain its queue and spool",
         Duration::from_secs(180),
         || async {
-            let m = reqwest::get(format!("{collector}/metrics"))
-                .await
-                .ok()?
-                .text()
-                .await
-                .ok()?;
+            let m = metrics(collector).await?;
             (gauge(&m, "faasight_collector_spool_pending_batches") == 0
                 && gauge(&m, "faasight_collector_queued_rows") == 0)
                 .then_some(())
         },
     )
     .await;
-    counts(store).await.unwrap()
+    let (rows, unique, rolled_up) = counts(&ch.store()).await.unwrap();
+    assert_eq!((rows, unique, rolled_up), expected);
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn clickhouse_stopped_mid_load_loses_and_duplicates_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = LocalConfig::with_free_ports(dir.path().join("ch")).unwrap();
-    let ch = LocalClickHouse::start(&cfg).await.unwrap();
-    let url = ch.url().with_credentials();
-    let collector_dir = dir.path().join("collector");
-    let up = Up::start(
-        &[
-            "--clickhouse-url",
-            &url,
-            "--data-dir",
-            collector_dir.to_str().unwrap(),
-        ],
-        dir.path(),
-    )
-    .await;
+    let Stack { mut ch, up, .. } = Stack::start().await;
 
     let mut acked = send(&up.collector, 0..60).await;
-    ch.stop().await.unwrap();
+    ch.stop().await;
     acked += send(&up.collector, 60..140).await;
-    let ch = LocalClickHouse::start(&cfg).await.unwrap();
+    ch.restart().await;
     acked += send(&up.collector, 140..200).await;
     assert_eq!(acked, 200, "every request was eventually acknowledged");
 
-    let store = Store::connect(ch.url());
-    let (rows, unique, rolled_up) = wait_for_rows(&up.collector, &store).await;
-    assert_eq!((rows, unique, rolled_up), (200_000, 200_000, 200_000));
-    let metrics = reqwest::get(format!("{}/metrics", up.collector))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    assert_stored_once(&up.collector, &ch, (200_000, 200_000, 200_000)).await;
+    let metrics = metrics(&up.collector).await.unwrap();
     assert!(
         gauge(&metrics, "faasight_collector_spooled_batches_total") > 0,
         "the outage went through the spool:\n{metrics}"
@@ -150,34 +119,20 @@ async fn clickhouse_stopped_mid_load_loses_and_duplicates_nothing() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sigkilled_collector_replays_its_spool_after_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = LocalConfig::with_free_ports(dir.path().join("ch")).unwrap();
-    let ch = LocalClickHouse::start(&cfg).await.unwrap();
-    let url = ch.url().with_credentials();
-    let collector_dir = dir.path().join("collector");
-    let args = [
-        "--clickhouse-url",
-        url.as_str(),
-        "--data-dir",
-        collector_dir.to_str().unwrap(),
-    ];
+    let Stack { mut ch, mut up, .. } = Stack::start().await;
 
-    let mut up = Up::start(&args, dir.path()).await;
     let mut acked = send(&up.collector, 0..20).await;
-    ch.stop().await.unwrap();
+    ch.stop().await;
     acked += send(&up.collector, 20..60).await;
     // Killed without any chance to flush: only the spool remains.
     up.child.kill().unwrap();
     up.child.wait().unwrap();
-    drop(up);
 
-    let ch = LocalClickHouse::start(&cfg).await.unwrap();
-    let up = Up::start(&args, dir.path()).await;
+    ch.restart().await;
+    up.start_again().await;
     acked += send(&up.collector, 60..80).await;
     assert_eq!(acked, 80);
-    let store = Store::connect(ch.url());
-    let (rows, unique, rolled_up) = wait_for_rows(&up.collector, &store).await;
-    assert_eq!((rows, unique, rolled_up), (80_000, 80_000, 80_000));
+    assert_stored_once(&up.collector, &ch, (80_000, 80_000, 80_000)).await;
     assert!(up.stop().await.success());
 }
 
@@ -187,22 +142,8 @@ async fn a_sigkilled_collector_replays_its_spool_after_restart() {
 /// and the hourly rollup equals the base table.
 #[tokio::test(flavor = "multi_thread")]
 async fn clickhouse_sigkilled_mid_insert_loses_and_duplicates_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = LocalConfig::with_free_ports(dir.path().join("ch")).unwrap();
-    let ch = LocalClickHouse::start(&cfg).await.unwrap();
-    let url = ch.url().with_credentials();
-    let collector_dir = dir.path().join("collector");
-    let up = Up::start(
-        &[
-            "--clickhouse-url",
-            &url,
-            "--data-dir",
-            collector_dir.to_str().unwrap(),
-        ],
-        dir.path(),
-    )
-    .await;
-    let store = Store::connect(ch.url());
+    let Stack { mut ch, up, .. } = Stack::start().await;
+    let store = ch.store();
     // Kill while requests are being written: once the first rows are in.
     let load = tokio::spawn({
         let collector = up.collector.clone();
@@ -216,13 +157,12 @@ async fn clickhouse_sigkilled_mid_insert_loses_and_duplicates_nothing() {
     .await;
     ch.crash();
     let mut acked = load.await.unwrap();
-    let ch = LocalClickHouse::start(&cfg).await.unwrap();
+    ch.restart().await;
     acked += send(&up.collector, 150..170).await;
     assert_eq!(acked, 170, "every request was eventually acknowledged");
 
-    let store = Store::connect(ch.url());
-    let (rows, unique, rolled_up) = wait_for_rows(&up.collector, &store).await;
-    assert_eq!((rows, unique, rolled_up), (170_000, 170_000, 170_000));
+    assert_stored_once(&up.collector, &ch, (170_000, 170_000, 170_000)).await;
+    let store = ch.store();
     let (base_cost, rollup_cost): (i64, i64) = store
         .client()
         .query(

@@ -2,42 +2,7 @@
 //! request must never stop ingest for others, store silently wrong money,
 //! or hold unbounded memory.
 
-use super::common::{ClickHouse, Collector};
-use base64::Engine;
-use std::io::Write;
-
-fn gz(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
-async fn count(ch: &ClickHouse, sql: &str) -> u64 {
-    ch.store()
-        .client()
-        .query(sql)
-        .fetch_one::<u64>()
-        .await
-        .unwrap()
-}
-
-async fn post(
-    url: String,
-    headers: &[(&str, &str)],
-    body: impl Into<reqwest::Body>,
-) -> (u16, serde_json::Value) {
-    let mut req = reqwest::Client::new().post(url).body(body);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let r = req.send().await.unwrap();
-    let status = r.status().as_u16();
-    let text = r.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
-    )
-}
+use super::common::{b64, gz, post, CollectorStack, Stack};
 
 /// The reported denial of service: a `platform.report` whose duration puts
 /// its start outside the calendar panicked under the process-wide Lambda
@@ -45,9 +10,7 @@ async fn post(
 /// request of every tenant was answered 503 until a restart.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hostile_platform_report_is_refused_and_lambda_ingest_goes_on() {
-    let ch = ClickHouse::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let c = Collector::start(&ch.url(), dir.path(), &[]).await;
+    let CollectorStack { collector: c, ch } = CollectorStack::start().await;
     let telemetry = format!("{}/v1/lambda/telemetry", c.http);
     let headers = [
         ("x-faasight-function", "victim"),
@@ -106,19 +69,15 @@ async fn a_hostile_platform_report_is_refused_and_lambda_ingest_goes_on() {
         );
     }
     assert_eq!(
-        count(
-            &ch,
+        ch.count(
             "SELECT count() FROM invocations WHERE function = 'victim' AND start_type = 'cold'"
         )
         .await,
         2
     );
     assert_eq!(
-        count(
-            &ch,
-            "SELECT count() FROM invocations WHERE request_id LIKE 'evil%'"
-        )
-        .await,
+        ch.count("SELECT count() FROM invocations WHERE request_id LIKE 'evil%'")
+            .await,
         0
     );
 }
@@ -126,9 +85,7 @@ async fn a_hostile_platform_report_is_refused_and_lambda_ingest_goes_on() {
 /// `"provider": "aws"` (OpenTelemetry's `cloud.provider`) was stored at $0.
 #[tokio::test(flavor = "multi_thread")]
 async fn unknown_providers_are_refused_and_opentelemetry_names_priced() {
-    let ch = ClickHouse::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let c = Collector::start(&ch.url(), dir.path(), &[]).await;
+    let CollectorStack { collector: c, ch } = CollectorStack::start().await;
     let url = format!("{}/v1/invocations", c.http);
     let ndjson = [("content-type", "application/x-ndjson")];
     // 1 GB for 1,000 ms in us-east-1 on x86_64: 1 GB-s × $0.0000166667
@@ -162,18 +119,15 @@ async fn unknown_providers_are_refused_and_opentelemetry_names_priced() {
             "{e}"
         );
     }
-    assert_eq!(count(&ch, "SELECT count() FROM invocations").await, 1);
+    assert_eq!(ch.count("SELECT count() FROM invocations").await, 1);
 }
 
 /// 100 records of 30 MiB each took the collector to 3.2 GB before it
 /// answered: the decompression budget was per record.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_firehose_delivery_has_one_budget_and_a_retry_is_stored_once() {
-    let ch = ClickHouse::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let c = Collector::start(&ch.url(), dir.path(), &[]).await;
+    let CollectorStack { collector: c, ch } = CollectorStack::start().await;
     let url = format!("{}/v1/firehose", c.http);
-    let b64 = |d: &[u8]| base64::engine::general_purpose::STANDARD.encode(d);
 
     // Each record is a valid subscription payload padded to 12 MiB (a few
     // KiB gzipped); three pass the 32 MiB limit only together.
@@ -209,7 +163,8 @@ async fn a_firehose_delivery_has_one_budget_and_a_retry_is_stored_once() {
         assert_eq!(status, 200, "{body}");
     }
     assert_eq!(
-        count(&ch, "SELECT count() FROM invocations WHERE function = 'fh'").await,
+        ch.count("SELECT count() FROM invocations WHERE function = 'fh'")
+            .await,
         1
     );
 }
@@ -218,9 +173,7 @@ async fn a_firehose_delivery_has_one_budget_and_a_retry_is_stored_once() {
 /// fail — other tenants' rows in it included.
 #[tokio::test(flavor = "multi_thread")]
 async fn times_outside_datetime_are_refused_per_record() {
-    let ch = ClickHouse::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let c = Collector::start(&ch.url(), dir.path(), &[]).await;
+    let CollectorStack { collector: c, ch } = CollectorStack::start().await;
     let span = |name: &str, start: u64| {
         serde_json::json!({"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":name,"kind":2,
             "startTimeUnixNano":start.to_string(),"endTimeUnixNano":(start + 1_000_000).to_string()})
@@ -261,10 +214,11 @@ async fn times_outside_datetime_are_refused_per_record() {
     );
 
     assert_eq!(
-        count(&ch, "SELECT count() FROM spans WHERE name = 'ok'").await,
+        ch.count("SELECT count() FROM spans WHERE name = 'ok'")
+            .await,
         1
     );
-    assert_eq!(count(&ch, "SELECT count() FROM spans").await, 1);
+    assert_eq!(ch.count("SELECT count() FROM spans").await, 1);
 }
 
 /// One limit on requests in progress, shared by HTTP and gRPC: with it
@@ -273,9 +227,10 @@ async fn times_outside_datetime_are_refused_per_record() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_request_limit_is_shared_by_http_and_grpc() {
     use tokio::io::AsyncWriteExt;
-    let ch = ClickHouse::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let c = Collector::start(&ch.url(), dir.path(), &[]).await;
+    let CollectorStack {
+        collector: c,
+        ch: _ch,
+    } = CollectorStack::start().await;
     let addr = c.http.trim_start_matches("http://").to_string();
     // 64 requests whose bodies never finish.
     let mut slow = Vec::new();
@@ -339,21 +294,12 @@ async fn the_request_limit_is_shared_by_http_and_grpc() {
 /// check says it is not ready.
 #[tokio::test(flavor = "multi_thread")]
 async fn with_clickhouse_down_the_api_answers_without_internals() {
-    let dir = tempfile::tempdir().unwrap();
-    let cfg = faasight_store::local::LocalConfig::with_free_ports(dir.path().join("ch")).unwrap();
-    let ch = faasight_store::local::LocalClickHouse::start(&cfg)
-        .await
-        .unwrap();
-    let up = super::common::Up::start(
-        &["--clickhouse-url", &ch.url().with_credentials()],
-        dir.path(),
-    )
-    .await;
+    let Stack { mut ch, up, .. } = Stack::start().await;
     let ready = reqwest::get(format!("{}/readyz", up.collector))
         .await
         .unwrap();
     assert_eq!(ready.status(), 200);
-    ch.stop().await.unwrap();
+    ch.stop().await;
 
     let r = reqwest::get(format!("{}/api/v1/bill?days=30", up.web))
         .await
@@ -391,20 +337,15 @@ async fn tokens_file_authenticates_http_and_grpc() {
     use opentelemetry_proto::tonic::resource::v1::Resource;
     use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
 
-    let ch = ClickHouse::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let tokens = dir.path().join("tokens");
+    let tokens_dir = tempfile::tempdir().unwrap();
+    let tokens = tokens_dir.path().join("tokens");
     std::fs::write(
         &tokens,
         "# token tenant\ntok-acme-0001 acme\ntok-glbx-0002 globex\n",
     )
     .unwrap();
-    let c = Collector::start(
-        &ch.url(),
-        dir.path(),
-        &["--tokens-file", tokens.to_str().unwrap()],
-    )
-    .await;
+    let CollectorStack { collector: c, ch } =
+        CollectorStack::start_with_args(&["--tokens-file", tokens.to_str().unwrap()]).await;
 
     let record = r#"{"provider":"aws_lambda","function":"authed","start_time_ms":1769940000000,"duration_ms":1}"#;
     let url = format!("{}/v1/invocations", c.http);
@@ -502,9 +443,10 @@ async fn tokens_file_authenticates_http_and_grpc() {
 /// rows are built; names longer than CloudWatch allows are refused too.
 #[tokio::test(flavor = "multi_thread")]
 async fn cloudwatch_payloads_cannot_expand_without_bound() {
-    let ch = ClickHouse::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let c = Collector::start(&ch.url(), dir.path(), &[]).await;
+    let CollectorStack {
+        collector: c,
+        ch: _ch,
+    } = CollectorStack::start().await;
     let url = format!("{}/v1/cloudwatch?region=us-east-1", c.http);
     let payload = |group: &str, stream: &str, message: &str| {
         serde_json::json!({"messageType":"DATA_MESSAGE","owner":"1","logGroup":group,"logStream":stream,
@@ -546,4 +488,38 @@ async fn cloudwatch_payloads_cannot_expand_without_bound() {
         (200, Some(1)),
         "{body}"
     );
+}
+
+/// A gRPC export whose structure would decode into more memory than a
+/// request may take is refused before tonic decodes it (the refusal names
+/// the items counted in the body, which only the pre-decode check does),
+/// and an ordinary export on the same connection goes on.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_amplifying_grpc_export_is_refused_before_decoding() {
+    use opentelemetry_proto::tonic::collector::logs::v1::logs_service_client::LogsServiceClient;
+    use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+    use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+    let CollectorStack {
+        collector: c,
+        ch: _ch,
+    } = CollectorStack::start().await;
+    let request = |records: usize| ExportLogsServiceRequest {
+        resource_logs: vec![ResourceLogs {
+            scope_logs: vec![ScopeLogs {
+                log_records: vec![LogRecord::default(); records],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    };
+    let mut client = LogsServiceClient::connect(c.grpc.clone()).await.unwrap();
+    // 400,000 empty records: 800 kB on the wire, ~230 MB decoded with rows.
+    let err = client.export(request(400_000)).await.unwrap_err();
+    assert_eq!(err.code(), tonic::Code::InvalidArgument, "{err:?}");
+    assert!(
+        err.message().contains("items counted in the body"),
+        "{}",
+        err.message()
+    );
+    client.export(request(10)).await.unwrap();
 }

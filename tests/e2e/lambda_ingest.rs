@@ -2,21 +2,9 @@
 //! CloudWatch subscription payloads, Firehose deliveries, tokens and
 //! tenants, and bodies that must be refused without disturbing others.
 
-use super::common::{ClickHouse, Up};
-use base64::Engine;
-use std::io::Write;
+use super::common::{b64, gz, metrics, post, ClickHouse, Stack};
 
 const TOKENS: &str = "tok-acme-0001=acme,tok-glbx-0002=globex";
-
-fn gz(data: &[u8]) -> Vec<u8> {
-    let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    e.write_all(data).unwrap();
-    e.finish().unwrap()
-}
-
-fn b64(data: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(data)
-}
 
 async fn rows(ch: &ClickHouse, sql: &str) -> Vec<(String, String, String, f64, String)> {
     ch.store().client().query(sql).fetch_all().await.unwrap()
@@ -37,15 +25,7 @@ fn subscription(function: &str, stream: &str, lines: &[(i64, &str)]) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
-    let ch = ClickHouse::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let up = Up::start_with_env(
-        &["--clickhouse-url", &ch.url()],
-        &[("FAASIGHT_INGEST_TOKENS", TOKENS)],
-        dir.path(),
-    )
-    .await;
-    let client = reqwest::Client::new();
+    let Stack { ch, up, .. } = Stack::start_with_env(&[("FAASIGHT_INGEST_TOKENS", TOKENS)]).await;
 
     // --- Telemetry API, split over two requests like an extension would send it.
     let first = r#"[
@@ -63,21 +43,17 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
       {"type":"platform.start","record":{}}
     ]"#;
     let telemetry = format!("{}/v1/lambda/telemetry", up.collector);
+    let headers = [
+        ("authorization", "Bearer tok-acme-0001"),
+        ("x-faasight-function", "checkout"),
+        ("x-faasight-region", "eu-west-1"),
+        ("x-faasight-architecture", "arm64"),
+        ("x-faasight-runtime", "AWS_Lambda_python3.12"),
+        ("x-faasight-instance", "2026/02/01/[$LATEST]aaaa"),
+    ];
     for (n, body) in [first, second].into_iter().enumerate() {
-        let r = client
-            .post(&telemetry)
-            .bearer_auth("tok-acme-0001")
-            .header("x-faasight-function", "checkout")
-            .header("x-faasight-region", "eu-west-1")
-            .header("x-faasight-architecture", "arm64")
-            .header("x-faasight-runtime", "AWS_Lambda_python3.12")
-            .header("x-faasight-instance", "2026/02/01/[$LATEST]aaaa")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
-        let v: serde_json::Value = r.json().await.unwrap();
+        let (status, v) = post(&telemetry, &headers, body).await;
+        assert_eq!(status, 200);
         if n == 1 {
             assert_eq!(
                 (v["invocations"].as_u64(), v["rejected"].as_u64()),
@@ -150,14 +126,13 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
     );
     let envelope =
         serde_json::json!({"awslogs": {"data": b64(&gz(payload.as_bytes()))}}).to_string();
-    let r = client
-        .post(format!("{}/v1/cloudwatch?region=us-east-1", up.collector))
-        .header("x-api-key", "tok-glbx-0002")
-        .body(envelope)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let (status, _) = post(
+        format!("{}/v1/cloudwatch?region=us-east-1", up.collector),
+        &[("x-api-key", "tok-glbx-0002")],
+        envelope,
+    )
+    .await;
+    assert_eq!(status, 200);
     let got: (String, String, String, String, String, u32, String) = ch
         .store()
         .client()
@@ -193,40 +168,28 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
         .collect();
     let delivery = serde_json::json!({"requestId": "fh-req-1", "timestamp": 1_769_940_200_000i64, "records": records}).to_string();
     let firehose = format!("{}/v1/firehose", up.collector);
-    let wrong = client
-        .post(&firehose)
-        .header("x-amz-firehose-access-key", "not-a-token")
-        .header("x-amz-firehose-request-id", "fh-req-1")
-        .body(delivery.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(wrong.status(), 401);
-    let v: serde_json::Value = wrong.json().await.unwrap();
+    let firehose_headers = |key| {
+        [
+            ("x-amz-firehose-access-key", key),
+            ("x-amz-firehose-request-id", "fh-req-1"),
+        ]
+    };
+    let (status, v) = post(
+        &firehose,
+        &firehose_headers("not-a-token"),
+        delivery.clone(),
+    )
+    .await;
+    assert_eq!(status, 401);
     assert_eq!(v["requestId"], "fh-req-1");
     assert!(v["errorMessage"]
         .as_str()
         .unwrap()
         .contains("unknown ingest token"));
-    let count = || async {
-        ch.store()
-            .client()
-            .query("SELECT count() FROM invocations WHERE function = 'billing'")
-            .fetch_one::<u64>()
-            .await
-            .unwrap()
-    };
+    let count = || ch.count("SELECT count() FROM invocations WHERE function = 'billing'");
     assert_eq!(count().await, 0, "a refused delivery stores nothing");
-    let ok = client
-        .post(&firehose)
-        .header("x-amz-firehose-access-key", "tok-acme-0001")
-        .header("x-amz-firehose-request-id", "fh-req-1")
-        .body(delivery)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(ok.status(), 200);
-    let v: serde_json::Value = ok.json().await.unwrap();
+    let (status, v) = post(&firehose, &firehose_headers("tok-acme-0001"), delivery).await;
+    assert_eq!(status, 200);
     assert_eq!(v["requestId"], "fh-req-1");
     assert!(v["timestamp"].as_i64().unwrap() > 1_769_940_200_000);
     assert_eq!(count().await, 2);
@@ -235,24 +198,11 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
     let ndjson = format!("{}/v1/invocations", up.collector);
     let line =
         r#"{"provider":"aws_lambda","function":"x","start_time_ms":1769940000000,"duration_ms":1}"#;
-    let r = client
-        .post(&ndjson)
-        .header("content-type", "application/x-ndjson")
-        .body(line)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 401);
+    let content_type = ("content-type", "application/x-ndjson");
+    assert_eq!(post(&ndjson, &[content_type], line).await.0, 401);
     let other = r#"{"tenant":"globex","provider":"aws_lambda","function":"x","start_time_ms":1769940000000,"duration_ms":1}"#;
-    let r = client
-        .post(&ndjson)
-        .bearer_auth("tok-acme-0001")
-        .header("content-type", "application/x-ndjson")
-        .body(other)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
+    let acme = ("authorization", "Bearer tok-acme-0001");
+    assert_eq!(post(&ndjson, &[acme, content_type], other).await.0, 400);
     assert!(up.stop().await.success());
 }
 
@@ -260,28 +210,25 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
 async fn an_init_waiting_for_its_first_invocation_survives_a_collector_restart() {
     // The init arrives, the collector is restarted (a deploy), then the
     // invocation's events arrive: it must still be the cold start.
-    let ch = ClickHouse::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let data_dir = dir.path().join("data");
-    let args = [
-        "--clickhouse-url",
-        &ch.url(),
-        "--data-dir",
-        data_dir.to_str().unwrap(),
-    ];
+    let Stack {
+        ch,
+        mut up,
+        data_dir,
+        ..
+    } = Stack::start().await;
     let send = |collector: String, body: &'static str| async move {
-        let r = reqwest::Client::new()
-            .post(format!("{collector}/v1/lambda/telemetry"))
-            .header("x-faasight-function", "restarted")
-            .header("x-faasight-region", "eu-west-1")
-            .header("x-faasight-instance", "2026/02/01/[$LATEST]bbbb")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+        let (status, answer) = post(
+            format!("{collector}/v1/lambda/telemetry"),
+            &[
+                ("x-faasight-function", "restarted"),
+                ("x-faasight-region", "eu-west-1"),
+                ("x-faasight-instance", "2026/02/01/[$LATEST]bbbb"),
+            ],
+            body,
+        )
+        .await;
+        assert_eq!(status, 200, "{answer}");
     };
-    let up = Up::start(&args, dir.path()).await;
     send(
         up.collector.clone(),
         r#"[
@@ -290,10 +237,10 @@ async fn an_init_waiting_for_its_first_invocation_survives_a_collector_restart()
     ]"#,
     )
     .await;
-    assert!(up.stop().await.success());
+    assert!(up.shut_down().await.success());
     assert!(data_dir.join("spool/lambda-environments.json").exists());
 
-    let up = Up::start(&args, dir.path()).await;
+    up.start_again().await;
     assert!(
         up.stderr_text()
             .contains("restored 1 Lambda execution environments"),
@@ -328,10 +275,7 @@ async fn an_init_waiting_for_its_first_invocation_survives_a_collector_restart()
 
 #[tokio::test(flavor = "multi_thread")]
 async fn bombs_and_garbage_get_4xx_while_good_traffic_flows() {
-    let ch = ClickHouse::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let up = Up::start(&["--clickhouse-url", &ch.url()], dir.path()).await;
-    let client = reqwest::Client::new();
+    let Stack { ch, up, .. } = Stack::start().await;
     let ndjson = format!("{}/v1/invocations", up.collector);
     let good = |i: usize| {
         format!(
@@ -375,52 +319,32 @@ async fn bombs_and_garbage_get_4xx_while_good_traffic_flows() {
         ),
     ];
     let mut tasks = tokio::task::JoinSet::new();
+    let content_type = ("content-type", "application/x-ndjson");
     for (url, encoding, body, expected) in bad {
-        let client = client.clone();
         tasks.spawn(async move {
-            let mut req = client
-                .post(&url)
-                .header("content-type", "application/x-ndjson")
-                .header("x-faasight-function", "f");
+            let mut headers = vec![content_type, ("x-faasight-function", "f")];
             if let Some(enc) = encoding {
-                req = req.header("content-encoding", enc);
+                headers.push(("content-encoding", enc));
             }
-            let status = req.body(body).send().await.unwrap().status().as_u16();
+            let (status, _) = post(&url, &headers, body).await;
             assert_eq!(status, expected, "{url} {encoding:?}");
         });
     }
     for i in 0..20 {
-        let client = client.clone();
         let url = ndjson.clone();
         let body = good(i);
         tasks.spawn(async move {
-            let r = client
-                .post(&url)
-                .header("content-type", "application/x-ndjson")
-                .body(body)
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
+            assert_eq!(post(&url, &[content_type], body).await.0, 200);
         });
     }
     while let Some(r) = tasks.join_next().await {
         r.unwrap();
     }
-    let stored: u64 = ch
-        .store()
-        .client()
-        .query("SELECT count() FROM invocations WHERE function = 'steady'")
-        .fetch_one()
-        .await
-        .unwrap();
+    let stored = ch
+        .count("SELECT count() FROM invocations WHERE function = 'steady'")
+        .await;
     assert_eq!(stored, 20);
-    let metrics = reqwest::get(format!("{}/metrics", up.collector))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics(&up.collector).await.unwrap();
     assert!(
         // The gzip bomb as a body and inside a CloudWatch payload.
         metrics.contains("faasight_collector_rejected_requests_total{reason=\"too_large\"} 2"),

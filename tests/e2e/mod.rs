@@ -1,13 +1,26 @@
-//! Areas of the end-to-end suite.
+//! Areas of the end-to-end suite, one module each. The setup they share
+//! (ClickHouse, `faasight up`, the collector, posting, counting) is in
+//! `common`.
 
+/// Every analysis on the demo workload against the table's own figures, and the CLI's JSON against the HTTP API's.
 mod analyses;
+/// The web UI in headless Chromium: hydration, the time range, recommendations and cold-start pages.
 mod browser;
+/// Every migration and analyzer query accepted by a current ClickHouse engine (chDB).
 mod chdb;
+/// The CLI's errors and exit codes, `import --dry-run` of every format, the keep-alive replay.
 mod cli;
+/// The harness: private ClickHouse, `faasight up` / `faasight collector` over it, and helpers.
 mod common;
+/// Exactly-once delivery through ClickHouse outages, crashes and a SIGKILLed collector.
 mod durability;
+/// Hostile and broken input against the collector alone: refused per record, bounded, authenticated.
 mod hardening;
+/// Lambda Telemetry API, CloudWatch and Firehose ingest with tokens, restarts and bombs.
 mod lambda_ingest;
+/// OTLP from the OpenTelemetry Python SDK and captured requests, over HTTP and gRPC.
 mod otlp;
+/// Demo workload → NDJSON → import → analyzer, checked against an independent computation.
 mod pipeline;
+/// `faasight up`: the managed ClickHouse's lifecycle and passwords, and NDJSON/CSV ingest.
 mod up;

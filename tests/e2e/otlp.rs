@@ -2,7 +2,7 @@
 //! captured SDK requests in the shared fixtures: spans, logs and the
 //! invocation records derived from FaaS server spans reach ClickHouse.
 
-use super::common::{ClickHouse, Up};
+use super::common::{post, Stack};
 use std::process::Command;
 
 fn export(transport: &str, endpoint: &str, run_id: &str) {
@@ -21,9 +21,7 @@ fn export(transport: &str, endpoint: &str, run_id: &str) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn python_sdk_exports_over_http_and_grpc_become_rows() {
-    let ch = ClickHouse::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let up = Up::start(&["--clickhouse-url", &ch.url()], dir.path()).await;
+    let Stack { ch, up, .. } = Stack::start().await;
     let (collector, grpc) = (up.collector.clone(), up.otlp_grpc.clone());
     tokio::task::spawn_blocking(move || {
         export("http", &collector, "h1");
@@ -64,14 +62,11 @@ async fn python_sdk_exports_over_http_and_grpc_become_rows() {
             ],
             "{function}"
         );
-        let spans: u64 = ch
-            .store()
-            .client()
-            .query("SELECT count() FROM spans WHERE service_name = ? AND kind = 2")
-            .bind(function)
-            .fetch_one()
-            .await
-            .unwrap();
+        let spans = ch
+            .count(&format!(
+                "SELECT count() FROM spans WHERE service_name = '{function}' AND kind = 2"
+            ))
+            .await;
         assert_eq!(spans, 3, "{function} spans");
         let logs: Vec<String> = ch
             .store()
@@ -95,10 +90,7 @@ async fn python_sdk_exports_over_http_and_grpc_become_rows() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn captured_sdk_requests_and_bad_bodies_get_otlp_answers() {
-    let ch = ClickHouse::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let up = Up::start(&["--clickhouse-url", &ch.url()], dir.path()).await;
-    let client = reqwest::Client::new();
+    let Stack { ch, up, client, .. } = Stack::start().await;
     let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/otlp/");
     let url = format!("{}/v1/traces", up.collector);
     for (file, ct) in [
@@ -120,50 +112,21 @@ async fn captured_sdk_requests_and_bad_bodies_get_otlp_answers() {
             "answered in the request's encoding"
         );
     }
-    let spans: u64 = ch
-        .store()
-        .client()
-        .query("SELECT count() FROM spans")
-        .fetch_one()
-        .await
-        .unwrap();
+    let spans = ch.count("SELECT count() FROM spans").await;
     assert!(spans > 0);
-    let r = client
-        .post(&url)
-        .header("content-type", "application/x-protobuf")
-        .body(vec![0xff, 0xff, 0xff])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let r = client
-        .post(&url)
-        .header("content-type", "application/json")
-        .body("{\"resourceSpans\": 5}")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    assert!(r.text().await.unwrap().contains("\"code\":3"));
-    let r = client
-        .post(&url)
-        .header("content-type", "text/plain")
-        .body("x")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 415);
+    let protobuf = [("content-type", "application/x-protobuf")];
+    let json = [("content-type", "application/json")];
+    let (status, _) = post(&url, &protobuf, vec![0xff, 0xff, 0xff]).await;
+    assert_eq!(status, 400);
+    let (status, answer) = post(&url, &json, "{\"resourceSpans\": 5}").await;
+    assert_eq!(status, 400);
+    assert!(answer.to_string().contains("\"code\":3"));
+    let (status, _) = post(&url, &[("content-type", "text/plain")], "x").await;
+    assert_eq!(status, 415);
     // A span without a valid trace id is refused and counted as a partial success.
     let body = r#"{"resourceSpans":[{"resource":{"attributes":[]},"scopeSpans":[{"spans":[{"trace_id":"00","spanId":"0102030405060708","name":"x","kind":2,"startTimeUnixNano":"1","endTimeUnixNano":"2"}]}]}]}"#;
-    let r = client
-        .post(&url)
-        .header("content-type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let v: serde_json::Value = r.json().await.unwrap();
+    let (status, v) = post(&url, &json, body).await;
+    assert_eq!(status, 200);
     assert_eq!(
         v["partialSuccess"]["rejectedSpans"]
             .as_i64()

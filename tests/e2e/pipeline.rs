@@ -2,7 +2,7 @@
 //! numbers computed here from the generated records, independently of the
 //! SQL, the rollup and the pricing code.
 
-use super::common::{faasight_ok, ClickHouse};
+use super::common::{faasight_ok, store_at, ClickHouse};
 use faasight_analyzer::{functions_summary, TimeRange};
 use std::collections::BTreeMap;
 
@@ -27,19 +27,23 @@ async fn demo_workload_summary_matches_independent_computation() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("demo.ndjson");
     let end = "2026-03-02T10:00:00Z";
-    faasight_ok(&[
-        "demo-data",
-        "--seed",
-        "11",
-        "--days",
-        "30",
-        "--invocations",
-        "30000",
-        "--end",
-        end,
-        "--out",
-        file.to_str().unwrap(),
-    ]);
+    // The same workload twice: to a file here, straight to ClickHouse below.
+    let demo_data = |to: &[&str]| {
+        let mut args = vec![
+            "demo-data",
+            "--seed",
+            "11",
+            "--days",
+            "30",
+            "--invocations",
+            "30000",
+            "--end",
+            end,
+        ];
+        args.extend_from_slice(to);
+        faasight_ok(&args)
+    };
+    demo_data(&["--out", file.to_str().unwrap()]);
     faasight_ok(&[
         "import",
         "--format",
@@ -134,21 +138,8 @@ async fn demo_workload_summary_matches_independent_computation() {
     // Loading the same workload straight from the generator gives the same
     // numbers as the NDJSON round trip.
     let direct = ch.url_for("direct");
-    faasight_ok(&[
-        "demo-data",
-        "--seed",
-        "11",
-        "--days",
-        "30",
-        "--invocations",
-        "30000",
-        "--end",
-        end,
-        "--clickhouse-url",
-        &direct,
-    ]);
-    let direct_store =
-        faasight_store::Store::connect(&faasight_store::ClickHouseUrl::parse(&direct).unwrap());
+    demo_data(&["--clickhouse-url", &direct]);
+    let direct_store = store_at(&direct);
     let direct_summary = functions_summary(&direct_store, "default", range)
         .await
         .unwrap();

@@ -1,7 +1,7 @@
 //! `faasight up`: the managed ClickHouse lifecycle, data reuse, and the
 //! collector's NDJSON endpoint.
 
-use super::common::{free_port, ClickHouse, Up};
+use super::common::{free_port, post, store_at, Stack, Up};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn up_runs_a_private_clickhouse_reuses_its_data_and_stops_it() {
@@ -39,9 +39,7 @@ async fn up_runs_a_private_clickhouse_reuses_its_data_and_stops_it() {
         "http://default:{}@127.0.0.1:{http}",
         std::fs::read_to_string(&password_file).unwrap()
     );
-    let anonymous = faasight_store::Store::connect(
-        &faasight_store::ClickHouseUrl::parse(&format!("http://127.0.0.1:{http}")).unwrap(),
-    );
+    let anonymous = store_at(&format!("http://127.0.0.1:{http}"));
     let refused = anonymous
         .client()
         .query("SELECT 1")
@@ -53,13 +51,10 @@ async fn up_runs_a_private_clickhouse_reuses_its_data_and_stops_it() {
         "{refused}"
     );
     // The web UI's user reads but cannot write or drop.
-    let reader = faasight_store::Store::connect(
-        &faasight_store::ClickHouseUrl::parse(&format!(
-            "http://faasight_reader:{}@127.0.0.1:{http}",
-            std::fs::read_to_string(data.join("clickhouse/reader-password")).unwrap()
-        ))
-        .unwrap(),
-    );
+    let reader = store_at(&format!(
+        "http://faasight_reader:{}@127.0.0.1:{http}",
+        std::fs::read_to_string(data.join("clickhouse/reader-password")).unwrap()
+    ));
     let n: u64 = reader
         .client()
         .query("SELECT count() FROM invocations")
@@ -88,13 +83,12 @@ async fn up_runs_a_private_clickhouse_reuses_its_data_and_stops_it() {
         String::from_utf8_lossy(&out.stderr)
     );
     let sim: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let (recorded, functions): (u64, u64) =
-        faasight_store::Store::connect(&faasight_store::ClickHouseUrl::parse(&admin_url).unwrap())
-            .client()
-            .query("SELECT count(), uniqExact(function) FROM invocations")
-            .fetch_one()
-            .await
-            .unwrap();
+    let (recorded, functions): (u64, u64) = store_at(&admin_url)
+        .client()
+        .query("SELECT count(), uniqExact(function) FROM invocations")
+        .fetch_one()
+        .await
+        .unwrap();
     assert_eq!(sim["keep_alive"][0]["invocations"].as_u64(), Some(recorded));
     assert_eq!(sim["keep_alive"][0]["functions"].as_u64(), Some(functions));
     assert!(
@@ -114,10 +108,7 @@ async fn up_runs_a_private_clickhouse_reuses_its_data_and_stops_it() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn collector_stores_ndjson_and_refuses_bad_bodies_whole() {
-    let ch = ClickHouse::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let up = Up::start(&["--clickhouse-url", &ch.url()], dir.path()).await;
-    let client = reqwest::Client::new();
+    let Stack { ch, up, .. } = Stack::start().await;
     let url = format!("{}/v1/invocations", up.collector);
     let line = |id: u32| {
         format!(
@@ -125,25 +116,13 @@ async fn collector_stores_ndjson_and_refuses_bad_bodies_whole() {
             id % 10
         )
     };
-    let count = || async {
-        ch.store()
-            .client()
-            .query("SELECT count() FROM invocations WHERE function = 'ingest-test'")
-            .fetch_one::<u64>()
-            .await
-            .unwrap()
-    };
+    let count = || ch.count("SELECT count() FROM invocations WHERE function = 'ingest-test'");
+    let ndjson = [("content-type", "application/x-ndjson")];
 
     let body = (0..3).map(line).collect::<Vec<_>>().join("\n");
-    let r = client
-        .post(&url)
-        .header("content-type", "application/x-ndjson")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    assert_eq!(r.json::<serde_json::Value>().await.unwrap()["accepted"], 3);
+    let (status, answer) = post(&url, &ndjson, body).await;
+    assert_eq!(status, 200);
+    assert_eq!(answer["accepted"], 3);
     assert_eq!(count().await, 3);
 
     // One bad line: 400 naming it, and none of the good lines stored.
@@ -152,52 +131,28 @@ async fn collector_stores_ndjson_and_refuses_bad_bodies_whole() {
         line(4),
         line(5)
     );
-    let r = client
-        .post(&url)
-        .header("content-type", "application/x-ndjson")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 400);
-    let msg = r.text().await.unwrap();
+    let (status, answer) = post(&url, &ndjson, body).await;
+    assert_eq!(status, 400);
+    let msg = answer.to_string();
     assert!(
         msg.contains("line 2") && msg.contains("unknown field `bogus`"),
         "{msg}"
     );
     assert_eq!(count().await, 3);
 
-    let r = client
-        .post(&url)
-        .header("content-type", "text/plain")
-        .body(line(6))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 415);
+    let (status, _) = post(&url, &[("content-type", "text/plain")], line(6)).await;
+    assert_eq!(status, 415);
 
     // CSV with a header row, same columns.
     let csv = "function,request_id,start_time,duration_ms,provider,memory_mb\ningest-test,c1,2026-02-01T00:00:07Z,40.5,aws_lambda,256\n";
-    let r = client
-        .post(&url)
-        .header("content-type", "text/csv")
-        .body(csv)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    let (status, _) = post(&url, &[("content-type", "text/csv")], csv).await;
+    assert_eq!(status, 200);
     assert_eq!(count().await, 4);
 
     // Over the body limit: refused before anything is parsed.
     let huge = "x".repeat(33 * 1024 * 1024);
-    let r = client
-        .post(&url)
-        .header("content-type", "application/x-ndjson")
-        .body(huge)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 413);
+    let (status, _) = post(&url, &ndjson, huge).await;
+    assert_eq!(status, 413);
     assert_eq!(count().await, 4);
 
     // The stored rows were priced and derived by the normalize step.
