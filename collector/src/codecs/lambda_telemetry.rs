@@ -227,31 +227,15 @@ fn serde_reason(e: &serde_json::Error) -> String {
 fn remove_trailing_commas(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut drop = Vec::new();
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, &b) in bytes.iter().enumerate() {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
+    for (i, b) in super::json_scan::outside_strings(bytes) {
+        if b == b',' {
+            let next = bytes
+                .iter()
+                .skip(i + 1)
+                .find(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'));
+            if matches!(next, Some(b'}') | Some(b']')) {
+                drop.push(i);
             }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b',' => {
-                let next = bytes
-                    .iter()
-                    .skip(i + 1)
-                    .find(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'));
-                if matches!(next, Some(b'}') | Some(b']')) {
-                    drop.push(i);
-                }
-            }
-            _ => {}
         }
     }
     if drop.is_empty() {

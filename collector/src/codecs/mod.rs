@@ -4,6 +4,7 @@ pub mod azure_2019;
 pub mod cloudwatch;
 pub mod csv;
 pub mod gzip;
+mod json_scan;
 pub mod lambda;
 pub mod lambda_log;
 pub mod lambda_telemetry;

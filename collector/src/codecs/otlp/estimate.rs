@@ -336,20 +336,8 @@ pub(super) fn advance_delimited(buf: &[u8], pos: &mut usize) -> Result<usize, St
 pub(super) fn json_estimate(body: &[u8], root: Msg, limit: usize) -> Estimate {
     let container = larger(root.record_bytes(), JSON_OBJECT_BYTES);
     let mut estimate = Estimate::default();
-    let (mut in_string, mut escaped) = (false, false);
-    for &b in body {
-        if in_string {
-            if escaped {
-                escaped = false;
-            } else if b == b'\\' {
-                escaped = true;
-            } else if b == b'"' {
-                in_string = false;
-            }
-            continue;
-        }
+    for (_, b) in crate::codecs::json_scan::outside_strings(body) {
         match b {
-            b'"' => in_string = true,
             b'{' | b'[' => estimate.add(container),
             b',' | b':' => estimate.add(JSON_ITEM_BYTES),
             _ => continue,
