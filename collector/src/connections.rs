@@ -145,6 +145,7 @@ impl AsyncWrite for LimitedStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::future::Future;
 
     #[tokio::test]
     async fn connections_past_the_limit_wait_until_one_closes() {
@@ -165,13 +166,17 @@ mod tests {
         let (_second, _) = b.accept().await;
         assert_eq!(permits.available_permits(), 0);
         // The third (in a's backlog) is not accepted while both permits
-        // are held by the other listener's and this one's connections...
-        let third = tokio::spawn(async move { a.accept().await.0 });
-        tokio::task::yield_now().await;
-        assert!(!third.is_finished());
-        // ...and is as soon as one of them closes.
+        // are held by the other listener's and this one's connections: the
+        // accept waits for a permit before it looks at the backlog, so its
+        // first poll is pending whatever the socket's state...
+        let mut third = std::pin::pin!(a.accept());
+        let pending =
+            std::future::poll_fn(|cx| std::task::Poll::Ready(third.as_mut().poll(cx).is_pending()))
+                .await;
+        assert!(pending);
+        // ...and it is accepted as soon as one of them closes.
         drop(first);
-        let third = third.await.unwrap();
+        let (third, _) = third.await;
         assert_eq!(permits.available_permits(), 0);
         drop(third);
         assert_eq!(permits.available_permits(), 1);

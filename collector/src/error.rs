@@ -50,7 +50,10 @@ impl ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Overloaded(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
-            ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
+            // Not 408: OTLP/HTTP clients retry 429, 502, 503 and 504 only
+            // (https://opentelemetry.io/docs/specs/otlp/#retryable-response-codes),
+            // and nothing of the request was stored.
+            ApiError::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

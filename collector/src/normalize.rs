@@ -120,11 +120,12 @@ fn check_enum(
     }
 }
 
-/// Whether ClickHouse's `DateTime` holds `t` (whole seconds from 1970 to
-/// 2106-02-07, a `UInt32`). Rows with other times would fail the INSERT of
+/// Whether `t` lies in [`START_TIME_MS_RANGE`]: what ClickHouse's
+/// `DateTime` holds (whole seconds from 1970 to 2106-02-07, a `UInt32`),
+/// less second 0, which is what a missing time turns into. Rows with other times would fail the INSERT of
 /// the whole batch they are in, other tenants' rows included.
 pub fn storable_time(t: DateTime<Utc>) -> bool {
-    u32::try_from(t.timestamp()).is_ok()
+    u64::try_from(t.timestamp_millis()).is_ok_and(|ms| START_TIME_MS_RANGE.contains(&ms))
 }
 
 /// Validates `row` in place and fills its derived fields. `now` stamps

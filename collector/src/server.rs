@@ -38,13 +38,14 @@ pub struct CollectorConfig {
 }
 
 impl CollectorConfig {
-    /// The hard limit on a request: its deadline, plus the time a batch
-    /// the writer took at the last moment may need to be written or
-    /// spooled (the pipeline's insert timeout, 10 s by default, per
-    /// table and batch). Requests answer 408 at their deadline on their
-    /// own (see `Pipeline::submit`); this only catches what hangs.
+    /// The hard limit on a request: its deadline, plus ten minutes for
+    /// rows the writer took at the last moment (a 32 MiB body can be a
+    /// dozen batches of 100,000 rows, each allowed the insert timeout and
+    /// a spool write). Requests answer "retry" at their deadline on their
+    /// own while their rows still wait (see `Pipeline::submit`); this only
+    /// ends what hangs, and a request cut by it may have been stored.
     pub fn hard_timeout(&self) -> Duration {
-        self.request_timeout + Duration::from_secs(60)
+        self.request_timeout + Duration::from_secs(600)
     }
 }
 
@@ -288,6 +289,17 @@ async fn overload_error(err: BoxError) -> Response {
 async fn readyz(State(state): State<CollectorState>) -> impl IntoResponse {
     // The reason (an address, ClickHouse's error) is logged, not answered:
     // this route needs no token.
+    if state
+        .metrics
+        .spool_failed
+        .load(std::sync::atomic::Ordering::Relaxed)
+        != 0
+    {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready (the spool refuses writes since an fsync failed; restart the collector)\n",
+        );
+    }
     match state.store.ensure_database().await {
         Ok(()) => (StatusCode::OK, "ready\n"),
         Err(e) => {

@@ -80,6 +80,9 @@ pub struct Metrics {
     /// Hourly rollup keys rebuilt because a crashed insert left them
     /// behind the invocations table.
     pub rollup_keys_rebuilt: AtomicU64,
+    /// 1 once the spool refuses writes (an fsync failed): the collector
+    /// must be restarted; `/readyz` says so.
+    pub spool_failed: AtomicU64,
     /// Rows accepted and not yet durable.
     pub queued_rows: AtomicU64,
     /// Batches in the spool waiting for replay.
@@ -225,6 +228,12 @@ impl Metrics {
             "gauge",
             "Batches in the spool awaiting replay.",
             vec![(String::new(), self.spool_pending.load(Relaxed))],
+        );
+        family(
+            "faasight_collector_spool_failed",
+            "gauge",
+            "1 when the spool refuses writes after a failed fsync (restart the collector).",
+            vec![(String::new(), self.spool_failed.load(Relaxed))],
         );
         let name = "faasight_collector_insert_duration_seconds";
         let _ = writeln!(

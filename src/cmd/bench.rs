@@ -241,7 +241,9 @@ async fn start_collector(
     let clickhouse_url = store.url().with_credentials();
     let (http, grpc) = (free_port()?, free_port()?);
     let child = tokio::process::Command::new(std::env::current_exe()?)
-        .args(["collector", "--clickhouse-url", &clickhouse_url])
+        .arg("collector")
+        // In the environment, not in argv, where any local user reads it.
+        .env("FAASIGHT_CLICKHOUSE_URL", &clickhouse_url)
         .args(["--listen", &format!("127.0.0.1:{http}")])
         .args(["--otlp-grpc-listen", &format!("127.0.0.1:{grpc}")])
         .arg("--spool-dir")

@@ -62,10 +62,27 @@ pub fn exit_code(e: &anyhow::Error) -> u8 {
 /// Connects to the ClickHouse at `url`, checking that it answers.
 pub async fn connect(url: &str) -> anyhow::Result<Store> {
     let mut url = ClickHouseUrl::parse(url).map_err(|e| InputError(e.to_string()))?;
-    private_server_password(&mut url);
+    private_server_password(&mut url, Access::Write);
     let store = Store::connect(&url);
     store.ensure_database().await?;
     Ok(store)
+}
+
+/// Connects to read only (the analyses): on the private server as its
+/// read-only user, which cannot change what it reads.
+pub async fn connect_reader(url: &str) -> anyhow::Result<Store> {
+    let mut url = ClickHouseUrl::parse(url).map_err(|e| InputError(e.to_string()))?;
+    private_server_password(&mut url, Access::Read);
+    let store = Store::connect(&url);
+    store.check_reachable().await?;
+    Ok(store)
+}
+
+/// What a command does with the database.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Access {
+    Read,
+    Write,
 }
 
 /// The private server `faasight up` runs has a password, kept in
@@ -74,12 +91,18 @@ pub async fn connect(url: &str) -> anyhow::Result<Store> {
 /// without a password gets it from there, so the commands work beside a
 /// running `up` as they did before it had one; any other URL is used as
 /// given.
-fn private_server_password(url: &mut ClickHouseUrl) {
+/// Commands that only read use its read-only user (`reader-password`).
+fn private_server_password(url: &mut ClickHouseUrl, access: Access) {
     if url.base != "http://127.0.0.1:18123" || url.user != "default" || !url.password.is_empty() {
         return;
     }
-    let file = std::path::Path::new(".faasight/clickhouse/admin-password");
+    let (user, file) = match access {
+        Access::Write => ("default", "admin-password"),
+        Access::Read => (faasight_store::local::READER_USER, "reader-password"),
+    };
+    let file = std::path::Path::new(".faasight/clickhouse").join(file);
     if let Ok(password) = std::fs::read_to_string(file) {
+        url.user = user.to_string();
         url.password = password.trim().to_string();
     }
 }

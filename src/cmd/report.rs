@@ -66,7 +66,7 @@ pub async fn run<A: AnalysisCommand>(command: &A) -> anyhow::Result<()> {
                 .with_timezone(&chrono::Utc),
         ),
     };
-    let store = super::connect(&args.db.clickhouse_url).await?;
+    let store = super::connect_reader(&args.db.clickhouse_url).await?;
     let report = run_report(&store, kind, &request, "default", chrono::Utc::now())
         .await
         .map_err(|e| match e {

@@ -69,7 +69,7 @@ pub async fn keep_alive(args: KeepAliveArgs) -> anyhow::Result<()> {
             .into())
         }
         _ => {
-            let store = super::connect(&args.db.clickhouse_url).await?;
+            let store = super::connect_reader(&args.db.clickhouse_url).await?;
             let range = TimeRange::last_hours(args.days * 24, chrono::Utc::now());
             first_minute = ((range.from.timestamp() / 60) % 1440) as u32;
             arrivals_per_minute(&store, &args.tenant, range)

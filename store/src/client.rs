@@ -105,20 +105,14 @@ impl std::fmt::Display for ClickHouseUrl {
 /// The URL as given, with the password (between `user:` and `@`) replaced
 /// by `***`: error messages end up in logs and terminals.
 fn redact_password(url: &str) -> String {
-    let authority_start = url.find("://").map_or(0, |i| i + 3);
-    let authority_end = url[authority_start..]
-        .find(['/', '?'])
-        .map_or(url.len(), |i| authority_start + i);
-    let authority = &url[authority_start..authority_end];
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!(
-                "{}{user}:***@{host}{}",
-                &url[..authority_start],
-                &url[authority_end..]
-            ),
-            None => url.to_string(),
-        },
+    // Everything between `user:` and the last `@` is the password, even
+    // when it holds `/` or `?` (which then also broke the parse).
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let Some(at) = url.rfind('@').filter(|&at| at >= start) else {
+        return url.to_string();
+    };
+    match url[start..at].split_once(':') {
+        Some((user, _)) => format!("{}{user}:***{}", &url[..start], &url[at..]),
         None => url.to_string(),
     }
 }
@@ -163,15 +157,9 @@ impl Store {
 
     /// Checks that the server answers, and creates the database if missing.
     pub async fn ensure_database(&self) -> Result<()> {
-        let root = base_client(&self.url);
-        root.query("SELECT 1")
-            .fetch_one::<u8>()
-            .await
-            .map_err(|e| Error::Unreachable {
-                url: self.url.base.clone(),
-                reason: e.to_string(),
-            })?;
+        self.check_reachable().await?;
         if self.url.database != "default" {
+            let root = base_client(&self.url);
             // The name was checked to be an identifier when the URL was parsed.
             root.query(&format!(
                 "CREATE DATABASE IF NOT EXISTS {}",
@@ -181,6 +169,20 @@ impl Store {
             .await
             .map_err(|e| Error::query("create database", e))?;
         }
+        Ok(())
+    }
+
+    /// Checks that the server answers (and takes the credentials), without
+    /// creating anything: all a read-only user may do.
+    pub async fn check_reachable(&self) -> Result<()> {
+        base_client(&self.url)
+            .query("SELECT 1")
+            .fetch_one::<u8>()
+            .await
+            .map_err(|e| Error::Unreachable {
+                url: self.url.base.clone(),
+                reason: e.to_string(),
+            })?;
         Ok(())
     }
 
@@ -307,6 +309,11 @@ mod tests {
             ("http://bob:s3cret@h/?foo=1", "http://bob:***@h/?foo=1"),
             ("tcp://bob:s3cret@h:9000", "tcp://bob:***@h:9000"),
             ("http://bob:p@ss:w@rd@h/db", "http://bob:***@h/db"),
+            ("http://bob:pa/ss@h", "http://bob:***@h"),
+            (
+                "http://bob:s3cret?x@h/?database=a;b",
+                "http://bob:***@h/?database=a;b",
+            ),
         ] {
             let e = ClickHouseUrl::parse(bad).unwrap_err().to_string();
             assert!(

@@ -122,17 +122,30 @@ pub enum SubmitError {
 }
 
 /// Where a submission stands, decided once by whoever comes first: the
-/// writer taking it, or its request withdrawing it at the deadline.
+/// writer taking it, or its request withdrawing it at the deadline. It
+/// holds the submission's share of the queue (rows and bytes), given back
+/// at once on withdrawal — not when the writer gets round to the channel
+/// (it may be replaying for a while).
 #[derive(Debug, Default)]
-pub(crate) struct Claim(std::sync::atomic::AtomicU8);
+pub(crate) struct Claim {
+    state: std::sync::atomic::AtomicU8,
+    permits: std::sync::Mutex<Option<(OwnedSemaphorePermit, OwnedSemaphorePermit)>>,
+}
 
 impl Claim {
     const QUEUED: u8 = 0;
     const TAKEN: u8 = 1;
     const WITHDRAWN: u8 = 2;
 
+    fn new(permits: (OwnedSemaphorePermit, OwnedSemaphorePermit)) -> Self {
+        Claim {
+            state: Default::default(),
+            permits: std::sync::Mutex::new(Some(permits)),
+        }
+    }
+
     fn settle(&self, to: u8) -> bool {
-        self.0
+        self.state
             .compare_exchange(
                 Self::QUEUED,
                 to,
@@ -147,9 +160,19 @@ impl Claim {
         self.settle(Self::TAKEN)
     }
 
-    /// The request gives up; false if the writer already took it.
+    /// The request gives up, and its share of the queue is free again;
+    /// false if the writer already took it.
     fn withdraw(&self) -> bool {
-        self.settle(Self::WITHDRAWN)
+        let withdrawn = self.settle(Self::WITHDRAWN);
+        if withdrawn {
+            drop(
+                self.permits
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .take(),
+            );
+        }
+        withdrawn
     }
 }
 
@@ -158,8 +181,8 @@ pub(crate) struct Submission {
     /// Rows submitted (the batch is emptied when its rows are written).
     rows: usize,
     ack: oneshot::Sender<Result<(), String>>,
+    /// Also holds the submission's queue permits.
     pub(crate) claim: Arc<Claim>,
-    _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit),
 }
 
 /// Handle for submitting batches; cheap to clone.
@@ -248,14 +271,13 @@ impl Pipeline {
             .queued_rows
             .fetch_add(rows as u64, std::sync::atomic::Ordering::Relaxed);
         let (ack, mut done) = oneshot::channel();
-        let claim = Arc::new(Claim::default());
+        let claim = Arc::new(Claim::new((row_permit, byte_permit)));
         self.tx
             .send(Submission {
                 batch,
                 rows,
                 ack,
                 claim: claim.clone(),
-                _permits: (row_permit, byte_permit),
             })
             .map_err(|_| SubmitError::Failed("the writer has stopped".into()))?;
         let answer = match tokio::time::timeout_at(deadline, &mut done).await {

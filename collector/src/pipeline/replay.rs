@@ -251,8 +251,9 @@ async fn reconcile_rollup(store: &Store, batch_id: &str, limit: Duration) -> Res
             .bind(provider.as_str())
             .bind(function.as_str())
             .bind(*hour);
+        let before = rollup_mutations(store, limit).await?;
         within(limit, delete.execute()).await?;
-        wait_for_mutations(store, limit).await?;
+        wait_for_mutations(store, &before, limit).await?;
         let rebuild = store
             .client()
             .query(ROLLUP_REBUILD)
@@ -266,15 +267,32 @@ async fn reconcile_rollup(store: &Store, batch_id: &str, limit: Duration) -> Res
     Ok(wrong.len())
 }
 
-/// Waits until the rollup table has no mutation left to apply.
-async fn wait_for_mutations(store: &Store, limit: Duration) -> Result<(), String> {
+/// The ids of the rollup table's mutations (the delete's own id is not
+/// returned by the ALTER over HTTP: it is the one that appears after it).
+async fn rollup_mutations(store: &Store, limit: Duration) -> Result<Vec<String>, String> {
+    let q = store.client().query(
+        "SELECT mutation_id FROM system.mutations \
+         WHERE database = currentDatabase() AND table = 'invocations_hourly'",
+    );
+    within(limit, q.fetch_all::<String>()).await
+}
+
+/// Waits until the rollup's mutations that did not exist `before` (the
+/// delete just issued) are applied; others — someone else's, perhaps
+/// stuck — are not this replay's to wait for.
+async fn wait_for_mutations(
+    store: &Store,
+    before: &[String],
+    limit: Duration,
+) -> Result<(), String> {
     let deadline = tokio::time::Instant::now() + limit * 6;
     loop {
         let q = store.client().query(
-            "SELECT count() FROM system.mutations \
+            "SELECT mutation_id FROM system.mutations \
              WHERE database = currentDatabase() AND table = 'invocations_hourly' AND is_done = 0",
         );
-        if within(limit, q.fetch_one::<u64>()).await? == 0 {
+        let pending = within(limit, q.fetch_all::<String>()).await?;
+        if pending.iter().all(|id| before.contains(id)) {
             return Ok(());
         }
         if tokio::time::Instant::now() >= deadline {

@@ -45,9 +45,11 @@ impl BatchIds {
 }
 
 /// Splits the submissions' rows into batches of at most `max_rows`, each
-/// with a fresh id stamped on its rows. Also returns, per submission, the
-/// index of the last batch holding any of its rows (its rows are durable
-/// once every batch up to that one is).
+/// with a fresh id stamped on its rows. A batch ends between submissions,
+/// so a request's rows share one batch — stored or spooled together —
+/// unless the request alone is larger than a batch. Also returns, per
+/// submission, the index of the last batch holding any of its rows (its
+/// rows are durable once every batch up to that one is).
 fn into_batches(
     subs: &mut [Submission],
     max_rows: usize,
@@ -79,23 +81,27 @@ fn into_batches(
             *rows = 0;
         }
     };
-    macro_rules! take_rows {
-        ($field:ident) => {
-            for (sub, last) in subs.iter_mut().zip(last_batch.iter_mut()) {
+    for (sub, last) in subs.iter_mut().zip(last_batch.iter_mut()) {
+        if rows > 0 && rows + sub.rows > max_rows {
+            flush(&mut current, &mut rows, &mut out, ids);
+        }
+        macro_rules! take_rows {
+            ($field:ident) => {
                 for row in sub.batch.$field.drain(..) {
                     current.$field.push(row);
                     rows += 1;
-                    *last = out.len();
                     if rows >= max_rows {
                         flush(&mut current, &mut rows, &mut out, ids);
                     }
                 }
-            }
-        };
+            };
+        }
+        take_rows!(invocations);
+        take_rows!(spans);
+        take_rows!(logs);
+        // The batch being filled, or the one just flushed.
+        *last = if rows > 0 { out.len() } else { out.len() - 1 };
     }
-    take_rows!(invocations);
-    take_rows!(spans);
-    take_rows!(logs);
     flush(&mut current, &mut rows, &mut out, ids);
     (out, last_batch)
 }
@@ -175,6 +181,9 @@ fn spool_batches(
     for (i, b) in batches.iter().enumerate() {
         if let Err(e) = spool.append(b) {
             tracing::error!(error = %e, "Could not spool a batch.");
+            metrics
+                .spool_failed
+                .store(u64::from(spool.failed().is_some()), Relaxed);
             return Err((
                 i,
                 format!("ClickHouse is unavailable and the spool failed: {e}"),
@@ -394,4 +403,37 @@ async fn replay_slice(
         }
     }
     metrics.spool_pending.store(spool.pending(), Relaxed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faasight_store::InvocationRow;
+
+    fn submission(rows: usize) -> Submission {
+        let (ack, _) = tokio::sync::oneshot::channel();
+        Submission {
+            batch: super::super::Batch {
+                invocations: vec![InvocationRow::default(); rows],
+                ..Default::default()
+            },
+            rows,
+            ack,
+            claim: Default::default(),
+        }
+    }
+
+    #[test]
+    fn batches_end_between_requests_unless_one_is_larger_than_a_batch() {
+        let mut subs: Vec<Submission> = [60, 30, 20, 250, 10].into_iter().map(submission).collect();
+        let (batches, last) = into_batches(&mut subs, 100, &mut BatchIds::new());
+        let sizes: Vec<usize> = batches.iter().map(|b| b.invocations.len()).collect();
+        // 60+30 fit; 20 would pass 100 and starts a batch; 250 does not
+        // fit beside it either, starts its own and spans 100 + 100 + 50;
+        // 10 joins its last 50.
+        assert_eq!(sizes, [90, 20, 100, 100, 60]);
+        assert_eq!(last, [0, 0, 1, 4, 4]);
+        let numbered: Vec<u32> = batches[2].invocations.iter().map(|r| r.batch_row).collect();
+        assert_eq!(numbered, (1..=100).collect::<Vec<u32>>());
+    }
 }

@@ -32,6 +32,8 @@ use std::time::{Duration, Instant};
 pub const DELIVERY_MEMORY: Duration = Duration::from_secs(7_200);
 /// Delivery ids remembered at most, over all tenants (oldest forgotten first).
 pub const MAX_REMEMBERED_DELIVERIES: usize = 200_000;
+/// Longest delivery id accepted (Firehose's are UUIDs).
+pub const MAX_REQUEST_ID_BYTES: usize = 512;
 
 /// Where a delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +96,23 @@ impl RecentDeliveries {
     }
 }
 
+/// Ends a delivery's claim when dropped: stored, or not (then a retry is
+/// a new delivery).
+struct Settle {
+    deliveries: std::sync::Arc<std::sync::Mutex<RecentDeliveries>>,
+    key: (String, String),
+    stored: bool,
+}
+
+impl Drop for Settle {
+    fn drop(&mut self) {
+        self.deliveries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .finish(&self.key, self.stored);
+    }
+}
+
 fn answer(status: StatusCode, request_id: &str, error: Option<String>) -> Response {
     let mut body = serde_json::json!({ "requestId": request_id, "timestamp": chrono::Utc::now().timestamp_millis() });
     if let Some(e) = error {
@@ -142,6 +161,15 @@ pub async fn firehose_create(
         }
     };
     drop(request);
+    if request_id.is_empty() || request_id.len() > MAX_REQUEST_ID_BYTES {
+        return answer(
+            StatusCode::BAD_REQUEST,
+            &request_id,
+            Some(format!(
+                "requestId must be 1 to {MAX_REQUEST_ID_BYTES} bytes (Firehose sends a UUID)"
+            )),
+        );
+    }
     let key = (ctx.tenant.clone(), request_id.clone());
     let claimed = state
         .firehose_deliveries
@@ -162,12 +190,26 @@ pub async fn firehose_create(
     let region = header(&headers, "x-faasight-region")
         .unwrap_or("")
         .to_string();
-    let result = store(&ctx, payloads, &region).await;
-    state
-        .firehose_deliveries
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .finish(&key, result.is_ok());
+    // Stored and its claim settled in a task of its own: if this handler
+    // is dropped (the client went away, a timeout), the claim must still
+    // end, or every retry of the delivery would be refused for two hours.
+    // A panic in the task settles it as failed (the guard's drop).
+    let settle = Settle {
+        deliveries: state.firehose_deliveries.clone(),
+        key,
+        stored: false,
+    };
+    let stored = tokio::spawn(async move {
+        let mut settle = settle;
+        let result = store(&ctx, payloads, &region).await;
+        settle.stored = result.is_ok();
+        result
+    });
+    let result = stored.await.unwrap_or_else(|e| {
+        Err(crate::ApiError::Internal(format!(
+            "storing a Firehose delivery failed: {e}"
+        )))
+    });
     match result {
         Ok(()) => answer(StatusCode::OK, &request_id, None),
         Err(e) => answer(e.status(), &request_id, Some(e.to_string())),

@@ -50,7 +50,7 @@ fn status(e: ApiError) -> Status {
     match e {
         ApiError::Overloaded(m) => Status::resource_exhausted(m),
         ApiError::Busy(m) => Status::unavailable(m),
-        ApiError::Timeout(m) => Status::deadline_exceeded(m),
+        ApiError::Timeout(m) => Status::unavailable(m),
         // The reason (a ClickHouse error, a path) is logged, not sent.
         ApiError::Unavailable(reason) => {
             tracing::error!(reason = %reason, "Ingest failed.");

@@ -116,7 +116,9 @@ where
             {
                 Ok(collected) => collected.to_bytes(),
                 Err(_) => {
-                    return Ok(tonic::Status::resource_exhausted(format!(
+                    // Not RESOURCE_EXHAUSTED, which clients retry: the same
+                    // body would fail the same way.
+                    return Ok(tonic::Status::invalid_argument(format!(
                         "the request body is larger than {limit} bytes or broke off"
                     ))
                     .into_http());

@@ -126,6 +126,9 @@ pub struct Assembled {
 pub struct Undo {
     id: FunctionIdentity,
     before: Option<Environment>,
+    /// The tick of the push: an environment touched since belongs to a
+    /// later request, whose changes an undo must not wipe out.
+    pushed_at: u64,
 }
 
 /// The environments of one tenant, with their order of use.
@@ -351,12 +354,23 @@ impl Assembler {
             Undo {
                 id: id.clone(),
                 before,
+                pushed_at: self.tick,
             },
         )
     }
 
-    /// Puts an environment back as it was before [`Assembler::push_undoable`].
+    /// Puts an environment back as it was before [`Assembler::push_undoable`],
+    /// unless another request has used it since (then its state is that
+    /// request's, and stays).
     pub fn undo(&mut self, undo: Undo) {
+        let current = self
+            .tenants
+            .get(&undo.id.tenant)
+            .and_then(|t| t.envs.get(&undo.id))
+            .map(|e| e.last_seen);
+        if current.is_some_and(|seen| seen != undo.pushed_at) {
+            return;
+        }
         match undo.before {
             Some(env) => {
                 let tick = self.tick;
@@ -850,6 +864,52 @@ mod tests {
         assert_eq!(start_type(&mut a, env("noisy", 6)), "cold");
         assert_eq!(start_type(&mut a, env("quiet", 0)), "cold");
         assert_eq!(start_type(&mut a, env("noisy", 2)), "warm", "evicted");
+    }
+
+    #[test]
+    fn an_undo_restores_the_init_unless_a_later_request_used_the_environment() {
+        let init = (
+            LambdaEvent::InitReport {
+                time: Some(t("2026-01-01T00:00:00Z")),
+                init_type: InitType::OnDemand,
+                phase: InitPhase::Init,
+                duration_ms: 100.0,
+                status: None,
+                error_type: None,
+            },
+            t("2026-01-01T00:00:00Z"),
+        );
+        let report = |rid: &str| {
+            (
+                LambdaEvent::Report(Report {
+                    request_id: rid.into(),
+                    duration_ms: 5.0,
+                    ..Default::default()
+                }),
+                t("2026-01-01T00:00:01Z"),
+            )
+        };
+        // A's rows were not stored: the retry finds the init again.
+        let mut a = Assembler::new();
+        a.push(&identity(), [init.clone()]);
+        let (out, undo) = a.push_undoable(&identity(), [report("r1")]);
+        assert_eq!(out.invocations[0].start_type, "cold");
+        a.undo(undo);
+        assert_eq!(
+            a.push(&identity(), [report("r1")]).invocations[0].start_type,
+            "cold"
+        );
+
+        // B used the environment after A: A's undo leaves B's state.
+        let mut a = Assembler::new();
+        a.push(&identity(), [init]);
+        let (_, undo) = a.push_undoable(&identity(), [report("r1")]);
+        a.push(&identity(), [report("r2")]);
+        a.undo(undo);
+        assert_eq!(
+            a.push(&identity(), [report("r3")]).invocations[0].start_type,
+            "warm"
+        );
     }
 
     #[test]
