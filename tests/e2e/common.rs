@@ -126,6 +126,31 @@ impl ClickHouse {
         server.stop().await.unwrap();
     }
 
+    /// Freezes the server (SIGSTOP): connections are accepted by the
+    /// kernel and nothing answers — a server hung under load. `thaw` ends it.
+    pub fn freeze(&self) {
+        self.signal(libc::SIGSTOP);
+    }
+
+    /// Resumes a server frozen by [`ClickHouse::freeze`] (SIGCONT).
+    pub fn thaw(&self) {
+        self.signal(libc::SIGCONT);
+    }
+
+    #[allow(unsafe_code)]
+    fn signal(&self, signal: libc::c_int) {
+        let pid = self
+            .server
+            .as_ref()
+            .and_then(LocalClickHouse::pid)
+            .expect("clickhouse is running");
+        // SAFETY: kill(2) has no memory-safety preconditions; the pid is
+        // our child's, not yet reaped.
+        unsafe {
+            libc::kill(pid as libc::pid_t, signal);
+        }
+    }
+
     /// Kills the server with SIGKILL: no flush, an INSERT cut off anywhere.
     pub fn crash(&mut self) {
         self.server.take().expect("clickhouse is running").crash();

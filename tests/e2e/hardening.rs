@@ -523,3 +523,90 @@ async fn an_amplifying_grpc_export_is_refused_before_decoding() {
     );
     client.export(request(10)).await.unwrap();
 }
+
+/// A full queue answers "retry later" at once — HTTP 429 with Retry-After,
+/// gRPC RESOURCE_EXHAUSTED — instead of growing, and everything that was
+/// acknowledged is stored once ClickHouse answers again. The queue is held
+/// full by a request whose INSERT hangs on a frozen ClickHouse.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_queue_answers_429_and_resource_exhausted() {
+    use opentelemetry_proto::tonic::collector::trace::v1::trace_service_client::TraceServiceClient;
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
+    let CollectorStack { collector: c, ch } =
+        CollectorStack::start_with_args(&["--max-queued-rows", "1000"]).await;
+    let body = |prefix: &str, n: usize| {
+        (0..n)
+            .map(|i| format!(r#"{{"provider":"aws_lambda","function":"queued","request_id":"{prefix}{i}","start_time_ms":1769940000000,"duration_ms":1}}"#))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let url = format!("{}/v1/invocations", c.http);
+    ch.freeze();
+    let held = tokio::spawn({
+        let (url, body) = (url.clone(), body("held-", 600));
+        async move { post(url, &[("content-type", "application/x-ndjson")], body).await }
+    });
+    super::common::wait_for(
+        "600 rows to be queued",
+        std::time::Duration::from_secs(30),
+        || async {
+            let m = super::common::metrics(&c.http).await?;
+            (super::common::gauge(&m, "faasight_collector_queued_rows") == 600).then_some(())
+        },
+    )
+    .await;
+
+    let r = reqwest::Client::new()
+        .post(&url)
+        .header("content-type", "application/x-ndjson")
+        .body(body("refused-", 600))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    let spans: Vec<Span> = (0..500u32)
+        .map(|i| Span {
+            trace_id: vec![7; 16],
+            span_id: (u64::from(i) + 1).to_be_bytes().to_vec(),
+            name: "op".into(),
+            start_time_unix_nano: 1_769_940_000_000_000_000,
+            end_time_unix_nano: 1_769_940_000_001_000_000,
+            ..Default::default()
+        })
+        .collect();
+    let export = ExportTraceServiceRequest {
+        resource_spans: vec![ResourceSpans {
+            scope_spans: vec![ScopeSpans {
+                spans,
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    };
+    let mut client = TraceServiceClient::connect(c.grpc.clone()).await.unwrap();
+    let err = client.export(export).await.unwrap_err();
+    assert_eq!(err.code(), tonic::Code::ResourceExhausted, "{err:?}");
+
+    ch.thaw();
+    let (status, answer) = held.await.unwrap();
+    assert_eq!(status, 200, "{answer}");
+    super::common::wait_for(
+        "the held rows to be stored",
+        std::time::Duration::from_secs(90),
+        || async {
+            (ch.count("SELECT count() FROM invocations WHERE function = 'queued'")
+                .await
+                == 600)
+                .then_some(())
+        },
+    )
+    .await;
+    assert_eq!(
+        ch.count("SELECT count() FROM invocations WHERE request_id LIKE 'refused-%'")
+            .await,
+        0
+    );
+    assert_eq!(ch.count("SELECT count() FROM spans").await, 0);
+}
