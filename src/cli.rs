@@ -219,6 +219,11 @@ pub struct UpArgs {
     /// Directory with the browser bundle (pkg/); built by scripts/build-web.sh.
     #[arg(long, env = "FAASIGHT_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
+    /// A name (`host` or `host:port`) the web UI may be addressed by,
+    /// besides its listening address; repeatable. Requests for other
+    /// names are refused (protection against DNS rebinding).
+    #[arg(long = "allowed-host")]
+    pub allowed_hosts: Vec<String>,
 }
 
 /// Output of the analysis commands.

@@ -105,6 +105,7 @@ async fn serve(
             store: reader,
             tenant: args.demo_args.tenant.clone(),
             site_root,
+            allowed_hosts: args.allowed_hosts.clone(),
         },
         stopped(stop_rx),
     );

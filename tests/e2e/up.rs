@@ -177,3 +177,42 @@ async fn collector_stores_ndjson_and_refuses_bad_bodies_whole() {
     assert_eq!(ready.status(), 200);
     assert!(up.stop().await.success());
 }
+
+/// The web UI answers only for its own address and the names it is told
+/// to allow: a page elsewhere that points a name it controls at this
+/// machine (DNS rebinding) gets nothing, API included.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_web_ui_refuses_hosts_it_was_not_told_about() {
+    let ch = super::common::ClickHouse::start().await;
+    let Stack {
+        up,
+        client,
+        ch: _ch,
+        ..
+    } = Stack::over(ch, &["--allowed-host", "dash.example.com"], &[]).await;
+    let port = up.web.rsplit(':').next().unwrap().to_string();
+    let status = |host: String, path: &'static str| {
+        let req = client.get(format!("{}{path}", up.web)).header("host", host);
+        async move { req.send().await.unwrap().status().as_u16() }
+    };
+    for path in ["/", "/api/v1/bill"] {
+        assert_eq!(
+            status(format!("evil.example:{port}"), path).await,
+            421,
+            "{path}"
+        );
+        assert_eq!(
+            status("attacker.test".to_string(), path).await,
+            421,
+            "{path}"
+        );
+    }
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        "dash.example.com".to_string(),
+        "DASH.example.com:443".to_string(),
+    ] {
+        assert_eq!(status(host.clone(), "/healthz").await, 200, "{host}");
+    }
+}

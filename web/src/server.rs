@@ -29,6 +29,60 @@ pub struct WebConfig {
     pub tenant: String,
     /// Directory holding `pkg/` (the wasm bundle and its JS glue).
     pub site_root: PathBuf,
+    /// Names (`host` or `host:port`) requests may address besides the
+    /// listening address itself (`127.0.0.1:PORT`, `localhost:PORT`);
+    /// see [`allowed_hosts`].
+    pub allowed_hosts: Vec<String>,
+}
+
+/// The `Host` values the UI answers: the listening address, `localhost`
+/// with its port when it listens on loopback, and the configured names.
+/// Anything else is refused, so a web page on another origin cannot reach
+/// the UI through a name it controls that resolves to this machine (DNS
+/// rebinding): the browser would send that name as `Host`.
+pub fn allowed_hosts(listening: std::net::SocketAddr, extra: &[String]) -> Vec<String> {
+    let port = listening.port();
+    let mut hosts = vec![listening.to_string()];
+    if listening.ip().is_loopback() {
+        hosts.extend([
+            format!("localhost:{port}"),
+            format!("127.0.0.1:{port}"),
+            format!("[::1]:{port}"),
+        ]);
+    }
+    hosts.extend(extra.iter().map(|h| h.to_ascii_lowercase()));
+    hosts
+}
+
+/// Refuses a request whose `Host` is not an allowed name (421 Misdirected
+/// Request, with a sentence saying how to allow it).
+async fn check_host(
+    axum::extract::State(allowed): axum::extract::State<std::sync::Arc<Vec<String>>>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let host = request
+        .headers()
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()))
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let port_less = host.rsplit_once(':').map_or(host.as_str(), |(h, _)| h);
+    if allowed
+        .iter()
+        .any(|a| *a == host || (!a.contains(':') && a == port_less))
+    {
+        return next.run(request).await;
+    }
+    (
+        axum::http::StatusCode::MISDIRECTED_REQUEST,
+        format!(
+            "this server does not answer for host {host:?}; start it with --allowed-host {host} to allow that name\n"
+        ),
+    )
+        .into_response()
 }
 
 /// State available to server functions through Leptos context.
@@ -56,6 +110,7 @@ pub fn router(cfg: WebConfig) -> Router {
         tenant: cfg.tenant,
     };
     let routes = generate_route_list(App);
+    let allowed = std::sync::Arc::new(cfg.allowed_hosts.clone());
     Router::new()
         .leptos_routes_with_context(&options, routes, move || provide_context(state.clone()), {
             let options = options.clone();
@@ -65,6 +120,7 @@ pub fn router(cfg: WebConfig) -> Router {
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .with_state(options)
         .nest("/api/v1", api)
+        .layer(axum::middleware::from_fn_with_state(allowed, check_host))
 }
 
 /// Serves the UI on `listener` until `shutdown` completes.
@@ -73,6 +129,8 @@ pub async fn serve(
     cfg: WebConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let mut cfg = cfg;
+    cfg.allowed_hosts = allowed_hosts(listener.local_addr()?, &cfg.allowed_hosts);
     axum::serve(listener, router(cfg))
         .with_graceful_shutdown(shutdown)
         .await
