@@ -42,11 +42,6 @@ impl LogRow {
     /// Roughly the memory the row holds: its own size plus its strings.
     /// Bounds what the collector's queue holds in bytes, not only rows.
     pub fn approx_bytes(&self) -> usize {
-        fn strings(v: &[String]) -> usize {
-            v.iter()
-                .map(|s| s.len() + std::mem::size_of::<String>())
-                .sum()
-        }
         std::mem::size_of::<Self>()
             + self.tenant.len()
             + self.trace_id.len()
@@ -59,9 +54,9 @@ impl LogRow {
             + self.scope_name.len()
             + self.source.len()
             + self.batch_id.len()
-            + strings(&self.resource_keys)
-            + strings(&self.resource_values)
-            + strings(&self.attribute_keys)
-            + strings(&self.attribute_values)
+            + super::strings_bytes(&self.resource_keys)
+            + super::strings_bytes(&self.resource_values)
+            + super::strings_bytes(&self.attribute_keys)
+            + super::strings_bytes(&self.attribute_values)
     }
 }

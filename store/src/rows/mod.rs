@@ -3,3 +3,12 @@
 pub mod invocation;
 pub mod log;
 pub mod span;
+
+/// Memory a list of strings holds: each string's bytes plus its own
+/// header. The rows' `approx_bytes` and the collector's size estimates
+/// count lists of attributes this way.
+pub fn strings_bytes(v: &[String]) -> usize {
+    v.iter()
+        .map(|s| s.len() + std::mem::size_of::<String>())
+        .sum()
+}

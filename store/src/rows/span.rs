@@ -49,11 +49,6 @@ impl SpanRow {
     /// Roughly the memory the row holds: its own size plus its strings.
     /// Bounds what the collector's queue holds in bytes, not only rows.
     pub fn approx_bytes(&self) -> usize {
-        fn strings(v: &[String]) -> usize {
-            v.iter()
-                .map(|s| s.len() + std::mem::size_of::<String>())
-                .sum()
-        }
         std::mem::size_of::<Self>()
             + self.tenant.len()
             + self.trace_id.len()
@@ -66,14 +61,14 @@ impl SpanRow {
             + self.scope_name.len()
             + self.scope_version.len()
             + self.batch_id.len()
-            + strings(&self.resource_keys)
-            + strings(&self.resource_values)
-            + strings(&self.attribute_keys)
-            + strings(&self.attribute_values)
-            + strings(&self.event_names)
-            + strings(&self.event_attributes)
-            + strings(&self.link_trace_ids)
-            + strings(&self.link_span_ids)
+            + super::strings_bytes(&self.resource_keys)
+            + super::strings_bytes(&self.resource_values)
+            + super::strings_bytes(&self.attribute_keys)
+            + super::strings_bytes(&self.attribute_values)
+            + super::strings_bytes(&self.event_names)
+            + super::strings_bytes(&self.event_attributes)
+            + super::strings_bytes(&self.link_trace_ids)
+            + super::strings_bytes(&self.link_span_ids)
             + self.event_time_unix_nano.len() * 8
     }
 }

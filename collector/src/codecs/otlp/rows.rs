@@ -209,10 +209,7 @@ impl ResourceInfo {
 }
 
 /// Strings' bytes as the rows' `approx_bytes` count them.
-pub(super) fn strings_bytes(v: &[String]) -> usize {
-    v.iter().map(|s| s.len() + size_of::<String>()).sum()
-}
-
+pub(super) use faasight_store::rows::strings_bytes;
 /// `faas.max_memory` in MiB. The attribute is in bytes; exporters written
 /// before the conventions switched from MiB to bytes (e.g.
 /// opentelemetry-go-contrib#7591) still send MiB, and no function has less
