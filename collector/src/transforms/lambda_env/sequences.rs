@@ -180,18 +180,10 @@ pub fn check(data: &[u8]) {
 
 #[cfg(test)]
 mod tests {
-    /// SplitMix64 (Steele, Lea & Flood 2014): plenty for test bytes.
+    /// Pseudo-random test bytes: the low byte of each SplitMix64 output.
     fn bytes(seed: u64, n: usize) -> Vec<u8> {
-        let mut state = seed;
-        (0..n)
-            .map(|_| {
-                state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-                let mut z = state;
-                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-                (z ^ (z >> 31)) as u8
-            })
-            .collect()
+        let mut rng = faasight_stats::SplitMix64::new(seed);
+        (0..n).map(|_| rng.next_u64() as u8).collect()
     }
 
     #[test]
