@@ -52,6 +52,63 @@ pub enum Command {
     /// Benchmarks (numbers for people, not pass/fail).
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Who may sign in to the web UI and read its API, and for which
+    /// tenants (`<data-dir>/users.json`).
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user, or change a user's password and tenants; the password
+    /// is read from stdin (one line).
+    Add(UserAddArgs),
+    /// Make an API read token for a user (printed once).
+    Token(UserTokenArgs),
+    /// List users, their tenants and how many read tokens they have.
+    List(DataDirArgs),
+    /// Remove a user (and their read tokens).
+    Remove(UserNameArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DataDirArgs {
+    /// The data directory of `faasight up`.
+    #[arg(long, default_value = ".faasight")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// Login name.
+    pub name: String,
+    /// A tenant the user may read; repeatable, the first is their default.
+    #[arg(long = "tenant", required = true)]
+    pub tenants: Vec<String>,
+    /// The data directory of `faasight up`.
+    #[arg(long, default_value = ".faasight")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct UserTokenArgs {
+    /// The user the token reads as.
+    pub name: String,
+    /// What the token is for (shown by `user list` tooling, kept in the file).
+    #[arg(long, default_value = "api")]
+    pub label: String,
+    /// The data directory of `faasight up`.
+    #[arg(long, default_value = ".faasight")]
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct UserNameArgs {
+    /// Login name.
+    pub name: String,
+    /// The data directory of `faasight up`.
+    #[arg(long, default_value = ".faasight")]
+    pub data_dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,6 +9,7 @@ mod migrate;
 pub(crate) mod report;
 mod simulate;
 mod up;
+mod user;
 
 use crate::cli::{Cli, Command};
 use faasight_store::{ClickHouseUrl, Store};
@@ -47,6 +48,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Simulate(crate::cli::SimulateCommand::KeepAlive(args)) => {
             simulate::keep_alive(args).await
         }
+        Command::User(command) => user::run(command),
     }
 }
 

@@ -67,7 +67,7 @@ pub async fn run<A: AnalysisCommand>(command: &A) -> anyhow::Result<()> {
         ),
     };
     let store = super::connect_reader(&args.db.clickhouse_url).await?;
-    let report = run_report(&store, kind, &request, "default", chrono::Utc::now())
+    let report = run_report(&store, kind, &request, &args.tenant, chrono::Utc::now())
         .await
         .map_err(|e| match e {
             faasight_analyzer::Error::Invalid(message) => anyhow::Error::from(InputError(message)),

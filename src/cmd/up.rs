@@ -99,11 +99,12 @@ async fn serve(
             site_root.display()
         );
     }
+    let (users_file, demo_password) = users(args)?;
     let web = faasight_web::serve(
         web_listener,
         faasight_web::WebConfig {
             store: reader,
-            tenant: args.demo_args.tenant.clone(),
+            users_file,
             site_root,
             allowed_hosts: args.allowed_hosts.clone(),
         },
@@ -116,6 +117,9 @@ async fn serve(
         args.collector_listen
     );
     println!("  OTLP/gRPC  {}", args.otlp_grpc_listen);
+    if let Some(password) = demo_password {
+        println!("demo login: {DEMO_USER} {password}");
+    }
     println!("Press Ctrl-C to stop.");
 
     let web = tokio::spawn(web);
@@ -125,4 +129,34 @@ async fn serve(
     web.await??;
     collector.finish().await?;
     Ok(())
+}
+
+/// Name of the user `up --demo` signs in as.
+const DEMO_USER: &str = "demo";
+
+/// The users file, and with `--demo` the demo user's password: a new one
+/// on every start (only its hash is kept, so the old one cannot be shown
+/// again), for the demo tenant only.
+fn users(args: &UpArgs) -> anyhow::Result<(std::path::PathBuf, Option<String>)> {
+    use faasight_web::auth::users::{random_password, UsersFile};
+    let path = UsersFile::path(&args.data_dir);
+    let mut file = UsersFile::load(&path)?;
+    if !args.demo {
+        if file.users.is_empty() {
+            eprintln!(
+                "web: no users in {}: add one with `faasight user add NAME --tenant TENANT --data-dir {}` (password on stdin)",
+                path.display(),
+                args.data_dir.display()
+            );
+        }
+        return Ok((path, None));
+    }
+    let password = random_password();
+    file.set_user(
+        DEMO_USER,
+        &password,
+        std::slice::from_ref(&args.demo_args.tenant),
+    )?;
+    file.save(&path)?;
+    Ok((path, Some(password)))
 }

@@ -365,7 +365,12 @@ async fn cli_and_api_agree(
 
 #[tokio::test(flavor = "multi_thread")]
 async fn cli_json_and_http_api_agree_on_every_analysis() {
-    let Stack { ch, up, client, .. } = Stack::over(demo().await, &[], &[]).await;
+    let Stack {
+        ch,
+        up,
+        api: client,
+        ..
+    } = Stack::over(demo().await, &[], &[]).await;
     let index: Value = client
         .get(format!("{}/api/v1", up.web))
         .send()

@@ -93,7 +93,9 @@ async fn overview_hydrates_and_follows_the_time_range() {
         "--clickhouse-url",
         &ch.url(),
     ]);
-    let Stack { ch, up, .. } = Stack::over(ch, &["--site-root", site.to_str().unwrap()], &[]).await;
+    let Stack {
+        ch, up, api, login, ..
+    } = Stack::over(ch, &["--site-root", site.to_str().unwrap()], &[]).await;
 
     let port = free_port();
     let _driver = ChromeDriver(
@@ -126,8 +128,25 @@ async fn overview_hydrates_and_follows_the_time_range() {
         .await
         .expect("a chromium session");
 
+    // Signed out, the overview sends the browser to the sign-in form,
+    // which comes back to it.
     browser.goto(&up.web).await.unwrap();
+    appears(&browser, "#login-form", "the sign-in form").await;
+    let form = browser.form(Locator::Css("#login-form")).await.unwrap();
+    form.set_by_name("user", &login.user).await.unwrap();
+    form.set_by_name("password", &login.password).await.unwrap();
+    form.submit().await.unwrap();
     appears(&browser, "main[data-hydrated='true']", "the page hydrates").await;
+    assert_eq!(
+        browser
+            .find(Locator::Css("#user"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "tester"
+    );
     appears(&browser, "#totals[data-range='7d']", "the 7d totals").await;
     let (week_total, week_chart) = total_and_chart(&browser).await;
     let week_rows = count(&browser, "#functions tbody tr").await;
@@ -183,13 +202,14 @@ async fn overview_hydrates_and_follows_the_time_range() {
         "#recommendation-table tbody tr[data-status='recommend']",
     )
     .await;
-    let api: serde_json::Value =
-        reqwest::get(format!("{}/api/v1/recommendations?strategy=speed", up.web))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+    let api: serde_json::Value = api
+        .get(format!("{}/api/v1/recommendations?strategy=speed", up.web))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let advised_by_api = api["recommendations"]
         .as_array()
         .unwrap()

@@ -186,6 +186,11 @@ pub struct Stack {
     pub up: Up,
     /// For requests a test builds itself (GETs, headers to inspect).
     pub client: reqwest::Client,
+    /// A client of the web UI's API signed in as [`Stack::login`] (its
+    /// read token on every request).
+    pub api: reqwest::Client,
+    /// User `tester`, of tenant `default`, made before `up` started.
+    pub login: Login,
     /// The server `up` writes to, to read back what was stored.
     pub ch: ClickHouse,
     /// `faasight up --data-dir`: the collector's spool and Lambda
@@ -218,15 +223,136 @@ impl Stack {
             data_dir.to_str().unwrap(),
         ];
         all.extend_from_slice(args);
+        let login = add_user(&data_dir, "tester", &["default"]);
         let mut up = Up::start_with_env(&all, env, dir.path()).await;
         up.dir = Some(dir);
         Stack {
             up,
             client: reqwest::Client::new(),
+            api: login.api_client(),
+            login,
             ch,
             data_dir,
         }
     }
+}
+
+/// A user of the web UI: name, password and an API read token.
+#[derive(Debug, Clone)]
+pub struct Login {
+    /// User name.
+    pub user: String,
+    /// Password.
+    pub password: String,
+    /// `fst_…` read token.
+    pub token: String,
+}
+
+impl Login {
+    /// A client sending this user's read token with every request.
+    pub fn api_client(&self) -> reqwest::Client {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::AUTHORIZATION,
+            format!("Bearer {}", self.token).parse().unwrap(),
+        );
+        reqwest::Client::builder()
+            .default_headers(headers)
+            .build()
+            .unwrap()
+    }
+}
+
+/// Adds `user` with `tenants` to the users file of `data_dir` with
+/// `faasight user add` (password on stdin) and makes a read token with
+/// `faasight user token`.
+pub fn add_user(data_dir: &Path, user: &str, tenants: &[&str]) -> Login {
+    use std::io::Write;
+    let password = format!("{user}-password-{}", free_port());
+    let mut args = vec![
+        "user",
+        "add",
+        user,
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+    ];
+    for t in tenants {
+        args.extend(["--tenant", t]);
+    }
+    let mut child = Command::new(bin())
+        .args(&args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "user add: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = faasight_ok(&[
+        "user",
+        "token",
+        user,
+        "--data-dir",
+        data_dir.to_str().unwrap(),
+    ]);
+    Login {
+        user: user.into(),
+        password,
+        token: token.trim().into(),
+    }
+}
+
+/// Signs in at `web`'s form as a browser would (the login CSRF cookie and
+/// field first) and returns the session cookie (`faasight_session=…`).
+pub async fn sign_in(web: &str, user: &str, password: &str) -> String {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form = client.get(format!("{web}/login")).send().await.unwrap();
+    let login_cookie =
+        set_cookie(&form, "faasight_login_csrf").expect("the form sets its CSRF cookie");
+    let page = form.text().await.unwrap();
+    let csrf = hidden_field(&page, "csrf");
+    let r = client
+        .post(format!("{web}/login"))
+        .header("cookie", login_cookie)
+        .form(&[
+            ("user", user),
+            ("password", password),
+            ("csrf", &csrf),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303, "signing in as {user}");
+    set_cookie(&r, "faasight_session").expect("signing in sets the session cookie")
+}
+
+/// `name=value` of the cookie `name` a response sets.
+pub fn set_cookie(r: &reqwest::Response, name: &str) -> Option<String> {
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| v.split(';').next().unwrap().to_string())
+}
+
+/// The value of the hidden form field `name` in `html`.
+pub fn hidden_field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name} in {html}"))
+        + marker.len();
+    html[start..][..html[start..].find('"').unwrap()].to_string()
 }
 
 /// `faasight collector` on its own over a fresh ClickHouse (its spool and
@@ -451,6 +577,12 @@ impl Up {
     pub fn stderr_text(&self) -> String {
         std::fs::read_to_string(&self.stderr).unwrap_or_default()
     }
+
+    /// What the process printed on stdout so far (the banner, the demo
+    /// login).
+    pub fn stdout_text(&self) -> String {
+        std::fs::read_to_string(self.stderr.with_extension("out")).unwrap_or_default()
+    }
 }
 
 impl Drop for Up {
@@ -510,7 +642,7 @@ impl Drop for Collector {
 fn spawn_logged(command: &mut Command, log: &Path) -> Child {
     command
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
+        .stdout(std::fs::File::create(log.with_extension("out")).unwrap())
         .stderr(std::fs::File::create(log).unwrap())
         .spawn()
         .unwrap()

@@ -294,14 +294,18 @@ async fn the_request_limit_is_shared_by_http_and_grpc() {
 /// check says it is not ready.
 #[tokio::test(flavor = "multi_thread")]
 async fn with_clickhouse_down_the_api_answers_without_internals() {
-    let Stack { mut ch, up, .. } = Stack::start().await;
+    let Stack {
+        mut ch, up, api, ..
+    } = Stack::start().await;
     let ready = reqwest::get(format!("{}/readyz", up.collector))
         .await
         .unwrap();
     assert_eq!(ready.status(), 200);
     ch.stop().await;
 
-    let r = reqwest::get(format!("{}/api/v1/bill?days=30", up.web))
+    let r = api
+        .get(format!("{}/api/v1/bill?days=30", up.web))
+        .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 502);

@@ -2,6 +2,8 @@
 //! (ClickHouse, `faasight up`, the collector, posting, counting) is in
 //! `common`.
 
+/// Sign-in, sessions, read tokens, tenants and CSRF of the web UI and its API.
+mod access;
 /// Every analysis on the demo workload against the table's own figures, and the CLI's JSON against the HTTP API's.
 mod analyses;
 /// The web UI in headless Chromium: hydration, the time range, recommendations and cold-start pages.

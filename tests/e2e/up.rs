@@ -1,7 +1,7 @@
 //! `faasight up`: the managed ClickHouse lifecycle, data reuse, and the
 //! collector's NDJSON endpoint.
 
-use super::common::{free_port, post, store_at, Stack, Up};
+use super::common::{free_port, post, sign_in, store_at, Stack, Up};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn up_runs_a_private_clickhouse_reuses_its_data_and_stops_it() {
@@ -22,7 +22,25 @@ async fn up_runs_a_private_clickhouse_reuses_its_data_and_stops_it() {
         &tcp.to_string(),
     ];
     let up = Up::start(&args, dir.path()).await;
-    let page = reqwest::get(&up.web).await.unwrap().text().await.unwrap();
+    // `--demo` prints one line with a login, and it signs in.
+    let stdout = up.stdout_text();
+    let logins: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("demo login: "))
+        .collect();
+    assert_eq!(logins.len(), 1, "{stdout}");
+    let words: Vec<&str> = logins[0].split(' ').collect();
+    assert_eq!(words.len(), 4, "demo login: USER PASSWORD: {}", logins[0]);
+    let session = sign_in(&up.web, words[2], words[3]).await;
+    let page = reqwest::Client::new()
+        .get(&up.web)
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(
         page.contains(r#"id="total-invocations""#),
         "the overview renders on the server"

@@ -2,14 +2,17 @@
 //! as query parameters (the fields of
 //! [`faasight_analyzer::reports::ReportRequest`]), answering the same JSON
 //! as `faasight {analysis} --format json`. Both go through
-//! `faasight_analyzer::reports::run`.
+//! `faasight_analyzer::reports::run`. Every route needs a signed-in user or
+//! a read token ([`crate::auth`]); `tenant` is authorised against that user
+//! (403 otherwise) before any query is built.
 
+use crate::auth::{Forbidden, Principal};
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use faasight_analyzer::reports::{run, Report, ReportKind, ReportRequest};
 use faasight_store::Store;
 
@@ -18,8 +21,6 @@ use faasight_store::Store;
 pub struct ApiState {
     /// The database.
     pub store: Store,
-    /// Tenant used when a request names none.
-    pub tenant: String,
 }
 
 /// An API error: a status and a sentence, sent as `{"error": "..."}`.
@@ -82,8 +83,15 @@ async fn index() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "analyses": names }))
 }
 
+impl From<Forbidden> for ApiError {
+    fn from(e: Forbidden) -> Self {
+        ApiError(StatusCode::FORBIDDEN, e.to_string())
+    }
+}
+
 async fn report(
     State(state): State<ApiState>,
+    Extension(principal): Extension<Principal>,
     Path(analysis): Path<String>,
     query: Result<Query<ReportRequest>, QueryRejection>,
 ) -> Result<Json<Report>, ApiError> {
@@ -91,11 +99,12 @@ async fn report(
         .parse()
         .map_err(|e: faasight_analyzer::Error| ApiError(StatusCode::NOT_FOUND, e.to_string()))?;
     let Query(request) = query.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let tenant = principal.authorise(request.tenant.as_deref())?;
     let report = run(
         &state.store,
         kind,
         &request,
-        &state.tenant,
+        tenant.as_str(),
         chrono::Utc::now(),
     )
     .await?;

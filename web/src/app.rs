@@ -1,18 +1,25 @@
 //! The application shell and its routes.
 
+use crate::model::SessionInfo;
 use crate::pages::cold_starts::ColdStartsPage;
 use crate::pages::overview::OverviewPage;
 use crate::pages::recommendations::RecommendationsPage;
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::{path, SsrMode};
 
-const STYLE: &str = r#"
+pub(crate) const STYLE: &str = r#"
 body { font-family: system-ui, sans-serif; margin: 0; color: #1f2933; background: #f5f7fa; }
 header { background: #102a43; color: #fff; padding: 0.6rem 1.5rem; display: flex; gap: 1.5rem; align-items: baseline; }
 header a { color: #fff; text-decoration: none; font-weight: 600; font-size: 1.2rem; }
 header span { color: #9fb3c8; }
+header .session { margin-left: auto; display: flex; gap: 0.5rem; align-items: center; }
+header .session form { margin: 0; }
+main.login { max-width: 22rem; margin: 2rem auto; display: block; }
+main.login form { display: grid; gap: 0.4rem; }
 main { padding: 1rem 1.5rem; }
 .toolbar { display: flex; gap: 0.5rem; align-items: center; margin-bottom: 1rem; }
 .cards { display: flex; gap: 1rem; flex-wrap: wrap; margin-bottom: 1rem; }
@@ -58,7 +65,7 @@ pub fn App() -> impl IntoView {
                 <A href="/">"faasight"</A>
                 <A href="/cold-starts">"Cold starts"</A>
                 <A href="/recommendations">"Recommendations"</A>
-                <span>"serverless observability and cost"</span>
+                <SessionBar/>
             </header>
             <Routes fallback=|| view! { <main><p>"Page not found."</p></main> }>
                 <Route path=path!("/") view=OverviewPage ssr=SsrMode::Async/>
@@ -66,5 +73,67 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/cold-starts") view=ColdStartsPage ssr=SsrMode::Async/>
             </Routes>
         </Router>
+    }
+}
+
+/// Who is signed in, their tenants and the session's CSRF token (for the
+/// sign-out form).
+#[server(input = GetUrl)]
+pub async fn get_session() -> Result<SessionInfo, ServerFnError> {
+    let axum::Extension(p) =
+        leptos_axum::extract::<axum::Extension<crate::auth::Principal>>().await?;
+    Ok(SessionInfo {
+        user: p.user,
+        tenants: p.tenants,
+        csrf: p.csrf.unwrap_or_default(),
+    })
+}
+
+/// The header's right side: the tenant selector (only the user's
+/// tenants; the choice is kept in the URL as `?tenant=`), the user's name
+/// and the sign-out button.
+#[component]
+fn SessionBar() -> impl IntoView {
+    let session = Resource::new(|| (), |_| get_session());
+    let query = use_query_map();
+    let location = use_location();
+    let navigate = use_navigate();
+    let choose = move |tenant: String| {
+        let path = location.pathname.get_untracked();
+        navigate(
+            &format!("{path}?tenant={}", crate::format::url_component(&tenant)),
+            Default::default(),
+        );
+    };
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let choose = choose.clone();
+                Suspend::new(async move {
+                    let Ok(s) = session.await else { return ().into_any() };
+                    let current = query.read().get("tenant").or_else(|| s.tenants.first().cloned()).unwrap_or_default();
+                    let options = s
+                        .tenants
+                        .iter()
+                        .map(|t| {
+                            let selected = *t == current;
+                            view! { <option value=t.clone() selected=selected>{t.clone()}</option> }
+                        })
+                        .collect_view();
+                    view! {
+                        <div class="session">
+                            <label for="tenant">"Tenant"</label>
+                            <select id="tenant" on:change=move |ev| choose(event_target_value(&ev))>{options}</select>
+                            <span id="user">{s.user}</span>
+                            <form method="post" action="/logout">
+                                <input type="hidden" name="csrf" value=s.csrf/>
+                                <button type="submit" id="sign-out">"Sign out"</button>
+                            </form>
+                        </div>
+                    }
+                    .into_any()
+                })
+            }}
+        </Suspense>
     }
 }

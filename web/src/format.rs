@@ -13,6 +13,20 @@ pub fn usd(pico: i64) -> String {
     }
 }
 
+/// `text` percent-encoded for a URL query value (RFC 3986 unreserved
+/// characters kept).
+pub fn url_component(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// An integer with thousands separators.
 pub fn count(n: u64) -> String {
     thousands_f(n as f64, 0)

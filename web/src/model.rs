@@ -150,3 +150,14 @@ pub struct ColdStarts {
     /// The queries behind the numbers.
     pub queries: Vec<QueryTrace>,
 }
+
+/// The signed-in user as the header shows them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// User name.
+    pub user: String,
+    /// Tenants they may read, the default first.
+    pub tenants: Vec<String>,
+    /// The session's CSRF token, for the sign-out form.
+    pub csrf: String,
+}

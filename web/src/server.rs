@@ -2,6 +2,8 @@
 //! the pages' server functions.
 
 use crate::app::{shell, App};
+use crate::auth::users::UsersError;
+use crate::auth::{authenticate, Auth, AuthorisedTenant, Principal};
 use crate::model::{
     range_hours, ColdStartLine, ColdStarts, FunctionLine, Overview, QueryTrace, RecommendationLine,
     Recommendations,
@@ -25,8 +27,9 @@ pub const OUTPUT_NAME: &str = "faasight";
 pub struct WebConfig {
     /// The database.
     pub store: Store,
-    /// Tenant whose data is shown.
-    pub tenant: String,
+    /// The users file (`faasight user add`): who may sign in, to which
+    /// tenants.
+    pub users_file: PathBuf,
     /// Directory holding `pkg/` (the wasm bundle and its JS glue).
     pub site_root: PathBuf,
     /// Names (`host` or `host:port`) requests may address besides the
@@ -90,28 +93,46 @@ async fn check_host(
 pub struct AppState {
     /// The database.
     pub store: Store,
-    /// Tenant whose data is shown.
-    pub tenant: String,
 }
 
-/// The UI's routes: pages, server functions and the static bundle.
-pub fn router(cfg: WebConfig) -> Router {
+/// Most bytes a request body may have: the UI's forms and server functions
+/// send a few hundred.
+const MAX_REQUEST_BYTES: usize = 64 * 1024;
+/// Longest a request may take, analyses included.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// The store and the tenant a server function may read: the tenant the
+/// page asked for (`None`: the user's first), authorised against the
+/// signed-in user.
+pub(crate) async fn authorised(
+    requested: Option<String>,
+) -> Result<(Store, AuthorisedTenant), String> {
+    let state = use_context::<AppState>().ok_or("the server state is missing")?;
+    let axum::Extension(principal) = leptos_axum::extract::<axum::Extension<Principal>>()
+        .await
+        .map_err(|_| "not signed in".to_string())?;
+    let tenant = principal
+        .authorise(requested.as_deref())
+        .map_err(|e| e.to_string())?;
+    Ok((state.store, tenant))
+}
+
+/// The UI's routes: pages, server functions and the static bundle, behind
+/// the sign-in.
+pub fn router(cfg: WebConfig) -> Result<Router, UsersError> {
     let options = LeptosOptions::builder()
         .output_name(OUTPUT_NAME)
         .site_root(cfg.site_root.to_string_lossy().to_string())
         .site_pkg_dir("pkg")
         .build();
+    let auth = Auth::new(cfg.users_file.clone())?;
     let api = crate::api::routes(crate::api::ApiState {
         store: cfg.store.clone(),
-        tenant: cfg.tenant.clone(),
     });
-    let state = AppState {
-        store: cfg.store,
-        tenant: cfg.tenant,
-    };
+    let state = AppState { store: cfg.store };
     let routes = generate_route_list(App);
     let allowed = std::sync::Arc::new(cfg.allowed_hosts.clone());
-    Router::new()
+    Ok(Router::new()
         .leptos_routes_with_context(&options, routes, move || provide_context(state.clone()), {
             let options = options.clone();
             move || shell(options.clone())
@@ -120,7 +141,16 @@ pub fn router(cfg: WebConfig) -> Router {
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .with_state(options)
         .nest("/api/v1", api)
-        .layer(axum::middleware::from_fn_with_state(allowed, check_host))
+        .merge(crate::auth::login_routes(auth.clone()))
+        .layer(axum::middleware::from_fn_with_state(auth, authenticate))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_REQUEST_BYTES,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(axum::middleware::from_fn_with_state(allowed, check_host)))
 }
 
 /// Serves the UI on `listener` until `shutdown` completes.
@@ -131,20 +161,24 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let mut cfg = cfg;
     cfg.allowed_hosts = allowed_hosts(listener.local_addr()?, &cfg.allowed_hosts);
-    axum::serve(listener, router(cfg))
+    let router = router(cfg).map_err(std::io::Error::other)?;
+    axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await
 }
 
 /// Data of the overview page for a range value.
-pub(crate) async fn overview(range_value: &str) -> Result<Overview, String> {
-    let state = use_context::<AppState>().ok_or("the server state is missing")?;
+pub(crate) async fn overview(
+    range_value: &str,
+    tenant: Option<String>,
+) -> Result<Overview, String> {
+    let (store, tenant) = authorised(tenant).await?;
     let hours =
         range_hours(range_value).ok_or_else(|| format!("unknown time range {range_value:?}"))?;
     let range = TimeRange::last_hours(hours, chrono::Utc::now());
     let (summary, buckets) = tokio::try_join!(
-        functions_summary(&state.store, &state.tenant, range),
-        invocations_over_time(&state.store, &state.tenant, range),
+        functions_summary(&store, tenant.as_str(), range),
+        invocations_over_time(&store, tenant.as_str(), range),
     )
     .map_err(|e| {
         tracing::error!(error = %e, "Overview query failed.");
@@ -154,7 +188,7 @@ pub(crate) async fn overview(range_value: &str) -> Result<Overview, String> {
     let bucket = range.bucket_seconds();
     let chart_svg = crate::chart::invocations_chart(&buckets, bucket)?;
     let (tenant, from, to) = (
-        format!("{:?}", state.tenant),
+        format!("{:?}", tenant.as_str()),
         range.from.timestamp().to_string(),
         range.to.timestamp().to_string(),
     );
@@ -196,16 +230,19 @@ pub(crate) async fn overview(range_value: &str) -> Result<Overview, String> {
 }
 
 /// Data of the recommendations page for a strategy, over the last 30 days.
-pub(crate) async fn recommendations(strategy: &str) -> Result<Recommendations, String> {
+pub(crate) async fn recommendations(
+    strategy: &str,
+    tenant: Option<String>,
+) -> Result<Recommendations, String> {
     use faasight_analyzer::reports::recommend::recommendations_report;
     use faasight_analyzer::rightsizing::RightsizingOptions;
-    let state = use_context::<AppState>().ok_or("the server state is missing")?;
+    let (store, tenant) = authorised(tenant).await?;
     let options = RightsizingOptions {
         strategy: strategy.parse().map_err(|e| format!("{e}"))?,
         ..Default::default()
     };
     let range = TimeRange::last_hours(30 * 24, chrono::Utc::now());
-    let report = recommendations_report(&state.store, &state.tenant, range, options)
+    let report = recommendations_report(&store, tenant.as_str(), range, options)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "Recommendations query failed.");
@@ -255,12 +292,12 @@ pub(crate) async fn recommendations(strategy: &str) -> Result<Recommendations, S
 }
 
 /// Data of the cold-starts page: the last 7 days by function.
-pub(crate) async fn cold_starts() -> Result<ColdStarts, String> {
+pub(crate) async fn cold_starts(tenant: Option<String>) -> Result<ColdStarts, String> {
     use faasight_analyzer::cold_start::Cause;
     use faasight_analyzer::reports::cold_starts::{cold_starts_report, RatesBy};
-    let state = use_context::<AppState>().ok_or("the server state is missing")?;
+    let (store, tenant) = authorised(tenant).await?;
     let range = TimeRange::last_hours(7 * 24, chrono::Utc::now());
-    let report = cold_starts_report(&state.store, &state.tenant, range, RatesBy::FUNCTION)
+    let report = cold_starts_report(&store, tenant.as_str(), range, RatesBy::FUNCTION)
         .await
         .map_err(|e| {
             tracing::error!(error = %e, "Cold-start query failed.");

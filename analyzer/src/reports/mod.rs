@@ -53,17 +53,19 @@ macro_rules! analyses {
             $($(#[doc = $doc])* $kind($module::$report),)*
         }
 
-        /// Runs the analysis `kind` for `request`. The single entry point
-        /// of the CLI and the HTTP API, which is what makes them agree.
+        /// Runs the analysis `kind` for `request` over `tenant`'s data.
+        /// The single entry point of the CLI and the HTTP API, which is
+        /// what makes them agree. `tenant` is the caller's decision (the
+        /// API passes the tenant it authorised), never read from
+        /// `request` here.
         pub async fn run(
             store: &Store,
             kind: ReportKind,
             request: &ReportRequest,
-            default_tenant: &str,
+            tenant: &str,
             now: DateTime<Utc>,
         ) -> Result<Report> {
             let range = request.range(now)?;
-            let tenant = request.tenant_or(default_tenant);
             Ok(match kind {
                 $(ReportKind::$kind => Report::$kind(
                     $module::$make(store, tenant, range, TryFrom::try_from(request)?).await?,
@@ -110,7 +112,9 @@ impl std::str::FromStr for ReportKind {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ReportRequest {
-    /// Tenant (default: `default`, or the UI's configured tenant).
+    /// The tenant asked for. [`run`] does not read it: the HTTP API
+    /// authorises it against the user (their first tenant when absent)
+    /// and the CLI takes `--tenant`.
     pub tenant: Option<String>,
     /// Days of history, ending at `to` (default 30).
     pub days: Option<u32>,
@@ -157,11 +161,6 @@ impl ReportRequest {
                 Error::Invalid(format!("to {to} minus {days} days leaves the calendar"))
             })?;
         TimeRange::new(from, to)
-    }
-
-    /// The tenant, or `default_tenant`.
-    pub fn tenant_or<'a>(&'a self, default_tenant: &'a str) -> &'a str {
-        self.tenant.as_deref().unwrap_or(default_tenant)
     }
 }
 

@@ -8,11 +8,13 @@ use super::QueryList;
 use crate::format;
 use crate::model::ColdStarts;
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+use leptos_router::hooks::use_query_map;
 
 /// The page's data over the last 7 days.
-#[server]
-pub async fn get_cold_starts() -> Result<ColdStarts, ServerFnError> {
-    crate::server::cold_starts()
+#[server(input = GetUrl)]
+pub async fn get_cold_starts(tenant: Option<String>) -> Result<ColdStarts, ServerFnError> {
+    crate::server::cold_starts(tenant)
         .await
         .map_err(ServerFnError::new)
 }
@@ -20,7 +22,8 @@ pub async fn get_cold_starts() -> Result<ColdStarts, ServerFnError> {
 /// The page.
 #[component]
 pub fn ColdStartsPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| get_cold_starts());
+    let query = use_query_map();
+    let data = Resource::new(move || query.read().get("tenant"), get_cold_starts);
     view! {
         <main id="cold-starts">
             <Transition fallback=|| view! { <p>"Loading…"</p> }>

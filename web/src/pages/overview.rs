@@ -8,11 +8,16 @@ use super::QueryList;
 use crate::format;
 use crate::model::{Overview, RANGES};
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+use leptos_router::hooks::use_query_map;
 
 /// The overview's data for a range value (`24h`, `7d`, `30d`).
-#[server]
-pub async fn get_overview(range: String) -> Result<Overview, ServerFnError> {
-    crate::server::overview(&range)
+#[server(input = GetUrl)]
+pub async fn get_overview(
+    range: String,
+    tenant: Option<String>,
+) -> Result<Overview, ServerFnError> {
+    crate::server::overview(&range, tenant)
         .await
         .map_err(ServerFnError::new)
 }
@@ -25,7 +30,11 @@ pub fn OverviewPage() -> impl IntoView {
     // the page has become interactive.
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
-    let data = Resource::new(move || range.get(), get_overview);
+    let query = use_query_map();
+    let data = Resource::new(
+        move || (range.get(), query.read().get("tenant")),
+        |(range, tenant)| get_overview(range, tenant),
+    );
 
     view! {
         <main id="overview" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>

@@ -8,6 +8,8 @@ use super::QueryList;
 use crate::format;
 use crate::model::Recommendations;
 use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+use leptos_router::hooks::use_query_map;
 
 /// Strategies offered, as the analyzer names them.
 pub const STRATEGIES: [(&str, &str); 3] = [
@@ -17,9 +19,12 @@ pub const STRATEGIES: [(&str, &str); 3] = [
 ];
 
 /// The page's data for a strategy over the last 30 days.
-#[server]
-pub async fn get_recommendations(strategy: String) -> Result<Recommendations, ServerFnError> {
-    crate::server::recommendations(&strategy)
+#[server(input = GetUrl)]
+pub async fn get_recommendations(
+    strategy: String,
+    tenant: Option<String>,
+) -> Result<Recommendations, ServerFnError> {
+    crate::server::recommendations(&strategy, tenant)
         .await
         .map_err(ServerFnError::new)
 }
@@ -30,7 +35,11 @@ pub fn RecommendationsPage() -> impl IntoView {
     let (strategy, set_strategy) = signal("cost".to_string());
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));
-    let data = Resource::new(move || strategy.get(), get_recommendations);
+    let query = use_query_map();
+    let data = Resource::new(
+        move || (strategy.get(), query.read().get("tenant")),
+        |(strategy, tenant)| get_recommendations(strategy, tenant),
+    );
     view! {
         <main id="recommendations" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
             <div class="toolbar">
