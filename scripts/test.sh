@@ -9,4 +9,6 @@ scripts/build-web.sh
 export FAASIGHT_SITE_ROOT="$PWD/target/site"
 # The Python the tests run their scripts with (chDB, the OpenTelemetry SDK).
 export FAASIGHT_TEST_PYTHON="$PWD/.venv-test/bin/python"
+# Every dashboards/*.toml must render (file:line for each that would not).
+cargo run --quiet -- dashboards check
 cargo test --workspace --no-fail-fast "$@"

@@ -32,8 +32,10 @@ pub enum Command {
     /// The monthly bill per provider and account: volume tiers and free
     /// allowances applied, next to the per-invocation list prices.
     Bill(BillArgs),
-    /// Memory right-sizing advice for every function with data.
-    Recommend(RecommendArgs),
+    /// Memory right-sizing advice for every function with data (alias:
+    /// recommend).
+    #[command(alias = "recommend")]
+    Rightsizing(RightsizingArgs),
     /// Cold-start rates, causes and INIT's share of cost.
     ColdStarts(ColdStartsArgs),
     /// Daily cost and invocations ahead, with prediction intervals and the
@@ -56,6 +58,23 @@ pub enum Command {
     /// tenants (`<data-dir>/users.json`).
     #[command(subcommand)]
     User(UserCommand),
+    /// Dashboards as code (`dashboards/*.toml`).
+    #[command(subcommand)]
+    Dashboards(DashboardsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DashboardsCommand {
+    /// Validate every dashboard file: exit 2 with `file:line: problem`
+    /// for each one that would not render.
+    Check(DashboardsCheckArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DashboardsCheckArgs {
+    /// The directory of `*.toml` dashboards.
+    #[arg(long, default_value = "dashboards")]
+    pub dir: PathBuf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -273,6 +292,9 @@ pub struct UpArgs {
     /// unauthenticated data for tenant "default".
     #[arg(long)]
     pub tokens_file: Option<PathBuf>,
+    /// Dashboards as code: every `*.toml` file here is a page of the UI.
+    #[arg(long, env = "FAASIGHT_DASHBOARDS", default_value = "dashboards")]
+    pub dashboards_dir: PathBuf,
     /// Directory with the browser bundle (pkg/); built by scripts/build-web.sh.
     #[arg(long, env = "FAASIGHT_SITE_ROOT", default_value = "target/site")]
     pub site_root: PathBuf,
@@ -290,7 +312,7 @@ pub enum ReportFormat {
     Table,
     /// JSON for scripts: the same document as the HTTP API's.
     Json,
-    /// CSV (recommend only).
+    /// CSV (rightsizing only).
     Csv,
 }
 
@@ -336,7 +358,7 @@ impl AnalysisCommand for BillArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct RecommendArgs {
+pub struct RightsizingArgs {
     #[command(flatten)]
     pub report: ReportArgs,
     /// cost, speed or balanced (as AWS Lambda Power Tuning defines them).
@@ -350,8 +372,8 @@ pub struct RecommendArgs {
     pub headroom_pct: Option<f64>,
 }
 
-impl AnalysisCommand for RecommendArgs {
-    const KIND: ReportKind = ReportKind::Recommendations;
+impl AnalysisCommand for RightsizingArgs {
+    const KIND: ReportKind = ReportKind::Rightsizing;
     fn common(&self) -> &ReportArgs {
         &self.report
     }

@@ -10,14 +10,18 @@ collector/src/pipeline/sql/ with the sample parameters named in its
 `-- params:` header, and every SQL statement written as a string literal in
 the Rust sources of store/, collector/ and src/ (placeholders filled from
 SAMPLE_FILLS below; a placeholder it does not know fails the run, so new
-SQL cannot slip past). Any statement the engine rejects fails the run,
-naming the file and the statement.
+SQL cannot slip past), and every panel of every dashboard in dashboards/
+(placeholders filled as the Rust side binds them, under the limits the
+Rust side sends; the rows must fit the panel's kind). Any statement the
+engine rejects fails the run, naming the file and the statement.
 """
 import glob
+import json
 import os
 import re
 import sys
 import tempfile
+import tomllib
 
 import chdb
 from chdb import session as chs
@@ -95,6 +99,61 @@ def fill(sql, where):
     return sql.replace("?", "'1'")
 
 
+# Dashboard panels: `{tenant}` is bound as a string and `{from}`/`{to}` as
+# epoch seconds inside toDateTime(?) (faasight_store::dashboards); chDB has
+# no bind step, so the values are written in. The settings are the limits
+# `run_panel` sends with every panel query (MAX_ROWS + 1 rows, then break;
+# MAX_EXECUTION_SECONDS): running them here proves current servers know them.
+DASHBOARD_FILLS = {
+    "{tenant}": "'default'",
+    "{from}": "toDateTime(1767225600)",
+    "{to}": "toDateTime(1769904000)",
+}
+DASHBOARD_SETTINGS = "SETTINGS max_result_rows = 10001, result_overflow_mode = 'break', max_execution_time = 30"
+
+
+def column_base_type(t):
+    """`Nullable(T)` and `LowCardinality(T)` as T."""
+    while True:
+        m = re.match(r"^(?:Nullable|LowCardinality)\((.*)\)$", t)
+        if not m:
+            return t
+        t = m.group(1)
+
+
+def is_numeric(t):
+    return re.match(r"^(U?Int\d+|Float\d+|Decimal)", column_base_type(t)) is not None
+
+
+def is_time(t):
+    return re.match(r"^(Date|DateTime)(\(|$)", column_base_type(t)) is not None
+
+
+def dashboard_panels(path):
+    """(line of its `sql` key, panel) for each [[panel]] of a dashboard file."""
+    text = open(path).read()
+    board = tomllib.loads(text)
+    lines = [i for i, l in enumerate(text.splitlines(), 1) if re.match(r"^\s*sql\s*=", l)]
+    panels = board.get("panel", [])
+    if len(lines) != len(panels):
+        raise SystemExit(f"FAIL {path}: {len(panels)} panels but {len(lines)} `sql =` lines")
+    return list(zip(lines, panels))
+
+
+def panel_shape_problem(kind, meta, data):
+    """Why the rows do not fit the panel's kind (see dashboards/mod.rs), if they do not."""
+    if not data:
+        return "returned no rows for the sample data"
+    series = [c for c in meta[1:] if is_numeric(c["type"])]
+    if kind == "line" and not is_time(meta[0]["type"]):
+        return f"is a line panel but its first column {meta[0]['name']} is {meta[0]['type']}, not a time"
+    if kind in ("line", "bar") and not series:
+        return f"is a {kind} panel without a numeric series column: {meta}"
+    if kind == "stat" and not is_numeric(meta[0]["type"]):
+        return f"is a stat panel but its first column {meta[0]['name']} is {meta[0]['type']}"
+    return None
+
+
 def main():
     done = 0
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,9 +169,23 @@ def main():
         # A few rows through the materialized view, so queries aggregate real states.
         sess.query(
             "INSERT INTO invocations (tenant, provider, function, region, account, start_time, start_time_ms, "
-            "duration_ms, billed_duration_ms, start_type, status, cost_usd) VALUES "
-            "('default', 'aws_lambda', 'f', 'us-east-1', '1', toDateTime(1767230000), 1767230000000, 12.5, 13, 'cold', 'success', 0.000000416667), "
-            "('default', 'aws_lambda', 'f', 'us-east-1', '1', toDateTime(1767230100), 1767230100000, 20.0, 20, 'warm', 'error', 0.000000533334)"
+            "duration_ms, billed_duration_ms, init_duration_ms, start_type, status, cost_usd, trace_id, request_id) VALUES "
+            "('default', 'aws_lambda', 'f', 'us-east-1', '1', toDateTime(1767230000), 1767230000000, 12.5, 13, 250.5, 'cold', 'success', 0.000000416667, '0af7651916cd43dd8448eb211c80319c', 'r1'), "
+            "('default', 'aws_lambda', 'f', 'us-east-1', '1', toDateTime(1767230100), 1767230100000, 20.0, 20, 0, 'warm', 'error', 0.000000533334, '', 'r2')"
+        )
+        # A span and a log record of the first invocation, for the trace
+        # and log queries.
+        sess.query(
+            "INSERT INTO spans (tenant, timestamp, start_time_unix_nano, end_time_unix_nano, duration_ns, "
+            "trace_id, span_id, parent_span_id, name, kind, status_code, service_name) VALUES "
+            "('default', toDateTime(1767230000), 1767230000000000000, 1767230000012500000, 12500000, "
+            "'0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331', '', 'GET /checkout', 2, 0, 'f')"
+        )
+        sess.query(
+            "INSERT INTO logs (tenant, timestamp, time_unix_nano, trace_id, span_id, severity_text, body, "
+            "service_name, function, request_id) VALUES "
+            "('default', toDateTime(1767230000), 1767230000001000000, '0af7651916cd43dd8448eb211c80319c', "
+            "'b7ad6b7169203331', 'INFO', 'checkout started', 'f', 'f', 'r1')"
         )
         for path in sorted(glob.glob(os.path.join(ROOT, "analyzer", "src", "queries", "*.sql"))):
             sql = bind(open(path).read(), path)
@@ -151,6 +224,38 @@ def main():
                     sess.query(sql, "CSV")
                 except Exception as e:
                     raise SystemExit(f"FAIL {where}: {e}\n{sql}")
+                done += 1
+                print(f"ok   {where}")
+        # One more row for the dashboards (after the checks above, which it
+        # must not change): a SnapStart restore that ran out of memory,
+        # with the memory it used, which the memory panels need.
+        sess.query(
+            "INSERT INTO invocations (tenant, provider, function, region, account, runtime, memory_mb, "
+            "start_time, start_time_ms, duration_ms, billed_duration_ms, restore_duration_ms, start_type, "
+            "max_memory_used_mb, status, error_type, cost_usd) VALUES "
+            "('default', 'aws_lambda', 'f', 'us-east-1', '1', 'java21', 512, toDateTime(1767233600), "
+            "1767233600000, 30.0, 30, 150.0, 'snapstart', 512, 'error', 'Runtime.OutOfMemory', 0.000000700000)"
+        )
+        for path in sorted(glob.glob(os.path.join(ROOT, "dashboards", "*.toml"))):
+            rel = os.path.relpath(path, ROOT)
+            for line, panel in dashboard_panels(path):
+                where = f"{rel}:{line} ({panel.get('title', '')})"
+                sql = panel["sql"]
+                for k, v in DASHBOARD_FILLS.items():
+                    sql = sql.replace(k, v)
+                unknown = re.findall(r"\{[A-Za-z_]*\}", sql)
+                if unknown:
+                    raise SystemExit(f"FAIL {where}: unknown placeholder {unknown[0]}")
+                # A trailing `;` (and comments after it) goes, as in Panel::bound.
+                sql = re.sub(r";(\s*--[^\n]*)*\s*$", "", sql.rstrip())
+                sql = f"{sql}\n{DASHBOARD_SETTINGS}"
+                try:
+                    result = json.loads(str(sess.query(sql, "JSONCompact")))
+                except Exception as e:
+                    raise SystemExit(f"FAIL {where}: {e}\n{sql}")
+                problem = panel_shape_problem(panel["kind"], result["meta"], result["data"])
+                if problem:
+                    raise SystemExit(f"FAIL {where}: {problem}")
                 done += 1
                 print(f"ok   {where}")
         version = sess.query("SELECT version()", "CSV")

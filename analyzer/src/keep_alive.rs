@@ -318,8 +318,43 @@ pub fn replay_provisioned<'a>(
     r
 }
 
+/// The list price of `instance_minutes` of provisioned instances of
+/// `memory_mb` each: instance-seconds × GB at AWS Lambda's x86_64
+/// Provisioned Concurrency price in us-east-1 (faasight-pricing's catalog,
+/// which cites its source), as of `at`.
+pub fn provisioned_cost(
+    instance_minutes: u64,
+    memory_mb: u32,
+    at: chrono::DateTime<chrono::Utc>,
+) -> faasight_store::PicoUsd {
+    let price = faasight_pricing::aws_lambda::price(
+        "us-east-1",
+        faasight_pricing::aws_lambda::Charge::ProvisionedConcurrencyX86,
+        at,
+    );
+    // minutes × 60 s × MB / 1,024 × pico per GB-s
+    let pico =
+        i128::from(instance_minutes) * 60 * i128::from(memory_mb) * i128::from(price.value_pico)
+            / 1024;
+    faasight_store::PicoUsd(i64::try_from(pico).unwrap_or(i64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn provisioned_minutes_are_priced_at_the_published_rate() {
+        // AWS Lambda pricing page, us-east-1 x86_64 Provisioned
+        // Concurrency: $0.0000041667 per GB-s. 60 instance-minutes at
+        // 1,024 MB = 3,600 GB-s = $0.01500012 (hand computation).
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        assert_eq!(provisioned_cost(60, 1024, at).0, 15_000_120_000);
+        // 512 MB is half a GB: half the price.
+        assert_eq!(provisioned_cost(60, 512, at).0, 7_500_060_000);
+    }
+
     use super::*;
 
     #[test]

@@ -11,6 +11,7 @@
 pub mod anomalies;
 pub mod cold_start;
 mod error;
+pub mod explore;
 pub mod forecast;
 pub mod frame_input;
 pub mod keep_alive;

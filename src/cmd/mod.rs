@@ -3,6 +3,7 @@
 mod bench;
 mod bench_analyze;
 mod collector;
+mod dashboards;
 mod demo_data;
 mod import;
 mod migrate;
@@ -33,7 +34,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Up(args) => up::run(args).await,
         Command::Collector(args) => collector::run(args).await,
         Command::Bill(a) => report::run(&a).await,
-        Command::Recommend(a) => report::run(&a).await,
+        Command::Rightsizing(a) => report::run(&a).await,
         Command::ColdStarts(a) => report::run(&a).await,
         Command::Forecast(a) => report::run(&a).await,
         Command::Anomalies(a) => report::run(&a).await,
@@ -49,6 +50,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             simulate::keep_alive(args).await
         }
         Command::User(command) => user::run(command),
+        Command::Dashboards(crate::cli::DashboardsCommand::Check(args)) => dashboards::check(args),
     }
 }
 

@@ -1,4 +1,4 @@
-//! The analysis commands (`bill`, `recommend`, `cold-starts`, …): flags →
+//! The analysis commands (`bill`, `rightsizing`, `cold-starts`, …): flags →
 //! `ReportRequest` → `faasight_analyzer::reports::run`, the same call the
 //! HTTP API makes, so `--format json` prints exactly what the API answers.
 //! Tables and CSV are for people and spreadsheets.
@@ -49,9 +49,9 @@ pub(crate) trait AnalysisCommand {
 pub async fn run<A: AnalysisCommand>(command: &A) -> anyhow::Result<()> {
     let (kind, args) = (A::KIND, command.common());
     let mut request = command.request()?;
-    if args.format == ReportFormat::Csv && kind != ReportKind::Recommendations {
+    if args.format == ReportFormat::Csv && kind != ReportKind::Rightsizing {
         return Err(InputError(format!(
-            "--format csv is available for recommend; use table or json for {}",
+            "--format csv is available for rightsizing; use table or json for {}",
             kind.name()
         ))
         .into());
@@ -87,51 +87,10 @@ pub async fn run<A: AnalysisCommand>(command: &A) -> anyhow::Result<()> {
 }
 
 fn print_csv(report: &Report) -> anyhow::Result<String> {
-    let mut o = String::new();
-    let Report::Recommendations(r) = report else {
-        return Ok(o);
-    };
-    let field = |s: &str| {
-        if s.contains([',', '"', '\n']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
-    out!(o, "provider,account,region,function,runtime,arch,status,current_memory_mb,recommended_memory_mb,safety_floor_mb,expected_duration_ms,monthly_invocations,monthly_cost_now_usd,monthly_cost_after_usd,monthly_savings_usd,savings_pct,risk,over_provisioned,near_oom,reason");
-    for x in &r.recommendations {
-        let money = |p: Option<PicoUsd>| p.map_or(String::new(), |p| p.to_decimal_string());
-        out!(
-            o,
-            "{},{},{},{},{},{},{},{},{},{},{},{:.0},{},{},{},{},{},{},{},{}",
-            field(&x.provider),
-            field(&x.account),
-            field(&x.region),
-            field(&x.function),
-            field(&x.runtime),
-            field(&x.arch),
-            serde_json::to_value(x.status)?.as_str().unwrap_or(""),
-            x.current_memory_mb,
-            x.recommended_memory_mb
-                .map_or(String::new(), |m| m.to_string()),
-            x.safety_floor_mb.map_or(String::new(), |m| m.to_string()),
-            x.expected_duration_ms
-                .map_or(String::new(), |d| format!("{d:.1}")),
-            x.monthly_invocations,
-            money(x.monthly_cost_now),
-            money(x.monthly_cost_after),
-            money(x.monthly_savings),
-            x.savings_pct.map_or(String::new(), |p| format!("{p:.2}")),
-            x.risk.map_or(String::new(), |r| serde_json::to_value(r)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()),
-            x.over_provisioned,
-            x.near_oom,
-            field(&x.reason),
-        );
+    match report {
+        Report::Rightsizing(r) => Ok(r.to_csv()),
+        _ => Ok(String::new()),
     }
-    Ok(o)
 }
 
 fn print_table(report: &Report) -> String {
@@ -182,7 +141,7 @@ fn print_table(report: &Report) -> String {
             out!(o, "(USD; list price = Σ per-invocation list prices; billed = after tiers{} and the providers' monthly free grants)",
                 if b.aws_free_tier { ", the AWS free tier" } else { "" });
         }
-        Report::Recommendations(r) => {
+        Report::Rightsizing(r) => {
             out!(
                 o,
                 "{:<34} {:<17} {:>8} {:>8} {:>12} {:>12} {:>12} {:<7}",

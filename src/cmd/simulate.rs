@@ -5,8 +5,8 @@
 use super::InputError;
 use crate::cli::{KeepAliveArgs, OutputFormat};
 use faasight_analyzer::keep_alive::{
-    arrivals_per_minute, replay, replay_provisioned, KeepAliveResult, ProvisionedPolicy,
-    ProvisionedResult,
+    arrivals_per_minute, provisioned_cost, replay, replay_provisioned, KeepAliveResult,
+    ProvisionedPolicy, ProvisionedResult,
 };
 use faasight_store::PicoUsd;
 
@@ -91,27 +91,17 @@ pub async fn keep_alive(args: KeepAliveArgs) -> anyhow::Result<()> {
         .map(|spec| ProvisionedPolicy::parse(spec, base_keep_alive))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| InputError(e.to_string()))?;
-    // Billed: provisioned instance-seconds × GB at AWS Lambda's x86_64
-    // Provisioned Concurrency price in us-east-1 (faasight-pricing's catalog).
-    let price = faasight_pricing::aws_lambda::price(
-        "us-east-1",
-        faasight_pricing::aws_lambda::Charge::ProvisionedConcurrencyX86,
-        chrono::Utc::now(),
-    );
+    let now = chrono::Utc::now();
     let provisioned: Vec<ProvisionedWithCost> = provisioned
         .iter()
         .map(|p| {
             let result = replay_provisioned(series.iter().map(Vec::as_slice), first_minute, p);
-            // minutes × 60 s × MB / 1,024 × pico per GB-s
-            let pico = result.provisioned_instance_minutes as i128
-                * 60
-                * i128::from(args.memory_mb)
-                * i128::from(price.value_pico)
-                / 1024;
+            let provisioned_cost =
+                provisioned_cost(result.provisioned_instance_minutes, args.memory_mb, now);
             ProvisionedWithCost {
                 result,
                 memory_mb: args.memory_mb,
-                provisioned_cost: PicoUsd(pico as i64),
+                provisioned_cost,
             }
         })
         .collect();

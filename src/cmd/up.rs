@@ -105,6 +105,7 @@ async fn serve(
         faasight_web::WebConfig {
             store: reader,
             users_file,
+            dashboards_dir: args.dashboards_dir.clone(),
             site_root,
             allowed_hosts: args.allowed_hosts.clone(),
         },

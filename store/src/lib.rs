@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 mod client;
+pub mod dashboards;
 mod error;
 pub mod local;
 pub mod migrations;

@@ -25,7 +25,7 @@ pub struct ApiState {
 
 /// An API error: a status and a sentence, sent as `{"error": "..."}`.
 #[derive(Debug)]
-pub struct ApiError(StatusCode, String);
+pub struct ApiError(pub StatusCode, pub String);
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
@@ -89,15 +89,27 @@ impl From<Forbidden> for ApiError {
     }
 }
 
+/// `GET /api/v1/{analysis}` (JSON), or `/api/v1/rightsizing.csv` (the
+/// same advice as CSV, for spreadsheets).
 async fn report(
     State(state): State<ApiState>,
     Extension(principal): Extension<Principal>,
     Path(analysis): Path<String>,
     query: Result<Query<ReportRequest>, QueryRejection>,
-) -> Result<Json<Report>, ApiError> {
-    let kind: ReportKind = analysis
+) -> Result<Response, ApiError> {
+    let (name, csv) = match analysis.strip_suffix(".csv") {
+        Some(name) => (name, true),
+        None => (analysis.as_str(), false),
+    };
+    let kind: ReportKind = name
         .parse()
         .map_err(|e: faasight_analyzer::Error| ApiError(StatusCode::NOT_FOUND, e.to_string()))?;
+    if csv && kind != ReportKind::Rightsizing {
+        return Err(ApiError(
+            StatusCode::NOT_FOUND,
+            format!("CSV is available for rightsizing; {name} answers JSON"),
+        ));
+    }
     let Query(request) = query.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
     let tenant = principal.authorise(request.tenant.as_deref())?;
     let report = run(
@@ -108,5 +120,18 @@ async fn report(
         chrono::Utc::now(),
     )
     .await?;
-    Ok(Json(report))
+    match report {
+        Report::Rightsizing(r) if csv => Ok((
+            [
+                (axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+                (
+                    axum::http::header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"rightsizing.csv\"",
+                ),
+            ],
+            r.to_csv(),
+        )
+            .into_response()),
+        report => Ok(Json(report).into_response()),
+    }
 }

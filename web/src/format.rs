@@ -46,6 +46,50 @@ pub fn ms(v: f64) -> String {
     }
 }
 
+/// Dollars (a chart axis value) with cents from $1 up.
+pub fn dollars(v: f64) -> String {
+    usd((v * 1e12).round() as i64)
+}
+
+/// Change from `before` to `now` as `+12.3 %` (or a sentence when there
+/// was nothing before).
+pub fn change(now: f64, before: f64) -> String {
+    if before == 0.0 {
+        if now == 0.0 {
+            "no change".into()
+        } else {
+            "new (nothing before)".into()
+        }
+    } else {
+        format!("{:+.1} %", 100.0 * (now - before) / before)
+    }
+}
+
+/// An id shortened for a table cell (the full id is in the link).
+pub fn short_id(id: &str) -> String {
+    if id.chars().count() > 14 {
+        format!("{}…", id.chars().take(13).collect::<String>())
+    } else {
+        id.to_string()
+    }
+}
+
+/// Megabytes.
+pub fn mb(v: u32) -> String {
+    format!("{} MB", thousands_f(f64::from(v), 0))
+}
+
+/// The link of a function's page.
+pub fn function_href(provider: &str, account: &str, region: &str, function: &str) -> String {
+    format!(
+        "/functions/{}/{}/{}/{}",
+        url_component(provider),
+        url_component(account),
+        url_component(region),
+        url_component(function)
+    )
+}
+
 fn thousands_f(v: f64, decimals: usize) -> String {
     let s = format!("{:.*}", decimals, v.abs());
     let (int, frac) = s

@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod app;
+pub mod components;
 pub mod format;
 pub mod model;
 pub mod pages;
@@ -19,6 +20,8 @@ pub mod api;
 pub mod auth;
 #[cfg(feature = "ssr")]
 mod chart;
+#[cfg(feature = "ssr")]
+mod scope;
 #[cfg(feature = "ssr")]
 mod server;
 #[cfg(feature = "ssr")]

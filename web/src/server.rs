@@ -4,13 +4,7 @@
 use crate::app::{shell, App};
 use crate::auth::users::UsersError;
 use crate::auth::{authenticate, Auth, AuthorisedTenant, Principal};
-use crate::model::{
-    range_hours, ColdStartLine, ColdStarts, FunctionLine, Overview, QueryTrace, RecommendationLine,
-    Recommendations,
-};
 use axum::Router;
-use faasight_analyzer::summary::{FUNCTIONS_SUMMARY_SQL, INVOCATIONS_OVER_TIME_SQL};
-use faasight_analyzer::{functions_summary, invocations_over_time, SummaryTotals, TimeRange};
 use faasight_store::Store;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -30,6 +24,8 @@ pub struct WebConfig {
     /// The users file (`faasight user add`): who may sign in, to which
     /// tenants.
     pub users_file: PathBuf,
+    /// Directory of the dashboards-as-code files (`*.toml`).
+    pub dashboards_dir: PathBuf,
     /// Directory holding `pkg/` (the wasm bundle and its JS glue).
     pub site_root: PathBuf,
     /// Names (`host` or `host:port`) requests may address besides the
@@ -93,6 +89,8 @@ async fn check_host(
 pub struct AppState {
     /// The database.
     pub store: Store,
+    /// Directory of the dashboards-as-code files.
+    pub dashboards_dir: PathBuf,
 }
 
 /// Most bytes a request body may have: the UI's forms and server functions
@@ -129,7 +127,10 @@ pub fn router(cfg: WebConfig) -> Result<Router, UsersError> {
     let api = crate::api::routes(crate::api::ApiState {
         store: cfg.store.clone(),
     });
-    let state = AppState { store: cfg.store };
+    let state = AppState {
+        store: cfg.store,
+        dashboards_dir: cfg.dashboards_dir.clone(),
+    };
     let routes = generate_route_list(App);
     let allowed = std::sync::Arc::new(cfg.allowed_hosts.clone());
     Ok(Router::new()
@@ -167,189 +168,32 @@ pub async fn serve(
         .await
 }
 
-/// Data of the overview page for a range value.
-pub(crate) async fn overview(
-    range_value: &str,
-    tenant: Option<String>,
-) -> Result<Overview, String> {
-    let (store, tenant) = authorised(tenant).await?;
-    let hours =
-        range_hours(range_value).ok_or_else(|| format!("unknown time range {range_value:?}"))?;
-    let range = TimeRange::last_hours(hours, chrono::Utc::now());
-    let (summary, buckets) = tokio::try_join!(
-        functions_summary(&store, tenant.as_str(), range),
-        invocations_over_time(&store, tenant.as_str(), range),
-    )
-    .map_err(|e| {
-        tracing::error!(error = %e, "Overview query failed.");
-        e.to_string()
-    })?;
-    let totals = SummaryTotals::of(&summary);
-    let bucket = range.bucket_seconds();
-    let chart_svg = crate::chart::invocations_chart(&buckets, bucket)?;
-    let (tenant, from, to) = (
-        format!("{:?}", tenant.as_str()),
-        range.from.timestamp().to_string(),
-        range.to.timestamp().to_string(),
-    );
-    Ok(Overview {
-        range: range_value.to_string(),
-        from: range.from.format("%Y-%m-%d %H:%M").to_string(),
-        to: range.to.format("%Y-%m-%d %H:%M").to_string(),
-        functions: summary
-            .into_iter()
-            .map(|f| FunctionLine {
-                provider: f.provider,
-                function: f.function,
-                region: f.region,
-                invocations: f.invocations,
-                error_pct: f.error_pct,
-                cold_start_pct: f.cold_start_pct,
-                p95_duration_ms: f.p95_duration_ms,
-                cost_pico_usd: f.cost_usd.0,
-            })
-            .collect(),
-        total_invocations: totals.invocations,
-        total_cold_starts: totals.cold_starts,
-        total_errors: totals.errors,
-        total_cost_pico_usd: totals.cost_usd.0,
-        chart_svg,
-        queries: vec![
-            QueryTrace {
-                feeds: "Totals and the functions table".into(),
-                sql: FUNCTIONS_SUMMARY_SQL.into(),
-                params: vec![tenant.clone(), from.clone(), to.clone()],
-            },
-            QueryTrace {
-                feeds: "The chart".into(),
-                sql: INVOCATIONS_OVER_TIME_SQL.into(),
-                params: vec![bucket.to_string(), bucket.to_string(), tenant, from, to],
-            },
-        ],
-    })
+/// A server function's failure as the page shows it: the caller's
+/// mistakes with their reason; faults of the server as a sentence with a
+/// request id, the details going to the log only (as the API does).
+pub(crate) fn analysis_error(e: faasight_analyzer::Error) -> leptos::prelude::ServerFnError {
+    let crate::api::ApiError(_, message) = crate::api::ApiError::from(e);
+    leptos::prelude::ServerFnError::new(message)
 }
 
-/// Data of the recommendations page for a strategy, over the last 30 days.
-pub(crate) async fn recommendations(
-    strategy: &str,
-    tenant: Option<String>,
-) -> Result<Recommendations, String> {
-    use faasight_analyzer::reports::recommend::recommendations_report;
-    use faasight_analyzer::rightsizing::RightsizingOptions;
-    let (store, tenant) = authorised(tenant).await?;
-    let options = RightsizingOptions {
-        strategy: strategy.parse().map_err(|e| format!("{e}"))?,
-        ..Default::default()
-    };
-    let range = TimeRange::last_hours(30 * 24, chrono::Utc::now());
-    let report = recommendations_report(&store, tenant.as_str(), range, options)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "Recommendations query failed.");
-            e.to_string()
-        })?;
-    let text = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
-    let lines: Vec<RecommendationLine> = report
-        .recommendations
-        .iter()
-        .map(|r| RecommendationLine {
-            provider: r.provider.clone(),
-            function: r.function.clone(),
-            region: r.region.clone(),
-            status: text(serde_json::to_value(r.status).unwrap_or_default()),
-            current_mb: r.current_memory_mb,
-            recommended_mb: r.recommended_memory_mb,
-            monthly_now_pico: r.monthly_cost_now.map(|p| p.0),
-            monthly_after_pico: r.monthly_cost_after.map(|p| p.0),
-            savings_pico: r.monthly_savings.map(|p| p.0),
-            risk: r
-                .risk
-                .map(|k| text(serde_json::to_value(k).unwrap_or_default()))
-                .unwrap_or_default(),
-            reason: r.reason.clone(),
-        })
-        .collect();
-    Ok(Recommendations {
-        total_savings_pico: lines
-            .iter()
-            .filter(|l| l.status == "recommend")
-            .filter_map(|l| l.savings_pico)
-            .filter(|&s| s > 0)
-            .sum(),
-        strategy: report.strategy,
-        window_days: report.window_days,
-        lines,
-        queries: report
-            .queries
-            .into_iter()
-            .map(|q| QueryTrace {
-                feeds: "Every column of the table".into(),
-                sql: q.sql.to_string(),
-                params: q.params,
-            })
-            .collect(),
-    })
+/// A page-side record of a query behind some numbers.
+pub(crate) fn trace(
+    feeds: &str,
+    q: faasight_analyzer::reports::QueryTrace,
+) -> crate::model::QueryTrace {
+    crate::model::QueryTrace {
+        feeds: feeds.to_string(),
+        sql: q.sql.to_string(),
+        params: q.params,
+    }
 }
 
-/// Data of the cold-starts page: the last 7 days by function.
-pub(crate) async fn cold_starts(tenant: Option<String>) -> Result<ColdStarts, String> {
-    use faasight_analyzer::cold_start::Cause;
-    use faasight_analyzer::reports::cold_starts::{cold_starts_report, RatesBy};
-    let (store, tenant) = authorised(tenant).await?;
-    let range = TimeRange::last_hours(7 * 24, chrono::Utc::now());
-    let report = cold_starts_report(&store, tenant.as_str(), range, RatesBy::FUNCTION)
+/// The scope of a page's query, or the reason it has none, as a server
+/// function error.
+pub(crate) async fn page_scope(
+    query: &str,
+) -> Result<crate::scope::Scope, leptos::prelude::ServerFnError> {
+    crate::scope::scope(query, chrono::Utc::now())
         .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "Cold-start query failed.");
-            e.to_string()
-        })?;
-    let by_function: std::collections::HashMap<&str, _> = report
-        .functions
-        .iter()
-        .map(|f| (f.function.as_str(), f))
-        .collect();
-    let lines = report
-        .rates
-        .rows
-        .iter()
-        .map(|r| {
-            let f = by_function.get(r.key.as_str());
-            ColdStartLine {
-                function: r.key.clone(),
-                invocations: r.invocations,
-                cold_starts: r.cold_starts,
-                cold_start_pct: r.cold_start_pct,
-                init_cost_share_pct: r.init_cost_share_pct,
-                by_cause: Cause::ALL
-                    .iter()
-                    .map(|&c| f.map_or(0, |f| f.by_cause.get(c)))
-                    .collect(),
-                keep_alive_minutes: f.map_or(0.0, |f| f.keep_alive.keep_alive_ms as f64 / 60_000.0),
-            }
-        })
-        .collect();
-    Ok(ColdStarts {
-        causes: Cause::ALL.iter().map(|c| c.to_string()).collect(),
-        rules: report
-            .cause_rules
-            .iter()
-            .map(|r| r.rule.to_string())
-            .collect(),
-        lines,
-        init_eras: report
-            .init_billing_eras
-            .rows
-            .iter()
-            .map(|r| (r.key.clone(), r.init_cost_share_pct))
-            .collect(),
-        queries: report
-            .queries
-            .into_iter()
-            .map(|q| QueryTrace {
-                feeds: "The table".into(),
-                sql: q.sql.to_string(),
-                params: q.params,
-            })
-            .collect(),
-    })
+        .map_err(leptos::prelude::ServerFnError::new)
 }

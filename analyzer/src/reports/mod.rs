@@ -8,7 +8,7 @@ pub mod anomalies;
 pub mod bill;
 pub mod cold_starts;
 pub mod forecast;
-pub mod recommend;
+pub mod rightsizing;
 pub mod warnings;
 
 use crate::{Error, Result, TimeRange};
@@ -79,7 +79,7 @@ analyses! {
     /// Monthly bill with tiers and free allowances.
     Bill => "bill", bill::BillReport, bill_report;
     /// Memory right-sizing advice.
-    Recommendations => "recommendations", recommend::RecommendationsReport, recommendations_report;
+    Rightsizing => "rightsizing", rightsizing::RightsizingReport, rightsizing_report;
     /// Cold-start rates, causes and INIT's share of cost.
     ColdStarts => "cold-starts", cold_starts::ColdStartsReport, cold_starts_report;
     /// Daily cost and invocation forecasts with prediction intervals.
@@ -122,11 +122,11 @@ pub struct ReportRequest {
     pub to: Option<DateTime<Utc>>,
     /// Bill: apply the AWS Lambda free tier.
     pub aws_free_tier: Option<bool>,
-    /// Recommendations: `cost`, `speed` or `balanced` (default `cost`).
+    /// Right-sizing: `cost`, `speed` or `balanced` (default `cost`).
     pub strategy: Option<String>,
-    /// Recommendations: weight of cost against speed for `balanced`, 0–1.
+    /// Right-sizing: weight of cost against speed for `balanced`, 0–1.
     pub balanced_weight: Option<f64>,
-    /// Recommendations: memory headroom over the p99 used, in % (default 20).
+    /// Right-sizing: memory headroom over the p99 used, in % (default 20).
     pub headroom_pct: Option<f64>,
     /// Cold starts: rates by `function` (default), `version`, `region`,
     /// `runtime`, `memory`, `trigger` or `day`. Forecast: by `function`,

@@ -1,60 +1,311 @@
-//! `/`: every function's invocations, errors, cold starts, p95 duration and
-//! cost over a time range, with invocations over time as a chart.
+//! `/`: the tenant at a glance — cost against the previous range,
+//! invocations, errors, cold starts and p95 duration; daily cost with the
+//! forecast and its band; the functions costing most; current warnings and
+//! anomalies, each linking to its function.
 
 // The `#[server]` macro generates an argument struct whose fields cannot carry docs.
 #![allow(missing_docs)]
 
-use super::QueryList;
+use crate::components::{
+    scoped_href, show, use_hydrated, Card, Chart, Empty, Loading, QueryList, RangePicker,
+};
 use crate::format;
-use crate::model::{Overview, RANGES};
+use crate::model::QueryTrace;
 use leptos::prelude::*;
 use leptos::server_fn::codec::GetUrl;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::use_location;
+use serde::{Deserialize, Serialize};
 
-/// The overview's data for a range value (`24h`, `7d`, `30d`).
+/// A function among the costliest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TopFunction {
+    /// Function name.
+    pub name: String,
+    /// `provider · region · account`.
+    pub place: String,
+    /// Its page.
+    pub href: String,
+    /// List cost, pico-USD.
+    pub cost_pico: i64,
+    /// Share of the range's cost, %.
+    pub share_pct: f64,
+    /// Invocations.
+    pub invocations: u64,
+}
+
+/// A warning or anomaly line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Alert {
+    /// The function's name (or the key the alert is about).
+    pub subject: String,
+    /// Its page, when it is a function.
+    pub href: Option<String>,
+    /// `warning`, `critical`, `anomaly`.
+    pub level: String,
+    /// The alert in a sentence.
+    pub message: String,
+}
+
+/// Everything the overview shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OverviewData {
+    /// The range, as people read it.
+    pub label: String,
+    /// List cost in the range, pico-USD.
+    pub cost_pico: i64,
+    /// List cost in the previous range of the same length, pico-USD.
+    pub previous_cost_pico: i64,
+    /// Invocations.
+    pub invocations: u64,
+    /// Invocations in the previous range.
+    pub previous_invocations: u64,
+    /// Errors and timeouts, % of invocations.
+    pub error_pct: f64,
+    /// Cold starts, % of invocations.
+    pub cold_pct: f64,
+    /// p95 duration across functions, ms.
+    pub p95_ms: f64,
+    /// Daily cost with the forecast (SVG).
+    pub cost_chart: String,
+    /// Forecast of the next 14 days' list cost, pico-USD, with its band.
+    pub forecast: Option<(i64, i64, i64)>,
+    /// The costliest functions.
+    pub top: Vec<TopFunction>,
+    /// Warnings and anomalies.
+    pub alerts: Vec<Alert>,
+    /// The queries behind the numbers.
+    pub queries: Vec<QueryTrace>,
+}
+
+/// The overview for the URL query `query`.
 #[server(input = GetUrl)]
-pub async fn get_overview(
-    range: String,
-    tenant: Option<String>,
-) -> Result<Overview, ServerFnError> {
-    crate::server::overview(&range, tenant)
-        .await
-        .map_err(ServerFnError::new)
+pub async fn get_overview(query: String) -> Result<OverviewData, ServerFnError> {
+    data::load(&query).await
+}
+
+#[cfg(feature = "ssr")]
+mod data {
+    use super::*;
+    use crate::server::{analysis_error, page_scope, trace};
+    use faasight_analyzer::explore::{daily_cost_by, functions_table, range_totals};
+    use faasight_analyzer::reports::anomalies::anomalies_report;
+    use faasight_analyzer::reports::forecast::{forecast_report, ForecastRequest};
+    use faasight_analyzer::reports::warnings::warnings_report;
+    use faasight_analyzer::reports::ReportRequest;
+    use faasight_analyzer::TimeRange;
+    use std::collections::BTreeMap;
+
+    const HORIZON_DAYS: u32 = 14;
+
+    pub async fn load(query: &str) -> Result<OverviewData, ServerFnError> {
+        let s = page_scope(query).await?;
+        let (store, tenant) = (&s.store, s.tenant());
+        // The forecast learns from at least four weeks, whatever the range.
+        let history = TimeRange::new(
+            s.range.to - chrono::Duration::days(28.max((s.range.to - s.range.from).num_days())),
+            s.range.to,
+        )
+        .map_err(analysis_error)?;
+        let forecast_request = ForecastRequest::try_from(&ReportRequest {
+            by: Some("total".into()),
+            horizon_days: Some(HORIZON_DAYS),
+            ..Default::default()
+        })
+        .map_err(analysis_error)?;
+        let defaults = ReportRequest::default();
+        let (now, before, functions, daily, forecast, warnings, anomalies) = tokio::try_join!(
+            range_totals(store, tenant, s.range),
+            range_totals(store, tenant, s.previous),
+            functions_table(store, tenant, s.range),
+            daily_cost_by(store, tenant, history, "provider"),
+            forecast_report(store, tenant, history, forecast_request),
+            warnings_report(store, tenant, s.range, TryFrom::try_from(&defaults)?),
+            anomalies_report(store, tenant, s.range, TryFrom::try_from(&defaults)?),
+        )
+        .map_err(analysis_error)?;
+        let ((now, now_q), (before, _), (functions, functions_q), (daily, daily_q)) =
+            (now, before, functions, daily);
+
+        let mut per_day: BTreeMap<String, i64> = BTreeMap::new();
+        for d in &daily {
+            *per_day.entry(d.day.clone()).or_default() += d.cost_usd.0;
+        }
+        let epoch = |day: &str| {
+            chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+                .map(|d| {
+                    d.and_hms_opt(0, 0, 0)
+                        .unwrap_or_default()
+                        .and_utc()
+                        .timestamp()
+                })
+                .unwrap_or(0)
+        };
+        let history_line = crate::chart::Line {
+            name: "list cost per day".into(),
+            points: per_day
+                .iter()
+                .map(|(day, pico)| (epoch(day), *pico as f64 / 1e12))
+                .collect(),
+            dashed: false,
+        };
+        let series = forecast.cost_usd.iter().find_map(|g| g.forecast.as_ref());
+        let (mut forecast_line, mut band) = (None, None);
+        let mut forecast_total = None;
+        if let Some(f) = series {
+            let points: Vec<_> = f
+                .points
+                .iter()
+                .filter_map(|p| {
+                    let day = p.day?;
+                    let t = day.and_hms_opt(0, 0, 0)?.and_utc().timestamp();
+                    Some((t, p.mean, p.lower, p.upper))
+                })
+                .collect();
+            forecast_total = Some((
+                (points.iter().map(|p| p.1).sum::<f64>() * 1e12) as i64,
+                (points.iter().map(|p| p.2).sum::<f64>() * 1e12) as i64,
+                (points.iter().map(|p| p.3).sum::<f64>() * 1e12) as i64,
+            ));
+            forecast_line = Some(crate::chart::Line {
+                name: format!("forecast ({} model)", f.model),
+                points: points.iter().map(|p| (p.0, p.1)).collect(),
+                dashed: true,
+            });
+            band = Some(crate::chart::Band {
+                name: format!("{:.0} % interval", f.level * 100.0),
+                points: points.iter().map(|p| (p.0, p.2, p.3)).collect(),
+            });
+        }
+        let mut lines = vec![history_line];
+        lines.extend(forecast_line);
+        let cost_chart = crate::chart::time_series(
+            "Daily list cost, with the next 14 days forecast",
+            "USD per day",
+            &lines,
+            band.as_ref(),
+            &[],
+            86_400,
+            &format::dollars,
+        )
+        .map_err(ServerFnError::new)?;
+
+        let total_cost = now.cost_usd.0.max(1) as f64;
+        let mut top: Vec<_> = functions.iter().collect();
+        top.sort_by_key(|f| std::cmp::Reverse(f.cost_usd));
+        let top = top
+            .into_iter()
+            .take(10)
+            .map(|f| TopFunction {
+                name: f.key.function.clone(),
+                place: format!("{} · {} · {}", f.key.provider, f.key.region, f.key.account),
+                href: format::function_href(
+                    &f.key.provider,
+                    &f.key.account,
+                    &f.key.region,
+                    &f.key.function,
+                ),
+                cost_pico: f.cost_usd.0,
+                share_pct: 100.0 * f.cost_usd.0 as f64 / total_cost,
+                invocations: f.invocations,
+            })
+            .collect();
+
+        let href_of = |path: &str| {
+            let parts: Vec<&str> = path.splitn(4, '/').collect();
+            (parts.len() == 4)
+                .then(|| format::function_href(parts[0], parts[1], parts[2], parts[3]))
+        };
+        let mut alerts: Vec<Alert> = warnings
+            .warnings
+            .iter()
+            .map(|w| Alert {
+                subject: w
+                    .function
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&w.function)
+                    .to_string(),
+                href: href_of(&w.function),
+                level: serde_json::to_value(w.severity)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default(),
+                message: w.message.clone(),
+            })
+            .collect();
+        alerts.extend(anomalies.result.anomalies.iter().take(20).map(|a| {
+            let when = chrono::DateTime::from_timestamp(a.hour, 0)
+                .map(|t| t.format("%Y-%m-%d %H:00").to_string())
+                .unwrap_or_default();
+            let metric = serde_json::to_value(a.metric)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            Alert {
+                subject: a.key.rsplit('/').next().unwrap_or(&a.key).to_string(),
+                href: href_of(&a.key),
+                level: "anomaly".into(),
+                message: format!(
+                    "{metric} at {when} UTC was {:.3} against a usual {:.3} (score {:.1})",
+                    a.value, a.baseline, a.score
+                ),
+            }
+        }));
+
+        let pct = |part: u64, whole: u64| {
+            if whole == 0 {
+                0.0
+            } else {
+                100.0 * part as f64 / whole as f64
+            }
+        };
+        let mut queries = vec![
+            trace(
+                "Cost, invocations, errors, cold starts and p95 (this range and the previous one)",
+                now_q,
+            ),
+            trace("Top functions", functions_q),
+            trace("Daily cost (summed over providers)", daily_q),
+        ];
+        queries.extend(forecast.queries.into_iter().map(|q| trace("Forecast", q)));
+        queries.extend(warnings.queries.into_iter().map(|q| trace("Warnings", q)));
+        queries.extend(anomalies.queries.into_iter().map(|q| trace("Anomalies", q)));
+        Ok(OverviewData {
+            label: s.label.clone(),
+            cost_pico: now.cost_usd.0,
+            previous_cost_pico: before.cost_usd.0,
+            invocations: now.invocations,
+            previous_invocations: before.invocations,
+            error_pct: pct(now.errors, now.invocations),
+            cold_pct: pct(now.cold_starts, now.invocations),
+            p95_ms: now.p95_duration_ms,
+            cost_chart,
+            forecast: forecast_total,
+            top,
+            alerts,
+            queries,
+        })
+    }
 }
 
 /// The page.
 #[component]
 pub fn OverviewPage() -> impl IntoView {
-    let (range, set_range) = signal("7d".to_string());
-    // Set only in the browser, once hydrated: tests and users can tell when
-    // the page has become interactive.
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
-    let query = use_query_map();
-    let data = Resource::new(
-        move || (range.get(), query.read().get("tenant")),
-        |(range, tenant)| get_overview(range, tenant),
-    );
-
+    let hydrated = use_hydrated();
+    let location = use_location();
+    let data = Resource::new(move || location.search.get(), get_overview);
     view! {
-        <main id="overview" data-hydrated=move || if hydrated.get() { "true" } else { "false" }>
-            <div class="toolbar">
-                <label for="range">"Time range"</label>
-                <select id="range" on:change=move |ev| set_range.set(event_target_value(&ev))>
-                    {RANGES
-                        .iter()
-                        .map(|(value, label, _)| {
-                            view! { <option value=*value selected=move || range.get() == *value>{*label}</option> }
-                        })
-                        .collect_view()}
-                </select>
-            </div>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
+        <main id="overview" data-hydrated=move || hydrated.get().to_string()>
+            <div class="toolbar"><h1>"Overview"</h1><RangePicker/></div>
+            <Transition fallback=Loading>
                 {move || Suspend::new(async move {
-                    match data.await {
-                        Ok(o) => view! { <OverviewBody o/> }.into_any(),
-                        Err(e) => view! { <p class="error">{format!("Could not load the overview: {e}")}</p> }.into_any(),
-                    }
+                    show(data.await, "the overview", |o| {
+                        if o.invocations == 0 && o.previous_invocations == 0 {
+                            view! { <Empty what="invocations"/> }.into_any()
+                        } else {
+                            view! { <OverviewBody o/> }.into_any()
+                        }
+                    })
                 })}
             </Transition>
         </main>
@@ -62,54 +313,75 @@ pub fn OverviewPage() -> impl IntoView {
 }
 
 #[component]
-fn OverviewBody(o: Overview) -> impl IntoView {
-    let cold_pct = pct(o.total_cold_starts, o.total_invocations);
-    let error_pct = pct(o.total_errors, o.total_invocations);
-    let rows = o
-        .functions
+fn OverviewBody(o: OverviewData) -> impl IntoView {
+    let location = use_location();
+    let search = location.search.get_untracked();
+    let top = o
+        .top
         .iter()
         .map(|f| {
+            let href = scoped_href(&f.href, &search);
             view! {
                 <tr>
-                    <td>{f.provider.clone()}</td>
-                    <td>{f.function.clone()}</td>
-                    <td>{f.region.clone()}</td>
+                    <td><a href=href>{f.name.clone()}</a><div class="sub">{f.place.clone()}</div></td>
                     <td class="num">{format::count(f.invocations)}</td>
-                    <td class="num">{format::pct(f.error_pct)}</td>
-                    <td class="num">{format::pct(f.cold_start_pct)}</td>
-                    <td class="num">{format::ms(f.p95_duration_ms)}</td>
-                    <td class="num">{format::usd(f.cost_pico_usd)}</td>
+                    <td class="num">{format::usd(f.cost_pico)}</td>
+                    <td class="num">{format::pct(f.share_pct)}</td>
                 </tr>
             }
         })
         .collect_view();
-    view! {
-        <div class="cards" id="totals" data-range=o.range.clone()>
-            <div class="card"><div class="label">"Invocations"</div><div class="value" id="total-invocations">{format::count(o.total_invocations)}</div></div>
-            <div class="card"><div class="label">"Cold starts"</div><div class="value" id="total-cold">{format::pct(cold_pct)}</div></div>
-            <div class="card"><div class="label">"Errors"</div><div class="value" id="total-errors">{format::pct(error_pct)}</div></div>
-            <div class="card"><div class="label">"Cost (list price, USD)"</div><div class="value" id="total-cost">{format::usd(o.total_cost_pico_usd)}</div></div>
-        </div>
-        <p class="note">{format!("{} to {} (UTC). Cold starts: on-demand inits and SnapStart restores. Cost: list price per invocation, before free tiers and volume discounts.", o.from, o.to)}</p>
-        <div id="chart" data-range=o.range.clone() inner_html=o.chart_svg.clone()></div>
-        <table id="functions">
-            <thead>
-                <tr>
-                    <th>"Provider"</th><th>"Function"</th><th>"Region"</th>
-                    <th class="num">"Invocations"</th><th class="num">"Errors"</th><th class="num">"Cold starts"</th>
-                    <th class="num">"p95 duration (≈)"</th><th class="num">"Cost (USD)"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
-        <QueryList queries=o.queries.clone()/>
-    }
-}
-
-fn pct(part: u64, whole: u64) -> f64 {
-    if whole == 0 {
-        0.0
+    let alerts = if o.alerts.is_empty() {
+        view! { <p class="note">"No warnings or anomalies in this range."</p> }.into_any()
     } else {
-        100.0 * part as f64 / whole as f64
+        o.alerts
+            .iter()
+            .map(|a| {
+                let subject = match &a.href {
+                    Some(h) => view! { <a href=scoped_href(h, &search)>{a.subject.clone()}</a> }.into_any(),
+                    None => view! { <b>{a.subject.clone()}</b> }.into_any(),
+                };
+                view! { <li class=format!("alert {}", a.level)><span class="badge">{a.level.clone()}</span>" "{subject}": "{a.message.clone()}</li> }
+            })
+            .collect_view()
+            .into_any()
+    };
+    let forecast_note = o.forecast.map(|(mean, low, high)| {
+        format!(
+            "Next 14 days: {} expected ({} – {}).",
+            format::usd(mean),
+            format::usd(low),
+            format::usd(high)
+        )
+    });
+    view! {
+        <div class="cards" id="totals" data-label=o.label.clone()>
+            <Card label="Cost (list price)" id="total-cost" value=format::usd(o.cost_pico)
+                note=format!("{} vs previous", format::change(o.cost_pico as f64, o.previous_cost_pico as f64))/>
+            <Card label="Invocations" id="total-invocations" value=format::count(o.invocations)
+                note=format!("{} vs previous", format::change(o.invocations as f64, o.previous_invocations as f64))/>
+            <Card label="Errors" id="total-errors" value=format::pct(o.error_pct)/>
+            <Card label="Cold starts" id="total-cold" value=format::pct(o.cold_pct)/>
+            <Card label="p95 duration" id="total-p95" value=format::ms(o.p95_ms)/>
+        </div>
+        <p class="note">{format!("{}. Cost is the list price per invocation, before free tiers and volume discounts (the Cost page has the bill).", o.label)}</p>
+        <Chart id="cost-chart" svg=o.cost_chart.clone()/>
+        {forecast_note.map(|n| view! { <p class="note" id="forecast-note">{n}</p> })}
+        <div class="columns">
+            <section>
+                <h2>"Top functions by cost"</h2>
+                <div class="table-wrap">
+                    <table id="top-functions">
+                        <thead><tr><th>"Function"</th><th class="num">"Invocations"</th><th class="num">"Cost (USD)"</th><th class="num">"Share"</th></tr></thead>
+                        <tbody>{top}</tbody>
+                    </table>
+                </div>
+            </section>
+            <section>
+                <h2>"Warnings and anomalies"</h2>
+                <ul id="alerts" class="alerts">{alerts}</ul>
+            </section>
+        </div>
+        <QueryList queries=o.queries.clone()/>
     }
 }

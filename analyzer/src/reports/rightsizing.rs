@@ -4,7 +4,7 @@
 use super::QueryTrace;
 use crate::rightsizing::{recommend, Recommendation, RightsizingOptions};
 use crate::{Error, Result, TimeRange};
-use faasight_store::Store;
+use faasight_store::{PicoUsd, Store};
 use polars::prelude::{df, DataFrame};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -38,7 +38,7 @@ struct InputRow {
 
 /// The right-sizing report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RecommendationsReport {
+pub struct RightsizingReport {
     /// Strategy and thresholds used.
     pub strategy: String,
     /// Weight of cost against speed (`balanced` only).
@@ -110,12 +110,12 @@ fn input_frame(rows: &[InputRow]) -> Result<DataFrame> {
 }
 
 /// Right-sizing advice for every function of `tenant` seen in `range`.
-pub async fn recommendations_report(
+pub async fn rightsizing_report(
     store: &Store,
     tenant: &str,
     range: TimeRange,
     mut options: RightsizingOptions,
-) -> Result<RecommendationsReport> {
+) -> Result<RightsizingReport> {
     options.window_days = range.hours() as f64 / 24.0;
     let (rows, trace) = super::fetch_window::<InputRow>(
         store,
@@ -131,7 +131,7 @@ pub async fn recommendations_report(
     } else {
         recommend(&input_frame(&rows)?, &options).map_err(Error::from)?
     };
-    Ok(RecommendationsReport {
+    Ok(RightsizingReport {
         strategy: options.strategy.to_string(),
         balanced_weight: options.balanced_weight,
         headroom_pct: options.headroom_pct,
@@ -139,6 +139,56 @@ pub async fn recommendations_report(
         recommendations,
         queries: vec![trace],
     })
+}
+
+impl RightsizingReport {
+    /// The advice as CSV, one line per function (RFC 4180 quoting; money
+    /// as exact decimal USD): what `faasight rightsizing --format csv`
+    /// prints and the right-sizing page exports.
+    pub fn to_csv(&self) -> String {
+        use std::fmt::Write;
+        let field = |s: &str| {
+            if s.contains([',', '"', '\n', '\r']) {
+                format!("\"{}\"", s.replace('"', "\"\""))
+            } else {
+                s.to_string()
+            }
+        };
+        let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+        let money = |p: Option<PicoUsd>| p.map_or(String::new(), |p| p.to_decimal_string());
+        let mut o = String::from("provider,account,region,function,runtime,arch,status,current_memory_mb,recommended_memory_mb,safety_floor_mb,expected_duration_ms,monthly_invocations,monthly_cost_now_usd,monthly_cost_after_usd,monthly_savings_usd,savings_pct,risk,over_provisioned,near_oom,reason\n");
+        for x in &self.recommendations {
+            let _ = writeln!(
+                o,
+                "{},{},{},{},{},{},{},{},{},{},{},{:.0},{},{},{},{},{},{},{},{}",
+                field(&x.provider),
+                field(&x.account),
+                field(&x.region),
+                field(&x.function),
+                field(&x.runtime),
+                field(&x.arch),
+                name(serde_json::to_value(x.status).unwrap_or_default()),
+                x.current_memory_mb,
+                x.recommended_memory_mb
+                    .map_or(String::new(), |m| m.to_string()),
+                x.safety_floor_mb.map_or(String::new(), |m| m.to_string()),
+                x.expected_duration_ms
+                    .map_or(String::new(), |d| format!("{d:.1}")),
+                x.monthly_invocations,
+                money(x.monthly_cost_now),
+                money(x.monthly_cost_after),
+                money(x.monthly_savings),
+                x.savings_pct.map_or(String::new(), |p| format!("{p:.2}")),
+                x.risk.map_or(String::new(), |r| name(
+                    serde_json::to_value(r).unwrap_or_default()
+                )),
+                x.over_provisioned,
+                x.near_oom,
+                field(&x.reason),
+            );
+        }
+        o
+    }
 }
 
 impl TryFrom<&super::ReportRequest> for RightsizingOptions {

@@ -1,0 +1,510 @@
+//! The queries behind the web UI's exploring pages — totals, the functions
+//! table, one function's series and invocations, cost by day, traces and
+//! logs. Each returns its rows with the [`QueryTrace`] of the query, so a
+//! page can show what its numbers came from. The aggregation is in SQL;
+//! this module only types the rows.
+
+mod traces;
+
+pub use traces::{
+    invocation_logs, trace_search, trace_spans, LogLine, SpanLine, TraceFilter, TraceLine,
+};
+
+use crate::reports::QueryTrace;
+use crate::{Error, Result, TimeRange};
+use faasight_store::{PicoUsd, Store};
+use serde::{Deserialize, Serialize};
+
+/// SQL of the range totals.
+pub const RANGE_TOTALS_SQL: &str = include_str!("../queries/range_totals.sql");
+/// SQL of the functions table.
+pub const FUNCTIONS_TABLE_SQL: &str = include_str!("../queries/functions_table.sql");
+/// SQL of one function's series.
+pub const FUNCTION_SERIES_SQL: &str = include_str!("../queries/function_series.sql");
+/// SQL of one function's INIT histogram.
+pub const INIT_HISTOGRAM_SQL: &str = include_str!("../queries/init_histogram.sql");
+/// SQL of one function's latest invocations.
+pub const RECENT_INVOCATIONS_SQL: &str = include_str!("../queries/recent_invocations.sql");
+/// SQL of the daily cost by a dimension.
+pub const DAILY_COST_BY_SQL: &str = include_str!("../queries/daily_cost_by.sql");
+
+/// A function's identity: what the rollup groups by.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FunctionKey {
+    /// Provider.
+    pub provider: String,
+    /// Account, subscription or project.
+    pub account: String,
+    /// Region.
+    pub region: String,
+    /// Function name.
+    pub function: String,
+}
+
+impl FunctionKey {
+    /// `provider/account/region/function`, the key the analyses use.
+    pub fn path(&self) -> String {
+        format!(
+            "{}/{}/{}/{}",
+            self.provider, self.account, self.region, self.function
+        )
+    }
+}
+
+fn cost(query: &'static str, text: &str) -> Result<PicoUsd> {
+    PicoUsd::parse_decimal(text).ok_or_else(|| Error::BadValue {
+        query,
+        what: "cost_usd",
+        value: text.to_string(),
+    })
+}
+
+fn query_error(query: &'static str) -> impl FnOnce(clickhouse::error::Error) -> Error {
+    move |source| Error::Query { query, source }
+}
+
+fn window_params(leading: &[String], tenant: &str, range: TimeRange) -> Vec<String> {
+    let mut params = leading.to_vec();
+    params.extend([
+        tenant.to_string(),
+        range.from.timestamp().to_string(),
+        range.to.timestamp().to_string(),
+    ]);
+    params
+}
+
+/// A tenant's totals over a range.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RangeTotals {
+    /// Invocations.
+    pub invocations: u64,
+    /// Errors and timeouts.
+    pub errors: u64,
+    /// Cold starts (on-demand inits and SnapStart restores).
+    pub cold_starts: u64,
+    /// List cost.
+    pub cost_usd: PicoUsd,
+    /// Duration percentiles across all functions (t-digest estimates), ms.
+    pub p50_duration_ms: f64,
+    /// p95, ms.
+    pub p95_duration_ms: f64,
+    /// p99, ms.
+    pub p99_duration_ms: f64,
+}
+
+#[derive(Debug, clickhouse::Row, Deserialize)]
+struct TotalsRow {
+    invocations: u64,
+    errors: u64,
+    cold_starts: u64,
+    cost_usd: String,
+    p50_duration_ms: f64,
+    p95_duration_ms: f64,
+    p99_duration_ms: f64,
+}
+
+/// Totals of `tenant` over `range`.
+pub async fn range_totals(
+    store: &Store,
+    tenant: &str,
+    range: TimeRange,
+) -> Result<(RangeTotals, QueryTrace)> {
+    const Q: &str = "range_totals.sql";
+    let rows: Vec<TotalsRow> = store
+        .client()
+        .query(RANGE_TOTALS_SQL)
+        .bind(tenant)
+        .bind(range.from.timestamp())
+        .bind(range.to.timestamp())
+        .fetch_all()
+        .await
+        .map_err(query_error(Q))?;
+    let nan_free = |v: f64| if v.is_finite() { v } else { 0.0 };
+    let totals = match rows.into_iter().next() {
+        Some(r) => RangeTotals {
+            invocations: r.invocations,
+            errors: r.errors,
+            cold_starts: r.cold_starts,
+            cost_usd: cost(Q, &r.cost_usd)?,
+            p50_duration_ms: nan_free(r.p50_duration_ms),
+            p95_duration_ms: nan_free(r.p95_duration_ms),
+            p99_duration_ms: nan_free(r.p99_duration_ms),
+        },
+        None => RangeTotals {
+            invocations: 0,
+            errors: 0,
+            cold_starts: 0,
+            cost_usd: PicoUsd(0),
+            p50_duration_ms: 0.0,
+            p95_duration_ms: 0.0,
+            p99_duration_ms: 0.0,
+        },
+    };
+    Ok((
+        totals,
+        QueryTrace::new(Q, RANGE_TOTALS_SQL, window_params(&[], tenant, range)),
+    ))
+}
+
+/// One line of the functions table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunctionLine {
+    /// Which function.
+    pub key: FunctionKey,
+    /// Runtime of the latest hour.
+    pub runtime: String,
+    /// Architecture of the latest hour.
+    pub arch: String,
+    /// Memory configured in the latest hour, MB.
+    pub memory_mb: u32,
+    /// Invocations.
+    pub invocations: u64,
+    /// Errors and timeouts.
+    pub errors: u64,
+    /// Cold starts.
+    pub cold_starts: u64,
+    /// Duration p50 (t-digest estimate), ms.
+    pub p50_duration_ms: f64,
+    /// p95, ms.
+    pub p95_duration_ms: f64,
+    /// p99, ms.
+    pub p99_duration_ms: f64,
+    /// Highest memory used by one invocation, MB (0 when unreported).
+    pub max_memory_used_mb: u32,
+    /// List cost.
+    pub cost_usd: PicoUsd,
+}
+
+#[derive(Debug, clickhouse::Row, Deserialize)]
+struct FunctionRow {
+    provider: String,
+    account: String,
+    region: String,
+    function: String,
+    runtime: String,
+    arch: String,
+    memory_mb: u32,
+    invocations: u64,
+    errors: u64,
+    cold_starts: u64,
+    p50_duration_ms: f64,
+    p95_duration_ms: f64,
+    p99_duration_ms: f64,
+    max_memory_used_mb: u32,
+    cost_usd: String,
+}
+
+/// Every function of `tenant` with invocations in `range`.
+pub async fn functions_table(
+    store: &Store,
+    tenant: &str,
+    range: TimeRange,
+) -> Result<(Vec<FunctionLine>, QueryTrace)> {
+    const Q: &str = "functions_table.sql";
+    let rows: Vec<FunctionRow> = store
+        .client()
+        .query(FUNCTIONS_TABLE_SQL)
+        .bind(tenant)
+        .bind(range.from.timestamp())
+        .bind(range.to.timestamp())
+        .fetch_all()
+        .await
+        .map_err(query_error(Q))?;
+    let lines = rows
+        .into_iter()
+        .map(|r| {
+            Ok(FunctionLine {
+                cost_usd: cost(Q, &r.cost_usd)?,
+                key: FunctionKey {
+                    provider: r.provider,
+                    account: r.account,
+                    region: r.region,
+                    function: r.function,
+                },
+                runtime: r.runtime,
+                arch: r.arch,
+                memory_mb: r.memory_mb,
+                invocations: r.invocations,
+                errors: r.errors,
+                cold_starts: r.cold_starts,
+                p50_duration_ms: r.p50_duration_ms,
+                p95_duration_ms: r.p95_duration_ms,
+                p99_duration_ms: r.p99_duration_ms,
+                max_memory_used_mb: r.max_memory_used_mb,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((
+        lines,
+        QueryTrace::new(Q, FUNCTIONS_TABLE_SQL, window_params(&[], tenant, range)),
+    ))
+}
+
+/// One bucket of a function's series.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunctionBucket {
+    /// Start of the bucket, epoch seconds.
+    pub start: i64,
+    /// Invocations.
+    pub invocations: u64,
+    /// Errors and timeouts.
+    pub errors: u64,
+    /// Cold starts.
+    pub cold_starts: u64,
+    /// List cost.
+    pub cost_usd: PicoUsd,
+    /// Duration p50, ms.
+    pub p50_duration_ms: f64,
+    /// p95, ms.
+    pub p95_duration_ms: f64,
+    /// p99, ms.
+    pub p99_duration_ms: f64,
+    /// Highest memory used, MB.
+    pub max_memory_used_mb: u32,
+    /// Memory configured (largest in the bucket), MB.
+    pub memory_mb: u32,
+}
+
+#[derive(Debug, clickhouse::Row, Deserialize)]
+struct BucketRow {
+    bucket: u32,
+    invocations: u64,
+    errors: u64,
+    cold_starts: u64,
+    cost_usd: String,
+    p50_duration_ms: f64,
+    p95_duration_ms: f64,
+    p99_duration_ms: f64,
+    max_memory_used_mb: u32,
+    memory_mb: u32,
+}
+
+fn key_params(key: &FunctionKey) -> Vec<String> {
+    vec![
+        key.provider.clone(),
+        key.account.clone(),
+        key.region.clone(),
+        key.function.clone(),
+    ]
+}
+
+/// `key`'s activity per `bucket_seconds` over `range` (buckets with
+/// invocations only).
+pub async fn function_series(
+    store: &Store,
+    tenant: &str,
+    key: &FunctionKey,
+    range: TimeRange,
+    bucket_seconds: u32,
+) -> Result<(Vec<FunctionBucket>, QueryTrace)> {
+    const Q: &str = "function_series.sql";
+    let rows: Vec<BucketRow> = store
+        .client()
+        .query(FUNCTION_SERIES_SQL)
+        .bind(bucket_seconds)
+        .bind(bucket_seconds)
+        .bind(&key.provider)
+        .bind(&key.account)
+        .bind(&key.region)
+        .bind(&key.function)
+        .bind(tenant)
+        .bind(range.from.timestamp())
+        .bind(range.to.timestamp())
+        .fetch_all()
+        .await
+        .map_err(query_error(Q))?;
+    let buckets = rows
+        .into_iter()
+        .map(|r| {
+            Ok(FunctionBucket {
+                start: i64::from(r.bucket),
+                invocations: r.invocations,
+                errors: r.errors,
+                cold_starts: r.cold_starts,
+                cost_usd: cost(Q, &r.cost_usd)?,
+                p50_duration_ms: r.p50_duration_ms,
+                p95_duration_ms: r.p95_duration_ms,
+                p99_duration_ms: r.p99_duration_ms,
+                max_memory_used_mb: r.max_memory_used_mb,
+                memory_mb: r.memory_mb,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let mut leading = vec![bucket_seconds.to_string(), bucket_seconds.to_string()];
+    leading.extend(key_params(key));
+    Ok((
+        buckets,
+        QueryTrace::new(
+            Q,
+            FUNCTION_SERIES_SQL,
+            window_params(&leading, tenant, range),
+        ),
+    ))
+}
+
+/// Cold starts per INIT-duration bin: `(bin start ms, count)`; the last
+/// bin (59 × `bin_ms` and up) is open-ended.
+pub async fn init_histogram(
+    store: &Store,
+    tenant: &str,
+    key: &FunctionKey,
+    range: TimeRange,
+    bin_ms: u32,
+) -> Result<(Vec<(u32, u64)>, QueryTrace)> {
+    const Q: &str = "init_histogram.sql";
+    #[derive(Debug, clickhouse::Row, Deserialize)]
+    struct BinRow {
+        bin: u32,
+        cold_starts: u64,
+    }
+    let rows: Vec<BinRow> = store
+        .client()
+        .query(INIT_HISTOGRAM_SQL)
+        .bind(bin_ms)
+        .bind(&key.provider)
+        .bind(&key.account)
+        .bind(&key.region)
+        .bind(&key.function)
+        .bind(tenant)
+        .bind(range.from.timestamp())
+        .bind(range.to.timestamp())
+        .fetch_all()
+        .await
+        .map_err(query_error(Q))?;
+    let mut leading = vec![bin_ms.to_string()];
+    leading.extend(key_params(key));
+    Ok((
+        rows.into_iter()
+            .map(|r| (r.bin * bin_ms, r.cold_starts))
+            .collect(),
+        QueryTrace::new(
+            Q,
+            INIT_HISTOGRAM_SQL,
+            window_params(&leading, tenant, range),
+        ),
+    ))
+}
+
+/// One recorded invocation.
+#[derive(Debug, Clone, PartialEq, Serialize, clickhouse::Row, Deserialize)]
+pub struct InvocationLine {
+    /// Start, epoch milliseconds.
+    pub start_time_ms: u64,
+    /// Request id.
+    pub request_id: String,
+    /// Trace id (empty when none was recorded).
+    pub trace_id: String,
+    /// Duration, ms.
+    pub duration_ms: f64,
+    /// Billed duration, ms.
+    pub billed_duration_ms: u64,
+    /// INIT duration, ms (0 when warm).
+    pub init_duration_ms: f64,
+    /// Memory configured, MB.
+    pub memory_mb: u32,
+    /// Memory used, MB.
+    pub max_memory_used_mb: u32,
+    /// `warm`, `cold`, `snapstart`, …
+    pub start_type: String,
+    /// `success`, `error`, `timeout`.
+    pub status: String,
+    /// Error type, if any.
+    pub error_type: String,
+    /// List cost, decimal USD.
+    pub cost_usd: String,
+}
+
+/// `key`'s latest 50 invocations in `range`, newest first.
+pub async fn recent_invocations(
+    store: &Store,
+    tenant: &str,
+    key: &FunctionKey,
+    range: TimeRange,
+) -> Result<(Vec<InvocationLine>, QueryTrace)> {
+    const Q: &str = "recent_invocations.sql";
+    let rows: Vec<InvocationLine> = store
+        .client()
+        .query(RECENT_INVOCATIONS_SQL)
+        .bind(&key.provider)
+        .bind(&key.account)
+        .bind(&key.region)
+        .bind(&key.function)
+        .bind(tenant)
+        .bind(range.from.timestamp())
+        .bind(range.to.timestamp())
+        .fetch_all()
+        .await
+        .map_err(query_error(Q))?;
+    Ok((
+        rows,
+        QueryTrace::new(
+            Q,
+            RECENT_INVOCATIONS_SQL,
+            window_params(&key_params(key), tenant, range),
+        ),
+    ))
+}
+
+/// The breakdowns of [`daily_cost_by`].
+pub const COST_DIMENSIONS: [&str; 4] = ["provider", "region", "account", "function"];
+
+/// One day's cost of one key.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DailyCost {
+    /// The key (`aws_lambda`, `aws_lambda/us-east-1`, …).
+    pub key: String,
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    /// List cost.
+    pub cost_usd: PicoUsd,
+}
+
+/// List cost per day and key of `dimension` (one of [`COST_DIMENSIONS`]).
+pub async fn daily_cost_by(
+    store: &Store,
+    tenant: &str,
+    range: TimeRange,
+    dimension: &str,
+) -> Result<(Vec<DailyCost>, QueryTrace)> {
+    const Q: &str = "daily_cost_by.sql";
+    if !COST_DIMENSIONS.contains(&dimension) {
+        return Err(Error::Invalid(format!(
+            "unknown breakdown {dimension:?}; cost is broken down by {}",
+            COST_DIMENSIONS.join(", ")
+        )));
+    }
+    #[derive(Debug, clickhouse::Row, Deserialize)]
+    struct Row {
+        key: String,
+        day: String,
+        cost_usd: String,
+    }
+    let rows: Vec<Row> = store
+        .client()
+        .query(DAILY_COST_BY_SQL)
+        .bind(dimension)
+        .bind(tenant)
+        .bind(range.from.timestamp())
+        .bind(range.to.timestamp())
+        .fetch_all()
+        .await
+        .map_err(query_error(Q))?;
+    let days = rows
+        .into_iter()
+        .map(|r| {
+            Ok(DailyCost {
+                cost_usd: cost(Q, &r.cost_usd)?,
+                key: r.key,
+                day: r.day,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((
+        days,
+        QueryTrace::new(
+            Q,
+            DAILY_COST_BY_SQL,
+            window_params(&[dimension.to_string()], tenant, range),
+        ),
+    ))
+}

@@ -1,0 +1,182 @@
+//! Traces and logs: finding traces, the spans of one, and the log records
+//! of a trace or an invocation.
+
+use super::{query_error, window_params};
+use crate::reports::QueryTrace;
+use crate::{Result, TimeRange};
+use faasight_store::Store;
+use serde::{Deserialize, Serialize};
+
+/// SQL of the trace search.
+pub const TRACE_SEARCH_SQL: &str = include_str!("../queries/trace_search.sql");
+/// SQL of one trace's spans.
+pub const TRACE_SPANS_SQL: &str = include_str!("../queries/trace_spans.sql");
+/// SQL of the logs of a trace or request.
+pub const INVOCATION_LOGS_SQL: &str = include_str!("../queries/invocation_logs.sql");
+
+/// What to look for; empty fields do not filter.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TraceFilter {
+    /// This trace id only (32 hex digits).
+    pub trace_id: String,
+    /// Traces touching this service (function).
+    pub service: String,
+    /// Traces lasting at least this long, ms.
+    pub min_duration_ms: u64,
+    /// Traces with an error span only.
+    pub errors_only: bool,
+}
+
+/// One trace found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clickhouse::Row)]
+pub struct TraceLine {
+    /// Trace id.
+    pub trace_id: String,
+    /// Earliest span start, epoch ns.
+    pub start_ns: u64,
+    /// Earliest start to latest end, ns.
+    pub duration_ns: u64,
+    /// Spans.
+    pub spans: u64,
+    /// Spans with status ERROR.
+    pub error_spans: u64,
+    /// Service of the earliest span.
+    pub root_service: String,
+    /// Name of the earliest span.
+    pub root_name: String,
+}
+
+/// Traces of `tenant` in `range` matching `filter`, newest first (≤ 100).
+pub async fn trace_search(
+    store: &Store,
+    tenant: &str,
+    range: TimeRange,
+    filter: &TraceFilter,
+) -> Result<(Vec<TraceLine>, QueryTrace)> {
+    const Q: &str = "trace_search.sql";
+    let min_ns = filter.min_duration_ms.saturating_mul(1_000_000);
+    let rows = store
+        .client()
+        .query(TRACE_SEARCH_SQL)
+        .bind(&filter.trace_id)
+        .bind(&filter.service)
+        .bind(min_ns)
+        .bind(u8::from(filter.errors_only))
+        .bind(tenant)
+        .bind(range.from.timestamp())
+        .bind(range.to.timestamp())
+        .fetch_all()
+        .await
+        .map_err(query_error(Q))?;
+    let leading = vec![
+        filter.trace_id.clone(),
+        filter.service.clone(),
+        min_ns.to_string(),
+        u8::from(filter.errors_only).to_string(),
+    ];
+    Ok((
+        rows,
+        QueryTrace::new(Q, TRACE_SEARCH_SQL, window_params(&leading, tenant, range)),
+    ))
+}
+
+/// One span of a trace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clickhouse::Row)]
+pub struct SpanLine {
+    /// Span id.
+    pub span_id: String,
+    /// Parent span id (empty for a root).
+    pub parent_span_id: String,
+    /// Operation name.
+    pub name: String,
+    /// Service (function).
+    pub service_name: String,
+    /// OTLP span kind (1 internal, 2 server, 3 client, 4 producer, 5 consumer).
+    pub kind: i8,
+    /// OTLP status (0 unset, 1 ok, 2 error).
+    pub status_code: i8,
+    /// Status message.
+    pub status_message: String,
+    /// Start, epoch ns.
+    pub start_ns: u64,
+    /// End, epoch ns.
+    pub end_ns: u64,
+}
+
+/// The spans of `trace_id` (≤ 2,000), in start order.
+pub async fn trace_spans(
+    store: &Store,
+    tenant: &str,
+    trace_id: &str,
+) -> Result<(Vec<SpanLine>, QueryTrace)> {
+    const Q: &str = "trace_spans.sql";
+    let rows = store
+        .client()
+        .query(TRACE_SPANS_SQL)
+        .bind(trace_id)
+        .bind(tenant)
+        .fetch_all()
+        .await
+        .map_err(query_error(Q))?;
+    Ok((
+        rows,
+        QueryTrace::new(
+            Q,
+            TRACE_SPANS_SQL,
+            vec![trace_id.to_string(), tenant.to_string()],
+        ),
+    ))
+}
+
+/// One log record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, clickhouse::Row)]
+pub struct LogLine {
+    /// Time, epoch ns.
+    pub time_ns: u64,
+    /// Severity as sent (`INFO`, `ERROR`, …).
+    pub severity_text: String,
+    /// The message.
+    pub body: String,
+    /// Service.
+    pub service_name: String,
+    /// Function.
+    pub function: String,
+    /// Request id.
+    pub request_id: String,
+    /// Trace id.
+    pub trace_id: String,
+    /// Span id.
+    pub span_id: String,
+}
+
+/// Log records of a trace or of a request (either may be empty), in time
+/// order (≤ 1,000).
+pub async fn invocation_logs(
+    store: &Store,
+    tenant: &str,
+    trace_id: &str,
+    request_id: &str,
+) -> Result<(Vec<LogLine>, QueryTrace)> {
+    const Q: &str = "invocation_logs.sql";
+    let rows = store
+        .client()
+        .query(INVOCATION_LOGS_SQL)
+        .bind(trace_id)
+        .bind(request_id)
+        .bind(tenant)
+        .fetch_all()
+        .await
+        .map_err(query_error(Q))?;
+    Ok((
+        rows,
+        QueryTrace::new(
+            Q,
+            INVOCATION_LOGS_SQL,
+            vec![
+                trace_id.to_string(),
+                request_id.to_string(),
+                tenant.to_string(),
+            ],
+        ),
+    ))
+}

@@ -1,0 +1,507 @@
+//! Running a panel's query for one viewer and time range.
+//!
+//! Results come back in ClickHouse's `JSONCompact` output (the `JSON`
+//! format with each row as an array rather than an object, so that two
+//! columns with the same name stay two columns): a `meta` list of column
+//! names and types, then `data`. Both 18.16 and current servers write it.
+//! Values stay JSON: 64-bit integers arrive as strings by default (JSON
+//! numbers are doubles), which [`number`] reads back.
+
+use super::{sql, Panel, Param};
+use crate::{Error, Result, Store};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Most rows a panel shows. No chart or table on a page is readable with
+/// more, and the bound keeps one careless query (a GROUP BY on request
+/// ids) from shipping millions of rows through the web server.
+pub const MAX_ROWS: usize = 10_000;
+
+/// Longest a panel's query may run on the server, in seconds: a page
+/// waits for its panels, and a query past this is better stopped (and
+/// reported) than left to hold a server thread.
+pub const MAX_EXECUTION_SECONDS: u32 = 30;
+
+/// One column of a panel's result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    /// The column's name: its alias in the query. Series of line and bar
+    /// panels are labelled with it.
+    pub name: String,
+    /// Its ClickHouse type, e.g. `UInt64`, `Float64`, `DateTime('UTC')`.
+    #[serde(rename = "type")]
+    pub type_name: String,
+}
+
+impl Column {
+    /// Whether the values are numbers (integers, floats or decimals,
+    /// possibly Nullable): the columns a chart draws as series.
+    pub fn is_numeric(&self) -> bool {
+        let t = unwrap_type(&self.type_name);
+        ["Int", "UInt", "Float", "Decimal"].iter().any(|prefix| {
+            t.strip_prefix(prefix).is_some_and(|rest| {
+                rest.is_empty() || rest.starts_with(|c: char| c == '(' || c.is_ascii_digit())
+            })
+        })
+    }
+
+    /// Whether the values are times (`Date`, `DateTime`, possibly with a
+    /// time zone): what a line panel's first column must be. Dates come as
+    /// `YYYY-MM-DD`, times as `YYYY-MM-DD hh:mm:ss` in the column's zone
+    /// (UTC for faasight's tables).
+    pub fn is_time(&self) -> bool {
+        let t = unwrap_type(&self.type_name);
+        t == "Date" || t == "DateTime" || t.starts_with("DateTime(")
+    }
+}
+
+/// `Nullable(T)` and `LowCardinality(T)` as `T`.
+fn unwrap_type(mut t: &str) -> &str {
+    loop {
+        let inner = ["Nullable(", "LowCardinality("]
+            .iter()
+            .find_map(|w| t.strip_prefix(w).and_then(|r| r.strip_suffix(')')));
+        match inner {
+            Some(inner) => t = inner,
+            None => return t,
+        }
+    }
+}
+
+/// What a panel's query returned.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PanelData {
+    /// The columns, in the query's order.
+    pub columns: Vec<Column>,
+    /// The rows, each with one value per column, as ClickHouse wrote them
+    /// in JSON (see [`number`] for reading numbers).
+    pub rows: Vec<Vec<serde_json::Value>>,
+    /// True when the query had more than [`MAX_ROWS`] rows and only the
+    /// first ones are here: the page should say so rather than show a
+    /// partial chart as if it were whole.
+    pub truncated: bool,
+}
+
+/// A value as a number: JSON numbers, and strings holding one (how
+/// ClickHouse writes 64-bit integers, and some versions decimals). `None`
+/// for anything else, including NaN and infinities.
+pub fn number(value: &serde_json::Value) -> Option<f64> {
+    let n = match value {
+        serde_json::Value::Number(n) => n.as_f64()?,
+        serde_json::Value::String(s) => s.trim().parse::<f64>().ok()?,
+        _ => return None,
+    };
+    n.is_finite().then_some(n)
+}
+
+/// The shape of a `JSONCompact` answer (other keys such as `rows` and
+/// `statistics` are ignored).
+#[derive(Deserialize)]
+struct CompactOutput {
+    meta: Vec<Column>,
+    data: Vec<Vec<serde_json::Value>>,
+}
+
+/// Runs `panel` for `tenant` over `[from, to)` and returns its rows.
+///
+/// The tenant and times are bound as parameters (escaped by the client),
+/// never pasted into the SQL. Every query runs under ClickHouse limits sent
+/// as request settings, which both 18.16 and current servers know:
+/// `max_result_rows` with `result_overflow_mode = 'break'` (the server
+/// stops at a block boundary once past the limit, so it returns the first
+/// rows rather than an error) and `max_execution_time`. The row limit sent
+/// is one more than [`MAX_ROWS`]: whether the server stops exactly at the
+/// limit or at the end of the block that crossed it (versions differ), more
+/// than [`MAX_ROWS`] rows back then means there were more, and the extra
+/// rows are dropped here. The server is also asked to buffer the answer
+/// (`wait_end_of_query`), so an error late in the query (the time limit)
+/// comes back as an error rather than as a cut-off body.
+///
+/// The panel's SQL is checked first, as [`super::parse`] does: a panel
+/// built by hand without `{tenant}` is refused, not run.
+pub async fn run_panel(
+    store: &Store,
+    panel: &Panel,
+    tenant: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<PanelData> {
+    let what = format!("dashboard panel {:?}", panel.title);
+    if let Err(problem) = sql::check(&panel.sql) {
+        let message = format!("panel {:?} {problem}", panel.title);
+        return Err(Error::query(
+            what,
+            clickhouse::error::Error::InvalidParams(message.into()),
+        ));
+    }
+    let bound = panel.bound();
+    let mut query = store.client().query(&bound.sql);
+    for param in &bound.params {
+        query = match param {
+            Param::Tenant => query.bind(tenant),
+            Param::From => query.bind(epoch_seconds(from)),
+            Param::To => query.bind(epoch_seconds(to)),
+        };
+    }
+    let body = query
+        .with_setting("max_result_rows", (MAX_ROWS + 1).to_string())
+        .with_setting("result_overflow_mode", "break")
+        .with_setting("max_execution_time", MAX_EXECUTION_SECONDS.to_string())
+        .with_setting("wait_end_of_query", "1")
+        .fetch_bytes("JSONCompact")
+        .map_err(|e| Error::query(what.clone(), e))?
+        .collect()
+        .await
+        .map_err(|e| Error::query(what.clone(), e))?;
+    let output: CompactOutput = serde_json::from_slice(&body)
+        .map_err(|e| Error::query(what, clickhouse::error::Error::DataFormat(Box::new(e))))?;
+    let mut rows = output.data;
+    let truncated = rows.len() > MAX_ROWS;
+    rows.truncate(MAX_ROWS);
+    Ok(PanelData {
+        columns: output.meta,
+        rows,
+        truncated,
+    })
+}
+
+/// Seconds since the epoch, clamped to what a ClickHouse `DateTime` holds
+/// (an unsigned 32-bit count), so that an open-ended range still binds.
+fn epoch_seconds(t: DateTime<Utc>) -> u32 {
+    u32::try_from(t.timestamp().max(0)).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dashboards::PanelKind;
+    use std::path::Path;
+
+    #[test]
+    fn numbers_come_as_numbers_or_numeric_strings() {
+        use serde_json::json;
+        assert_eq!(number(&json!(1.5)), Some(1.5));
+        assert_eq!(number(&json!(42)), Some(42.0));
+        assert_eq!(
+            number(&json!("18446744073709551615")),
+            Some(18446744073709551615.0)
+        );
+        assert_eq!(number(&json!("-0.000000416667")), Some(-0.000000416667));
+        for not in [
+            json!("python3.12"),
+            json!(""),
+            json!(null),
+            json!(true),
+            json!("nan"),
+            json!("inf"),
+        ] {
+            assert_eq!(number(&not), None, "{not}");
+        }
+    }
+
+    #[test]
+    fn column_types_tell_series_and_time_axes() {
+        let col = |t: &str| Column {
+            name: "c".into(),
+            type_name: t.into(),
+        };
+        for t in [
+            "UInt64",
+            "Int8",
+            "Float64",
+            "Decimal(38, 12)",
+            "Nullable(Float64)",
+            "Decimal64(3)",
+        ] {
+            assert!(col(t).is_numeric(), "{t}");
+        }
+        for t in [
+            "String",
+            "DateTime('UTC')",
+            "Interval",
+            "Array(UInt64)",
+            "UUID",
+        ] {
+            assert!(!col(t).is_numeric(), "{t}");
+        }
+        for t in [
+            "Date",
+            "DateTime",
+            "DateTime('UTC')",
+            "Nullable(DateTime('UTC'))",
+        ] {
+            assert!(col(t).is_time(), "{t}");
+        }
+        assert!(!col("String").is_time());
+    }
+
+    #[test]
+    fn times_are_clamped_to_the_datetime_range() {
+        use chrono::TimeZone;
+        assert_eq!(
+            epoch_seconds(Utc.timestamp_opt(1767225600, 0).unwrap()),
+            1767225600
+        );
+        assert_eq!(epoch_seconds(Utc.timestamp_opt(-5, 0).unwrap()), 0);
+        assert_eq!(
+            epoch_seconds(Utc.timestamp_opt(1 << 40, 0).unwrap()),
+            u32::MAX
+        );
+    }
+
+    /// Every shipped panel against a real server: the ClickHouse 18.16
+    /// that Debian installs here (current releases are covered by
+    /// tests/chdb_check.py), queried as the read-only user the web UI uses.
+    #[tokio::test(flavor = "multi_thread")]
+    async fn shipped_panels_run_on_a_private_clickhouse_server() {
+        use crate::local::{LocalClickHouse, LocalConfig};
+        use crate::migrations::{apply, MIGRATIONS};
+        use chrono::TimeZone;
+
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = LocalConfig::with_free_ports(dir.path()).unwrap();
+        let ch = LocalClickHouse::start(&cfg).await.unwrap_or_else(|e| {
+            panic!(
+                "this test runs the dashboards on a private clickhouse-server; install it \
+                 (apt-get install -y clickhouse-server clickhouse-client): {e}"
+            )
+        });
+        let admin = Store::connect(ch.url());
+        apply(&admin, MIGRATIONS).await.unwrap();
+        admin.insert_invocations(&sample_rows()).await.unwrap();
+        let reader = Store::connect(ch.reader_url());
+        let version: String = reader
+            .client()
+            .query("SELECT version()")
+            .fetch_one()
+            .await
+            .unwrap();
+        eprintln!("ClickHouse {version}");
+
+        let from = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let to = Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap();
+        let dashboards = Path::new(env!("CARGO_MANIFEST_DIR")).join("../dashboards");
+        let mut stats = std::collections::HashMap::new();
+        let mut ran = 0;
+        for board in super::super::load_dir(&dashboards) {
+            let board = board.unwrap();
+            for panel in &board.panels {
+                let at = format!(
+                    "{}:{} ({:?})",
+                    board.file.display(),
+                    panel.line,
+                    panel.title
+                );
+                let data = run_panel(&reader, panel, "acme", from, to)
+                    .await
+                    .unwrap_or_else(|e| panic!("{at}: {e}"));
+                assert!(!data.rows.is_empty(), "{at}: no rows for the sample data");
+                assert!(!data.truncated, "{at}");
+                check_shape(&at, panel.kind, &data);
+                if panel.kind == PanelKind::Stat {
+                    stats.insert(panel.title.clone(), number(&data.rows[0][0]).unwrap());
+                }
+                // Another tenant's rows never show; a tenant is a value,
+                // not SQL.
+                for tenant in ["nobody", "acme' OR '1' = '1"] {
+                    let other = run_panel(&reader, panel, tenant, from, to)
+                        .await
+                        .unwrap_or_else(|e| panic!("{at} for {tenant:?}: {e}"));
+                    if panel.kind != PanelKind::Stat {
+                        assert!(other.rows.is_empty(), "{at} for {tenant:?}: {other:?}");
+                    }
+                }
+                ran += 1;
+            }
+        }
+        assert!(ran >= 9, "only {ran} panels ran");
+        // 6 on-demand cold starts and 2 SnapStart restores in 60 invocations.
+        assert_eq!(stats["Cold-start rate"], 13.33);
+        // 3 errors and 3 timeouts.
+        assert_eq!(stats["Availability"], 90.0);
+        // (1 + 2 + ... + 60) micro-dollars; the other tenant's $1,000 not included.
+        assert!((stats["Total cost"] - 0.00183).abs() < 1e-12, "{stats:?}");
+
+        // The row limit: the first MAX_ROWS rows, flagged when there were more.
+        for (limit, rows, truncated) in [
+            (25_000, MAX_ROWS, true),
+            (10_001, MAX_ROWS, true),
+            (10_000, MAX_ROWS, false),
+            (3, 3, false),
+        ] {
+            let panel = hand_made(&format!(
+                "SELECT number, {{tenant}} AS viewer FROM system.numbers LIMIT {limit}"
+            ));
+            let data = run_panel(&reader, &panel, "acme", from, to).await.unwrap();
+            assert_eq!(
+                (data.rows.len(), data.truncated),
+                (rows, truncated),
+                "LIMIT {limit}"
+            );
+            assert_eq!(data.rows[2][1], serde_json::json!("acme"));
+            // UInt64 comes quoted by default; number() reads it either way.
+            assert_eq!(number(&data.rows[2][0]), Some(2.0));
+        }
+
+        // A query the server rejects is an error naming the panel.
+        let bad = hand_made("SELECT no_such_column FROM invocations WHERE tenant = {tenant}");
+        let e = run_panel(&reader, &bad, "acme", from, to)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("dashboard panel \"hand-made\"") && e.contains("no_such_column"),
+            "{e}"
+        );
+        // A panel built in code is checked like one read from a file.
+        let unscoped = hand_made("SELECT count() FROM invocations");
+        let e = run_panel(&reader, &unscoped, "acme", from, to)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("does not use {tenant}"), "{e}");
+
+        ch.stop().await.unwrap();
+    }
+
+    fn hand_made(sql: &str) -> Panel {
+        Panel {
+            title: "hand-made".into(),
+            kind: PanelKind::Table,
+            unit: String::new(),
+            sql: sql.into(),
+            line: 1,
+        }
+    }
+
+    /// The conventions the page draws by: a time then series for line
+    /// panels, a label then series for bars, one number for a stat.
+    fn check_shape(at: &str, kind: PanelKind, data: &PanelData) {
+        let series = data
+            .columns
+            .iter()
+            .skip(1)
+            .filter(|c| c.is_numeric())
+            .count();
+        match kind {
+            PanelKind::Line => {
+                assert!(
+                    data.columns[0].is_time(),
+                    "{at}: x is {:?}",
+                    data.columns[0]
+                );
+                assert!(series > 0, "{at}: no numeric series in {:?}", data.columns);
+            }
+            PanelKind::Bar => assert!(series > 0, "{at}: no numeric series in {:?}", data.columns),
+            PanelKind::Stat => assert!(data.columns[0].is_numeric(), "{at}: {:?}", data.columns),
+            PanelKind::Table => {}
+        }
+        for row in &data.rows {
+            assert_eq!(row.len(), data.columns.len(), "{at}");
+            for (value, column) in row.iter().zip(&data.columns) {
+                if column.is_numeric() {
+                    assert!(number(value).is_some(), "{at}: {} = {value}", column.name);
+                }
+            }
+        }
+    }
+
+    /// 60 invocations of three functions of tenant `acme` on 2026-01-01,
+    /// every 5 minutes from 10:00, and one of another tenant.
+    fn sample_rows() -> Vec<crate::InvocationRow> {
+        use crate::{InvocationRow, PicoUsd};
+        use chrono::TimeZone;
+        let base = Utc.with_ymd_and_hms(2026, 1, 1, 10, 0, 0).unwrap();
+        let functions = [
+            (
+                "checkout",
+                "nodejs20.x",
+                "aws_lambda",
+                "us-east-1",
+                "111111111111",
+                512,
+            ),
+            (
+                "resize",
+                "python3.12",
+                "aws_lambda",
+                "eu-west-1",
+                "222222222222",
+                1024,
+            ),
+            (
+                "report",
+                "java21",
+                "azure_functions",
+                "westeurope",
+                "sub-1",
+                2048,
+            ),
+        ];
+        let mut rows: Vec<InvocationRow> = (0..60u32)
+            .map(|i| {
+                let (function, runtime, provider, region, account, memory_mb) =
+                    functions[i as usize % 3];
+                let start_type = match i % 10 {
+                    0 => "cold",
+                    1 if runtime == "java21" => "snapstart",
+                    _ => "warm",
+                };
+                let (status, error_type) = match i % 20 {
+                    3 if function == "resize" => ("error", "Runtime.OutOfMemory"),
+                    3 => ("error", "Runtime.ExitError"),
+                    7 => ("timeout", "Sandbox.Timedout"),
+                    _ => ("success", ""),
+                };
+                let start_time = base + chrono::Duration::minutes(5 * i64::from(i));
+                InvocationRow {
+                    tenant: "acme".into(),
+                    provider: provider.into(),
+                    account: account.into(),
+                    region: region.into(),
+                    function: function.into(),
+                    runtime: runtime.into(),
+                    memory_mb,
+                    start_time,
+                    start_time_ms: start_time.timestamp_millis() as u64,
+                    duration_ms: 20.0 + f64::from(i),
+                    billed_duration_ms: 21 + u64::from(i),
+                    init_duration_ms: if start_type == "cold" {
+                        300.0 + f64::from(i)
+                    } else {
+                        0.0
+                    },
+                    restore_duration_ms: if start_type == "snapstart" {
+                        150.0
+                    } else {
+                        0.0
+                    },
+                    start_type: start_type.into(),
+                    max_memory_used_mb: memory_mb / 4 + i,
+                    status: status.into(),
+                    error_type: error_type.into(),
+                    cost_usd: PicoUsd(1_000_000 * i64::from(i + 1)),
+                    ingested_at: start_time,
+                    ..InvocationRow::default()
+                }
+            })
+            .collect();
+        rows.push(InvocationRow {
+            tenant: "globex".into(),
+            provider: "aws_lambda".into(),
+            function: "secret".into(),
+            runtime: "go".into(),
+            memory_mb: 128,
+            start_time: base,
+            start_time_ms: base.timestamp_millis() as u64,
+            start_type: "cold".into(),
+            max_memory_used_mb: 64,
+            status: "error".into(),
+            error_type: "Runtime.OutOfMemory".into(),
+            cost_usd: PicoUsd(1_000 * PicoUsd::PER_USD),
+            ingested_at: base,
+            ..InvocationRow::default()
+        });
+        rows
+    }
+}

@@ -1,0 +1,435 @@
+//! `/cost`: cost stacked by provider, region, account or function; the
+//! forecast with its band and backtest error, cost anomalies marked; the
+//! monthly bill with tiers and free grants; and the monthly cost report to
+//! download (PDF, CSV, JSON).
+
+// The `#[server]` macro generates an argument struct whose fields cannot carry docs.
+#![allow(missing_docs)]
+
+use crate::components::{
+    param, query_with, show, use_hydrated, use_set_params, Chart, Empty, Loading, QueryList,
+    RangePicker,
+};
+use crate::format;
+use crate::model::QueryTrace;
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+use leptos_router::hooks::use_location;
+use serde::{Deserialize, Serialize};
+
+/// Breakdowns offered: URL value and label.
+pub const BREAKDOWNS: [(&str, &str); 4] = [
+    ("provider", "Provider"),
+    ("region", "Region"),
+    ("account", "Account"),
+    ("function", "Function"),
+];
+
+/// One line of a month's bill.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BillRow {
+    /// `provider · account · region · arch`.
+    pub scope: String,
+    /// Requests.
+    pub requests: u64,
+    /// List, pico-USD.
+    pub list_pico: i64,
+    /// Billed − list, pico-USD.
+    pub adjustment_pico: i64,
+    /// Billed, pico-USD.
+    pub billed_pico: i64,
+    /// How.
+    pub explanation: String,
+}
+
+/// One month's bill.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonthBill {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Lines.
+    pub rows: Vec<BillRow>,
+    /// Σ list, pico-USD.
+    pub list_pico: i64,
+    /// Σ billed, pico-USD.
+    pub billed_pico: i64,
+}
+
+/// Everything the page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CostData {
+    /// Range label.
+    pub label: String,
+    /// List cost in the range, pico-USD.
+    pub total_pico: i64,
+    /// Stacked daily cost (SVG).
+    pub stacked_chart: String,
+    /// Forecast chart (SVG), when there is a forecast.
+    pub forecast_chart: Option<String>,
+    /// Forecast sentence: next 30 days expected with the interval, the
+    /// model and its backtest error.
+    pub forecast_note: String,
+    /// Bills of the months the range touches.
+    pub bills: Vec<MonthBill>,
+    /// Months with data, newest first (report downloads).
+    pub months: Vec<String>,
+    /// Queries.
+    pub queries: Vec<QueryTrace>,
+}
+
+/// The page's data for the URL query (`by`, `free_tier`, range, tenant).
+#[server(input = GetUrl)]
+pub async fn get_cost(query: String) -> Result<CostData, ServerFnError> {
+    data::load(&query).await
+}
+
+#[cfg(feature = "ssr")]
+mod data {
+    use super::*;
+    use crate::chart::{stacked_bars, time_series, Band, Line, Marker};
+    use crate::server::{analysis_error, page_scope, trace};
+    use faasight_analyzer::anomalies::Metric;
+    use faasight_analyzer::explore::daily_cost_by;
+    use faasight_analyzer::reports::anomalies::anomalies_report;
+    use faasight_analyzer::reports::bill::bill_report;
+    use faasight_analyzer::reports::forecast::{forecast_report, ForecastRequest};
+    use faasight_analyzer::reports::ReportRequest;
+    use faasight_analyzer::TimeRange;
+    use std::collections::{BTreeMap, HashMap};
+
+    /// Series drawn separately in the stack; the rest is "other".
+    const STACKED: usize = 7;
+
+    fn day_epoch(day: &str) -> i64 {
+        chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map_or(0, |t| t.and_utc().timestamp())
+    }
+
+    pub async fn load(query: &str) -> Result<CostData, ServerFnError> {
+        let s = page_scope(query).await?;
+        let by = s.param("by").unwrap_or("provider").to_string();
+        let free_tier = s.param("free_tier") == Some("1");
+        let history = TimeRange::new(
+            s.range.to - chrono::Duration::days(28.max((s.range.to - s.range.from).num_days())),
+            s.range.to,
+        )
+        .map_err(analysis_error)?;
+        let forecast_request = ForecastRequest::try_from(&ReportRequest {
+            by: Some("total".into()),
+            horizon_days: Some(30),
+            ..Default::default()
+        })
+        .map_err(analysis_error)?;
+        let bill_options = TryFrom::try_from(&ReportRequest {
+            aws_free_tier: Some(free_tier),
+            ..Default::default()
+        })
+        .map_err(analysis_error)?;
+        let anomaly_options =
+            TryFrom::try_from(&ReportRequest::default()).map_err(analysis_error)?;
+        let (daily, total_daily, forecast, bill, anomalies) = tokio::try_join!(
+            daily_cost_by(&s.store, s.tenant(), s.range, &by),
+            daily_cost_by(&s.store, s.tenant(), history, "provider"),
+            forecast_report(&s.store, s.tenant(), history, forecast_request),
+            bill_report(&s.store, s.tenant(), s.range, bill_options),
+            anomalies_report(&s.store, s.tenant(), s.range, anomaly_options),
+        )
+        .map_err(analysis_error)?;
+        let ((daily, daily_q), (total_daily, total_q)) = (daily, total_daily);
+
+        // The stack: the largest keys, the rest summed as "other".
+        let mut by_key: HashMap<&str, i64> = HashMap::new();
+        for d in &daily {
+            *by_key.entry(d.key.as_str()).or_default() += d.cost_usd.0;
+        }
+        let mut keys: Vec<(&str, i64)> = by_key.into_iter().collect();
+        keys.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let shown: Vec<&str> = keys.iter().take(STACKED).map(|k| k.0).collect();
+        let mut days: Vec<String> = daily.iter().map(|d| d.day.clone()).collect();
+        days.sort();
+        days.dedup();
+        let day_index: HashMap<&str, usize> = days
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (d.as_str(), i))
+            .collect();
+        let mut series: Vec<(String, Vec<f64>)> = shown
+            .iter()
+            .map(|k| (crate::chart::shorten(k, 40), vec![0.0; days.len()]))
+            .collect();
+        let mut other = vec![0.0; days.len()];
+        for d in &daily {
+            let i = day_index[d.day.as_str()];
+            let v = d.cost_usd.0 as f64 / 1e12;
+            match shown.iter().position(|k| *k == d.key) {
+                Some(s) => series[s].1[i] += v,
+                None => other[i] += v,
+            }
+        }
+        if other.iter().any(|v| *v > 0.0) {
+            series.push(("other".into(), other));
+        }
+        let labels: Vec<String> = days.iter().map(|d| d[5..].to_string()).collect();
+        let stacked_chart = stacked_bars(
+            &format!("Daily list cost by {by}"),
+            "USD per day",
+            &labels,
+            &series,
+            &format::dollars,
+        )
+        .map_err(ServerFnError::new)?;
+
+        let mut per_day: BTreeMap<String, f64> = BTreeMap::new();
+        for d in &total_daily {
+            *per_day.entry(d.day.clone()).or_default() += d.cost_usd.0 as f64 / 1e12;
+        }
+        let f = forecast.cost_usd.iter().find_map(|g| g.forecast.as_ref());
+        let markers: Vec<Marker> = anomalies
+            .result
+            .anomalies
+            .iter()
+            .filter(|a| a.metric == Metric::CostUsd)
+            .map(|a| {
+                let day = chrono::DateTime::from_timestamp(a.hour, 0)
+                    .map(|t| t.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default();
+                Marker {
+                    at: day_epoch(&day),
+                    value: per_day.get(&day).copied().unwrap_or(0.0),
+                    title: format!(
+                        "anomaly in {}: {} UTC cost ${:.4} against a usual ${:.4}",
+                        a.key,
+                        chrono::DateTime::from_timestamp(a.hour, 0)
+                            .map(|t| t.format("%Y-%m-%d %H:00").to_string())
+                            .unwrap_or_default(),
+                        a.value,
+                        a.baseline
+                    ),
+                }
+            })
+            .collect();
+        let (forecast_chart, forecast_note) = match f {
+            None => (
+                None,
+                forecast
+                    .cost_usd
+                    .iter()
+                    .find_map(|g| g.error.clone())
+                    .unwrap_or_else(|| "Not enough history for a forecast.".into()),
+            ),
+            Some(f) => {
+                let points: Vec<(i64, f64, f64, f64)> = f
+                    .points
+                    .iter()
+                    .filter_map(|p| {
+                        Some((
+                            p.day?.and_hms_opt(0, 0, 0)?.and_utc().timestamp(),
+                            p.mean,
+                            p.lower,
+                            p.upper,
+                        ))
+                    })
+                    .collect();
+                let lines = [
+                    Line {
+                        name: "list cost per day".into(),
+                        points: per_day.iter().map(|(d, v)| (day_epoch(d), *v)).collect(),
+                        dashed: false,
+                    },
+                    Line {
+                        name: format!("forecast ({})", f.model),
+                        points: points.iter().map(|p| (p.0, p.1)).collect(),
+                        dashed: true,
+                    },
+                ];
+                let band = Band {
+                    name: format!("{:.0} % interval", f.level * 100.0),
+                    points: points.iter().map(|p| (p.0, p.2, p.3)).collect(),
+                };
+                let chart = time_series(
+                    "Daily list cost, the next 30 days forecast, anomalies in red",
+                    "USD per day",
+                    &lines,
+                    Some(&band),
+                    &markers,
+                    86_400,
+                    &format::dollars,
+                )
+                .map_err(ServerFnError::new)?;
+                let sum = |i: usize| points.iter().map(|p| [p.1, p.2, p.3][i]).sum::<f64>();
+                let note = format!(
+                    "Next 30 days: {} expected, {:.0} % interval {} – {}. Model {}; backtest error (MAPE) {} over {} origins.",
+                    format::dollars(sum(0)),
+                    f.level * 100.0,
+                    format::dollars(sum(1)),
+                    format::dollars(sum(2)),
+                    f.model,
+                    f.backtest.mape_pct.map_or("n/a".into(), |m| format!("{m:.1} %")),
+                    f.backtest.origins
+                );
+                (Some(chart), note)
+            }
+        };
+        let bills: Vec<MonthBill> = bill
+            .months
+            .iter()
+            .map(|m| MonthBill {
+                month: m.month[..7].to_string(),
+                list_pico: m.list_total.0,
+                billed_pico: m.billed_total.0,
+                rows: m
+                    .lines
+                    .iter()
+                    .map(|l| BillRow {
+                        scope: format!(
+                            "{} · {} · {} · {}",
+                            l.usage.provider, l.usage.account, l.usage.region, l.usage.arch
+                        ),
+                        requests: l.usage.requests,
+                        list_pico: l.usage.list_cost.0,
+                        adjustment_pico: l.adjustment.0,
+                        billed_pico: l.billed.0,
+                        explanation: l.explanation.clone(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut months: Vec<String> = bills.iter().map(|b| b.month.clone()).collect();
+        months.reverse();
+        let mut queries = vec![
+            trace("The stacked chart (and the range's total)", daily_q),
+            trace("The forecast chart's history", total_q),
+        ];
+        queries.extend(
+            forecast
+                .queries
+                .into_iter()
+                .map(|q| trace("The forecast", q)),
+        );
+        queries.extend(anomalies.queries.into_iter().map(|q| trace("Anomalies", q)));
+        queries.extend(
+            bill.queries
+                .into_iter()
+                .map(|q| trace("The monthly bill", q)),
+        );
+        Ok(CostData {
+            label: s.label.clone(),
+            total_pico: daily.iter().map(|d| d.cost_usd.0).sum(),
+            stacked_chart,
+            forecast_chart,
+            forecast_note,
+            bills,
+            months,
+            queries,
+        })
+    }
+}
+
+/// The page.
+#[component]
+pub fn CostPage() -> impl IntoView {
+    let hydrated = use_hydrated();
+    let location = use_location();
+    let data = Resource::new(move || location.search.get(), get_cost);
+    let set = use_set_params();
+    let set_free = set.clone();
+    let search = move || location.search.get();
+    let by = move || param(&search(), "by").unwrap_or_else(|| "provider".into());
+    view! {
+        <main id="cost" data-hydrated=move || hydrated.get().to_string()>
+            <div class="toolbar">
+                <h1>"Cost and forecast"</h1>
+                <RangePicker/>
+                <label for="by">"Break down by"</label>
+                <select id="by" on:change=move |ev| set(&[("by", &event_target_value(&ev))])>
+                    {BREAKDOWNS.iter().map(|(v, l)| view! { <option value=*v selected=move || by() == *v>{*l}</option> }).collect_view()}
+                </select>
+                <label><input id="free-tier" type="checkbox" prop:checked=move || param(&search(), "free_tier").as_deref() == Some("1")
+                    on:change=move |ev| set_free(&[("free_tier", if event_target_checked(&ev) { "1" } else { "" })])/>" Apply the AWS free tier"</label>
+            </div>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    show(data.await, "cost", |c| {
+                        if c.total_pico == 0 && c.bills.is_empty() {
+                            view! { <Empty what="invocations"/> }.into_any()
+                        } else {
+                            view! { <CostBody c/> }.into_any()
+                        }
+                    })
+                })}
+            </Transition>
+        </main>
+    }
+}
+
+#[component]
+fn CostBody(c: CostData) -> impl IntoView {
+    let location = use_location();
+    let search = location.search.get_untracked();
+    let tenant = param(&search, "tenant").unwrap_or_default();
+    let downloads = c
+        .months
+        .iter()
+        .map(|m| {
+            let link = |format: &str| {
+                format!("/reports/cost{}", query_with("", &[("month", m), ("format", format), ("tenant", &tenant)]))
+            };
+            view! {
+                <li data-month=m.clone()>{m.clone()}": "
+                    <a class="report-pdf" href=link("pdf") download=format!("faasight-cost-{m}.pdf")>"PDF"</a>" · "
+                    <a class="report-csv" href=link("csv") download=format!("faasight-cost-{m}.csv")>"CSV"</a>" · "
+                    <a class="report-json" href=link("json") download=format!("faasight-cost-{m}.json")>"JSON"</a>
+                </li>
+            }
+        })
+        .collect_view();
+    let bills = c
+        .bills
+        .iter()
+        .map(|b| {
+            let rows = b
+                .rows
+                .iter()
+                .map(|r| {
+                    view! {
+                        <tr>
+                            <td>{r.scope.clone()}</td>
+                            <td class="num">{format::count(r.requests)}</td>
+                            <td class="num">{format::usd(r.list_pico)}</td>
+                            <td class="num">{format::usd(r.adjustment_pico)}</td>
+                            <td class="num">{format::usd(r.billed_pico)}</td>
+                            <td class="reason">{r.explanation.clone()}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            view! {
+                <h3>{format!("{}: billed {} (list {})", b.month, format::usd(b.billed_pico), format::usd(b.list_pico))}</h3>
+                <div class="table-wrap">
+                    <table class="bill" data-month=b.month.clone() data-billed=b.billed_pico.to_string()>
+                        <thead><tr><th>"Provider · account · region · arch"</th><th class="num">"Requests"</th><th class="num">"List (USD)"</th>
+                            <th class="num">"Tiers and grants"</th><th class="num">"Billed (USD)"</th><th>"How"</th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="cards">
+            <crate::components::Card label="List cost in the range" id="cost-total" value=format::usd(c.total_pico) note=c.label.clone()/>
+        </div>
+        <Chart id="stacked-chart" svg=c.stacked_chart.clone()/>
+        {c.forecast_chart.clone().map(|svg| view! { <Chart id="forecast-chart" svg/> })}
+        <p class="note" id="forecast-note">{c.forecast_note.clone()}</p>
+        <h2>"Monthly bill"</h2>
+        <p class="note">"Per provider, account, region and architecture, with each provider's volume tiers, free grants and plan fees applied per billing scope."</p>
+        {bills}
+        <h2>"Cost report"</h2>
+        <p class="note">"The month's report: totals, the bill, top functions, daily cost, next month's forecast, right-sizing savings and warnings."</p>
+        <ul id="report-downloads">{downloads}</ul>
+        <QueryList queries=c.queries.clone()/>
+    }
+}

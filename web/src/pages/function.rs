@@ -1,0 +1,507 @@
+//! `/functions/{provider}/{account}/{region}/{function}`: one function —
+//! invocations, errors and cold starts over time; duration percentiles;
+//! its INIT-duration histogram; memory used against configured; cost per
+//! bucket; the right-sizing card with a Power-Tuning-style chart and its
+//! evidence; and its latest invocations, linking to their trace and logs.
+
+// The `#[server]` macro generates an argument struct whose fields cannot carry docs.
+#![allow(missing_docs)]
+
+use crate::components::{
+    decode, scoped_href, show, use_hydrated, Chart, Empty, Loading, QueryList, RangePicker,
+};
+use crate::format;
+use crate::model::QueryTrace;
+use leptos::prelude::*;
+use leptos::server_fn::codec::GetUrl;
+use leptos_router::hooks::{use_location, use_params_map};
+use serde::{Deserialize, Serialize};
+
+/// The right-sizing card.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Advice {
+    /// `recommend`, `keep`, `insufficient-data`, `not-applicable`.
+    pub status: String,
+    /// Why, in a sentence.
+    pub reason: String,
+    /// Memory now, MB.
+    pub current_mb: u32,
+    /// Memory advised, MB.
+    pub advised_mb: Option<u32>,
+    /// Monthly list cost now and after, pico-USD.
+    pub monthly_now_pico: Option<i64>,
+    /// After.
+    pub monthly_after_pico: Option<i64>,
+    /// Saving per month, pico-USD.
+    pub savings_pico: Option<i64>,
+    /// Risk and its reasons.
+    pub risk: String,
+    /// Reasons behind the risk.
+    pub risk_reasons: Vec<String>,
+    /// Evidence lines.
+    pub evidence: Vec<String>,
+    /// The Power-Tuning chart (SVG), when there are candidates.
+    pub chart: Option<String>,
+}
+
+/// One invocation in the list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invocation {
+    /// Start, UTC text.
+    pub start: String,
+    /// Request id.
+    pub request_id: String,
+    /// Trace id.
+    pub trace_id: String,
+    /// Duration, ms.
+    pub duration_ms: f64,
+    /// INIT, ms.
+    pub init_ms: f64,
+    /// Memory used / configured.
+    pub memory: String,
+    /// `warm`, `cold`, …
+    pub start_type: String,
+    /// `success`, `error`, `timeout` (with the error type).
+    pub status: String,
+    /// List cost, USD text.
+    pub cost: String,
+}
+
+/// Everything the function page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionData {
+    /// Function name.
+    pub name: String,
+    /// `provider · region · account`.
+    pub place: String,
+    /// Range label.
+    pub label: String,
+    /// Totals: invocations, errors, cold starts, cost (pico).
+    pub totals: (u64, u64, u64, i64),
+    /// Activity chart.
+    pub activity_chart: String,
+    /// Duration chart.
+    pub duration_chart: String,
+    /// Memory chart.
+    pub memory_chart: String,
+    /// Cost chart.
+    pub cost_chart: String,
+    /// INIT histogram (None: no cold starts).
+    pub init_chart: Option<String>,
+    /// Right-sizing.
+    pub advice: Option<Advice>,
+    /// Latest invocations.
+    pub invocations: Vec<Invocation>,
+    /// Queries.
+    pub queries: Vec<QueryTrace>,
+}
+
+/// Width of the INIT histogram's bins, ms.
+pub const INIT_BIN_MS: u32 = 100;
+
+/// The function page's data.
+#[server(input = GetUrl)]
+pub async fn get_function(
+    provider: String,
+    account: String,
+    region: String,
+    function: String,
+    query: String,
+) -> Result<FunctionData, ServerFnError> {
+    data::load(provider, account, region, function, &query).await
+}
+
+#[cfg(feature = "ssr")]
+mod data {
+    use super::*;
+    use crate::chart::{histogram, power_tuning, time_series, Line, SizePoint};
+    use crate::server::{analysis_error, page_scope, trace};
+    use faasight_analyzer::explore::{
+        function_series, init_histogram, recent_invocations, FunctionKey,
+    };
+    use faasight_analyzer::reports::rightsizing::rightsizing_report;
+    use faasight_analyzer::rightsizing::RightsizingOptions;
+    use faasight_analyzer::TimeRange;
+
+    pub async fn load(
+        provider: String,
+        account: String,
+        region: String,
+        function: String,
+        query: &str,
+    ) -> Result<FunctionData, ServerFnError> {
+        let s = page_scope(query).await?;
+        let key = FunctionKey {
+            provider,
+            account,
+            region,
+            function,
+        };
+        let bucket = s.range.bucket_seconds();
+        // Right-sizing needs volume: it looks at the last 30 days at least.
+        let advice_range = TimeRange::new(
+            s.range.to - chrono::Duration::days(30.max((s.range.to - s.range.from).num_days())),
+            s.range.to,
+        )
+        .map_err(analysis_error)?;
+        let (series, init, recent, advice) = tokio::try_join!(
+            function_series(&s.store, s.tenant(), &key, s.range, bucket),
+            init_histogram(&s.store, s.tenant(), &key, s.range, INIT_BIN_MS),
+            recent_invocations(&s.store, s.tenant(), &key, s.range),
+            rightsizing_report(
+                &s.store,
+                s.tenant(),
+                advice_range,
+                RightsizingOptions::default()
+            ),
+        )
+        .map_err(analysis_error)?;
+        let ((series, series_q), (init, init_q), (recent, recent_q)) = (series, init, recent);
+        let step = i64::from(bucket);
+        let line =
+            |name: &str, f: &dyn Fn(&faasight_analyzer::explore::FunctionBucket) -> f64| Line {
+                name: name.into(),
+                points: series.iter().map(|b| (b.start, f(b))).collect(),
+                dashed: false,
+            };
+        let per = if bucket >= 86_400 {
+            "per day"
+        } else {
+            "per hour"
+        };
+        let count = |v: f64| format!("{v:.0}");
+        let activity_chart = time_series(
+            &format!("Invocations, errors and cold starts {per}"),
+            "count",
+            &[
+                line("invocations", &|b| b.invocations as f64),
+                line("errors", &|b| b.errors as f64),
+                line("cold starts", &|b| b.cold_starts as f64),
+            ],
+            None,
+            &[],
+            step,
+            &count,
+        )
+        .map_err(ServerFnError::new)?;
+        let duration_chart = time_series(
+            "Duration percentiles (t-digest estimates)",
+            "ms",
+            &[
+                line("p50", &|b| b.p50_duration_ms),
+                line("p95", &|b| b.p95_duration_ms),
+                line("p99", &|b| b.p99_duration_ms),
+            ],
+            None,
+            &[],
+            step,
+            &|v| format!("{v:.0} ms"),
+        )
+        .map_err(ServerFnError::new)?;
+        let memory_chart = time_series(
+            "Memory used (max) against memory configured",
+            "MB",
+            &[
+                line("configured", &|b| f64::from(b.memory_mb)),
+                line("used (max)", &|b| f64::from(b.max_memory_used_mb)),
+            ],
+            None,
+            &[],
+            step,
+            &|v| format!("{v:.0} MB"),
+        )
+        .map_err(ServerFnError::new)?;
+        let cost_chart = time_series(
+            &format!("List cost {per}"),
+            "USD",
+            &[line("list cost", &|b| b.cost_usd.0 as f64 / 1e12)],
+            None,
+            &[],
+            step,
+            &format::dollars,
+        )
+        .map_err(ServerFnError::new)?;
+        let init_chart = if init.is_empty() {
+            None
+        } else {
+            Some(
+                histogram(
+                    "INIT duration of cold starts",
+                    "INIT duration (ms)",
+                    &init,
+                    INIT_BIN_MS,
+                    59 * INIT_BIN_MS,
+                )
+                .map_err(ServerFnError::new)?,
+            )
+        };
+        let rec = advice.recommendations.iter().find(|r| {
+            r.provider == key.provider
+                && r.account == key.account
+                && r.region == key.region
+                && r.function == key.function
+        });
+        let text = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+        let advice_card = match rec {
+            None => None,
+            Some(r) => {
+                let points: Vec<SizePoint> = r
+                    .candidates
+                    .iter()
+                    .map(|c| SizePoint {
+                        memory_mb: c.memory_mb,
+                        cost_usd: c.cost_per_invocation.0 as f64 / 1e12,
+                        duration_ms: c.expected_duration_ms,
+                        observed_ms: c.observed_mean_ms,
+                    })
+                    .collect();
+                let chart = if points.is_empty() {
+                    None
+                } else {
+                    Some(
+                        power_tuning(&points, r.current_memory_mb, r.recommended_memory_mb)
+                            .map_err(ServerFnError::new)?,
+                    )
+                };
+                let e = &r.evidence;
+                let mut evidence = vec![
+                    format!(
+                        "{} invocations at the current size, {} in {:.0} days",
+                        format::count(e.invocations_current),
+                        format::count(e.invocations_window),
+                        e.window_days
+                    ),
+                    format!(
+                        "sizes observed: {}",
+                        e.sizes_observed
+                            .iter()
+                            .map(|o| format!(
+                                "{} MB {} ({} invocations)",
+                                o.memory_mb,
+                                o.arch,
+                                format::count(o.invocations)
+                            ))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ];
+                if let Some(m) = e.duration_mean_ms {
+                    evidence.push(format!("mean duration {}", format::ms(m)));
+                }
+                if let Some(m) = e.max_memory_max_mb {
+                    evidence.push(format!(
+                        "most memory used {m:.0} MB of {} MB",
+                        r.current_memory_mb
+                    ));
+                }
+                evidence.push(format!(
+                    "{} timeouts and {} out-of-memory errors at the current size",
+                    e.timeouts_current, e.oom_errors_current
+                ));
+                Some(Advice {
+                    status: text(serde_json::to_value(r.status).unwrap_or_default()),
+                    reason: r.reason.clone(),
+                    current_mb: r.current_memory_mb,
+                    advised_mb: r.recommended_memory_mb,
+                    monthly_now_pico: r.monthly_cost_now.map(|p| p.0),
+                    monthly_after_pico: r.monthly_cost_after.map(|p| p.0),
+                    savings_pico: r.monthly_savings.map(|p| p.0),
+                    risk: r
+                        .risk
+                        .map(|k| text(serde_json::to_value(k).unwrap_or_default()))
+                        .unwrap_or_default(),
+                    risk_reasons: r.risk_reasons.clone(),
+                    evidence,
+                    chart,
+                })
+            }
+        };
+        let invocations = recent
+            .into_iter()
+            .map(|i| Invocation {
+                start: chrono::DateTime::from_timestamp_millis(i.start_time_ms as i64)
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S%.3f").to_string())
+                    .unwrap_or_default(),
+                request_id: i.request_id,
+                trace_id: i.trace_id,
+                duration_ms: i.duration_ms,
+                init_ms: i.init_duration_ms,
+                memory: format!(
+                    "{} / {}",
+                    format::mb(i.max_memory_used_mb),
+                    format::mb(i.memory_mb)
+                ),
+                start_type: i.start_type,
+                status: if i.error_type.is_empty() {
+                    i.status
+                } else {
+                    format!("{} ({})", i.status, i.error_type)
+                },
+                cost: format!("${}", i.cost_usd),
+            })
+            .collect();
+        let totals = (
+            series.iter().map(|b| b.invocations).sum(),
+            series.iter().map(|b| b.errors).sum(),
+            series.iter().map(|b| b.cold_starts).sum(),
+            series.iter().map(|b| b.cost_usd.0).sum(),
+        );
+        let mut queries = vec![
+            trace("Totals and the time charts (sums of the buckets)", series_q),
+            trace("INIT histogram", init_q),
+            trace("Latest invocations", recent_q),
+        ];
+        queries.extend(
+            advice
+                .queries
+                .into_iter()
+                .map(|q| trace("Right-sizing (last 30 days at least)", q)),
+        );
+        Ok(FunctionData {
+            place: format!("{} · {} · {}", key.provider, key.region, key.account),
+            name: key.function,
+            label: s.label.clone(),
+            totals,
+            activity_chart,
+            duration_chart,
+            memory_chart,
+            cost_chart,
+            init_chart,
+            advice: advice_card,
+            invocations,
+            queries,
+        })
+    }
+}
+
+/// The page.
+#[component]
+pub fn FunctionPage() -> impl IntoView {
+    let hydrated = use_hydrated();
+    let location = use_location();
+    let params = use_params_map();
+    let part = move |name: &str| {
+        params
+            .read()
+            .get(name)
+            .map(|v| decode(&v).unwrap_or(v))
+            .unwrap_or_default()
+    };
+    let data = Resource::new(
+        move || {
+            (
+                part("provider"),
+                part("account"),
+                part("region"),
+                part("function"),
+                location.search.get(),
+            )
+        },
+        |(p, a, r, f, q)| get_function(p, a, r, f, q),
+    );
+    view! {
+        <main id="function" data-hydrated=move || hydrated.get().to_string()>
+            <div class="toolbar"><h1>{move || part("function")}</h1><RangePicker/></div>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    show(data.await, "the function", |d| {
+                        if d.totals.0 == 0 {
+                            view! { <Empty what="invocations of this function"/> }.into_any()
+                        } else {
+                            view! { <FunctionBody d/> }.into_any()
+                        }
+                    })
+                })}
+            </Transition>
+        </main>
+    }
+}
+
+#[component]
+fn FunctionBody(d: FunctionData) -> impl IntoView {
+    let location = use_location();
+    let search = location.search.get_untracked();
+    let (invocations, errors, cold, cost) = d.totals;
+    let pct = |p: u64| {
+        if invocations == 0 {
+            0.0
+        } else {
+            100.0 * p as f64 / invocations as f64
+        }
+    };
+    let advice = d.advice.clone().map(|a| {
+        let headline = match (a.status.as_str(), a.advised_mb) {
+            ("recommend", Some(mb)) => format!(
+                "Change memory from {} to {}: {} a month instead of {} (saves {}).",
+                format::mb(a.current_mb),
+                format::mb(mb),
+                a.monthly_after_pico.map(format::usd).unwrap_or_default(),
+                a.monthly_now_pico.map(format::usd).unwrap_or_default(),
+                a.savings_pico.map(format::usd).unwrap_or_default()
+            ),
+            ("keep", _) => format!("Keep {}.", format::mb(a.current_mb)),
+            _ => "No advice.".to_string(),
+        };
+        let evidence = a.evidence.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view();
+        let risks = a.risk_reasons.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view();
+        view! {
+            <section class="card wide" id="rightsizing-card" data-status=a.status.clone()>
+                <h2>"Right-sizing"</h2>
+                <p id="advice-headline"><b>{headline}</b></p>
+                <p>{a.reason.clone()}</p>
+                {(!a.risk.is_empty()).then(|| view! { <p>{format!("Risk: {}", a.risk)}</p><ul>{risks}</ul> })}
+                {a.chart.clone().map(|svg| view! { <Chart id="power-tuning" svg/> })}
+                <h3>"Evidence"</h3>
+                <ul>{evidence}</ul>
+            </section>
+        }
+    });
+    let rows = d
+        .invocations
+        .iter()
+        .map(|i| {
+            let trace = (!i.trace_id.is_empty()).then(|| {
+                let href = scoped_href(&format!("/traces?trace={}", i.trace_id), &search);
+                view! { <a href=href>"trace"</a> }
+            });
+            let logs = scoped_href(&format!("/traces?request={}", format::url_component(&i.request_id)), &search);
+            view! {
+                <tr>
+                    <td>{i.start.clone()}</td>
+                    <td class="mono">{format::short_id(&i.request_id)}</td>
+                    <td class="num">{format::ms(i.duration_ms)}</td>
+                    <td class="num">{if i.init_ms > 0.0 { format::ms(i.init_ms) } else { "—".into() }}</td>
+                    <td>{i.start_type.clone()}</td>
+                    <td>{i.status.clone()}</td>
+                    <td class="num">{i.memory.clone()}</td>
+                    <td class="num">{i.cost.clone()}</td>
+                    <td>{trace}" "<a href=logs>"logs"</a></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <p class="note">{format!("{} · {}", d.place, d.label)}</p>
+        <div class="cards">
+            <crate::components::Card label="Invocations" id="fn-invocations" value=format::count(invocations)/>
+            <crate::components::Card label="Errors" id="fn-errors" value=format::pct(pct(errors))/>
+            <crate::components::Card label="Cold starts" id="fn-cold" value=format::pct(pct(cold))/>
+            <crate::components::Card label="Cost (list price)" id="fn-cost" value=format::usd(cost)/>
+        </div>
+        {advice}
+        <Chart id="activity-chart" svg=d.activity_chart.clone()/>
+        <Chart id="duration-chart" svg=d.duration_chart.clone()/>
+        {d.init_chart.clone().map(|svg| view! { <Chart id="init-chart" svg/> })}
+        <Chart id="memory-chart" svg=d.memory_chart.clone()/>
+        <Chart id="fn-cost-chart" svg=d.cost_chart.clone()/>
+        <h2>"Latest invocations"</h2>
+        <div class="table-wrap">
+            <table id="invocations-table">
+                <thead><tr><th>"Start (UTC)"</th><th>"Request"</th><th class="num">"Duration"</th><th class="num">"INIT"</th>
+                    <th>"Start"</th><th>"Status"</th><th class="num">"Memory used / configured"</th><th class="num">"Cost (USD)"</th><th>"Links"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        <QueryList queries=d.queries.clone()/>
+    }
+}
