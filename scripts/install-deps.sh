@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what faasight needs on a Debian machine, skipping what is there.
 #   scripts/install-deps.sh          run the product: ClickHouse, the wasm target, wasm-bindgen
-#   scripts/install-deps.sh --test   also what the tests need: chromium + chromedriver, and Python chDB
+#   scripts/install-deps.sh --test   also what the tests need: chromium + chromedriver, poppler-utils, and Python chDB
 #                                    and the OpenTelemetry SDK in the virtual environment .venv-test
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +43,11 @@ if [ $want_test -eq 1 ]; then
   if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then
     echo "install-deps: installing chromium and chromium-driver"
     apt_install chromium chromium-driver
+  fi
+  # pdftotext and pdftoppm check the cost report's PDF.
+  if ! command -v pdftotext >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then
+    echo "install-deps: installing poppler-utils"
+    apt_install poppler-utils
   fi
   # Python test tools go into a virtual environment of the project's own
   # (.venv-test): Debian's python3 refuses `pip install` outside one

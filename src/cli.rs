@@ -58,9 +58,41 @@ pub enum Command {
     /// tenants (`<data-dir>/users.json`).
     #[command(subcommand)]
     User(UserCommand),
+    /// The monthly cost report (totals, bill, top functions, daily cost,
+    /// forecast, right-sizing savings, warnings) as PDF, CSV or JSON.
+    Report(CostReportArgs),
     /// Dashboards as code (`dashboards/*.toml`).
     #[command(subcommand)]
     Dashboards(DashboardsCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct CostReportArgs {
+    /// The month, `YYYY-MM` (a running month is reported to date).
+    #[arg(long)]
+    pub month: String,
+    /// Tenant.
+    #[arg(long, default_value = "default")]
+    pub tenant: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "pdf")]
+    pub format: CostReportFormat,
+    /// Write here instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub db: DbArgs,
+}
+
+/// Formats of the cost report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CostReportFormat {
+    /// A PDF for people.
+    Pdf,
+    /// The bill's line items.
+    Csv,
+    /// The whole document (as `GET /api/v1/report`).
+    Json,
 }
 
 #[derive(Debug, Subcommand)]

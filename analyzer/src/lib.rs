@@ -10,6 +10,7 @@
 
 pub mod anomalies;
 pub mod cold_start;
+pub mod cost_report;
 mod error;
 pub mod explore;
 pub mod forecast;

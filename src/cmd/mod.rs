@@ -3,6 +3,7 @@
 mod bench;
 mod bench_analyze;
 mod collector;
+mod cost_report;
 mod dashboards;
 mod demo_data;
 mod import;
@@ -50,6 +51,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             simulate::keep_alive(args).await
         }
         Command::User(command) => user::run(command),
+        Command::Report(args) => cost_report::run(args).await,
         Command::Dashboards(crate::cli::DashboardsCommand::Check(args)) => dashboards::check(args),
     }
 }

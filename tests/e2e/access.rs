@@ -54,7 +54,7 @@ async fn pages_and_api_need_a_user_and_show_only_their_tenants() {
         let body: Value = r.json().await.unwrap();
         assert!(body["error"].as_str().unwrap().contains("Bearer"), "{body}");
     }
-    for path in ["/", "/cold-starts", "/recommendations?tenant=other"] {
+    for path in ["/", "/cold-starts", "/rightsizing?tenant=other"] {
         let r = anonymous.get(format!("{web}{path}")).send().await.unwrap();
         assert_eq!(r.status(), 303, "{path}");
         let to = r.headers()["location"].to_str().unwrap();

@@ -122,7 +122,7 @@ async fn analyses_on_the_demo_workload_match_the_table() {
     }
 
     // Recommendations: one per function, and no advice below what was used.
-    let rec = cli_json("recommend", &[], &ch);
+    let rec = cli_json("rightsizing", &[], &ch);
     let functions = ch
         .count("SELECT uniqExact(provider, account, region, function) FROM invocations")
         .await;
@@ -339,10 +339,7 @@ async fn cli_and_api_agree(
     flags: &[&str],
     params: &[(&str, &str)],
 ) {
-    let command = match analysis {
-        "recommendations" => "recommend",
-        other => other,
-    };
+    let command = analysis;
     let case = if params.is_empty() {
         analysis.to_string()
     } else {
@@ -389,7 +386,7 @@ async fn cli_json_and_http_api_agree_on_every_analysis() {
         analyses,
         [
             "bill",
-            "recommendations",
+            "rightsizing",
             "cold-starts",
             "forecast",
             "anomalies",
@@ -408,7 +405,7 @@ async fn cli_json_and_http_api_agree_on_every_analysis() {
     let non_default: [Case; 8] = [
         ("bill", &["--aws-free-tier"], &[("aws_free_tier", "true")]),
         (
-            "recommendations",
+            "rightsizing",
             &[
                 "--strategy",
                 "balanced",
@@ -448,10 +445,7 @@ async fn cli_json_and_http_api_agree_on_every_analysis() {
 
     // Bad requests get a 4xx and a sentence.
     let bad = client
-        .get(format!(
-            "{}/api/v1/recommendations?strategy=cheapest",
-            up.web
-        ))
+        .get(format!("{}/api/v1/rightsizing?strategy=cheapest", up.web))
         .send()
         .await
         .unwrap();

@@ -74,6 +74,7 @@ fn new_request_id() -> String {
 pub fn routes(state: ApiState) -> Router {
     Router::new()
         .route("/", get(index))
+        .route("/report", get(cost_report))
         .route("/{analysis}", get(report))
         .with_state(state)
 }
@@ -134,4 +135,80 @@ async fn report(
             .into_response()),
         report => Ok(Json(report).into_response()),
     }
+}
+
+/// What `GET /api/v1/report` takes.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CostReportQuery {
+    /// `YYYY-MM`.
+    month: String,
+    /// `json` (default), `csv` or `pdf`.
+    format: Option<String>,
+    /// The tenant (default: the user's first).
+    tenant: Option<String>,
+}
+
+/// The monthly cost report as JSON (the document), CSV (its bill lines)
+/// or PDF — all rendered from one [`faasight_report::CostReport`], so
+/// their totals agree.
+async fn cost_report(
+    State(state): State<ApiState>,
+    Extension(principal): Extension<Principal>,
+    query: Result<Query<CostReportQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+    let Query(q) = query.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let format = q.format.as_deref().unwrap_or("json");
+    if !["json", "csv", "pdf"].contains(&format) {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("format {format:?} is not one of json, csv, pdf"),
+        ));
+    }
+    let tenant = principal.authorise(q.tenant.as_deref())?;
+    let report = faasight_analyzer::cost_report::cost_report(
+        &state.store,
+        tenant.as_str(),
+        &q.month,
+        chrono::Utc::now(),
+    )
+    .await?;
+    let file = format!("faasight-cost-{}-{}.{format}", report.tenant, report.month).replace(
+        |c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)),
+        "_",
+    );
+    let disposition = format!("attachment; filename=\"{file}\"");
+    Ok(match format {
+        "csv" => (
+            [
+                (CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (CONTENT_DISPOSITION, disposition),
+            ],
+            faasight_report::csv::to_csv(&report),
+        )
+            .into_response(),
+        "pdf" => {
+            let bytes = tokio::task::spawn_blocking(move || faasight_report::pdf::to_pdf(&report))
+                .await
+                .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("rendering the PDF stopped: {e}")))?
+                .map_err(|e| {
+                    let id = new_request_id();
+                    tracing::error!(request_id = %id, error = %e, "PDF rendering failed.");
+                    ApiError(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        format!("the PDF could not be rendered; the server's log has the details under request id {id}"),
+                    )
+                })?;
+            (
+                [
+                    (CONTENT_TYPE, "application/pdf".to_string()),
+                    (CONTENT_DISPOSITION, disposition),
+                ],
+                bytes,
+            )
+                .into_response()
+        }
+        _ => Json(report).into_response(),
+    })
 }

@@ -27,6 +27,7 @@ header .brand { font-size: 1.2rem; color: #fff; margin-right: 0.5rem; }
 header span { color: #9fb3c8; }
 header .session { margin-left: auto; display: flex; gap: 0.5rem; align-items: center; }
 header .session form { margin: 0; }
+header select, header button { color: #1f2933; }
 main { padding: 1rem 1.25rem; max-width: 1500px; margin: 0 auto; }
 main.login { max-width: 22rem; margin: 2rem auto; display: block; }
 main.login form { display: grid; gap: 0.4rem; }

@@ -144,6 +144,9 @@ pub fn router(cfg: WebConfig) -> Result<Router, UsersError> {
         .nest("/api/v1", api)
         .merge(crate::auth::login_routes(auth.clone()))
         .layer(axum::middleware::from_fn_with_state(auth, authenticate))
+        // The wasm bundle, pages and JSON go out brotli- or gzip-compressed
+        // to clients that accept it (the bundle shrinks about 4×).
+        .layer(tower_http::compression::CompressionLayer::new())
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             MAX_REQUEST_BYTES,
         ))

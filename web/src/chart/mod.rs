@@ -355,21 +355,28 @@ pub fn bars(
         chart
             .configure_mesh()
             .disable_y_mesh()
-            .y_labels(n)
-            .y_label_formatter(&|y| {
-                let i = n as f64 - y.floor() - 1.0;
-                if y.fract() == 0.0 && i >= 0.0 {
-                    labels.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            })
+            .y_labels(0)
             .x_labels(6)
             .x_desc(x_desc)
             .x_label_formatter(&|v| fmt(*v))
+            .label_style(("sans-serif", 14))
             .light_line_style(RGBColor(235, 238, 242))
             .draw()
             .map_err(err)?;
+        // One label per bar, centred on it (the mesh's own labels are
+        // thinned and sit on the bars' edges).
+        let label_style = ("sans-serif", 14)
+            .into_font()
+            .color(&RGBColor(31, 41, 51))
+            .pos(plotters::style::text_anchor::Pos::new(
+                plotters::style::text_anchor::HPos::Right,
+                plotters::style::text_anchor::VPos::Center,
+            ));
+        for (i, label) in labels.iter().enumerate() {
+            let (x, y) = chart.backend_coord(&(0.0, (n - i - 1) as f64 + 0.5));
+            root.draw(&Text::new(label.clone(), (x - 8, y), label_style.clone()))
+                .map_err(err)?;
+        }
         let blue = PALETTE[0];
         let rects: Vec<_> = items
             .iter()
@@ -564,7 +571,10 @@ pub fn power_tuning(
             chart
                 .draw_series(std::iter::once(Text::new(
                     format!("{label} {} MB", sizes[i]),
-                    (x + 0.06, cost_max * 0.97),
+                    (
+                        x + 0.06,
+                        cost_max * if label == "advised" { 0.97 } else { 0.90 },
+                    ),
                     ("sans-serif", 13).into_font().color(&color),
                 )))
                 .map_err(err)?;

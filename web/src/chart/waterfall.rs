@@ -91,7 +91,7 @@ pub fn waterfall(spans: &[SpanLine]) -> String {
             44 - 2 * depth.min(&8),
         );
         svg.push_str(&format!(
-            r##"<g class="span" data-span-id="{id}"><title>{title}</title><text x="{lx}" y="{ty}" fill="#1f2933">{label}</text><rect x="{x0:.1}" y="{y}" width="{w:.1}" height="{h}" rx="2" fill="{color}"/><text x="{tx:.1}" y="{ty}" fill="#52606d">{ms:.1} ms</text></g>"##,
+            r##"<g class="span" data-span-id="{id}"><title>{title}</title><text x="{lx}" y="{ty}" fill="#1f2933">{label}</text><rect x="{x0:.1}" y="{y}" width="{w:.1}" height="{h}" rx="2" fill="{color}"/><text x="{tx:.1}" y="{ty}" fill="{tfill}" text-anchor="{tanchor}">{ms:.1} ms</text></g>"##,
             id = escape(&s.span_id),
             title = escape(&format!(
                 "{} ({kind}) in {}: {ms:.3} ms, starting at +{offset:.3} ms{}",
@@ -103,7 +103,11 @@ pub fn waterfall(spans: &[SpanLine]) -> String {
             ty = y + 14,
             label = escape(&label),
             h = ROW - 8,
-            tx = (x0 + w + 4.0).min(f64::from(WIDTH) - 60.0),
+            // The duration goes after the bar, or inside its end when the
+            // bar reaches the right edge.
+            tx = if x0 + w + 70.0 > f64::from(WIDTH) { x0 + w - 4.0 } else { x0 + w + 4.0 },
+            tfill = if x0 + w + 70.0 > f64::from(WIDTH) { "#fff" } else { "#52606d" },
+            tanchor = if x0 + w + 70.0 > f64::from(WIDTH) { "end" } else { "start" },
         ));
     }
     svg.push_str("</svg>");

@@ -374,7 +374,7 @@ fn CostBody(c: CostData) -> impl IntoView {
         .iter()
         .map(|m| {
             let link = |format: &str| {
-                format!("/reports/cost{}", query_with("", &[("month", m), ("format", format), ("tenant", &tenant)]))
+                format!("/api/v1/report{}", query_with("", &[("month", m), ("format", format), ("tenant", &tenant)]))
             };
             view! {
                 <li data-month=m.clone()>{m.clone()}": "

@@ -204,9 +204,15 @@ mod data {
             "runtime" => rows.sort_by(|a, b| a.runtime.cmp(&b.runtime).then(a.name.cmp(&b.name))),
             _ => rows.sort_by(|a, b| key(a).total_cmp(&key(b)).then(a.name.cmp(&b.name))),
         }
-        // Text sorts read A→Z by default, numbers largest first.
+        // Text sorts read A→Z by default, numbers largest first; `dir`
+        // turns either around.
         let text = matches!(sort.as_str(), "function" | "runtime");
-        if ascending != text {
+        let descending = if text {
+            s.param("dir") == Some("desc")
+        } else {
+            !ascending
+        };
+        if descending {
             rows.reverse();
         }
         let mut queries = vec![trace("Every column but the badge", table_q)];
@@ -283,12 +289,17 @@ fn FunctionsTable(
         .iter()
         .map(|(col, title)| {
             let active = *col == sort;
-            let next_dir = if active && dir != "asc" { "asc" } else { "" };
-            let arrow = if !active { "" } else if dir == "asc" { " ▲" } else { " ▼" };
+            let text = *col == "function" || *col == "runtime";
+            // The default direction (A→Z for text, largest first for
+            // numbers) is the empty `dir`; a click on the active column
+            // turns it around.
+            let (flipped, up) = if text { ("desc", dir != "desc") } else { ("asc", dir == "asc") };
+            let next_dir = if active && dir.is_empty() { flipped } else { "" };
+            let arrow = if !active { "" } else if up { " ▲" } else { " ▼" };
             let href = crate::components::query_with(&search, &[("sort", col), ("dir", next_dir)]);
             let class = if *col == "function" || *col == "runtime" { "" } else { "num" };
             view! {
-                <th class=class aria-sort=if active { if dir == "asc" { "ascending" } else { "descending" } } else { "none" }>
+                <th class=class aria-sort=if active { if up { "ascending" } else { "descending" } } else { "none" }>
                     <a href=href data-sort=*col>{format!("{title}{arrow}")}</a>
                 </th>
             }
