@@ -240,17 +240,10 @@ fn floats(frame: &DataFrame, name: &str) -> Result<Vec<Option<f64>>> {
     Ok(frame_input::floats(frame, name)?.iter().collect())
 }
 
-/// `n` with comma thousands separators: 12345 → "12,345".
+/// `n` with comma thousands separators: 12345 → "12,345" (the cost
+/// report's rule, so warnings and the report read alike).
 fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    faasight_report::money::group_thousands(n)
 }
 
 /// A number with at most two decimals and no trailing zeros: 1 → "1",

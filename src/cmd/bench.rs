@@ -131,7 +131,7 @@ fn otlp_bodies(n: usize, per_request: usize) -> Vec<Vec<u8>> {
                     let k = (r * per_request + i) as u64;
                     let mut trace_id = [0u8; 16];
                     trace_id[..8].copy_from_slice(&(k / 3 + 1).to_be_bytes());
-                    let server = k % 3 == 0;
+                    let server = k.is_multiple_of(3);
                     Span {
                         trace_id: trace_id.to_vec(),
                         span_id: (k + 1).to_be_bytes().to_vec(),
@@ -147,7 +147,10 @@ fn otlp_bodies(n: usize, per_request: usize) -> Vec<Vec<u8>> {
                             vec![
                                 kv("faas.invocation_id", s(&format!("req-{k}"))),
                                 kv("faas.trigger", s("http")),
-                                kv("faas.coldstart", any_value::Value::BoolValue(k % 300 == 0)),
+                                kv(
+                                    "faas.coldstart",
+                                    any_value::Value::BoolValue(k.is_multiple_of(300)),
+                                ),
                             ]
                         } else {
                             vec![kv("db.system", s("dynamodb"))]

@@ -98,7 +98,7 @@ fn thousands_f(v: f64, decimals: usize) -> String {
         .unwrap_or((&s, None));
     let mut out = String::new();
     for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

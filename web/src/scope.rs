@@ -41,6 +41,31 @@ impl Scope {
     pub fn tenant(&self) -> &str {
         self.tenant.as_str()
     }
+
+    /// The range, extended back to at least `days` days when shorter:
+    /// what a forecast learns from or right-sizing takes its volumes from,
+    /// whatever range the page shows.
+    pub fn at_least_days(&self, days: i64) -> TimeRange {
+        let length = (self.range.to - self.range.from).num_days().max(days);
+        TimeRange::new(
+            self.range.to - chrono::Duration::days(length),
+            self.range.to,
+        )
+        .unwrap_or(self.range)
+    }
+}
+
+/// A forecast of the tenant's total for `horizon_days` (80 % interval).
+pub fn total_forecast(
+    horizon_days: u32,
+) -> Result<faasight_analyzer::reports::forecast::ForecastRequest, faasight_analyzer::Error> {
+    faasight_analyzer::reports::forecast::ForecastRequest::try_from(
+        &faasight_analyzer::reports::ReportRequest {
+            by: Some("total".into()),
+            horizon_days: Some(horizon_days),
+            ..Default::default()
+        },
+    )
 }
 
 /// Parses `query` (a URL query string, with or without `?`) for the

@@ -63,6 +63,34 @@ fn query_error(query: &'static str) -> impl FnOnce(clickhouse::error::Error) -> 
     move |source| Error::Query { query, source }
 }
 
+/// Runs the query `sql` (file `name`): `bind` binds its leading values
+/// (shown in the trace as `leading`), then the tenant and the window's
+/// bounds in epoch seconds are bound — the shape of every query here.
+async fn fetch<T>(
+    store: &Store,
+    name: &'static str,
+    sql: &'static str,
+    bind: impl FnOnce(clickhouse::query::Query) -> clickhouse::query::Query,
+    leading: Vec<String>,
+    tenant: &str,
+    range: TimeRange,
+) -> Result<(Vec<T>, QueryTrace)>
+where
+    T: clickhouse::RowOwned + clickhouse::RowRead,
+{
+    let rows = bind(store.client().query(sql))
+        .bind(tenant)
+        .bind(range.from.timestamp())
+        .bind(range.to.timestamp())
+        .fetch_all()
+        .await
+        .map_err(query_error(name))?;
+    Ok((
+        rows,
+        QueryTrace::new(name, sql, window_params(&leading, tenant, range)),
+    ))
+}
+
 fn window_params(leading: &[String], tenant: &str, range: TimeRange) -> Vec<String> {
     let mut params = leading.to_vec();
     params.extend([
@@ -110,15 +138,8 @@ pub async fn range_totals(
     range: TimeRange,
 ) -> Result<(RangeTotals, QueryTrace)> {
     const Q: &str = "range_totals.sql";
-    let rows: Vec<TotalsRow> = store
-        .client()
-        .query(RANGE_TOTALS_SQL)
-        .bind(tenant)
-        .bind(range.from.timestamp())
-        .bind(range.to.timestamp())
-        .fetch_all()
-        .await
-        .map_err(query_error(Q))?;
+    let (rows, trace): (Vec<TotalsRow>, _) =
+        fetch(store, Q, RANGE_TOTALS_SQL, |q| q, Vec::new(), tenant, range).await?;
     let nan_free = |v: f64| if v.is_finite() { v } else { 0.0 };
     let totals = match rows.into_iter().next() {
         Some(r) => RangeTotals {
@@ -140,10 +161,7 @@ pub async fn range_totals(
             p99_duration_ms: 0.0,
         },
     };
-    Ok((
-        totals,
-        QueryTrace::new(Q, RANGE_TOTALS_SQL, window_params(&[], tenant, range)),
-    ))
+    Ok((totals, trace))
 }
 
 /// One line of the functions table.
@@ -201,15 +219,16 @@ pub async fn functions_table(
     range: TimeRange,
 ) -> Result<(Vec<FunctionLine>, QueryTrace)> {
     const Q: &str = "functions_table.sql";
-    let rows: Vec<FunctionRow> = store
-        .client()
-        .query(FUNCTIONS_TABLE_SQL)
-        .bind(tenant)
-        .bind(range.from.timestamp())
-        .bind(range.to.timestamp())
-        .fetch_all()
-        .await
-        .map_err(query_error(Q))?;
+    let (rows, trace): (Vec<FunctionRow>, _) = fetch(
+        store,
+        Q,
+        FUNCTIONS_TABLE_SQL,
+        |q| q,
+        Vec::new(),
+        tenant,
+        range,
+    )
+    .await?;
     let lines = rows
         .into_iter()
         .map(|r| {
@@ -234,10 +253,7 @@ pub async fn functions_table(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok((
-        lines,
-        QueryTrace::new(Q, FUNCTIONS_TABLE_SQL, window_params(&[], tenant, range)),
-    ))
+    Ok((lines, trace))
 }
 
 /// One bucket of a function's series.
@@ -279,6 +295,14 @@ struct BucketRow {
     memory_mb: u32,
 }
 
+/// Binds a function's provider, account, region and name, in that order.
+fn bind_key(q: clickhouse::query::Query, key: &FunctionKey) -> clickhouse::query::Query {
+    q.bind(&key.provider)
+        .bind(&key.account)
+        .bind(&key.region)
+        .bind(&key.function)
+}
+
 fn key_params(key: &FunctionKey) -> Vec<String> {
     vec![
         key.provider.clone(),
@@ -298,21 +322,18 @@ pub async fn function_series(
     bucket_seconds: u32,
 ) -> Result<(Vec<FunctionBucket>, QueryTrace)> {
     const Q: &str = "function_series.sql";
-    let rows: Vec<BucketRow> = store
-        .client()
-        .query(FUNCTION_SERIES_SQL)
-        .bind(bucket_seconds)
-        .bind(bucket_seconds)
-        .bind(&key.provider)
-        .bind(&key.account)
-        .bind(&key.region)
-        .bind(&key.function)
-        .bind(tenant)
-        .bind(range.from.timestamp())
-        .bind(range.to.timestamp())
-        .fetch_all()
-        .await
-        .map_err(query_error(Q))?;
+    let mut leading = vec![bucket_seconds.to_string(), bucket_seconds.to_string()];
+    leading.extend(key_params(key));
+    let (rows, trace): (Vec<BucketRow>, _) = fetch(
+        store,
+        Q,
+        FUNCTION_SERIES_SQL,
+        |q| bind_key(q.bind(bucket_seconds).bind(bucket_seconds), key),
+        leading,
+        tenant,
+        range,
+    )
+    .await?;
     let buckets = rows
         .into_iter()
         .map(|r| {
@@ -330,16 +351,7 @@ pub async fn function_series(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let mut leading = vec![bucket_seconds.to_string(), bucket_seconds.to_string()];
-    leading.extend(key_params(key));
-    Ok((
-        buckets,
-        QueryTrace::new(
-            Q,
-            FUNCTION_SERIES_SQL,
-            window_params(&leading, tenant, range),
-        ),
-    ))
+    Ok((buckets, trace))
 }
 
 /// Cold starts per INIT-duration bin: `(bin start ms, count)`; the last
@@ -422,27 +434,16 @@ pub async fn recent_invocations(
     range: TimeRange,
 ) -> Result<(Vec<InvocationLine>, QueryTrace)> {
     const Q: &str = "recent_invocations.sql";
-    let rows: Vec<InvocationLine> = store
-        .client()
-        .query(RECENT_INVOCATIONS_SQL)
-        .bind(&key.provider)
-        .bind(&key.account)
-        .bind(&key.region)
-        .bind(&key.function)
-        .bind(tenant)
-        .bind(range.from.timestamp())
-        .bind(range.to.timestamp())
-        .fetch_all()
-        .await
-        .map_err(query_error(Q))?;
-    Ok((
-        rows,
-        QueryTrace::new(
-            Q,
-            RECENT_INVOCATIONS_SQL,
-            window_params(&key_params(key), tenant, range),
-        ),
-    ))
+    fetch(
+        store,
+        Q,
+        RECENT_INVOCATIONS_SQL,
+        |q| bind_key(q, key),
+        key_params(key),
+        tenant,
+        range,
+    )
+    .await
 }
 
 /// The breakdowns of [`daily_cost_by`].
@@ -479,16 +480,16 @@ pub async fn daily_cost_by(
         day: String,
         cost_usd: String,
     }
-    let rows: Vec<Row> = store
-        .client()
-        .query(DAILY_COST_BY_SQL)
-        .bind(dimension)
-        .bind(tenant)
-        .bind(range.from.timestamp())
-        .bind(range.to.timestamp())
-        .fetch_all()
-        .await
-        .map_err(query_error(Q))?;
+    let (rows, trace): (Vec<Row>, _) = fetch(
+        store,
+        Q,
+        DAILY_COST_BY_SQL,
+        |q| q.bind(dimension),
+        vec![dimension.to_string()],
+        tenant,
+        range,
+    )
+    .await?;
     let days = rows
         .into_iter()
         .map(|r| {
@@ -499,12 +500,5 @@ pub async fn daily_cost_by(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok((
-        days,
-        QueryTrace::new(
-            Q,
-            DAILY_COST_BY_SQL,
-            window_params(&[dimension.to_string()], tenant, range),
-        ),
-    ))
+    Ok((days, trace))
 }

@@ -1,7 +1,7 @@
 //! Traces and logs: finding traces, the spans of one, and the log records
 //! of a trace or an invocation.
 
-use super::{query_error, window_params};
+use super::query_error;
 use crate::reports::QueryTrace;
 use crate::{Result, TimeRange};
 use faasight_store::Store;
@@ -55,29 +55,27 @@ pub async fn trace_search(
 ) -> Result<(Vec<TraceLine>, QueryTrace)> {
     const Q: &str = "trace_search.sql";
     let min_ns = filter.min_duration_ms.saturating_mul(1_000_000);
-    let rows = store
-        .client()
-        .query(TRACE_SEARCH_SQL)
-        .bind(&filter.trace_id)
-        .bind(&filter.service)
-        .bind(min_ns)
-        .bind(u8::from(filter.errors_only))
-        .bind(tenant)
-        .bind(range.from.timestamp())
-        .bind(range.to.timestamp())
-        .fetch_all()
-        .await
-        .map_err(query_error(Q))?;
     let leading = vec![
         filter.trace_id.clone(),
         filter.service.clone(),
         min_ns.to_string(),
         u8::from(filter.errors_only).to_string(),
     ];
-    Ok((
-        rows,
-        QueryTrace::new(Q, TRACE_SEARCH_SQL, window_params(&leading, tenant, range)),
-    ))
+    super::fetch(
+        store,
+        Q,
+        TRACE_SEARCH_SQL,
+        |q| {
+            q.bind(&filter.trace_id)
+                .bind(&filter.service)
+                .bind(min_ns)
+                .bind(u8::from(filter.errors_only))
+        },
+        leading,
+        tenant,
+        range,
+    )
+    .await
 }
 
 /// One span of a trace.

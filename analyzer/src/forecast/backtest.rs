@@ -49,7 +49,7 @@ pub(super) fn backtest(
     while origin + horizon <= n {
         let (history, _) = replace_outliers(&y[..origin], m);
         let refit = match chosen {
-            Some(form) if (origin - first_origin) % (RESELECT_EVERY * step) != 0 => {
+            Some(form) if !(origin - first_origin).is_multiple_of(RESELECT_EVERY * step) => {
                 fit(form, &history, m, BACKTEST_EVALUATIONS)
             }
             _ => None,

@@ -92,9 +92,8 @@ mod data {
     use faasight_analyzer::explore::daily_cost_by;
     use faasight_analyzer::reports::anomalies::anomalies_report;
     use faasight_analyzer::reports::bill::bill_report;
-    use faasight_analyzer::reports::forecast::{forecast_report, ForecastRequest};
+    use faasight_analyzer::reports::forecast::forecast_report;
     use faasight_analyzer::reports::ReportRequest;
-    use faasight_analyzer::TimeRange;
     use std::collections::{BTreeMap, HashMap};
 
     /// Series drawn separately in the stack; the rest is "other".
@@ -111,17 +110,9 @@ mod data {
         let s = page_scope(query).await?;
         let by = s.param("by").unwrap_or("provider").to_string();
         let free_tier = s.param("free_tier") == Some("1");
-        let history = TimeRange::new(
-            s.range.to - chrono::Duration::days(28.max((s.range.to - s.range.from).num_days())),
-            s.range.to,
-        )
-        .map_err(analysis_error)?;
-        let forecast_request = ForecastRequest::try_from(&ReportRequest {
-            by: Some("total".into()),
-            horizon_days: Some(30),
-            ..Default::default()
-        })
-        .map_err(analysis_error)?;
+        // The forecast learns from four weeks at least, whatever the range.
+        let history = s.at_least_days(28);
+        let forecast_request = crate::scope::total_forecast(30).map_err(analysis_error)?;
         let bill_options = TryFrom::try_from(&ReportRequest {
             aws_free_tier: Some(free_tier),
             ..Default::default()

@@ -121,7 +121,6 @@ mod data {
     };
     use faasight_analyzer::reports::rightsizing::rightsizing_report;
     use faasight_analyzer::rightsizing::RightsizingOptions;
-    use faasight_analyzer::TimeRange;
 
     pub async fn load(
         provider: String,
@@ -139,11 +138,7 @@ mod data {
         };
         let bucket = s.range.bucket_seconds();
         // Right-sizing needs volume: it looks at the last 30 days at least.
-        let advice_range = TimeRange::new(
-            s.range.to - chrono::Duration::days(30.max((s.range.to - s.range.from).num_days())),
-            s.range.to,
-        )
-        .map_err(analysis_error)?;
+        let advice_range = s.at_least_days(30);
         let (series, init, recent, advice) = tokio::try_join!(
             function_series(&s.store, s.tenant(), &key, s.range, bucket),
             init_histogram(&s.store, s.tenant(), &key, s.range, INIT_BIN_MS),

@@ -89,10 +89,9 @@ mod data {
     use crate::server::{analysis_error, page_scope, trace};
     use faasight_analyzer::explore::{daily_cost_by, functions_table, range_totals};
     use faasight_analyzer::reports::anomalies::anomalies_report;
-    use faasight_analyzer::reports::forecast::{forecast_report, ForecastRequest};
+    use faasight_analyzer::reports::forecast::forecast_report;
     use faasight_analyzer::reports::warnings::warnings_report;
     use faasight_analyzer::reports::ReportRequest;
-    use faasight_analyzer::TimeRange;
     use std::collections::BTreeMap;
 
     const HORIZON_DAYS: u32 = 14;
@@ -101,17 +100,10 @@ mod data {
         let s = page_scope(query).await?;
         let (store, tenant) = (&s.store, s.tenant());
         // The forecast learns from at least four weeks, whatever the range.
-        let history = TimeRange::new(
-            s.range.to - chrono::Duration::days(28.max((s.range.to - s.range.from).num_days())),
-            s.range.to,
-        )
-        .map_err(analysis_error)?;
-        let forecast_request = ForecastRequest::try_from(&ReportRequest {
-            by: Some("total".into()),
-            horizon_days: Some(HORIZON_DAYS),
-            ..Default::default()
-        })
-        .map_err(analysis_error)?;
+        // The forecast learns from four weeks at least, whatever the range.
+        let history = s.at_least_days(28);
+        let forecast_request =
+            crate::scope::total_forecast(HORIZON_DAYS).map_err(analysis_error)?;
         let defaults = ReportRequest::default();
         let (now, before, functions, daily, forecast, warnings, anomalies) = tokio::try_join!(
             range_totals(store, tenant, s.range),

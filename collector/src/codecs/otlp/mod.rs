@@ -526,7 +526,7 @@ fn enum_to_number(v: &mut Json, by_name: impl Fn(&str) -> Option<i32>) {
 }
 
 fn is_hex(s: &str) -> bool {
-    s.len() % 2 == 0 && s.bytes().all(|b| b.is_ascii_hexdigit())
+    s.len().is_multiple_of(2) && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 fn push_error(errors: &mut Vec<String>, e: String) {

@@ -108,7 +108,7 @@ fn event(c: &mut Choices) -> LambdaEvent {
         },
         5 => LambdaEvent::Fault {
             time: c.time(),
-            request_id: (c.byte() % 2 == 0).then(|| c.request()),
+            request_id: (c.byte().is_multiple_of(2)).then(|| c.request()),
             message: "crash".into(),
         },
         6 => LambdaEvent::Log {
@@ -122,8 +122,8 @@ fn event(c: &mut Choices) -> LambdaEvent {
             time: c.time(),
             request_id: c.request(),
             duration_ms: c.ms(),
-            init_duration_ms: (c.byte() % 2 == 0).then(|| c.ms()),
-            restore_duration_ms: (c.byte() % 4 == 0).then(|| c.ms()),
+            init_duration_ms: (c.byte().is_multiple_of(2)).then(|| c.ms()),
+            restore_duration_ms: (c.byte().is_multiple_of(4)).then(|| c.ms()),
             status: Some(c.pick(&["success", "error", "timeout"]).into()),
             ..Default::default()
         }),
