@@ -316,6 +316,32 @@ fn sequence_order(ids: &[u64], start: &[i64], warm: &[bool], duration: &[f64]) -
     IdxCa::from_vec("order".into(), order)
 }
 
+/// Only the rates by `rates_by`, without the causes: one aggregate query,
+/// for views that break rates down several ways (the causes need every
+/// invocation's sequence, which is the expensive part of the report).
+pub async fn cold_start_rates(
+    store: &Store,
+    tenant: &str,
+    range: TimeRange,
+    rates_by: RatesBy,
+) -> Result<(RateTable, QueryTrace)> {
+    let (rows, trace) = super::fetch_window::<RateQueryRow>(
+        store,
+        "cold_start_rates.sql",
+        COLD_START_RATES_SQL,
+        &[rates_by.name],
+        tenant,
+        range,
+    )
+    .await?;
+    let by_dimension: Vec<RateQueryRow> = rows
+        .into_iter()
+        .filter(|r| r.grouping != "init_billing_era")
+        .collect();
+    let table = rates(&rates_frame(&by_dimension)?, rates_by.dimension).map_err(Error::from)?;
+    Ok((table, trace))
+}
+
 /// Cold-start rates by `dimension`, INIT cost shares by billing era, and
 /// the causes of the cold starts of `tenant` in `range`.
 pub async fn cold_starts_report(

@@ -117,16 +117,16 @@ mod data {
     use faasight_analyzer::keep_alive::{
         arrivals_per_minute, provisioned_cost, replay, replay_provisioned, ProvisionedPolicy,
     };
-    use faasight_analyzer::reports::cold_starts::{cold_starts_report, RatesBy};
+    use faasight_analyzer::reports::cold_starts::{cold_start_rates, cold_starts_report, RatesBy};
 
     pub async fn load(query: &str) -> Result<ColdStartsData, ServerFnError> {
         let s = page_scope(query).await?;
         let by = |name| RatesBy::parse(name).map_err(analysis_error);
         let (by_runtime, by_memory) = (by("runtime")?, by("memory")?);
-        let (report, runtime, memory) = tokio::try_join!(
+        let (report, (runtime, runtime_q), (memory, memory_q)) = tokio::try_join!(
             cold_starts_report(&s.store, s.tenant(), s.range, RatesBy::FUNCTION),
-            cold_starts_report(&s.store, s.tenant(), s.range, by_runtime),
-            cold_starts_report(&s.store, s.tenant(), s.range, by_memory),
+            cold_start_rates(&s.store, s.tenant(), s.range, by_runtime),
+            cold_start_rates(&s.store, s.tenant(), s.range, by_memory),
         )
         .map_err(analysis_error)?;
         let by_function: std::collections::HashMap<&str, _> = report
@@ -173,23 +173,19 @@ mod data {
                 .map(|l| (l.name.clone(), l.cold_start_pct))
                 .collect()
         };
-        let rows_of = |t: &faasight_analyzer::reports::cold_starts::ColdStartsReport,
-                       suffix: &str|
-         -> Vec<(String, f64)> {
-            t.rates
-                .rows
-                .iter()
-                .map(|r| (format!("{}{suffix}", r.key), r.cold_start_pct))
-                .collect()
-        };
+        let rows_of =
+            |t: &faasight_analyzer::cold_start::RateTable, suffix: &str| -> Vec<(String, f64)> {
+                t.rows
+                    .iter()
+                    .map(|r| (format!("{}{suffix}", r.key), r.cold_start_pct))
+                    .collect()
+            };
         let init: Vec<(String, f64)> = runtime
-            .rates
             .rows
             .iter()
             .filter_map(|r| Some((r.key.clone(), r.init_ms_p50?)))
             .collect();
         let init90: Vec<(String, f64)> = runtime
-            .rates
             .rows
             .iter()
             .filter_map(|r| Some((r.key.clone(), r.init_ms_p90?)))
@@ -246,20 +242,8 @@ mod data {
             .into_iter()
             .map(|q| trace("The table and the by-function chart", q))
             .collect();
-        queries.extend(
-            runtime
-                .queries
-                .into_iter()
-                .take(1)
-                .map(|q| trace("By runtime, INIT by runtime", q)),
-        );
-        queries.extend(
-            memory
-                .queries
-                .into_iter()
-                .take(1)
-                .map(|q| trace("By memory", q)),
-        );
+        queries.push(trace("By runtime, INIT by runtime", runtime_q));
+        queries.push(trace("By memory", memory_q));
         Ok(ColdStartsData {
             label: s.label.clone(),
             causes: Cause::ALL.iter().map(|c| c.to_string()).collect(),
