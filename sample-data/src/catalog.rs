@@ -1,11 +1,30 @@
 //! The demo fleet: 36 functions across four providers, each with the traits
 //! that make its telemetry look like a real function's.
 //!
-//! Shapes are modelled on what published traces show: most functions follow
-//! the working day of their users, a few are batch jobs that fire on a
-//! schedule, and a long tail is invoked only a few times an hour, which is
-//! where idle cold starts come from (Shahrad et al., "Serverless in the
-//! Wild", USENIX ATC 2020: 45 % of apps are invoked at most once an hour).
+//! The fleet is a mid-size shop's production account. Shapes are modelled
+//! on what published traces show: most functions follow the working day of
+//! their users, a few are batch jobs that fire on a schedule, and a long
+//! tail is invoked only a few times an hour, which is where idle cold starts
+//! come from (Shahrad et al., "Serverless in the Wild", USENIX ATC 2020:
+//! 45 % of apps are invoked at most once an hour). The money goes where it
+//! goes in real accounts: a handful of heavy functions (a video transcoder,
+//! a nightly ETL, batch embeddings, a report generator) run for minutes at
+//! several GB and make most of the bill, while the busy HTTP APIs, which
+//! make most of the invocations, cost cents.
+//!
+//! The fleet also holds the cases the analyses exist for: a Java function
+//! without SnapStart and a Python ML function with heavy imports behind
+//! sparse, bursty traffic (cold starts worth fixing); functions configured
+//! at 3,008 MB that use a few hundred and wait on I/O (over-provisioned); a
+//! single-threaded CPU-bound resizer below one vCPU (faster at more memory
+//! for about the same money), and two functions whose memory was changed
+//! mid-window, so that duration is observed at two sizes.
+//!
+//! HTTP functions describe what a request does ([`Step`]): database
+//! queries, calls to outside APIs and synchronous invocations of other
+//! functions of the fleet (`api-checkout` invokes `inventory-reserve` and
+//! `payment-authorize` and waits for them), from which sampled requests get
+//! OpenTelemetry spans and logs.
 
 /// When a function is invoked.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -37,6 +56,42 @@ pub enum Volume {
     /// A fixed mean number per hour, whatever the total: sparse functions
     /// stay sparse in a 10 M-invocation benchmark.
     PerHour(f64),
+    /// No traffic of its own: invoked synchronously by another function of
+    /// the fleet ([`Step::Invoke`]), once per call.
+    Called,
+}
+
+/// Something a request does besides computing, in order; a traced request
+/// gets one CLIENT span per step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Step {
+    /// A database query.
+    Db {
+        /// `db.system.name`, e.g. `postgresql`, `dynamodb`, `redis`.
+        system: &'static str,
+        /// Operation, e.g. `SELECT`, `UpdateItem`, `GET`.
+        operation: &'static str,
+        /// Table, collection or key prefix.
+        target: &'static str,
+    },
+    /// A request to an HTTP API outside the fleet.
+    Http {
+        /// Request method.
+        method: &'static str,
+        /// Host called.
+        host: &'static str,
+        /// Path template.
+        path: &'static str,
+    },
+    /// A synchronous invocation of another function of the fleet (which
+    /// has [`Volume::Called`]): the caller waits for its answer, cold start
+    /// included. Skipped after an earlier call failed.
+    Invoke {
+        /// Name of the function invoked.
+        function: &'static str,
+        /// Probability that a request makes this call.
+        chance: f64,
+    },
 }
 
 /// One function of the demo fleet.
@@ -64,7 +119,8 @@ pub struct FunctionSpec {
     pub volume: Volume,
     /// Traffic shape.
     pub pattern: Pattern,
-    /// Median duration at the configured memory, and log-space spread.
+    /// Median duration at the configured memory, and log-space spread: the
+    /// function's own work, without the functions it invokes.
     pub duration_ms: (f64, f64),
     /// Share of the duration that is CPU work and scales with vCPU.
     pub cpu_bound: f64,
@@ -84,6 +140,18 @@ pub struct FunctionSpec {
     pub provisioned: u32,
     /// Lambda SnapStart enabled.
     pub snapstart: bool,
+    /// Median INIT (ms) and spread when the code's own start-up dominates
+    /// the runtime's (large dependencies, a model loaded at start); `None`:
+    /// the runtime's [`init_profile`].
+    pub init_ms: Option<(f64, f64)>,
+    /// Probability per hour that a burst of several times the usual
+    /// traffic starts.
+    pub burst_chance: f64,
+    /// Name of the function's SERVER span: the HTTP route for HTTP
+    /// functions, the function name otherwise.
+    pub operation: &'static str,
+    /// What a request does besides computing, in order.
+    pub steps: &'static [Step],
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -123,6 +191,10 @@ const fn f(
         deploy_every_days: Some(9),
         provisioned: 0,
         snapstart: false,
+        init_ms: None,
+        burst_chance: 0.004,
+        operation: name,
+        steps: &[],
     }
 }
 
@@ -136,199 +208,144 @@ const AZ_SUB: &str = "6f1c2a9e-3b7d-4c55-9a1e-2d8f0b6c4e17";
 const GCP_PROJECT: &str = "acme-shop-prod";
 const CF_ACCOUNT: &str = "9a4f3c2b1e0d8f7a6b5c4d3e2f1a0b9c";
 
+const fn db(system: &'static str, operation: &'static str, target: &'static str) -> Step {
+    Step::Db {
+        system,
+        operation,
+        target,
+    }
+}
+
+const fn http(method: &'static str, host: &'static str, path: &'static str) -> Step {
+    Step::Http { method, host, path }
+}
+
+const fn invoke(function: &'static str, chance: f64) -> Step {
+    Step::Invoke { function, chance }
+}
+
 use Pattern::*;
 use Volume::*;
 
 /// The whole demo fleet, in a fixed order (the order seeds each function's
-/// random stream, so append only).
+/// random stream).
 pub fn fleet() -> Vec<FunctionSpec> {
     vec![
-        // --- AWS Lambda ---
-        f(
-            "api-orders",
-            AWS,
-            AWS_PROD,
-            "us-east-1",
-            "nodejs20.x",
-            "x86_64",
-            512,
-            6000,
-            "http",
-            Share(10.0),
-            Diurnal,
-            (85.0, 0.45),
-        ),
-        f(
-            "api-users",
-            AWS,
-            AWS_PROD,
-            "us-east-1",
-            "python3.12",
-            "arm64",
-            256,
-            3000,
-            "http",
-            Share(7.0),
-            Diurnal,
-            (45.0, 0.4),
-        ),
+        // --- AWS Lambda: the shop's API ---
         FunctionSpec {
-            cpu_bound: 0.85,
-            memory_used: 0.62,
-            memory_change: Some((0.5, 1769)),
+            memory_used: 0.2,
+            operation: "POST /checkout",
+            steps: const {
+                &[
+                    db("postgresql", "SELECT", "carts"),
+                    invoke("inventory-reserve", 1.0),
+                    invoke("payment-authorize", 0.97),
+                    db("postgresql", "INSERT", "orders"),
+                ]
+            },
             ..f(
-                "image-resize",
+                "api-checkout",
                 AWS,
                 AWS_PROD,
                 "us-east-1",
-                "python3.12",
+                "nodejs20.x",
                 "x86_64",
                 1024,
-                30000,
-                "s3",
+                15000,
+                "http",
                 Share(3.0),
                 Diurnal,
-                (1400.0, 0.35),
+                (140.0, 0.4),
             )
         },
+        // A JVM without SnapStart behind sparse traffic: its cold starts
+        // land on the checkout's latency.
         FunctionSpec {
-            cpu_bound: 0.5,
-            memory_used: 0.55,
-            ..f(
-                "payments-java",
-                AWS,
-                AWS_PROD,
-                "us-east-1",
-                "java21",
-                "x86_64",
-                2048,
-                10000,
-                "http",
-                Share(4.0),
-                Business,
-                (180.0, 0.4),
-            )
-        },
-        FunctionSpec {
-            snapstart: true,
-            memory_used: 0.5,
-            ..f(
-                "payments-java-snapstart",
-                AWS,
-                AWS_PROD,
-                "eu-west-1",
-                "java21",
-                "arm64",
-                2048,
-                10000,
-                "http",
-                Share(2.0),
-                Business,
-                (160.0, 0.4),
-            )
-        },
-        FunctionSpec {
-            timeout_rate: 0.03,
-            cpu_bound: 0.6,
-            ..f(
-                "report-generator",
-                AWS,
-                AWS_DATA,
-                "us-east-1",
-                "java17",
-                "x86_64",
-                3008,
-                60000,
-                "schedule",
-                Share(0.4),
-                Batch { hour: 2 },
-                (21000.0, 0.45),
-            )
-        },
-        FunctionSpec {
+            cpu_bound: 0.4,
             memory_used: 0.3,
+            error_rate: 0.006,
+            steps: const {
+                &[
+                    db("postgresql", "SELECT", "customers"),
+                    http("POST", "api.stripe.com", "/v1/payment_intents"),
+                    db("postgresql", "INSERT", "payments"),
+                ]
+            },
             ..f(
-                "thumbnail-go",
-                AWS,
-                AWS_PROD,
-                "eu-west-1",
-                "provided.al2023",
-                "arm64",
-                128,
-                5000,
-                "s3",
-                Share(3.0),
-                Diurnal,
-                (35.0, 0.3),
-            )
-        },
-        f(
-            "email-sender",
-            AWS,
-            AWS_PROD,
-            "us-east-1",
-            "nodejs20.x",
-            "arm64",
-            256,
-            15000,
-            "sqs",
-            Share(2.5),
-            Business,
-            (320.0, 0.5),
-        ),
-        FunctionSpec {
-            memory_used: 0.07,
-            cpu_bound: 0.7,
-            ..f(
-                "fraud-scoring",
+                "payment-authorize",
                 AWS,
                 AWS_PROD,
                 "us-east-1",
-                "python3.11",
+                "java21",
                 "x86_64",
-                3008,
-                5000,
-                "kinesis",
-                Share(5.0),
+                2048,
+                10000,
+                "invoke",
+                Called,
                 Diurnal,
-                (120.0, 0.35),
+                (190.0, 0.35),
             )
         },
         FunctionSpec {
-            cpu_bound: 0.7,
-            memory_used: 0.5,
+            memory_used: 0.25,
+            error_rate: 0.008,
+            steps: const { &[db("dynamodb", "UpdateItem", "inventory")] },
             ..f(
-                "etl-nightly",
+                "inventory-reserve",
                 AWS,
-                AWS_DATA,
-                "eu-west-1",
+                AWS_PROD,
+                "us-east-1",
                 "python3.12",
-                "x86_64",
-                10240,
-                900000,
-                "schedule",
-                Share(0.2),
-                Batch { hour: 1 },
-                (95000.0, 0.3),
+                "arm64",
+                512,
+                5000,
+                "invoke",
+                Called,
+                Diurnal,
+                (38.0, 0.35),
             )
         },
-        f(
-            "webhook-stripe",
-            AWS,
-            AWS_PROD,
-            "us-east-1",
-            "nodejs18.x",
-            "x86_64",
-            128,
-            3000,
-            "http",
-            PerHour(3.0),
-            Diurnal,
-            (150.0, 0.5),
-        ),
+        FunctionSpec {
+            operation: "GET /orders/{id}",
+            steps: const { &[db("dynamodb", "Query", "orders")] },
+            ..f(
+                "api-orders",
+                AWS,
+                AWS_PROD,
+                "us-east-1",
+                "nodejs20.x",
+                "x86_64",
+                512,
+                6000,
+                "http",
+                Share(10.0),
+                Diurnal,
+                (85.0, 0.45),
+            )
+        },
+        FunctionSpec {
+            operation: "GET /users/{id}",
+            steps: const { &[db("dynamodb", "GetItem", "users")] },
+            ..f(
+                "api-users",
+                AWS,
+                AWS_PROD,
+                "us-east-1",
+                "python3.12",
+                "arm64",
+                256,
+                3000,
+                "http",
+                Share(8.0),
+                Diurnal,
+                (45.0, 0.4),
+            )
+        },
         FunctionSpec {
             provisioned: 4,
             memory_used: 0.5,
+            operation: "authorize",
+            steps: const { &[db("redis", "GET", "sessions")] },
             ..f(
                 "auth-authorizer",
                 AWS,
@@ -342,6 +359,75 @@ pub fn fleet() -> Vec<FunctionSpec> {
                 Share(12.0),
                 Diurnal,
                 (12.0, 0.35),
+            )
+        },
+        FunctionSpec {
+            snapstart: true,
+            memory_used: 0.5,
+            operation: "POST /refunds",
+            steps: const {
+                &[
+                    db("postgresql", "SELECT", "payments"),
+                    http("POST", "api.stripe.com", "/v1/refunds"),
+                    db("postgresql", "UPDATE", "payments"),
+                ]
+            },
+            ..f(
+                "refund-processor",
+                AWS,
+                AWS_PROD,
+                "eu-west-1",
+                "java21",
+                "arm64",
+                2048,
+                10000,
+                "http",
+                Share(1.0),
+                Business,
+                (160.0, 0.4),
+            )
+        },
+        // --- AWS Lambda: media and documents ---
+        // The bill's leader: ffmpeg at 10 GB for minutes per upload.
+        FunctionSpec {
+            cpu_bound: 0.9,
+            memory_used: 0.38,
+            error_rate: 0.005,
+            deploy_every_days: Some(14),
+            ..f(
+                "video-transcode",
+                AWS,
+                AWS_PROD,
+                "us-east-1",
+                "provided.al2023",
+                "x86_64",
+                10240,
+                900000,
+                "s3",
+                Share(8.0),
+                Diurnal,
+                (420000.0, 0.3),
+            )
+        },
+        // Single-threaded and CPU-bound below one vCPU: raised from 512 MB
+        // to 1,024 MB mid-window, and faster again at 1,769 MB.
+        FunctionSpec {
+            cpu_bound: 0.95,
+            memory_used: 0.6,
+            memory_change: Some((0.4, 1024)),
+            ..f(
+                "image-resize",
+                AWS,
+                AWS_PROD,
+                "us-east-1",
+                "python3.12",
+                "x86_64",
+                512,
+                30000,
+                "s3",
+                Share(4.0),
+                Diurnal,
+                (2600.0, 0.35),
             )
         },
         FunctionSpec {
@@ -359,42 +445,59 @@ pub fn fleet() -> Vec<FunctionSpec> {
                 1536,
                 20000,
                 "sqs",
-                Share(1.5),
+                Share(2.0),
                 Business,
                 (2300.0, 0.4),
             )
         },
-        f(
-            "inventory-sync",
-            AWS,
-            AWS_DATA,
-            "us-east-1",
-            "dotnet8",
-            "x86_64",
-            512,
-            30000,
-            "sqs",
-            Share(2.0),
-            Steady,
-            (260.0, 0.35),
-        ),
-        f(
-            "search-indexer",
-            AWS,
-            AWS_DATA,
-            "eu-west-1",
-            "python3.12",
-            "arm64",
-            1024,
-            60000,
-            "dynamodb",
-            Share(2.0),
-            Diurnal,
-            (540.0, 0.4),
-        ),
+        // --- AWS Lambda: data account ---
         FunctionSpec {
-            cpu_bound: 0.9,
-            memory_used: 0.72,
+            timeout_rate: 0.01,
+            cpu_bound: 0.7,
+            memory_used: 0.35,
+            ..f(
+                "report-generator",
+                AWS,
+                AWS_DATA,
+                "us-east-1",
+                "java17",
+                "x86_64",
+                10240,
+                300000,
+                "schedule",
+                Share(3.0),
+                Batch { hour: 2 },
+                (90000.0, 0.4),
+            )
+        },
+        // Python uses one of the six vCPUs 10 GB buys, and a third of the
+        // memory: the account's largest right-sizing saving.
+        FunctionSpec {
+            cpu_bound: 0.7,
+            memory_used: 0.32,
+            ..f(
+                "etl-nightly",
+                AWS,
+                AWS_DATA,
+                "eu-west-1",
+                "python3.12",
+                "x86_64",
+                10240,
+                900000,
+                "schedule",
+                Share(4.0),
+                Batch { hour: 1 },
+                (420000.0, 0.25),
+            )
+        },
+        // A model loaded at INIT behind sparse, bursty traffic.
+        FunctionSpec {
+            cpu_bound: 0.85,
+            memory_used: 0.62,
+            init_ms: Some((5200.0, 0.25)),
+            burst_chance: 0.03,
+            operation: "POST /recommendations",
+            steps: const { &[db("redis", "GET", "features")] },
             ..f(
                 "ml-inference",
                 AWS,
@@ -402,12 +505,87 @@ pub fn fleet() -> Vec<FunctionSpec> {
                 "us-east-1",
                 "python3.11",
                 "x86_64",
-                4096,
+                3008,
                 30000,
                 "http",
-                Share(1.5),
+                PerHour(5.0),
+                Business,
+                (900.0, 0.35),
+            )
+        },
+        FunctionSpec {
+            cpu_bound: 0.8,
+            memory_used: 0.55,
+            ..f(
+                "ml-embeddings",
+                AWS,
+                AWS_DATA,
+                "us-east-1",
+                "python3.11",
+                "x86_64",
+                10240,
+                900000,
+                "sqs",
+                Share(7.0),
+                Steady,
+                (240000.0, 0.35),
+            )
+        },
+        // Over-provisioned: 3,008 MB, a few hundred used, waiting on I/O.
+        FunctionSpec {
+            cpu_bound: 0.08,
+            memory_used: 0.06,
+            ..f(
+                "fraud-scoring",
+                AWS,
+                AWS_PROD,
+                "us-east-1",
+                "python3.11",
+                "x86_64",
+                3008,
+                10000,
+                "kinesis",
+                Share(7.0),
                 Diurnal,
-                (850.0, 0.3),
+                (2500.0, 0.35),
+            )
+        },
+        FunctionSpec {
+            cpu_bound: 0.05,
+            memory_used: 0.055,
+            timeout_rate: 0.002,
+            ..f(
+                "crm-sync",
+                AWS,
+                AWS_DATA,
+                "us-east-1",
+                "dotnet8",
+                "x86_64",
+                3008,
+                600000,
+                "sqs",
+                Share(2.5),
+                Business,
+                (150000.0, 0.45),
+            )
+        },
+        FunctionSpec {
+            error_rate: 0.02,
+            operation: "POST /webhooks/stripe",
+            steps: const { &[db("postgresql", "UPDATE", "payments")] },
+            ..f(
+                "webhook-stripe",
+                AWS,
+                AWS_PROD,
+                "us-east-1",
+                "ruby3.3",
+                "x86_64",
+                128,
+                3000,
+                "http",
+                PerHour(3.0),
+                Diurnal,
+                (150.0, 0.5),
             )
         },
         f(
@@ -424,38 +602,31 @@ pub fn fleet() -> Vec<FunctionSpec> {
             Timer { every_minutes: 15 },
             (900.0, 0.3),
         ),
+        // --- Azure Functions (Consumption) ---
         FunctionSpec {
-            error_rate: 0.06,
+            operation: "POST /api/checkout",
+            steps: const {
+                &[
+                    db("mssql", "SELECT", "Carts"),
+                    http("POST", "payments.acme-shop.com", "/authorize"),
+                    db("mssql", "INSERT", "Orders"),
+                ]
+            },
             ..f(
-                "ruby-legacy",
-                AWS,
-                AWS_PROD,
-                "eu-west-1",
-                "ruby3.3",
+                "az-http-checkout",
+                AZ,
+                AZ_SUB,
+                "eastus",
+                "dotnet-isolated8.0",
                 "x86_64",
-                256,
-                10000,
+                1536,
+                300000,
                 "http",
-                PerHour(1.5),
-                Business,
-                (420.0, 0.5),
+                Share(4.0),
+                Diurnal,
+                (140.0, 0.45),
             )
         },
-        // --- Azure Functions (Consumption) ---
-        f(
-            "az-http-checkout",
-            AZ,
-            AZ_SUB,
-            "eastus",
-            "dotnet-isolated8.0",
-            "x86_64",
-            1536,
-            300000,
-            "http",
-            Share(5.0),
-            Diurnal,
-            (140.0, 0.45),
-        ),
         f(
             "az-queue-processor",
             AZ,
@@ -470,36 +641,45 @@ pub fn fleet() -> Vec<FunctionSpec> {
             Steady,
             (380.0, 0.4),
         ),
-        f(
-            "az-timer-report",
-            AZ,
-            AZ_SUB,
-            "westeurope",
-            "python3.11",
-            "x86_64",
-            1536,
-            300000,
-            "timer",
-            PerHour(2.0),
-            Timer { every_minutes: 30 },
-            (4200.0, 0.3),
-        ),
-        f(
-            "az-blob-thumbnail",
-            AZ,
-            AZ_SUB,
-            "westeurope",
-            "node20",
-            "x86_64",
-            1536,
-            300000,
-            "blob",
-            Share(1.5),
-            Business,
-            (760.0, 0.4),
-        ),
+        FunctionSpec {
+            memory_used: 0.7,
+            cpu_bound: 0.6,
+            ..f(
+                "az-timer-report",
+                AZ,
+                AZ_SUB,
+                "westeurope",
+                "python3.11",
+                "x86_64",
+                1536,
+                300000,
+                "timer",
+                PerHour(2.0),
+                Timer { every_minutes: 30 },
+                (42000.0, 0.3),
+            )
+        },
+        FunctionSpec {
+            cpu_bound: 0.7,
+            ..f(
+                "az-blob-thumbnail",
+                AZ,
+                AZ_SUB,
+                "westeurope",
+                "node20",
+                "x86_64",
+                1536,
+                300000,
+                "blob",
+                Share(1.5),
+                Business,
+                (760.0, 0.4),
+            )
+        },
         FunctionSpec {
             error_rate: 0.03,
+            operation: "GET /api/admin/report",
+            steps: const { &[db("mssql", "SELECT", "AuditLog")] },
             ..f(
                 "az-sparse-admin",
                 AZ,
@@ -525,25 +705,29 @@ pub fn fleet() -> Vec<FunctionSpec> {
             1536,
             300000,
             "eventhub",
-            Share(6.0),
+            Share(5.0),
             Steady,
             (55.0, 0.35),
         ),
         // --- Google Cloud Run functions ---
-        f(
-            "gcf-api-gateway",
-            GCP,
-            GCP_PROJECT,
-            "us-central1",
-            "nodejs20",
-            "x86_64",
-            256,
-            60000,
-            "http",
-            Share(6.0),
-            Diurnal,
-            (70.0, 0.45),
-        ),
+        FunctionSpec {
+            operation: "GET /v1/products",
+            steps: const { &[db("firestore", "RunQuery", "products")] },
+            ..f(
+                "gcf-api-gateway",
+                GCP,
+                GCP_PROJECT,
+                "us-central1",
+                "nodejs20",
+                "x86_64",
+                256,
+                60000,
+                "http",
+                Share(5.0),
+                Diurnal,
+                (70.0, 0.45),
+            )
+        },
         f(
             "gcf-pubsub-worker",
             GCP,
@@ -559,7 +743,8 @@ pub fn fleet() -> Vec<FunctionSpec> {
             (430.0, 0.4),
         ),
         FunctionSpec {
-            cpu_bound: 0.8,
+            cpu_bound: 0.85,
+            memory_used: 0.4,
             ..f(
                 "gcf-storage-transcode",
                 GCP,
@@ -567,12 +752,12 @@ pub fn fleet() -> Vec<FunctionSpec> {
                 "europe-west1",
                 "go122",
                 "x86_64",
-                2048,
+                8192,
                 540000,
                 "storage",
-                Share(0.8),
+                Share(5.0),
                 Business,
-                (6800.0, 0.4),
+                (150000.0, 0.4),
             )
         },
         f(
@@ -603,51 +788,65 @@ pub fn fleet() -> Vec<FunctionSpec> {
             Batch { hour: 6 },
             (3100.0, 0.35),
         ),
-        f(
-            "gcf-java-orders",
-            GCP,
-            GCP_PROJECT,
-            "us-central1",
-            "java21",
-            "x86_64",
-            1024,
-            60000,
-            "http",
-            Share(2.0),
-            Business,
-            (130.0, 0.4),
-        ),
+        FunctionSpec {
+            operation: "POST /orders",
+            steps: const { &[db("firestore", "Commit", "orders")] },
+            ..f(
+                "gcf-java-orders",
+                GCP,
+                GCP_PROJECT,
+                "us-central1",
+                "java21",
+                "x86_64",
+                1024,
+                60000,
+                "http",
+                Share(2.0),
+                Business,
+                (130.0, 0.4),
+            )
+        },
         // --- Cloudflare Workers ---
-        f(
-            "cf-edge-router",
-            CF,
-            CF_ACCOUNT,
-            "global",
-            "workerd",
-            "x86_64",
-            128,
-            30000,
-            "http",
-            Share(14.0),
-            Diurnal,
-            (45.0, 0.6),
-        ),
-        f(
-            "cf-auth-edge",
-            CF,
-            CF_ACCOUNT,
-            "global",
-            "workerd",
-            "x86_64",
-            128,
-            30000,
-            "http",
-            Share(6.0),
-            Diurnal,
-            (18.0, 0.5),
-        ),
+        FunctionSpec {
+            operation: "GET /*",
+            steps: const { &[http("GET", "origin.acme-shop.com", "/")] },
+            ..f(
+                "cf-edge-router",
+                CF,
+                CF_ACCOUNT,
+                "global",
+                "workerd",
+                "x86_64",
+                128,
+                30000,
+                "http",
+                Share(12.0),
+                Diurnal,
+                (45.0, 0.6),
+            )
+        },
+        FunctionSpec {
+            operation: "GET /auth/session",
+            steps: const { &[db("workers_kv", "get", "SESSIONS")] },
+            ..f(
+                "cf-auth-edge",
+                CF,
+                CF_ACCOUNT,
+                "global",
+                "workerd",
+                "x86_64",
+                128,
+                30000,
+                "http",
+                Share(5.0),
+                Diurnal,
+                (18.0, 0.5),
+            )
+        },
         FunctionSpec {
             cpu_bound: 0.5,
+            operation: "GET /img/{path}",
+            steps: const { &[http("GET", "images.acme-shop.com", "/originals/{path}")] },
             ..f(
                 "cf-image-proxy",
                 CF,
@@ -663,20 +862,24 @@ pub fn fleet() -> Vec<FunctionSpec> {
                 (160.0, 0.5),
             )
         },
-        f(
-            "cf-ab-testing",
-            CF,
-            CF_ACCOUNT,
-            "global",
-            "workerd",
-            "x86_64",
-            128,
-            30000,
-            "http",
-            Share(4.0),
-            Diurnal,
-            (9.0, 0.4),
-        ),
+        FunctionSpec {
+            operation: "GET /",
+            steps: const { &[db("workers_kv", "get", "EXPERIMENTS")] },
+            ..f(
+                "cf-ab-testing",
+                CF,
+                CF_ACCOUNT,
+                "global",
+                "workerd",
+                "x86_64",
+                128,
+                30000,
+                "http",
+                Share(4.0),
+                Diurnal,
+                (9.0, 0.4),
+            )
+        },
         f(
             "cf-cron-purge",
             CF,

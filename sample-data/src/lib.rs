@@ -1,14 +1,23 @@
 //! A realistic, deterministic demo workload for faasight.
 //!
-//! `generate` replays a month of traffic for the 36-function fleet in
-//! [`catalog`]: arrivals follow daily and weekly cycles, scheduled batches,
-//! random bursts and idle spells; each function keeps a pool of execution
-//! environments with its provider's keep-alive, so cold starts come from the
-//! same causes as in production (idle expiry, scale-out during bursts,
-//! deploys, environment recycling) rather than from a coin flip. Durations
-//! respond to memory through the CPU share a size buys, memory use sits
-//! below or near the configured size, and errors, timeouts and OOMs occur at
-//! per-function rates. Every record is priced with `faasight-pricing`.
+//! `generate_all` replays a month of a mid-size production account: the
+//! 36-function fleet in [`catalog`], whose bill is led by a few heavy
+//! functions (minutes at several GB) while busy APIs make most of the
+//! invocations for cents. Arrivals follow daily and weekly cycles,
+//! scheduled batches, random bursts and idle spells; each function keeps a
+//! pool of execution environments with its provider's keep-alive, so cold
+//! starts come from the same causes as in production (idle expiry,
+//! scale-out during bursts, deploys, environment recycling) rather than
+//! from a coin flip. Durations respond to memory through the CPU share a
+//! size buys, memory use sits below or near the configured size, and
+//! errors, timeouts and OOMs occur at per-function rates. Functions that
+//! invoke others synchronously wait for them, cold starts included. Every
+//! record is priced with `faasight-pricing`.
+//!
+//! A sample of HTTP requests is traced: each traced request, and every
+//! function it invokes, gets OpenTelemetry-shaped spans (`spans` table)
+//! and log records (`logs` table) under the trace id its invocation rows
+//! carry.
 //!
 //! The output depends only on [`DemoConfig`]: the same seed, window and
 //! size give the same rows on every machine.
@@ -17,9 +26,12 @@
 pub mod catalog;
 pub mod rng;
 mod simulate;
+mod telemetry;
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
-use faasight_store::InvocationRow;
+use faasight_store::{InvocationRow, LogRow, SpanRow};
+
+pub use simulate::{TRACES_PER_HOUR, TRACE_SAMPLE};
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -62,36 +74,109 @@ impl DemoConfig {
 /// What was generated.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DemoSummary {
-    /// Rows handed to the sink.
+    /// Invocation rows handed to the sink.
     pub rows: u64,
     /// Functions in the fleet.
     pub functions: usize,
+    /// Span rows handed to the sink.
+    pub spans: u64,
+    /// Log rows handed to the sink.
+    pub logs: u64,
 }
 
-/// Generates the workload and hands it to `sink` in batches (one function
-/// and day at a time, rows ordered by start time within a batch). Stops at
-/// the first error the sink returns.
-pub fn generate<E>(
+/// One batch of the workload: one function and day of invocations (rows
+/// ordered by start time), with the spans and logs of that day's traced
+/// requests of the function (which may include spans and logs of the
+/// functions they invoked).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DemoBatch {
+    /// Rows of the `invocations` table.
+    pub invocations: Vec<InvocationRow>,
+    /// Rows of the `spans` table.
+    pub spans: Vec<SpanRow>,
+    /// Rows of the `logs` table.
+    pub logs: Vec<LogRow>,
+}
+
+/// Generates the workload, traces and logs included, and hands it to
+/// `sink` in batches (one function and day at a time). Stops at the first
+/// error the sink returns.
+pub fn generate_all<E>(
     cfg: &DemoConfig,
-    mut sink: impl FnMut(Vec<InvocationRow>) -> Result<(), E>,
+    mut sink: impl FnMut(DemoBatch) -> Result<(), E>,
 ) -> Result<DemoSummary, E> {
     let fleet = catalog::fleet();
     let rates = simulate::hourly_rates(cfg, &fleet);
     let mut summary = DemoSummary {
-        rows: 0,
         functions: fleet.len(),
+        ..Default::default()
     };
     for (index, spec) in fleet.iter().enumerate() {
+        // A function that is only ever invoked by another one is simulated
+        // with its caller.
+        if spec.volume == catalog::Volume::Called {
+            continue;
+        }
         let mut sim = simulate::FunctionSim::new(cfg, spec, index as u64);
+        let mut callees: Vec<simulate::FunctionSim> = spec
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                catalog::Step::Invoke { function, .. } => Some(*function),
+                _ => None,
+            })
+            .map(|name| {
+                let i = fleet
+                    .iter()
+                    .position(|f| f.name == name)
+                    .expect("a called function is in the fleet");
+                simulate::FunctionSim::new(cfg, &fleet[i], i as u64)
+            })
+            .collect();
         for (day, day_rates) in rates[index].chunks(24).enumerate() {
-            let rows = sim.run_day(day, day_rates);
-            summary.rows += rows.len() as u64;
-            if !rows.is_empty() {
-                sink(rows)?;
+            let out = sim.run_day(day, day_rates, &mut callees);
+            let batches = std::iter::once(DemoBatch {
+                invocations: out.rows,
+                spans: out.telemetry.spans,
+                logs: out.telemetry.logs,
+            })
+            .chain(out.callee_rows.into_iter().map(|rows| DemoBatch {
+                invocations: rows,
+                ..Default::default()
+            }));
+            for batch in batches {
+                if batch == DemoBatch::default() {
+                    continue;
+                }
+                summary.rows += batch.invocations.len() as u64;
+                summary.spans += batch.spans.len() as u64;
+                summary.logs += batch.logs.len() as u64;
+                sink(batch)?;
             }
         }
     }
     Ok(summary)
+}
+
+/// Generates the workload's invocations only (see [`generate_all`]; the
+/// rows are the same), in batches of one function and day, rows ordered by
+/// start time within a batch. Stops at the first error the sink returns.
+pub fn generate<E>(
+    cfg: &DemoConfig,
+    mut sink: impl FnMut(Vec<InvocationRow>) -> Result<(), E>,
+) -> Result<DemoSummary, E> {
+    let summary = generate_all(cfg, |batch| {
+        if batch.invocations.is_empty() {
+            Ok(())
+        } else {
+            sink(batch.invocations)
+        }
+    })?;
+    Ok(DemoSummary {
+        spans: 0,
+        logs: 0,
+        ..summary
+    })
 }
 
 #[cfg(test)]

@@ -1,11 +1,15 @@
-//! The per-function simulation behind [`crate::generate`]: arrival rates per
-//! hour, then a pool of execution environments that decides, arrival by
-//! arrival, which ones start cold.
+//! The per-function simulation behind [`crate::generate_all`]: arrival
+//! rates per hour, then a pool of execution environments that decides,
+//! arrival by arrival, which ones start cold. A function that invokes
+//! others synchronously is simulated together with them: each call is an
+//! arrival at the callee, and the caller waits for the callee's answer
+//! (its cold start included) before going on.
 
 use crate::catalog::{
-    init_profile, keep_alive_minutes, utc_offset_hours, FunctionSpec, Pattern, Volume,
+    init_profile, keep_alive_minutes, utc_offset_hours, FunctionSpec, Pattern, Step, Volume,
 };
 use crate::rng::Rng;
+use crate::telemetry::{self, Planned, Telemetry};
 use crate::DemoConfig;
 use chrono::{DateTime, Datelike, TimeZone, Timelike, Utc};
 use faasight_store::InvocationRow;
@@ -15,6 +19,16 @@ const DAY_MS: i64 = 24 * HOUR_MS;
 /// Memory that buys one full vCPU on Lambda (and, as an approximation, the
 /// other providers' CPU share per MB).
 const MB_PER_VCPU: f64 = 1769.0;
+/// Share of the requests of an HTTP function that are traced (spans and
+/// logs), as a head-based sampler decides at the first function.
+pub const TRACE_SAMPLE: f64 = 0.02;
+/// At most this many traced requests per function and hour (a reservoir,
+/// as X-Ray's sampling rules have), so a large `--invocations` does not
+/// make the span and log tables grow with it.
+pub const TRACES_PER_HOUR: u32 = 6;
+/// Functions that invoke others take no requests in the window's last
+/// minute, so every call they make lands inside the window too.
+const CALL_MARGIN_MS: i64 = 60_000;
 
 /// Relative traffic of `spec` in the hour starting at `t` (unscaled).
 fn shape(spec: &FunctionSpec, t: DateTime<Utc>) -> f64 {
@@ -48,8 +62,21 @@ fn shape(spec: &FunctionSpec, t: DateTime<Utc>) -> f64 {
     }
 }
 
+/// Expected calls one request of `spec` makes to other functions.
+fn fan_out(spec: &FunctionSpec) -> f64 {
+    spec.steps
+        .iter()
+        .map(|s| match s {
+            Step::Invoke { chance, .. } => *chance,
+            _ => 0.0,
+        })
+        .sum()
+}
+
 /// Mean arrivals per hour for every function and hour of the window,
-/// scaled so that the expected total is `cfg.invocations`.
+/// scaled so that the expected total, calls between functions included,
+/// is `cfg.invocations`. Functions with [`Volume::Called`] get no arrivals
+/// of their own.
 pub(crate) fn hourly_rates(cfg: &DemoConfig, fleet: &[FunctionSpec]) -> Vec<Vec<f64>> {
     let (start, _) = cfg.window();
     let hours = cfg.days as i64 * 24;
@@ -61,15 +88,19 @@ pub(crate) fn hourly_rates(cfg: &DemoConfig, fleet: &[FunctionSpec]) -> Vec<Vec<
                 .collect()
         })
         .collect();
+    let fixed = |spec: &FunctionSpec| match (spec.volume, spec.pattern) {
+        (Volume::Called, _) => Some(0.0),
+        (_, Pattern::Timer { every_minutes }) => Some(hours as f64 * 60.0 / every_minutes as f64),
+        (Volume::PerHour(r), _) => Some(r * hours as f64),
+        (Volume::Share(_), _) => None,
+    };
     let mut fixed_total = 0.0;
     let mut share_total = 0.0;
     for spec in fleet {
-        match (spec.volume, spec.pattern) {
-            (_, Pattern::Timer { every_minutes }) => {
-                fixed_total += hours as f64 * 60.0 / every_minutes as f64
-            }
-            (Volume::PerHour(r), _) => fixed_total += r * hours as f64,
-            (Volume::Share(s), _) => share_total += s,
+        match (fixed(spec), spec.volume) {
+            (Some(n), _) => fixed_total += n * (1.0 + fan_out(spec)),
+            (None, Volume::Share(s)) => share_total += s * (1.0 + fan_out(spec)),
+            (None, _) => {}
         }
     }
     let remaining = (cfg.invocations as f64 - fixed_total).max(0.0);
@@ -78,10 +109,10 @@ pub(crate) fn hourly_rates(cfg: &DemoConfig, fleet: &[FunctionSpec]) -> Vec<Vec<
         .zip(shapes)
         .map(|(spec, shape)| {
             let sum: f64 = shape.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-            let expected = match (spec.volume, spec.pattern) {
-                (_, Pattern::Timer { every_minutes }) => hours as f64 * 60.0 / every_minutes as f64,
-                (Volume::PerHour(r), _) => r * hours as f64,
-                (Volume::Share(s), _) => remaining * s / share_total,
+            let expected = match (fixed(spec), spec.volume) {
+                (Some(n), _) => n,
+                (None, Volume::Share(s)) => remaining * s / share_total,
+                (None, _) => 0.0,
             };
             shape.iter().map(|v| expected * v / sum).collect()
         })
@@ -100,12 +131,43 @@ struct Instance {
     used: bool,
 }
 
+/// What a caller hands a function it invokes synchronously.
+struct TraceContext {
+    /// The caller's trace.
+    trace_id: String,
+    /// The caller's CLIENT span of the call, when the trace is sampled.
+    parent_span_id: Option<String>,
+}
+
+/// An invocation and when it ended.
+struct Done {
+    row: InvocationRow,
+    /// End of the execution (INIT or restore wait included), ms after the
+    /// row's start.
+    end_ms: f64,
+}
+
+/// One function and day of output.
+pub(crate) struct DayOutput {
+    /// The function's own invocations, in time order.
+    pub(crate) rows: Vec<InvocationRow>,
+    /// Invocations of each callee made by this function's requests, in
+    /// time order (parallel to the `callees` passed to `run_day`).
+    pub(crate) callee_rows: Vec<Vec<InvocationRow>>,
+    /// Spans and logs of the day's traced requests (callees' included).
+    pub(crate) telemetry: Telemetry,
+}
+
 /// One function's state across the window.
 pub(crate) struct FunctionSim<'a> {
-    spec: &'a FunctionSpec,
+    pub(crate) spec: &'a FunctionSpec,
     rng: Rng,
+    /// Span and log ids and texts: a stream of their own, so that traces do
+    /// not change the invocations.
+    trng: Rng,
     tenant: String,
     start_ms: i64,
+    end_ms: i64,
     days: u32,
     instances: Vec<Instance>,
     version: u32,
@@ -113,18 +175,22 @@ pub(crate) struct FunctionSim<'a> {
     burst_left: u32,
     burst_factor: f64,
     idle_left: u32,
+    traced_this_hour: u32,
 }
 
 impl<'a> FunctionSim<'a> {
     pub(crate) fn new(cfg: &DemoConfig, spec: &'a FunctionSpec, stream: u64) -> Self {
-        let (start, _) = cfg.window();
+        let (start, end) = cfg.window();
         let mut rng = Rng::new(cfg.seed, stream);
+        let trng = Rng::new(cfg.seed, stream | 1 << 32);
         let version = 3 + rng.below(20) as u32;
         FunctionSim {
             spec,
             rng,
+            trng,
             tenant: cfg.tenant.clone(),
             start_ms: start.timestamp_millis(),
+            end_ms: end.timestamp_millis(),
             days: cfg.days,
             instances: Vec::new(),
             version,
@@ -132,21 +198,44 @@ impl<'a> FunctionSim<'a> {
             burst_left: 0,
             burst_factor: 1.0,
             idle_left: 0,
+            traced_this_hour: 0,
         }
     }
 
-    /// Generates one day (24 hourly rates) of invocations, in time order.
-    pub(crate) fn run_day(&mut self, day: usize, rates: &[f64]) -> Vec<InvocationRow> {
-        let mut rows = Vec::new();
+    /// Generates one day (24 hourly rates) of invocations, in time order,
+    /// with the calls they make to `callees` (the functions this one
+    /// invokes, each simulated only through these calls).
+    pub(crate) fn run_day(
+        &mut self,
+        day: usize,
+        rates: &[f64],
+        callees: &mut [FunctionSim<'_>],
+    ) -> DayOutput {
+        let mut out = DayOutput {
+            rows: Vec::new(),
+            callee_rows: vec![Vec::new(); callees.len()],
+            telemetry: Telemetry::default(),
+        };
+        let calls_out = fan_out(self.spec) > 0.0;
         for (h, &rate) in rates.iter().enumerate() {
             let hour_start = self.start_ms + day as i64 * DAY_MS + h as i64 * HOUR_MS;
+            self.traced_this_hour = 0;
             let mut arrivals = self.arrivals(hour_start, rate);
             arrivals.sort_unstable();
             for t in arrivals {
-                rows.push(self.invoke(t));
+                if calls_out && t >= self.end_ms - CALL_MARGIN_MS {
+                    continue;
+                }
+                let mut tree = Telemetry::default();
+                let done = self.invoke(t, None, callees, &mut out.callee_rows, &mut tree);
+                out.rows.push(done.row);
+                out.telemetry.append(tree);
             }
         }
-        rows
+        for rows in &mut out.callee_rows {
+            rows.sort_by_key(|r| r.start_time_ms);
+        }
+        out
     }
 
     fn arrivals(&mut self, hour_start: i64, rate: f64) -> Vec<i64> {
@@ -158,8 +247,9 @@ impl<'a> FunctionSim<'a> {
                 .map(|t| t + self.rng.below(2_000) as i64)
                 .collect();
         }
-        // Bursts and idle spells: a few per month per function.
-        if self.burst_left == 0 && self.rng.chance(0.004) {
+        // Bursts and idle spells: a few per month per function, bursts more
+        // often where the catalog says so.
+        if self.burst_left == 0 && self.rng.chance(self.spec.burst_chance) {
             self.burst_left = 1 + self.rng.below(3) as u32;
             self.burst_factor = self.rng.range(4.0, 10.0);
         }
@@ -239,9 +329,30 @@ impl<'a> FunctionSim<'a> {
         }
     }
 
-    /// Picks (or starts) an environment for an arrival at `t` and returns
-    /// the invocation it produces.
-    fn invoke(&mut self, t: i64) -> InvocationRow {
+    /// Whether a new request of this (HTTP) function is traced.
+    fn sample(&mut self) -> bool {
+        let pick = self.rng.chance(TRACE_SAMPLE);
+        if pick && self.traced_this_hour < TRACES_PER_HOUR {
+            self.traced_this_hour += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Picks (or starts) an environment for an arrival at `t`, runs the
+    /// request (the calls it makes to `callees` included) and returns the
+    /// invocation it produces. `ctx` is the caller's trace when another
+    /// function invoked this one. Spans and logs of a traced request go to
+    /// `tree`; calls made to callee `k` go to `callee_rows[k]`.
+    fn invoke(
+        &mut self,
+        t: i64,
+        ctx: Option<&TraceContext>,
+        callees: &mut [FunctionSim<'_>],
+        callee_rows: &mut [Vec<InvocationRow>],
+        tree: &mut Telemetry,
+    ) -> Done {
         let spec = self.spec;
         let version = self.version_at(t);
         // A deploy replaces every environment.
@@ -278,7 +389,9 @@ impl<'a> FunctionSim<'a> {
         };
 
         let memory_mb = self.memory_at(t);
-        let (init_median, init_sigma) = init_profile(spec.provider, spec.runtime);
+        let (init_median, init_sigma) = spec
+            .init_ms
+            .unwrap_or_else(|| init_profile(spec.provider, spec.runtime));
         let mut start_type = "warm";
         let mut init_duration_ms = 0.0;
         let mut restore_duration_ms = 0.0;
@@ -298,50 +411,161 @@ impl<'a> FunctionSim<'a> {
                 init_duration_ms = self.rng.lognormal(init_median, init_sigma);
             }
         }
+        let init_duration_ms = (init_duration_ms * 100.0).round() / 100.0;
+        let restore_duration_ms = (restore_duration_ms * 100.0).round() / 100.0;
+        // The request waits for an on-demand INIT or a restore; provisioned
+        // and proactive environments were initialised before it came.
+        let wait = if start_type == "cold" {
+            init_duration_ms
+        } else {
+            restore_duration_ms
+        };
 
-        // Duration: CPU work scales with the vCPU share the memory buys (one
-        // thread, so nothing past one vCPU); the rest does not.
+        // The function's own work: CPU work scales with the vCPU share the
+        // memory buys (one thread, so nothing past one vCPU); the rest does
+        // not.
         let vcpu = |mb: u32| (mb as f64 / MB_PER_VCPU).min(1.0);
         let cpu_scale = vcpu(spec.memory_mb) / vcpu(memory_mb);
-        let mut duration_ms = self.rng.lognormal(spec.duration_ms.0, spec.duration_ms.1)
+        let mut own_ms = self.rng.lognormal(spec.duration_ms.0, spec.duration_ms.1)
             * ((1.0 - spec.cpu_bound) + spec.cpu_bound * cpu_scale);
         if matches!(start_type, "cold" | "snapstart") && spec.runtime.starts_with("java") {
-            duration_ms *= 1.4; // first requests run before the JIT warms up
+            own_ms *= 1.4; // first requests run before the JIT warms up
         }
         let used_mb =
             (spec.memory_mb as f64 * spec.memory_used * self.rng.lognormal(1.0, 0.06)).max(18.0);
         let mut max_memory_used_mb = used_mb.min(memory_mb as f64).round() as u32;
-        let (mut status, mut error_type) = ("success", String::new());
         let roll = self.rng.f64();
         let oom_rate = if memory_mb == spec.memory_mb {
             spec.oom_rate
         } else {
             0.0
         };
-        if roll < oom_rate || used_mb > memory_mb as f64 {
+        let oom = roll < oom_rate || used_mb > memory_mb as f64;
+        let forced_timeout = !oom && roll < oom_rate + spec.timeout_rate;
+        let handled_error =
+            !oom && !forced_timeout && roll < oom_rate + spec.timeout_rate + spec.error_rate;
+
+        // The trace: a caller's, or a new one for a request from outside.
+        let root = ctx.is_none() && spec.trigger == "http";
+        let trace_id = match ctx {
+            Some(c) => c.trace_id.clone(),
+            None if root => self.rng.hex(16),
+            None => String::new(),
+        };
+        let traced = match ctx {
+            Some(c) => c.parent_span_id.is_some(),
+            None => root && self.sample(),
+        };
+        let server_span_id = if traced {
+            self.trng.hex(8)
+        } else {
+            String::new()
+        };
+
+        // The request's timeline, in ms after `t`: the own work is spread
+        // over the gaps between steps and the steps that are not calls; a
+        // call lasts as long as the callee takes, plus the network.
+        let mut planned: Vec<Planned> = Vec::new();
+        let mut failed_call: Option<&'static str> = None;
+        let mut cursor = wait;
+        if oom {
+            // The environment is killed part-way; nothing after runs.
+            cursor += own_ms * self.rng.range(0.3, 0.9);
+        } else if spec.steps.is_empty() {
+            cursor += own_ms;
+        } else {
+            let n = spec.steps.len();
+            let gap_weight = 0.2 + 2.0 * spec.cpu_bound;
+            let mut weights = Vec::with_capacity(2 * n + 1);
+            for _ in 0..=n {
+                weights.push(self.rng.range(0.5, 1.5) * gap_weight);
+            }
+            for step in spec.steps {
+                weights.push(match step {
+                    Step::Invoke { .. } => 0.0,
+                    _ => self.rng.range(0.5, 1.5),
+                });
+            }
+            let total: f64 = weights.iter().sum();
+            let part = |w: f64| own_ms * w / total;
+            for (i, step) in spec.steps.iter().enumerate() {
+                cursor += part(weights[i]);
+                match *step {
+                    Step::Invoke { function, chance } => {
+                        if failed_call.is_some() || !self.rng.chance(chance) {
+                            continue;
+                        }
+                        let k = callees
+                            .iter()
+                            .position(|c| c.spec.name == function)
+                            .expect("a callee is simulated with its caller");
+                        let hop_out = self.rng.range(8.0, 25.0);
+                        let hop_back = self.rng.range(3.0, 10.0);
+                        let client_span_id = if traced {
+                            self.trng.hex(8)
+                        } else {
+                            String::new()
+                        };
+                        let call_at = t + (cursor + hop_out).round() as i64;
+                        let child_ctx = TraceContext {
+                            trace_id: trace_id.clone(),
+                            parent_span_id: traced.then(|| client_span_id.clone()),
+                        };
+                        let done =
+                            callees[k].invoke(call_at, Some(&child_ctx), &mut [], &mut [], tree);
+                        let end = (call_at - t) as f64 + done.end_ms + hop_back;
+                        let ok = done.row.status == "success";
+                        if traced {
+                            planned.push(Planned::call(
+                                client_span_id,
+                                callees[k].spec,
+                                &done.row,
+                                cursor,
+                                end,
+                            ));
+                        }
+                        if !ok {
+                            failed_call = Some(function);
+                        }
+                        callee_rows[k].push(done.row);
+                        cursor = end;
+                    }
+                    Step::Db { .. } | Step::Http { .. } => {
+                        let d = part(weights[n + 1 + i]);
+                        if traced {
+                            planned.push(Planned::step(self.trng.hex(8), step, cursor, cursor + d));
+                        }
+                        cursor += d;
+                    }
+                }
+            }
+            cursor += part(weights[n]);
+        }
+
+        let mut duration_ms = cursor - wait;
+        let (mut status, mut error_type) = ("success", String::new());
+        if oom {
             status = "error";
             error_type = "Runtime.OutOfMemory".into();
             max_memory_used_mb = memory_mb;
-            duration_ms *= self.rng.range(0.3, 0.9);
-        } else if roll < oom_rate + spec.timeout_rate || duration_ms >= spec.timeout_ms as f64 {
+        } else if forced_timeout || duration_ms >= spec.timeout_ms as f64 {
             status = "timeout";
             error_type = "Sandbox.Timedout".into();
             duration_ms = spec.timeout_ms as f64 + self.rng.range(0.0, 3.0);
-        } else if roll < oom_rate + spec.timeout_rate + spec.error_rate {
+            // Killed with a call or query still open: its span would end
+            // after the request's; such a trace is not kept.
+            if planned.iter().any(|p| p.end > wait + duration_ms) {
+                tree.broken = true;
+            }
+        } else if handled_error || failed_call.is_some() {
             status = "error";
             error_type = error_name(spec.runtime, self.rng.below(3)).into();
         }
+        let end_ms = wait + duration_ms;
         let duration_ms = (duration_ms * 100.0).round() / 100.0;
-        let init_duration_ms = (init_duration_ms * 100.0).round() / 100.0;
-        let restore_duration_ms = (restore_duration_ms * 100.0).round() / 100.0;
 
         let inst = &mut self.instances[index];
         inst.used = true;
-        let wait = if start_type == "cold" {
-            init_duration_ms
-        } else {
-            restore_duration_ms
-        };
         inst.busy_until_ms = t + (wait + duration_ms).ceil() as i64;
         inst.last_end_ms = inst.busy_until_ms;
         let instance_id = inst.id.clone();
@@ -368,11 +592,7 @@ impl<'a> FunctionSim<'a> {
                 _ => self.rng.hex(6),
             },
             instance_id,
-            trace_id: if spec.trigger == "http" {
-                self.rng.hex(16)
-            } else {
-                String::new()
-            },
+            trace_id,
             start_time: chrono::DurationRound::duration_trunc(
                 start_time,
                 chrono::Duration::seconds(1),
@@ -403,7 +623,26 @@ impl<'a> FunctionSim<'a> {
         };
         row.ingested_at = row.start_time;
         faasight_pricing::apply_billing(&mut row);
-        row
+
+        if traced {
+            let parent = ctx
+                .and_then(|c| c.parent_span_id.clone())
+                .unwrap_or_default();
+            telemetry::record(
+                spec,
+                &row,
+                telemetry::Server {
+                    span_id: server_span_id,
+                    parent_span_id: parent,
+                    start: wait,
+                    end: end_ms,
+                    failed_call,
+                },
+                planned,
+                tree,
+            );
+        }
+        Done { row, end_ms }
     }
 }
 

@@ -2,8 +2,8 @@
 
 use super::InputError;
 use crate::cli::{DemoArgs, DemoDataArgs};
-use faasight_sample_data::{generate, DemoConfig, DemoSummary};
-use faasight_store::{InvocationRow, Store};
+use faasight_sample_data::{generate, generate_all, DemoBatch, DemoConfig, DemoSummary};
+use faasight_store::Store;
 use std::io::Write;
 use std::time::Instant;
 
@@ -47,7 +47,7 @@ pub async fn run(args: DemoDataArgs) -> anyhow::Result<()> {
             })?;
             out.flush()?;
             eprintln!(
-                "demo-data: wrote {} invocations of {} functions",
+                "demo-data: wrote {} invocations of {} functions (traces and logs are only loaded into ClickHouse)",
                 summary.rows, summary.functions
             );
         }
@@ -60,41 +60,53 @@ pub async fn run(args: DemoDataArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Generates the workload and inserts it in batches of 100,000 rows,
-/// printing progress. The generator runs on a blocking thread and hands
-/// batches over a bounded channel, so generation and inserts overlap.
+/// Generates the workload, traces and logs included, and inserts it in
+/// batches of up to 100,000 rows per table, printing progress. The
+/// generator runs on a blocking thread and hands batches over a bounded
+/// channel, so generation and inserts overlap.
 pub async fn load(store: &Store, cfg: &DemoConfig) -> anyhow::Result<DemoSummary> {
     const BATCH: usize = 100_000;
     let started = Instant::now();
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<InvocationRow>>(2);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<DemoBatch>(2);
     let gen_cfg = cfg.clone();
     let producer = tokio::task::spawn_blocking(move || {
-        let mut buffer = Vec::with_capacity(BATCH);
-        let summary = generate(&gen_cfg, |rows| {
-            buffer.extend(rows);
-            if buffer.len() >= BATCH {
-                tx.blocking_send(std::mem::replace(&mut buffer, Vec::with_capacity(BATCH)))?;
+        let mut buffer = DemoBatch::default();
+        let summary = generate_all(&gen_cfg, |batch| {
+            buffer.invocations.extend(batch.invocations);
+            buffer.spans.extend(batch.spans);
+            buffer.logs.extend(batch.logs);
+            if buffer.invocations.len() >= BATCH
+                || buffer.spans.len() >= BATCH
+                || buffer.logs.len() >= BATCH
+            {
+                tx.blocking_send(std::mem::take(&mut buffer))?;
             }
-            Ok::<_, tokio::sync::mpsc::error::SendError<Vec<InvocationRow>>>(())
+            Ok::<_, tokio::sync::mpsc::error::SendError<DemoBatch>>(())
         });
-        if !buffer.is_empty() {
+        if buffer != DemoBatch::default() {
             let _ = tx.blocking_send(buffer);
         }
         summary
     });
-    let mut loaded = 0usize;
+    let (mut invocations, mut spans, mut logs) = (0usize, 0usize, 0usize);
     while let Some(batch) = rx.recv().await {
-        store.insert_invocations(&batch).await?;
-        loaded += batch.len();
-        eprint!("\rdemo-data: loaded {loaded} invocations");
+        store.insert_invocations(&batch.invocations).await?;
+        store.insert_spans(&batch.spans).await?;
+        store.insert_logs(&batch.logs).await?;
+        invocations += batch.invocations.len();
+        spans += batch.spans.len();
+        logs += batch.logs.len();
+        eprint!("\rdemo-data: loaded {invocations} invocations, {spans} spans, {logs} logs");
     }
     let summary = producer
         .await?
         .map_err(|_| anyhow::anyhow!("the demo generator stopped early"))?;
     eprintln!(
-        "\rdemo-data: loaded {} invocations of {} functions in {:.1} s",
+        "\rdemo-data: loaded {} invocations of {} functions, {} spans and {} log records in {:.1} s",
         summary.rows,
         summary.functions,
+        summary.spans,
+        summary.logs,
         started.elapsed().as_secs_f64()
     );
     Ok(summary)
