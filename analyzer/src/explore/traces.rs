@@ -107,23 +107,13 @@ pub async fn trace_spans(
     tenant: &str,
     trace_id: &str,
 ) -> Result<(Vec<SpanLine>, QueryTrace)> {
-    const Q: &str = "trace_spans.sql";
-    let rows = store
-        .client()
-        .query(TRACE_SPANS_SQL)
-        .bind(trace_id)
-        .bind(tenant)
-        .fetch_all()
-        .await
-        .map_err(query_error(Q))?;
-    Ok((
-        rows,
-        QueryTrace::new(
-            Q,
-            TRACE_SPANS_SQL,
-            vec![trace_id.to_string(), tenant.to_string()],
-        ),
-    ))
+    fetch_texts(
+        store,
+        "trace_spans.sql",
+        TRACE_SPANS_SQL,
+        &[trace_id, tenant],
+    )
+    .await
 }
 
 /// One log record.
@@ -155,26 +145,31 @@ pub async fn invocation_logs(
     trace_id: &str,
     request_id: &str,
 ) -> Result<(Vec<LogLine>, QueryTrace)> {
-    const Q: &str = "invocation_logs.sql";
-    let rows = store
-        .client()
-        .query(INVOCATION_LOGS_SQL)
-        .bind(trace_id)
-        .bind(request_id)
-        .bind(tenant)
-        .fetch_all()
-        .await
-        .map_err(query_error(Q))?;
-    Ok((
-        rows,
-        QueryTrace::new(
-            Q,
-            INVOCATION_LOGS_SQL,
-            vec![
-                trace_id.to_string(),
-                request_id.to_string(),
-                tenant.to_string(),
-            ],
-        ),
-    ))
+    fetch_texts(
+        store,
+        "invocation_logs.sql",
+        INVOCATION_LOGS_SQL,
+        &[trace_id, request_id, tenant],
+    )
+    .await
+}
+
+/// Runs the query `sql` (file `name`) whose placeholders are all text,
+/// bound from `params` in order — the shape of the trace and log lookups,
+/// which have no time window.
+async fn fetch_texts<T>(
+    store: &Store,
+    name: &'static str,
+    sql: &'static str,
+    params: &[&str],
+) -> Result<(Vec<T>, QueryTrace)>
+where
+    T: clickhouse::RowOwned + clickhouse::RowRead,
+{
+    let query = params
+        .iter()
+        .fold(store.client().query(sql), |q, p| q.bind(*p));
+    let rows = query.fetch_all().await.map_err(query_error(name))?;
+    let params = params.iter().map(|p| p.to_string()).collect();
+    Ok((rows, QueryTrace::new(name, sql, params)))
 }

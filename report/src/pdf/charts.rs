@@ -92,31 +92,7 @@ pub(crate) fn daily_chart(
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(chart_error)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin_top(8)
-            .margin_right(12)
-            .x_label_area_size(34)
-            .y_label_area_size(64)
-            .build_cartesian_2d(first..last, 0.0..top)
-            .map_err(chart_error)?;
-        let label = |d: &NaiveDate| d.format("%-d %b").to_string();
-        let y_label = |v: &f64| tick_label(*v, top);
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(RGBColor(0xe4, 0xe7, 0xeb))
-            .axis_style(AXIS)
-            .x_labels(8)
-            .y_labels(6)
-            .x_label_formatter(&label)
-            .y_label_formatter(&y_label)
-            .y_desc(DAILY_Y_LABEL)
-            .x_desc("Day (UTC)")
-            .label_style(("sans-serif", 11).into_font().color(&AXIS))
-            .axis_desc_style(("sans-serif", 12).into_font().color(&AXIS))
-            .draw()
-            .map_err(chart_error)?;
+        let mut chart = day_axes(&root, first..last, top, DAILY_Y_LABEL)?;
         chart
             .draw_series(days.iter().map(|&(date, pico)| {
                 let mut bar =
@@ -128,6 +104,49 @@ pub(crate) fn daily_chart(
         root.present().map_err(chart_error)?;
     }
     Ok(svg)
+}
+
+/// Axes shared by the daily charts: days (UTC) across, USD up to `top`,
+/// light horizontal grid lines only.
+fn day_axes<'a, 'b>(
+    root: &'a DrawingArea<SVGBackend<'b>, plotters::coord::Shift>,
+    days: std::ops::Range<NaiveDate>,
+    top: f64,
+    y_desc: &str,
+) -> Result<
+    ChartContext<
+        'a,
+        SVGBackend<'b>,
+        Cartesian2d<RangedDate<NaiveDate>, plotters::coord::types::RangedCoordf64>,
+    >,
+    PdfError,
+> {
+    let mut chart = ChartBuilder::on(root)
+        .margin_top(8)
+        .margin_right(12)
+        .x_label_area_size(34)
+        .y_label_area_size(64)
+        .build_cartesian_2d(days, 0.0..top)
+        .map_err(chart_error)?;
+    let label = |d: &NaiveDate| d.format("%-d %b").to_string();
+    let y_label = |v: &f64| tick_label(*v, top);
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(0xe4, 0xe7, 0xeb))
+        .axis_style(AXIS)
+        .x_labels(8)
+        .y_labels(6)
+        .x_label_formatter(&label)
+        .y_label_formatter(&y_label)
+        .y_desc(y_desc)
+        .x_desc("Day (UTC)")
+        .label_style(("sans-serif", 11).into_font().color(&AXIS))
+        .axis_desc_style(("sans-serif", 12).into_font().color(&AXIS))
+        .draw()
+        .map_err(chart_error)?;
+    Ok(chart)
 }
 
 /// The forecast by day: the interval as a band, the expected value as a
@@ -151,31 +170,7 @@ pub(crate) fn forecast_chart(
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(chart_error)?;
-        let mut chart = ChartBuilder::on(&root)
-            .margin_top(8)
-            .margin_right(12)
-            .x_label_area_size(34)
-            .y_label_area_size(64)
-            .build_cartesian_2d(first..last, 0.0..top)
-            .map_err(chart_error)?;
-        let label = |d: &NaiveDate| d.format("%-d %b").to_string();
-        let y_label = |v: &f64| tick_label(*v, top);
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(WHITE)
-            .bold_line_style(RGBColor(0xe4, 0xe7, 0xeb))
-            .axis_style(AXIS)
-            .x_labels(8)
-            .y_labels(6)
-            .x_label_formatter(&label)
-            .y_label_formatter(&y_label)
-            .y_desc("USD per day (forecast)")
-            .x_desc("Day (UTC)")
-            .label_style(("sans-serif", 11).into_font().color(&AXIS))
-            .axis_desc_style(("sans-serif", 12).into_font().color(&AXIS))
-            .draw()
-            .map_err(chart_error)?;
+        let mut chart = day_axes(&root, first..last, top, "USD per day (forecast)")?;
 
         let mut band: Vec<(NaiveDate, f64)> = days.iter().map(|d| (d.0, usd(d.3))).collect();
         band.extend(days.iter().rev().map(|d| (d.0, usd(d.2))));

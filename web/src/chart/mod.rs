@@ -68,6 +68,22 @@ impl Hover {
     }
 }
 
+/// The series' legend, boxed, in one corner; the same look on every chart.
+fn legend<'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    position: SeriesLabelPosition,
+    font_px: u32,
+) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE.mix(0.85))
+        .border_style(RGBColor(203, 210, 217))
+        .label_font(("sans-serif", font_px))
+        .draw()
+        .map_err(err)
+}
+
 fn area(svg: &mut String, height: u32) -> DrawingArea<SVGBackend<'_>, Shift> {
     SVGBackend::with_string(svg, (WIDTH, height)).into_drawing_area()
 }
@@ -222,14 +238,7 @@ pub fn time_series(
             hover.point(chart.backend_coord(&(m.at, m.value)), &m.title);
         }
         if lines.len() + usize::from(band.is_some()) > 1 {
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::UpperLeft)
-                .background_style(WHITE.mix(0.85))
-                .border_style(RGBColor(203, 210, 217))
-                .label_font(("sans-serif", 13))
-                .draw()
-                .map_err(err)?;
+            legend(&mut chart, SeriesLabelPosition::UpperLeft, 13)?;
         }
         root.present().map_err(err)?;
     }
@@ -316,14 +325,7 @@ pub fn stacked_bars(
                 }
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperLeft)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(203, 210, 217))
-            .label_font(("sans-serif", 12))
-            .draw()
-            .map_err(err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperLeft, 12)?;
         root.present().map_err(err)?;
     }
     Ok(hover.into_svg(svg))
@@ -630,14 +632,7 @@ pub fn power_tuning(
             .map_err(err)?
             .label("measured mean duration")
             .legend(move |(x, y)| Circle::new((x + 8, y), 5, dur_color.stroke_width(2)));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::UpperRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(203, 210, 217))
-            .label_font(("sans-serif", 12))
-            .draw()
-            .map_err(err)?;
+        legend(&mut chart, SeriesLabelPosition::UpperRight, 12)?;
         for (i, p) in points.iter().enumerate() {
             let measured = p
                 .observed_ms
