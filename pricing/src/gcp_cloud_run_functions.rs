@@ -11,11 +11,16 @@
 //!   default CPU for a memory size (128 MB → 0.083 vCPU … 32 GiB → 8 vCPU),
 //!   used when the record does not say how many vCPUs were allocated.
 //!
-//! Cloud Run functions are priced at tier 1 in every region (the demo's
-//! us-central1 and europe-west1 are tier 1).
+//! - Same page (figures as firebase-tools transcribes them, see
+//!   [`TIER1_REGIONS`]): tier 2 regions, request-based billing: CPU $0.00003360 per
+//!   vCPU-second, memory $0.00000350 per GiB-second (requests $0.40 per
+//!   million in every region). The region lists are [`TIER1_REGIONS`] and
+//!   [`TIER2_REGIONS`]; a region in neither is priced at tier 1 and every
+//!   entry looked up for it is marked uncertain.
 
 use crate::catalog::{day, in_force, PriceEntry};
 use crate::{ceil_ms, ceil_to_step, round_pico};
+use chrono::{DateTime, Utc};
 use faasight_store::{InvocationRow, PicoUsd};
 
 /// The Cloud Run pricing page.
@@ -40,6 +45,91 @@ pub const REQUEST: &[PriceEntry] = &[run_price(400_000, "request")];
 pub const VCPU_SECOND: &[PriceEntry] = &[run_price(24_000_000, "vCPU-second")];
 /// Per GiB-second, tier 1: $0.0000025.
 pub const GIB_SECOND: &[PriceEntry] = &[run_price(2_500_000, "GiB-second")];
+/// Per vCPU-second, tier 2: $0.0000336.
+pub const VCPU_SECOND_TIER2: &[PriceEntry] = &[run_price(33_600_000, "vCPU-second")];
+/// Per GiB-second, tier 2: $0.0000035.
+pub const GIB_SECOND_TIER2: &[PriceEntry] = &[run_price(3_500_000, "GiB-second")];
+
+/// Cloud Run's tier 1 regions, as firebase-tools transcribes the Cloud Run
+/// pricing page (`src/deploy/functions/pricing.ts` in
+/// firebase/firebase-tools; the page itself fills its lists in with
+/// JavaScript). Regions opened since are in neither list and priced at
+/// tier 1 marked uncertain.
+pub const TIER1_REGIONS: &[&str] = &[
+    "asia-east1",
+    "asia-northeast1",
+    "asia-northeast2",
+    "europe-north1",
+    "europe-west1",
+    "europe-west4",
+    "us-central1",
+    "us-east1",
+    "us-east4",
+    "us-west1",
+];
+
+/// Cloud Run's tier 2 regions (same source).
+pub const TIER2_REGIONS: &[&str] = &[
+    "asia-east2",
+    "asia-northeast3",
+    "asia-southeast1",
+    "asia-southeast2",
+    "asia-south1",
+    "australia-southeast1",
+    "europe-central2",
+    "europe-west2",
+    "europe-west3",
+    "europe-west6",
+    "northamerica-northeast1",
+    "southamerica-east1",
+    "us-west2",
+    "us-west3",
+    "us-west4",
+];
+
+const UNLISTED_REGION: &str = "region not in the catalog's Cloud Run tier lists: tier 1 prices used";
+
+/// The Cloud Run price tier of a region; `None` when the catalog does not
+/// list it.
+pub fn region_tier(region: &str) -> Option<u8> {
+    if TIER1_REGIONS.contains(&region) {
+        Some(1)
+    } else if TIER2_REGIONS.contains(&region) {
+        Some(2)
+    } else {
+        None
+    }
+}
+
+/// Whether the catalog knows the region's tier.
+pub fn region_is_priced(region: &str) -> bool {
+    region_tier(region).is_some()
+}
+
+/// (per request, per vCPU-second, per GiB-second) in `region` at `at`:
+/// tier 2 prices in tier 2 regions, tier 1 elsewhere (marked uncertain for
+/// a region the catalog does not list).
+pub fn prices(region: &str, at: DateTime<Utc>) -> (PriceEntry, PriceEntry, PriceEntry) {
+    let request = in_force(REQUEST, at);
+    match region_tier(region) {
+        Some(2) => (
+            request,
+            in_force(VCPU_SECOND_TIER2, at),
+            in_force(GIB_SECOND_TIER2, at),
+        ),
+        tier => {
+            let mut vcpu = in_force(VCPU_SECOND, at);
+            let mut gib = in_force(GIB_SECOND, at);
+            if tier.is_none() {
+                for p in [&mut vcpu, &mut gib] {
+                    p.certain = false;
+                    p.note = UNLISTED_REGION;
+                }
+            }
+            (request, vcpu, gib)
+        }
+    }
+}
 /// Billing step.
 pub const BILLING_STEP_MS: u64 = 100;
 
@@ -62,18 +152,16 @@ pub fn billed_duration_ms(row: &InvocationRow) -> u64 {
     ceil_to_step(ceil_ms(row.duration_ms), BILLING_STEP_MS)
 }
 
-/// List price: request + vCPU-seconds + GiB-seconds.
+/// List price: request + vCPU-seconds + GiB-seconds at the region's tier.
 pub fn list_cost(row: &InvocationRow) -> PicoUsd {
     let at = row.start_time;
     let ms = row.billed_duration_ms as i128;
     // vcpu: price × (milli / 1000) × (ms / 1000); memory: price × (MB / 1024) × (ms / 1000)
     let denominator: i128 = 1000 * 1000 * 1024;
-    let cpu = in_force(VCPU_SECOND, at).value_pico as i128
-        * default_vcpu_milli(row.memory_mb)
-        * ms
-        * 1024;
-    let mem = in_force(GIB_SECOND, at).value_pico as i128 * row.memory_mb as i128 * ms * 1000;
-    let request = in_force(REQUEST, at).value_pico as i128;
+    let (request, vcpu, gib) = prices(&row.region, at);
+    let cpu = vcpu.value_pico as i128 * default_vcpu_milli(row.memory_mb) * ms * 1024;
+    let mem = gib.value_pico as i128 * row.memory_mb as i128 * ms * 1000;
+    let request = request.value_pico as i128;
     round_pico(cpu + mem + request * denominator, denominator)
 }
 

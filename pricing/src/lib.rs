@@ -20,6 +20,7 @@ pub mod azure_functions;
 pub mod catalog;
 pub mod cloudflare_workers;
 pub mod gcp_cloud_run_functions;
+pub mod monthly;
 pub mod self_hosted;
 
 use faasight_store::{InvocationRow, PicoUsd};
