@@ -15,6 +15,7 @@
 //! could not be confirmed are marked uncertain there.
 #![deny(missing_docs)]
 
+pub mod alibaba_function_compute;
 pub mod aws_lambda;
 pub mod azure_functions;
 pub mod catalog;
