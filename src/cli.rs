@@ -374,6 +374,12 @@ pub struct BillArgs {
     /// Apply the AWS Lambda free tier (1 M requests, 400,000 GB-s a month per account).
     #[arg(long)]
     pub aws_free_tier: bool,
+    /// What self-hosted capacity (Knative, OpenFaaS) costs, to allocate it to
+    /// functions by the memory and CPU they request × the time they run:
+    /// `vcpu-hour=USD,gb-hour=USD,vcpu-per-gb=N`, e.g.
+    /// `vcpu-hour=0.0316,gb-hour=0.0042,vcpu-per-gb=0.5`.
+    #[arg(long, value_name = "PRICES")]
+    pub node_price: Option<String>,
 }
 
 impl AnalysisCommand for BillArgs {
@@ -384,6 +390,7 @@ impl AnalysisCommand for BillArgs {
     fn request(&self) -> Result<ReportRequest, InputError> {
         Ok(ReportRequest {
             aws_free_tier: Some(self.aws_free_tier),
+            node_price: self.node_price.clone(),
             ..Default::default()
         })
     }

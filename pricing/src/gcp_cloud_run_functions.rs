@@ -87,7 +87,8 @@ pub const TIER2_REGIONS: &[&str] = &[
     "us-west4",
 ];
 
-const UNLISTED_REGION: &str = "region not in the catalog's Cloud Run tier lists: tier 1 prices used";
+const UNLISTED_REGION: &str =
+    "region not in the catalog's Cloud Run tier lists: tier 1 prices used";
 
 /// The Cloud Run price tier of a region; `None` when the catalog does not
 /// list it.

@@ -87,6 +87,8 @@ macro_rules! providers {
 // <https://cloud.google.com/functions/docs/configuring/timeout>;
 // Cloudflare Workers: no wall-clock limit while the client stays connected,
 // <https://developers.cloudflare.com/workers/platform/limits/#duration>;
+// Alibaba Function Compute 86,400 s,
+// <https://www.alibabacloud.com/help/en/function-compute/latest/instance-types-and-instance-modes>;
 // Knative and OpenFaaS: set by the operator.
 providers! {
     /// `aws_lambda`
@@ -106,6 +108,8 @@ providers! {
     GcpCloudFunctionsGen1 => "gcp_cloud_functions_gen1", gcp_cloud_run_functions::gen1, Some(540.0);
     /// `cloudflare_workers`
     CloudflareWorkers => "cloudflare_workers", cloudflare_workers, None;
+    /// `alibaba_function_compute`: Function Compute 3.0, pay-as-you-go.
+    AlibabaFunctionCompute => "alibaba_function_compute", alibaba_function_compute, Some(86_400.0);
     /// `knative`: self-hosted, no per-invocation price.
     Knative => "knative", self_hosted, None;
     /// `openfaas`: self-hosted, no per-invocation price.
@@ -122,7 +126,7 @@ impl Provider {
     /// value, or the OpenTelemetry resource attribute values users already
     /// send — `cloud.platform` (`aws_lambda`, `azure_functions`,
     /// `gcp_cloud_functions`, `gcp_cloud_run`) or, alone, `cloud.provider`
-    /// (`aws`, `azure`, `gcp`, `cloudflare`), each of which has one FaaS
+    /// (`aws`, `azure`, `gcp`, `cloudflare`, `alibaba_cloud`), each of which has one FaaS
     /// offering faasight prices. Values from
     /// <https://opentelemetry.io/docs/specs/semconv/registry/attributes/cloud/>.
     /// Case and surrounding spaces do not matter; anything else is `None`.
@@ -150,6 +154,9 @@ impl Provider {
                 Some(Provider::GcpCloudRunFunctions)
             }
             ("cloudflare", _) | (_, "cloudflare_workers") => Some(Provider::CloudflareWorkers),
+            (_, "alibaba_cloud_fc") | ("alibaba_cloud", "") => {
+                Some(Provider::AlibabaFunctionCompute)
+            }
             _ => None,
         }
     }
@@ -158,7 +165,7 @@ impl Provider {
     pub fn accepted_values() -> String {
         let names: Vec<&str> = Provider::ALL.iter().map(|p| p.as_str()).collect();
         format!(
-            "{} (or OpenTelemetry's cloud.provider aws, azure, gcp, cloudflare or cloud.platform aws_lambda, azure_functions, gcp_cloud_functions, gcp_cloud_run)",
+            "{} (or OpenTelemetry's cloud.provider aws, azure, gcp, cloudflare, alibaba_cloud or cloud.platform aws_lambda, azure_functions, gcp_cloud_functions, gcp_cloud_run, alibaba_cloud_fc)",
             names.join(", ")
         )
     }

@@ -138,7 +138,7 @@ fn print_table(report: &Report) -> String {
                     usd(m.billed_total)
                 );
             }
-            out!(o, "(USD; list price = Σ per-invocation list prices; billed = after tiers{} and the providers' monthly free grants)",
+            out!(o, "(USD; list price = Σ per-invocation list prices; billed = each region's prices after tiers{} and the providers' monthly free grants, once per billing scope; --format json explains each line)",
                 if b.aws_free_tier { ", the AWS free tier" } else { "" });
         }
         Report::Rightsizing(r) => {

@@ -74,18 +74,12 @@ impl Default for ColdStartOptions {
     }
 }
 
-/// A provider's keep-alive when the data cannot tell, ms: AWS Lambda 10
-/// minutes and Azure Functions 20 minutes, as measured in
-/// <https://mikhail.io/2019/08/aws-lambda-cold-starts-after-10-minutes/>;
-/// `None` for providers without a published figure (Google documents "an
-/// unspecified amount of time"), which get
-/// [`ColdStartOptions::default_keep_alive_ms`].
+/// A provider's keep-alive when the data cannot tell, ms
+/// ([`faasight_pricing::Provider::default_keep_alive_ms`], which cites the
+/// measurements); `None` for an unknown provider or one without a
+/// published figure, which get [`ColdStartOptions::default_keep_alive_ms`].
 pub fn provider_keep_alive_ms(provider: &str) -> Option<i64> {
-    match provider {
-        "aws_lambda" => Some(10 * 60_000),
-        "azure_functions" => Some(20 * 60_000),
-        _ => None,
-    }
+    faasight_pricing::Provider::parse(provider)?.default_keep_alive_ms()
 }
 
 pub(super) fn estimate_keep_alive(

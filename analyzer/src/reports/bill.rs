@@ -3,9 +3,11 @@
 //! to the per-invocation list prices it reconciles to.
 
 use super::QueryTrace;
-use crate::monthly_bill::{monthly_bill, BillLine, BillOptions, Usage};
+use crate::monthly_bill::{add_invocations, monthly_bill, BillLine, BillOptions, NodePrice, Usage};
 use crate::{Error, Result, TimeRange};
-use faasight_store::{InvocationRow, PicoUsd, Store};
+use chrono::NaiveDate;
+use faasight_pricing::Provider;
+use faasight_store::{PicoUsd, Store};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -50,30 +52,11 @@ pub struct BillReport {
     pub queries: Vec<QueryTrace>,
 }
 
-/// Billed memory (MB) and CPU clock (MHz, Cloud Functions 1st gen only) of
-/// a usage row, by the provider's rule in `faasight-pricing`.
-fn billed_memory(provider: &str, memory_mb: u32, observed_memory_mb: u32) -> (u32, u32) {
-    match provider {
-        "azure_functions" | "azure_functions_flex" => {
-            let row = InvocationRow {
-                provider: provider.to_string(),
-                memory_mb,
-                max_memory_used_mb: observed_memory_mb,
-                ..InvocationRow::default()
-            };
-            (faasight_pricing::azure_functions::billed_memory_mb(&row), 0)
-        }
-        "gcp_cloud_functions_gen1" => {
-            let (mb, mhz) =
-                faasight_pricing::gcp_cloud_run_functions::gen1::billed_memory(memory_mb);
-            (mb, u32::try_from(mhz).unwrap_or(0))
-        }
-        _ => (memory_mb, 0),
-    }
-}
-
 /// Turns usage rows (one per month, line and memory size) into month
-/// bills. Pure: the rows may come from anywhere.
+/// bills. Pure: the rows may come from anywhere. Each row's meters are
+/// added by its provider's rule ([`add_invocations`]); an unknown provider
+/// (which the collector refuses, so only hand-inserted rows) keeps its
+/// requests and is left unpriced by the bill, which says so.
 fn bills_from_rows(rows: Vec<UsageRow>, options: BillOptions) -> Result<Vec<MonthBill>> {
     type LineKey = (String, String, String, String);
     let mut months: BTreeMap<String, BTreeMap<LineKey, Usage>> = BTreeMap::new();
@@ -83,7 +66,6 @@ fn bills_from_rows(rows: Vec<UsageRow>, options: BillOptions) -> Result<Vec<Mont
             what: "list_cost",
             value: r.list_cost.clone(),
         })?;
-        let (mb, mhz) = billed_memory(&r.provider, r.memory_mb, r.observed_memory_mb);
         let key = (
             r.provider.clone(),
             r.account.clone(),
@@ -95,30 +77,47 @@ fn bills_from_rows(rows: Vec<UsageRow>, options: BillOptions) -> Result<Vec<Mont
             .or_default()
             .entry(key)
             .or_insert_with(|| Usage {
-                provider: r.provider,
+                provider: r.provider.clone(),
                 account: r.account,
                 region: r.region,
                 arch: r.arch,
                 ..Usage::default()
             });
-        line.requests += r.requests;
-        line.mb_ms += u128::from(mb) * u128::from(r.billed_ms);
-        line.mhz_ms += u128::from(mhz) * u128::from(r.billed_ms);
+        match Provider::parse(&r.provider) {
+            Some(p) => add_invocations(
+                line,
+                p,
+                r.memory_mb,
+                r.observed_memory_mb,
+                r.requests,
+                r.billed_ms,
+            ),
+            None => line.requests += r.requests,
+        }
         line.list_cost = line.list_cost + list_cost;
     }
-    Ok(months
+    months
         .into_iter()
         .map(|(month, lines)| {
+            let start = NaiveDate::parse_from_str(&month, "%Y-%m-%d")
+                .map_err(|_| Error::BadValue {
+                    query: "monthly_usage.sql",
+                    what: "month",
+                    value: month.clone(),
+                })?
+                .and_hms_opt(0, 0, 0)
+                .unwrap_or_default()
+                .and_utc();
             let usage: Vec<Usage> = lines.into_values().collect();
-            let lines = monthly_bill(&usage, options);
-            MonthBill {
+            let lines = monthly_bill(&usage, options, start);
+            Ok(MonthBill {
                 list_total: lines.iter().map(|l| l.usage.list_cost).sum(),
                 billed_total: lines.iter().map(|l| l.billed).sum(),
                 month,
                 lines,
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// The monthly bills of `tenant` for the months overlapping `range`.
@@ -164,7 +163,64 @@ impl TryFrom<&super::ReportRequest> for BillOptions {
     fn try_from(r: &super::ReportRequest) -> Result<Self> {
         Ok(BillOptions {
             aws_free_tier: r.aws_free_tier.unwrap_or(false),
+            node_price: r.node_price.as_deref().map(parse_node_price).transpose()?,
         })
+    }
+}
+
+/// Parses a node price for self-hosted platforms:
+/// `vcpu-hour=0.0316,gb-hour=0.0042,vcpu-per-gb=0.5` (dollars per vCPU-hour,
+/// dollars per GB-hour, vCPU requested per GB of memory). Every key is
+/// required: a missing one would price the cluster at a default nobody
+/// chose.
+pub fn parse_node_price(s: &str) -> Result<NodePrice> {
+    let bad = |why: String| Error::Invalid(format!("node_price {s:?}: {why}"));
+    let (mut vcpu, mut gb, mut ratio) = (None, None, None);
+    for part in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (key, value) = part
+            .split_once('=')
+            .ok_or_else(|| bad(format!("{part:?} is not key=value")))?;
+        let value = value.trim();
+        match key.trim() {
+            "vcpu-hour" => {
+                vcpu =
+                    Some(PicoUsd::parse_decimal(value).ok_or_else(|| {
+                        bad(format!("vcpu-hour {value:?} is not a dollar amount"))
+                    })?)
+            }
+            "gb-hour" => {
+                gb = Some(
+                    PicoUsd::parse_decimal(value)
+                        .ok_or_else(|| bad(format!("gb-hour {value:?} is not a dollar amount")))?,
+                )
+            }
+            "vcpu-per-gb" => {
+                let v: f64 = value
+                    .parse()
+                    .ok()
+                    .filter(|v: &f64| v.is_finite() && *v >= 0.0 && *v <= 64.0)
+                    .ok_or_else(|| {
+                        bad(format!(
+                            "vcpu-per-gb {value:?} is not a number from 0 to 64"
+                        ))
+                    })?;
+                ratio = Some((v * 1_000.0).round() as u32);
+            }
+            other => {
+                return Err(bad(format!(
+                    "unknown key {other:?} (expected vcpu-hour, gb-hour, vcpu-per-gb)"
+                )))
+            }
+        }
+    }
+    match (vcpu, gb, ratio) {
+        (Some(v), Some(g), Some(r)) if v.0 >= 0 && g.0 >= 0 => Ok(NodePrice {
+            vcpu_hour_pico: v.0,
+            gb_hour_pico: g.0,
+            vcpu_per_gb_milli: r,
+        }),
+        (Some(_), Some(_), Some(_)) => Err(bad("prices must not be negative".into())),
+        _ => Err(bad("needs vcpu-hour, gb-hour and vcpu-per-gb".into())),
     }
 }
 

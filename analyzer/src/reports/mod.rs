@@ -122,6 +122,9 @@ pub struct ReportRequest {
     pub to: Option<DateTime<Utc>>,
     /// Bill: apply the AWS Lambda free tier.
     pub aws_free_tier: Option<bool>,
+    /// Bill: the price of self-hosted capacity (Knative, OpenFaaS), e.g.
+    /// `vcpu-hour=0.0316,gb-hour=0.0042,vcpu-per-gb=0.5`.
+    pub node_price: Option<String>,
     /// Right-sizing: `cost`, `speed` or `balanced` (default `cost`).
     pub strategy: Option<String>,
     /// Right-sizing: weight of cost against speed for `balanced`, 0–1.

@@ -65,6 +65,11 @@ pub fn safety_floor_mb(
                 .find(|&size| size >= whole)
                 .unwrap_or(whole),
         ),
+        // Function Compute sizes are multiples of 64 MB from 128 MB.
+        Provider::AlibabaFunctionCompute => Some(
+            u32::try_from(faasight_pricing::alibaba_function_compute::billed_memory_mb(whole))
+                .unwrap_or(whole),
+        ),
         Provider::CloudflareWorkers | Provider::Knative | Provider::OpenFaas => None,
     }
 }

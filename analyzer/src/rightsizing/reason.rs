@@ -26,7 +26,11 @@ pub(super) fn advised_provider(
                           gets the same 128 MB) and bill CPU time, so there is no size to choose."
                 .into(),
         ),
-        Some(Provider::AzureFunctionsFlex | Provider::GcpCloudFunctionsGen1) => Err(format!(
+        Some(
+            Provider::AzureFunctionsFlex
+            | Provider::GcpCloudFunctionsGen1
+            | Provider::AlibabaFunctionCompute,
+        ) => Err(format!(
             "Not modelled yet: `{}` prices are in the catalog, but its duration-vs-size \
                  model is not; the safety floor above is still the smallest safe size.",
             current.provider

@@ -23,7 +23,10 @@ mod rules;
 #[cfg(test)]
 mod tests;
 
-pub use rules::{line_prices, MeterPrice, Tier};
+pub use rules::{add_invocations, line_prices, MeterPrice, Tier, TierScope};
+
+/// [`Usage::compute_units_raw`] per compute unit.
+pub const CU_RAW: u128 = 512_000_000;
 
 use crate::Provider;
 use chrono::{DateTime, Utc};
@@ -59,6 +62,10 @@ pub struct Usage {
     pub mhz_ms: u128,
     /// Σ billed CPU time in ms (Cloudflare Workers).
     pub cpu_ms: u128,
+    /// Σ compute units × 512,000,000 (Alibaba Function Compute, which
+    /// converts invocations, vCPU-time and memory-time into CU; the scale
+    /// makes each conversion factor an integer).
+    pub compute_units_raw: u128,
     /// Σ of per-invocation list prices, for reconciliation.
     pub list_cost: PicoUsd,
 }
@@ -77,6 +84,8 @@ pub enum Meter {
     ClockTime,
     /// CPU time ([`Usage::cpu_ms`]).
     CpuTime,
+    /// Compute units ([`Usage::compute_units_raw`]).
+    ComputeUnits,
 }
 
 impl Meter {
@@ -88,6 +97,7 @@ impl Meter {
             Meter::VcpuTime => u.vcpu_milli_ms,
             Meter::ClockTime => u.mhz_ms,
             Meter::CpuTime => u.cpu_ms,
+            Meter::ComputeUnits => u.compute_units_raw,
         }
     }
 
@@ -99,6 +109,7 @@ impl Meter {
             Meter::Requests | Meter::CpuTime => 1,
             Meter::MemoryTime => 1_024_000,
             Meter::VcpuTime | Meter::ClockTime => 1_000_000,
+            Meter::ComputeUnits => CU_RAW,
         }
     }
 }
@@ -222,6 +233,9 @@ pub fn monthly_bill(
     // whose fee was charged.
     let mut left: HashMap<(&str, &str, Meter), u128> = HashMap::new();
     let mut fee_charged: HashMap<(&str, &str), ()> = HashMap::new();
+    // Usage already priced per (provider, scope, meter) for tiers that
+    // count a billing scope's whole month.
+    let mut tier_used: HashMap<(&str, &str, Meter), u128> = HashMap::new();
     let mut lines: Vec<Option<BillLine>> = vec![None; usage.len()];
     for i in order {
         let u = &usage[i];
@@ -242,8 +256,7 @@ pub fn monthly_bill(
             let raw = price.meter.raw_per_unit();
             let mut free = 0u128;
             if grant_applies {
-                if let Some(&(_, units)) =
-                    grant.quantities.iter().find(|(m, _)| *m == price.meter)
+                if let Some(&(_, units)) = grant.quantities.iter().find(|(m, _)| *m == price.meter)
                 {
                     let l = left
                         .entry((u.provider.as_str(), u.account.as_str(), price.meter))
@@ -252,11 +265,24 @@ pub fn monthly_bill(
                     *l -= free;
                 }
             }
+            // Where tiers count the scope's month, this line starts where
+            // the scope's earlier lines left off.
+            let offset = match price.tier_scope {
+                TierScope::Line => 0,
+                TierScope::BillingScope => {
+                    let used = tier_used
+                        .entry((u.provider.as_str(), u.account.as_str(), price.meter))
+                        .or_insert(0);
+                    let before = *used;
+                    *used += qty - free;
+                    before
+                }
+            };
             // Charge in pico × raw units (divided once at the end of the line).
             let charged = match grant.value {
-                GrantValue::LinePrice => price.tiered_numerator(qty - free),
+                GrantValue::LinePrice => price.tiered_numerator(offset, qty - free),
                 GrantValue::Credit(values) => {
-                    let full = price.tiered_numerator(qty);
+                    let full = price.tiered_numerator(offset, qty);
                     let credit_price = values
                         .iter()
                         .find(|(m, _)| *m == price.meter)
@@ -267,11 +293,7 @@ pub fn monthly_bill(
             };
             numerator_total += charged;
             if free > 0 {
-                notes.push(format!(
-                    "{} {} free",
-                    format_units(free, raw),
-                    price.unit
-                ));
+                notes.push(format!("{} {} free", format_units(free, raw), price.unit));
             }
             if price.tiers.len() > 1 {
                 notes.push(format!("{} through the monthly tiers", price.unit));
@@ -295,7 +317,11 @@ pub fn monthly_bill(
             format!(
                 "{} prices in {}; {} shared by every region of {scope}{}",
                 provider.as_str(),
-                if u.region.is_empty() { "every region" } else { &u.region },
+                if u.region.is_empty() {
+                    "every region"
+                } else {
+                    &u.region
+                },
                 grant.description,
                 if notes.is_empty() {
                     String::new()
@@ -356,7 +382,12 @@ fn usd(pico: i128) -> String {
     if pico % 10_000_000_000 == 0 {
         format!("${dollars:.2}")
     } else {
-        format!("${}", PicoUsd(pico as i64).to_decimal_string().trim_end_matches('0'))
+        format!(
+            "${}",
+            PicoUsd(pico as i64)
+                .to_decimal_string()
+                .trim_end_matches('0')
+        )
     }
 }
 
@@ -381,7 +412,8 @@ fn self_hosted_line(u: &Usage, node: Option<NodePrice>) -> BillLine {
     // GB-hours = mb_ms / (1,024 × 3,600,000); vCPU-hours = GB-hours × vcpu_per_gb.
     let d: i128 = 1_024 * 3_600_000;
     let memory = u.mb_ms as i128 * node.gb_hour_pico as i128;
-    let cpu = u.mb_ms as i128 * node.vcpu_per_gb_milli as i128 * node.vcpu_hour_pico as i128 / 1_000;
+    let cpu =
+        u.mb_ms as i128 * node.vcpu_per_gb_milli as i128 * node.vcpu_hour_pico as i128 / 1_000;
     let billed = PicoUsd(i64::try_from(div_round(memory + cpu, d)).unwrap_or(i64::MAX));
     BillLine {
         adjustment: PicoUsd(billed.0 - u.list_cost.0),

@@ -4,7 +4,10 @@
 //! in the provider modules.
 
 use super::{BillingScope, GrantValue, Meter, MonthlyGrant, LINE_DENOMINATOR};
-use crate::{aws_lambda, azure_functions, cloudflare_workers, gcp_cloud_run_functions, Provider};
+use crate::{
+    alibaba_function_compute, aws_lambda, azure_functions, cloudflare_workers,
+    gcp_cloud_run_functions, Provider,
+};
 use chrono::{DateTime, Utc};
 
 /// One tier of a meter's price.
@@ -16,11 +19,23 @@ pub struct Tier {
     pub pico_per_unit: i128,
 }
 
+/// What a meter's tiers count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TierScope {
+    /// The line's own usage (AWS: per account, region and architecture).
+    Line,
+    /// The billing scope's month across its lines (Alibaba's CU tiers per
+    /// account).
+    BillingScope,
+}
+
 /// What one meter of a line costs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MeterPrice {
     /// The meter.
     pub meter: Meter,
+    /// What the tiers count.
+    pub tier_scope: TierScope,
     /// Its priced unit, for explanations ("GB-second").
     pub unit: &'static str,
     /// Tiers in order; one unbounded tier for a flat price.
@@ -31,6 +46,7 @@ impl MeterPrice {
     fn flat(meter: Meter, unit: &'static str, pico_per_unit: i128) -> MeterPrice {
         MeterPrice {
             meter,
+            tier_scope: TierScope::Line,
             unit,
             tiers: vec![Tier {
                 size_units: None,
@@ -39,23 +55,31 @@ impl MeterPrice {
         }
     }
 
-    /// The charge for `raw` units of the meter through the tiers, in
+    /// The charge for `raw` units of the meter through the tiers, the
+    /// first `offset` units of the tiers being used already, in
     /// pico-dollars × [`LINE_DENOMINATOR`] (not yet rounded).
-    pub(super) fn tiered_numerator(&self, raw: u128) -> i128 {
+    pub(super) fn tiered_numerator(&self, offset: u128, raw: u128) -> i128 {
         let per = self.meter.raw_per_unit();
         let scale = (LINE_DENOMINATOR / per) as i128;
+        let mut start = offset;
         let mut left = raw;
+        let mut tier_start = 0u128;
         let mut total: i128 = 0;
         for (i, tier) in self.tiers.iter().enumerate() {
-            let cap = match tier.size_units {
-                Some(units) if i + 1 < self.tiers.len() => (units * per).min(left),
-                _ => left,
+            let tier_end = match tier.size_units {
+                Some(units) if i + 1 < self.tiers.len() => tier_start + units * per,
+                _ => u128::MAX,
             };
-            total += cap as i128 * tier.pico_per_unit * scale;
-            left -= cap;
+            if start < tier_end {
+                let take = (tier_end - start).min(left);
+                total += take as i128 * tier.pico_per_unit * scale;
+                left -= take;
+                start += take;
+            }
             if left == 0 {
                 break;
             }
+            tier_start = tier_end;
         }
         total
     }
@@ -100,7 +124,12 @@ fn aws_duration_tiers(first: i128, arm: bool) -> Vec<Tier> {
 /// The meters a provider charges on a bill line in `region` (and `arch`),
 /// at the prices in force at `at`. Empty for self-hosted platforms, whose
 /// cost comes from the user's node price.
-pub fn line_prices(provider: Provider, region: &str, arch: &str, at: DateTime<Utc>) -> Vec<MeterPrice> {
+pub fn line_prices(
+    provider: Provider,
+    region: &str,
+    arch: &str,
+    at: DateTime<Utc>,
+) -> Vec<MeterPrice> {
     use aws_lambda::Charge;
     match provider {
         Provider::AwsLambda => {
@@ -114,10 +143,13 @@ pub fn line_prices(provider: Provider, region: &str, arch: &str, at: DateTime<Ut
                 MeterPrice::flat(
                     Meter::Requests,
                     "request",
-                    aws_lambda::price(region, Charge::Request, at).value_pico.into(),
+                    aws_lambda::price(region, Charge::Request, at)
+                        .value_pico
+                        .into(),
                 ),
                 MeterPrice {
                     meter: Meter::MemoryTime,
+                    tier_scope: TierScope::Line,
                     unit: "GB-second",
                     tiers: aws_duration_tiers(
                         aws_lambda::price(region, duration, at).value_pico.into(),
@@ -153,7 +185,9 @@ pub fn line_prices(provider: Provider, region: &str, arch: &str, at: DateTime<Ut
                 MeterPrice::flat(
                     Meter::Requests,
                     "invocation",
-                    crate::catalog::in_force(gen1::INVOCATION, at).value_pico.into(),
+                    crate::catalog::in_force(gen1::INVOCATION, at)
+                        .value_pico
+                        .into(),
                 ),
                 MeterPrice::flat(Meter::MemoryTime, "GB-second", gb.value_pico.into()),
                 MeterPrice::flat(Meter::ClockTime, "GHz-second", ghz.value_pico.into()),
@@ -163,15 +197,99 @@ pub fn line_prices(provider: Provider, region: &str, arch: &str, at: DateTime<Ut
             MeterPrice::flat(
                 Meter::Requests,
                 "request",
-                crate::catalog::in_force(cloudflare_workers::REQUEST, at).value_pico.into(),
+                crate::catalog::in_force(cloudflare_workers::REQUEST, at)
+                    .value_pico
+                    .into(),
             ),
             MeterPrice::flat(
                 Meter::CpuTime,
                 "CPU-ms",
-                crate::catalog::in_force(cloudflare_workers::CPU_MS, at).value_pico.into(),
+                crate::catalog::in_force(cloudflare_workers::CPU_MS, at)
+                    .value_pico
+                    .into(),
             ),
         ],
+        Provider::AlibabaFunctionCompute => {
+            use alibaba_function_compute::{CU, CU_TIERS};
+            // The tiers' list prices scaled by the CU price in force (the
+            // 2024-08-27..2025-08-27 discount took 20 % off every tier).
+            let first = i128::from(crate::catalog::in_force(CU, at).value_pico);
+            let list_first = i128::from(CU_TIERS[0].1);
+            let mut lower = 0u64;
+            let tiers = CU_TIERS
+                .iter()
+                .map(|&(upper, price)| {
+                    let size_units = upper.map(|u| u128::from(u - lower));
+                    lower = upper.unwrap_or(lower);
+                    Tier {
+                        size_units,
+                        pico_per_unit: i128::from(price) * first / list_first,
+                    }
+                })
+                .collect();
+            vec![MeterPrice {
+                meter: Meter::ComputeUnits,
+                tier_scope: TierScope::BillingScope,
+                unit: "CU",
+                tiers,
+            }]
+        }
         Provider::Knative | Provider::OpenFaas => Vec::new(),
+    }
+}
+
+/// Adds `requests` invocations at one configuration, billed for
+/// `billed_ms` in all, to a usage line: each meter by the provider's rule
+/// (the billed memory of Azure Consumption is the observed memory, of Flex
+/// the instance size, of Cloud Functions 1st gen its size tier with its
+/// clock; Cloud Run functions add the memory size's default vCPU; Alibaba
+/// converts to compute units; Cloudflare's billed time is CPU time).
+pub fn add_invocations(
+    line: &mut super::Usage,
+    provider: Provider,
+    memory_mb: u32,
+    observed_memory_mb: u32,
+    requests: u64,
+    billed_ms: u64,
+) {
+    let ms = u128::from(billed_ms);
+    line.requests += requests;
+    match provider {
+        Provider::AwsLambda | Provider::Knative | Provider::OpenFaas => {
+            line.mb_ms += u128::from(memory_mb) * ms;
+        }
+        Provider::AzureFunctions | Provider::AzureFunctionsFlex => {
+            let row = faasight_store::InvocationRow {
+                provider: provider.as_str().to_string(),
+                memory_mb,
+                max_memory_used_mb: observed_memory_mb,
+                ..Default::default()
+            };
+            line.mb_ms += u128::from(azure_functions::billed_memory_mb(&row)) * ms;
+        }
+        Provider::GcpCloudRunFunctions => {
+            line.mb_ms += u128::from(memory_mb) * ms;
+            let vcpu = gcp_cloud_run_functions::default_vcpu_milli(memory_mb);
+            line.vcpu_milli_ms += u128::try_from(vcpu).unwrap_or(0) * ms;
+        }
+        Provider::GcpCloudFunctionsGen1 => {
+            let (mb, mhz) = gcp_cloud_run_functions::gen1::billed_memory(memory_mb);
+            line.mb_ms += u128::from(mb) * ms;
+            line.mhz_ms += u128::try_from(mhz).unwrap_or(0) * ms;
+        }
+        Provider::CloudflareWorkers => line.cpu_ms += ms,
+        Provider::AlibabaFunctionCompute => {
+            let mb = u128::from(alibaba_function_compute::billed_memory_mb(memory_mb));
+            let vcpu_milli =
+                u128::try_from(alibaba_function_compute::min_vcpu_milli(memory_mb)).unwrap_or(0);
+            line.mb_ms += mb * ms;
+            line.vcpu_milli_ms += vcpu_milli * ms;
+            // CU × 512,000,000: 0.0075 per invocation = 3,840,000; 1 per
+            // vCPU-second = 512 per milli-vCPU-ms; 0.15 per GB-second = 75
+            // per MB-ms.
+            line.compute_units_raw +=
+                u128::from(requests) * 3_840_000 + vcpu_milli * ms * 512 + mb * ms * 75;
+        }
     }
 }
 
@@ -187,6 +305,7 @@ impl Provider {
                 BillingScope::GcpBillingAccount
             }
             Provider::CloudflareWorkers => BillingScope::CloudflareAccount,
+            Provider::AlibabaFunctionCompute => BillingScope::AlibabaAccount,
             Provider::Knative | Provider::OpenFaas => BillingScope::Cluster,
         }
     }
@@ -272,6 +391,17 @@ impl Provider {
                 optional: false,
                 description: "the Workers Standard plan's included 10 M requests and 30 M CPU-ms",
             },
+            // No monthly grant on Function Compute 3.0: new accounts get a
+            // one-time three-month trial quota, and resource plans are
+            // prepaid CU (neither is visible in telemetry):
+            // <https://www.alibabacloud.com/help/en/functioncompute/fc-3-0/product-overview/resource-plans-fc>.
+            Provider::AlibabaFunctionCompute => MonthlyGrant {
+                quantities: &[],
+                value: GrantValue::LinePrice,
+                fee_pico: 0,
+                optional: false,
+                description: "no monthly grant (trial quotas and prepaid resource plans are not seen in telemetry)",
+            },
             Provider::Knative | Provider::OpenFaas => MonthlyGrant {
                 quantities: &[],
                 value: GrantValue::LinePrice,
@@ -296,6 +426,7 @@ impl Provider {
             | Provider::GcpCloudRunFunctions
             | Provider::GcpCloudFunctionsGen1
             | Provider::CloudflareWorkers
+            | Provider::AlibabaFunctionCompute
             | Provider::Knative
             | Provider::OpenFaas => None,
         }

@@ -108,8 +108,15 @@ fn aws_free_tier_once_per_account_across_regions_x86_first() {
     // arm64 in Ireland gets what is left: 400,000 of 1 M requests and
     // 100,000 of 400,000 GB-s. Pays 200,000 × $0.0000002 + 200,000 GB-s ×
     // $0.0000133334 (Ireland's arm64 price equals US East's).
-    assert_eq!(b[0].billed.0 as i128, 200_000 * 200_000 + 200_000 * 13_333_400);
-    assert!(b[0].explanation.contains("AWS account"), "{}", b[0].explanation);
+    assert_eq!(
+        b[0].billed.0 as i128,
+        200_000 * 200_000 + 200_000 * 13_333_400
+    );
+    assert!(
+        b[0].explanation.contains("AWS account"),
+        "{}",
+        b[0].explanation
+    );
 }
 
 #[test]
@@ -124,7 +131,10 @@ fn azure_grant_once_per_subscription_across_regions() {
         mb_ms: 400_000 * GB_S,
         ..usage("azure_functions", "sub", "westeurope", "")
     };
-    assert_eq!(total(&bill(&[east.clone(), west.clone()])), 9_600_000_000_000);
+    assert_eq!(
+        total(&bill(&[east.clone(), west.clone()])),
+        9_600_000_000_000
+    );
     // Two subscriptions: two grants, 200,000 GB-s × $0.000016 = $3.20.
     let west = Usage {
         account: "sub2".into(),
@@ -254,7 +264,7 @@ fn self_hosted_allocated_from_the_node_price_or_left_unpriced() {
         vcpu_per_gb_milli: 500,
     };
     let b = monthly_bill(
-        &[u.clone()],
+        std::slice::from_ref(&u),
         BillOptions {
             node_price: Some(node),
             ..Default::default()
@@ -264,7 +274,11 @@ fn self_hosted_allocated_from_the_node_price_or_left_unpriced() {
     assert_eq!(b[0].billed.0, 50_000_000_000);
     let b = bill(&[u]);
     assert_eq!(b[0].billed.0, 0);
-    assert!(b[0].explanation.contains("node price"), "{}", b[0].explanation);
+    assert!(
+        b[0].explanation.contains("node price"),
+        "{}",
+        b[0].explanation
+    );
 }
 
 #[test]
@@ -273,4 +287,50 @@ fn every_provider_has_a_scope_and_a_grant_description() {
         assert!(!p.billing_scope().noun().is_empty());
         assert!(!p.monthly_grant().description.is_empty());
     }
+}
+
+#[test]
+fn alibaba_compute_units_tier_per_account_across_regions() {
+    // 60 M CU in each of two regions of one account: the account's month
+    // is 120 M CU → 100 M × $0.00002 + 20 M × $0.000017 = $2,000 + $340.
+    let cu = |region: &str, account: &str| Usage {
+        compute_units_raw: 60_000_000 * CU_RAW,
+        ..usage("alibaba_function_compute", account, region, "")
+    };
+    let lines = bill(&[cu("ap-southeast-1", "1"), cu("cn-hangzhou", "1")]);
+    assert_eq!(total(&lines), 2_340 * USD);
+    // Separate accounts stay in the first tier: 120 M × $0.00002 = $2,400.
+    let lines = bill(&[cu("ap-southeast-1", "1"), cu("cn-hangzhou", "2")]);
+    assert_eq!(total(&lines), 2_400 * USD);
+}
+
+#[test]
+fn alibaba_invocations_convert_to_compute_units() {
+    // 512 MB, 200 ms, the least vCPU 512 MB allows (0.15): 0.0075 + 0.15 ×
+    // 0.2 + 0.15 × 0.5 GB × 0.2 = 0.0525 CU.
+    let mut line = usage("alibaba_function_compute", "1", "ap-southeast-1", "");
+    add_invocations(&mut line, Provider::AlibabaFunctionCompute, 512, 0, 1, 200);
+    assert_eq!(line.compute_units_raw, 525 * CU_RAW / 10_000);
+    // …at $0.00002 per CU: $0.00000105.
+    assert_eq!(bill(&[line])[0].billed.0, 1_050_000);
+}
+
+#[test]
+fn meters_follow_each_providers_billed_memory() {
+    // Azure Consumption bills observed memory rounded up to 128 MB: 200 MB
+    // used of 1,536 → 256 MB × 100 ms.
+    let mut azure = usage("azure_functions", "s", "eastus", "");
+    add_invocations(&mut azure, Provider::AzureFunctions, 1536, 200, 1, 100);
+    assert_eq!(azure.mb_ms, 25_600);
+    // Cloud Run functions at 16 GiB: 4 vCPU (Google's default for the size).
+    let mut run = usage("gcp_cloud_run_functions", "b", "us-central1", "");
+    add_invocations(
+        &mut run,
+        Provider::GcpCloudRunFunctions,
+        16_384,
+        0,
+        1,
+        1_000,
+    );
+    assert_eq!((run.mb_ms, run.vcpu_milli_ms), (16_384_000, 4_000_000));
 }
