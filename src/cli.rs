@@ -582,6 +582,11 @@ pub enum ImportFormat {
     /// A directory with the Azure Functions 2019 trace (1000_inv.csv, 1000_run.csv, 1000_mem.csv).
     #[value(name = "azure-2019")]
     Azure2019,
+    /// Function configurations: the JSON `aws lambda list-functions` prints
+    /// (memory, timeout, architecture, package type, ephemeral storage, SnapStart).
+    AwsLambdaFunctions,
+    /// Provisioned Concurrency: the JSON `aws lambda list-provisioned-concurrency-configs` prints.
+    AwsProvisionedConcurrency,
 }
 
 /// What the source does not say about the function (lambda-log, lambda-telemetry).
@@ -629,6 +634,11 @@ pub struct ImportArgs {
     pub day: String,
     #[command(flatten)]
     pub identity: IdentityArgs,
+    /// When a configuration inventory (aws-lambda-functions,
+    /// aws-provisioned-concurrency) was taken, RFC 3339 (default: now). The
+    /// bill charges Provisioned Concurrency and SnapStart caches from then.
+    #[arg(long, value_name = "TIME")]
+    pub seen_at: Option<String>,
     /// Print the normalized records as NDJSON instead of storing them.
     #[arg(long)]
     pub dry_run: bool,

@@ -187,6 +187,13 @@ def main():
             "('default', toDateTime(1767230000), 1767230000001000000, '0af7651916cd43dd8448eb211c80319c', "
             "'b7ad6b7169203331', 'INFO', 'checkout started', 'f', 'f', 'r1')"
         )
+        # A configuration snapshot of the function, for the bill's charges.
+        sess.query(
+            "INSERT INTO function_inventory (tenant, provider, account, region, function, qualifier, kind, "
+            "memory_mb, timeout_ms, runtime, arch, package_type, ephemeral_storage_mb, seen_at, source) VALUES "
+            "('default', 'aws_lambda', '1', 'us-east-1', 'f', '$LATEST', 'function', 1024, 30000, "
+            "'python3.12', 'x86_64', 'Zip', 2048, toDateTime(1767225700), 'aws-lambda-functions')"
+        )
         for path in sorted(glob.glob(os.path.join(ROOT, "analyzer", "src", "queries", "*.sql"))):
             sql = bind(open(path).read(), path)
             try:

@@ -150,6 +150,48 @@ pub async fn cost_report(
                 explanation: l.explanation.clone(),
             });
         }
+        // Configuration charges (Provisioned Concurrency, ephemeral storage,
+        // SnapStart) are lines of their own: no requests, billed = charge.
+        for c in &m.charges {
+            let provider = faasight_pricing::Provider::AwsLambda.as_str().to_string();
+            add(&mut by_provider, provider.clone(), 0, c.amount.0);
+            add(
+                &mut by_account,
+                format!("{provider}/{}", c.account),
+                0,
+                c.amount.0,
+            );
+            add(
+                &mut by_region,
+                format!("{provider}/{}", c.region),
+                0,
+                c.amount.0,
+            );
+            let what = serde_json::to_value(c.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let function = if c.qualifier.is_empty() {
+                c.function.clone()
+            } else {
+                format!("{}:{}", c.function, c.qualifier)
+            };
+            lines.push(BillLine {
+                provider,
+                account: c.account.clone(),
+                region: c.region.clone(),
+                arch: String::new(),
+                requests: 0,
+                gb_seconds: 0.0,
+                list_pico: 0,
+                adjustment_pico: c.amount.0,
+                billed_pico: c.amount.0,
+                explanation: format!(
+                    "{what} of {function}: {:.1} {} ({})",
+                    c.quantity, c.unit, c.basis
+                ),
+            });
+        }
     }
     let totals = Totals {
         list_pico: bill.months.iter().map(|m| m.list_total.0).sum(),

@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 pub mod anomalies;
+pub mod bill_charges;
 pub mod cold_start;
 pub mod cost_report;
 mod error;

@@ -8,11 +8,11 @@
 use super::InputError;
 use crate::cli::{ImportArgs, ImportFormat};
 use faasight_collector::codecs::{
-    azure_2019, cloudwatch, csv, lambda_log, lambda_telemetry, ndjson, otlp,
+    aws_inventory, azure_2019, cloudwatch, csv, lambda_log, lambda_telemetry, ndjson, otlp,
 };
 use faasight_collector::normalize::normalize;
 use faasight_collector::transforms::lambda_env::{Assembler, FunctionIdentity};
-use faasight_store::{InvocationRow, LogRow};
+use faasight_store::{FunctionConfigRow, InvocationRow, LogRow};
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 
@@ -52,6 +52,19 @@ fn bad_lines(path: &Path, errors: impl IntoIterator<Item = (usize, String)>) -> 
 struct Decoded {
     invocations: Vec<InvocationRow>,
     logs: Vec<LogRow>,
+    configs: Vec<FunctionConfigRow>,
+}
+
+/// `--seen-at`, or now.
+fn seen_at(args: &ImportArgs) -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+    match &args.seen_at {
+        None => Ok(chrono::Utc::now()),
+        Some(t) => chrono::DateTime::parse_from_rfc3339(t)
+            .map(|t| t.with_timezone(&chrono::Utc))
+            .map_err(|e| {
+                InputError(format!("--seen-at {t:?} is not an RFC 3339 time: {e}")).into()
+            }),
+    }
 }
 
 /// The function identity from the flags; `function` overrides --function
@@ -111,6 +124,17 @@ fn decode(
         }
     };
     match args.format {
+        ImportFormat::AwsLambdaFunctions | ImportFormat::AwsProvisionedConcurrency => {
+            let text = utf8(path, &bytes)?;
+            let seen = seen_at(args)?;
+            let rows = if args.format == ImportFormat::AwsLambdaFunctions {
+                aws_inventory::parse_list_functions(text, &args.tenant, seen)
+            } else {
+                aws_inventory::parse_provisioned_concurrency(text, &args.tenant, seen)
+            }
+            .map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+            out.configs.extend(rows);
+        }
         ImportFormat::Ndjson | ImportFormat::Csv => {
             let text = utf8(path, &bytes)?;
             let parsed = if args.format == ImportFormat::Csv {
@@ -265,6 +289,9 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
         for row in &decoded.invocations {
             writeln!(out, "{}", ndjson::to_line(row))?;
         }
+        for row in &decoded.configs {
+            writeln!(out, "{}", serde_json::to_string(row)?)?;
+        }
         out.flush()?;
         return Ok(());
     }
@@ -283,6 +310,15 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     }
     for chunk in decoded.logs.chunks(100_000) {
         store.insert_logs(chunk).await?;
+    }
+    if !decoded.configs.is_empty() {
+        store.insert_function_configs(&decoded.configs).await?;
+        eprintln!(
+            "import: stored {} function configurations seen at {}",
+            decoded.configs.len(),
+            decoded.configs[0].seen_at.to_rfc3339()
+        );
+        return Ok(());
     }
     if progress {
         eprintln!();

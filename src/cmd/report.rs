@@ -125,6 +125,38 @@ fn print_table(report: &Report) -> String {
                         usd(l.billed)
                     );
                 }
+                for c in &m.charges {
+                    let what = serde_json::to_value(c.kind)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_string))
+                        .unwrap_or_default();
+                    let function = if c.qualifier.is_empty() {
+                        c.function.clone()
+                    } else {
+                        format!("{}:{}", c.function, c.qualifier)
+                    };
+                    out!(
+                        o,
+                        "{:<8} {:<26} {:<14} {:<15} {:<7} {:>12} {:>14} {:>14}",
+                        &m.month[..7.min(m.month.len())],
+                        what,
+                        c.account,
+                        c.region,
+                        "",
+                        "",
+                        "",
+                        usd(c.amount)
+                    );
+                    out!(
+                        o,
+                        "{:<8} {:<26} {function}: {:.1} {} ({})",
+                        "",
+                        "",
+                        c.quantity,
+                        c.unit,
+                        c.basis
+                    );
+                }
                 out!(
                     o,
                     "{:<8} {:<26} {:<14} {:<15} {:<7} {:>12} {:>14} {:>14}",
@@ -138,7 +170,12 @@ fn print_table(report: &Report) -> String {
                     usd(m.billed_total)
                 );
             }
-            out!(o, "(USD; list price = Σ per-invocation list prices; billed = each region's prices after tiers{} and the providers' monthly free grants, once per billing scope; --format json explains each line)",
+            for m in &b.months {
+                for n in &m.notes {
+                    out!(o, "note ({}): {n}", &m.month[..7.min(m.month.len())]);
+                }
+            }
+            out!(o, "(USD; list price = Σ per-invocation list prices; billed = each region's prices after tiers{} and the providers' monthly free grants, once per billing scope, plus configuration charges; --format json explains each line)",
                 if b.aws_free_tier { ", the AWS free tier" } else { "" });
         }
         Report::Rightsizing(r) => {

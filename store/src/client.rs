@@ -245,6 +245,11 @@ impl Store {
         self.insert_rows("invocations", rows).await
     }
 
+    /// Inserts function configuration snapshots (see [`Store::insert_rows`]).
+    pub async fn insert_function_configs(&self, rows: &[crate::FunctionConfigRow]) -> Result<()> {
+        self.insert_rows("function_inventory", rows).await
+    }
+
     /// Inserts span rows (see [`Store::insert_rows`]).
     pub async fn insert_spans(&self, rows: &[crate::SpanRow]) -> Result<()> {
         self.insert_rows("spans", rows).await

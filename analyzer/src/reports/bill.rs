@@ -3,6 +3,9 @@
 //! to the per-invocation list prices it reconciles to.
 
 use super::QueryTrace;
+use crate::bill_charges::{
+    month_charges, ConfigCharge, ConfigSnapshot, FunctionMonthUsage, MonthCharges,
+};
 use crate::monthly_bill::{add_invocations, monthly_bill, BillLine, BillOptions, NodePrice, Usage};
 use crate::{Error, Result, TimeRange};
 use chrono::NaiveDate;
@@ -13,6 +16,10 @@ use std::collections::BTreeMap;
 
 /// SQL of the usage query.
 pub const MONTHLY_USAGE_SQL: &str = include_str!("../queries/monthly_usage.sql");
+/// SQL of the per-function usage behind configuration charges.
+pub const FUNCTION_MONTH_USAGE_SQL: &str = include_str!("../queries/function_month_usage.sql");
+/// SQL of the configuration inventory.
+pub const FUNCTION_INVENTORY_SQL: &str = include_str!("../queries/function_inventory.sql");
 
 #[derive(Debug, clickhouse::Row, Deserialize)]
 struct UsageRow {
@@ -35,9 +42,14 @@ pub struct MonthBill {
     pub month: String,
     /// One line per provider, account, region and architecture.
     pub lines: Vec<BillLine>,
+    /// Charges that follow a function's configuration (Provisioned
+    /// Concurrency, ephemeral storage, SnapStart).
+    pub charges: Vec<ConfigCharge>,
+    /// What the bill assumed or could not include.
+    pub notes: Vec<String>,
     /// Σ per-invocation list prices.
     pub list_total: PicoUsd,
-    /// Σ billed amounts.
+    /// Σ billed amounts of the lines and the charges.
     pub billed_total: PicoUsd,
 }
 
@@ -57,7 +69,11 @@ pub struct BillReport {
 /// added by its provider's rule ([`add_invocations`]); an unknown provider
 /// (which the collector refuses, so only hand-inserted rows) keeps its
 /// requests and is left unpriced by the bill, which says so.
-fn bills_from_rows(rows: Vec<UsageRow>, options: BillOptions) -> Result<Vec<MonthBill>> {
+fn bills_from_rows(
+    rows: Vec<UsageRow>,
+    options: BillOptions,
+    mut charges: BTreeMap<String, MonthCharges>,
+) -> Result<Vec<MonthBill>> {
     type LineKey = (String, String, String, String);
     let mut months: BTreeMap<String, BTreeMap<LineKey, Usage>> = BTreeMap::new();
     for r in rows {
@@ -108,14 +124,52 @@ fn bills_from_rows(rows: Vec<UsageRow>, options: BillOptions) -> Result<Vec<Mont
                 .and_hms_opt(0, 0, 0)
                 .unwrap_or_default()
                 .and_utc();
+            let extra = charges.remove(&month).unwrap_or_default();
+            let mut lines = lines;
+            // Container-image INIT billed before 2025-08-01 is duration: it
+            // joins its line before tiers and free grants.
+            for d in &extra.extra_duration {
+                let aws = Provider::AwsLambda.as_str().to_string();
+                if let Some(line) =
+                    lines.get_mut(&(aws, d.account.clone(), d.region.clone(), d.arch.clone()))
+                {
+                    line.mb_ms += d.mb_ms;
+                }
+            }
             let usage: Vec<Usage> = lines.into_values().collect();
             let lines = monthly_bill(&usage, options, start);
+            let billed: PicoUsd = lines.iter().map(|l| l.billed).sum();
             Ok(MonthBill {
                 list_total: lines.iter().map(|l| l.usage.list_cost).sum(),
-                billed_total: lines.iter().map(|l| l.billed).sum(),
+                billed_total: billed + extra.charges.iter().map(|c| c.amount).sum(),
                 month,
                 lines,
+                charges: extra.charges,
+                notes: extra.notes,
             })
+        })
+        .collect()
+}
+
+/// Each month's configuration charges, time after `now` not charged.
+fn charges_by_month(
+    usage: &[FunctionMonthUsage],
+    inventory: &[ConfigSnapshot],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<BTreeMap<String, MonthCharges>> {
+    let mut by_month: BTreeMap<String, Vec<FunctionMonthUsage>> = BTreeMap::new();
+    for u in usage {
+        by_month.entry(u.month.clone()).or_default().push(u.clone());
+    }
+    by_month
+        .into_iter()
+        .map(|(month, rows)| {
+            let (from, to) = crate::cost_report::month_bounds(&month[..7])?;
+            let at = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+            Ok((
+                month,
+                month_charges(at(from), at(to), now, &rows, inventory),
+            ))
         })
         .collect()
 }
@@ -141,19 +195,49 @@ pub async fn bill_report(
         .and_hms_opt(0, 0, 0)
         .unwrap_or_default()
         .and_utc();
+    let window = TimeRange::new(from, to)?;
     let (rows, trace) = super::fetch_window::<UsageRow>(
         store,
         "monthly_usage.sql",
         MONTHLY_USAGE_SQL,
         &[],
         tenant,
-        TimeRange::new(from, to)?,
+        window,
     )
     .await?;
+    let init_from = faasight_pricing::aws_lambda::init_billing_from()
+        .timestamp()
+        .to_string();
+    let (function_rows, function_trace) = super::fetch_window::<FunctionMonthUsage>(
+        store,
+        "function_month_usage.sql",
+        FUNCTION_MONTH_USAGE_SQL,
+        &[&init_from, Provider::AwsLambda.as_str()],
+        tenant,
+        window,
+    )
+    .await?;
+    let inventory: Vec<ConfigSnapshot> = store
+        .client()
+        .query(FUNCTION_INVENTORY_SQL)
+        .bind(tenant)
+        .bind(to.timestamp())
+        .fetch_all()
+        .await
+        .map_err(|source| Error::Query {
+            query: "function_inventory.sql",
+            source,
+        })?;
+    let inventory_trace = super::QueryTrace::new(
+        "function_inventory.sql",
+        FUNCTION_INVENTORY_SQL,
+        vec![format!("'{tenant}'"), to.timestamp().to_string()],
+    );
+    let charges = charges_by_month(&function_rows, &inventory, range.to)?;
     Ok(BillReport {
-        months: bills_from_rows(rows, options)?,
+        months: bills_from_rows(rows, options, charges)?,
         aws_free_tier: options.aws_free_tier,
-        queries: vec![trace],
+        queries: vec![trace, function_trace, inventory_trace],
     })
 }
 
@@ -261,6 +345,7 @@ mod tests {
                 row("azure_functions", 1536, 200, 1, 100, "0.000000400000"),
             ],
             BillOptions::default(),
+            BTreeMap::new(),
         )
         .unwrap();
         assert_eq!(bills.len(), 1);
@@ -288,6 +373,7 @@ mod tests {
         let err = bills_from_rows(
             vec![row("aws_lambda", 128, 0, 1, 1, "x")],
             BillOptions::default(),
+            BTreeMap::new(),
         )
         .unwrap_err();
         assert!(err.to_string().contains("monthly_usage.sql"), "{err}");

@@ -53,6 +53,8 @@ pub struct MonthBill {
     pub list_pico: i64,
     /// Σ billed, pico-USD.
     pub billed_pico: i64,
+    /// What the bill assumed or left out.
+    pub notes: Vec<String>,
 }
 
 /// Everything the page shows.
@@ -284,7 +286,27 @@ mod data {
                         billed_pico: l.billed.0,
                         explanation: l.explanation.clone(),
                     })
+                    .chain(m.charges.iter().map(|c| {
+                        let kind = serde_json::to_value(c.kind)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_string))
+                            .unwrap_or_default();
+                        let function = if c.qualifier.is_empty() {
+                            c.function.clone()
+                        } else {
+                            format!("{}:{}", c.function, c.qualifier)
+                        };
+                        BillRow {
+                            scope: format!("{kind} · {} · {} · {function}", c.account, c.region),
+                            requests: 0,
+                            list_pico: 0,
+                            adjustment_pico: c.amount.0,
+                            billed_pico: c.amount.0,
+                            explanation: format!("{:.1} {}: {}", c.quantity, c.unit, c.basis),
+                        }
+                    }))
                     .collect(),
+                notes: m.notes.clone(),
             })
             .collect();
         let mut months: Vec<String> = bills.iter().map(|b| b.month.clone()).collect();
@@ -405,6 +427,9 @@ fn CostBody(c: CostData) -> impl IntoView {
                         <tbody>{rows}</tbody>
                     </table>
                 </div>
+                <ul class="bill-notes">
+                    {b.notes.iter().map(|n| view! { <li class="note">{n.clone()}</li> }).collect_view()}
+                </ul>
             }
         })
         .collect_view();
@@ -416,7 +441,7 @@ fn CostBody(c: CostData) -> impl IntoView {
         {c.forecast_chart.clone().map(|svg| view! { <Chart id="forecast-chart" svg/> })}
         <p class="note" id="forecast-note">{c.forecast_note.clone()}</p>
         <h2>"Monthly bill"</h2>
-        <p class="note">"Per provider, account, region and architecture, with each provider's volume tiers, free grants and plan fees applied per billing scope."</p>
+        <p class="note">"Per provider, account, region and architecture at that region's prices, with each provider's volume tiers, free grants and plan fees applied once per billing scope (AWS account, Azure subscription, Google Cloud billing account, Cloudflare account), then the charges that follow a function's configuration (Provisioned Concurrency, ephemeral storage, SnapStart)."</p>
         {bills}
         <h2>"Cost report"</h2>
         <p class="note">"The month's report: totals, the bill, top functions, daily cost, next month's forecast, right-sizing savings and warnings."</p>
