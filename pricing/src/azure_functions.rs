@@ -12,9 +12,17 @@
 //!   amounts were read from third-party cost write-ups quoting it (several
 //!   agree; the free-grant sentence itself is quoted verbatim); the free
 //!   grants are applied by the analyzer's monthly bill.
-//! - Consumption rounding: memory is the *observed* memory of the execution
-//!   rounded up to the nearest 128 MB (up to the 1,536 MB instance size);
-//!   execution time rounded up to 1 ms with a 100 ms minimum (pricing page).
+//! - Consumption rounding: resource consumption is the *average* memory
+//!   observed during the execution (sampled memory of the process and its
+//!   children, integrated over time) rounded up to the nearest 128 MB, at
+//!   most 1,536 MB, times the execution time rounded up to 1 ms with a
+//!   100 ms minimum: the pricing page, and
+//!   <https://learn.microsoft.com/en-us/azure/azure-functions/functions-consumption-costs>
+//!   (which also says executions running at once in one process share that
+//!   memory). Telemetry reports each execution's *peak* memory
+//!   (`max_memory_used_mb`), not its average, so faasight bills the peak:
+//!   an upper bound of Azure's figure, said so on every Consumption bill
+//!   line ([`crate::Provider::memory_rule_note`]).
 //! - Flex rounding: "The minimum billable execution period for both
 //!   execution modes is 1,000 ms. Past that, the billable activity period is
 //!   rounded up to the nearest 100 ms", billed at the instance memory size
@@ -127,7 +135,8 @@ pub fn billed_duration_ms(row: &InvocationRow) -> u64 {
     }
 }
 
-/// Billed memory. Consumption: observed memory rounded up to 128 MB, at
+/// Billed memory. Consumption: observed memory (the peak, standing in for
+/// the average Azure meters — an upper bound) rounded up to 128 MB, at
 /// least 128 MB and at most 1,536 MB (the configured size when nothing was
 /// observed). Flex: the instance memory size, i.e. the configured size
 /// rounded up to 512, 2,048 or 4,096 MB (2,048 MB when unknown).

@@ -140,6 +140,8 @@ pub struct FunctionSpec {
     pub provisioned: u32,
     /// Lambda SnapStart enabled.
     pub snapstart: bool,
+    /// Ephemeral storage (`/tmp`), MB (AWS; 512 is included).
+    pub ephemeral_storage_mb: u32,
     /// Median INIT (ms) and spread when the code's own start-up dominates
     /// the runtime's (large dependencies, a model loaded at start); `None`:
     /// the runtime's [`init_profile`].
@@ -191,6 +193,7 @@ const fn f(
         deploy_every_days: Some(9),
         provisioned: 0,
         snapstart: false,
+        ephemeral_storage_mb: 512,
         init_ms: None,
         burst_chance: 0.004,
         operation: name,
@@ -394,6 +397,8 @@ pub fn fleet() -> Vec<FunctionSpec> {
             memory_used: 0.38,
             error_rate: 0.005,
             deploy_every_days: Some(14),
+            // ffmpeg writes the source and the renditions to /tmp.
+            ephemeral_storage_mb: 4096,
             ..f(
                 "video-transcode",
                 AWS,

@@ -98,6 +98,61 @@ pub struct DemoBatch {
     pub logs: Vec<LogRow>,
 }
 
+/// The demo fleet's AWS Lambda configuration inventory, as `faasight
+/// import --format aws-lambda-functions` and `aws-provisioned-concurrency`
+/// would store it, seen at the window's start: memory (after any
+/// reconfiguration), timeout, runtime, architecture, ephemeral storage,
+/// SnapStart, and Provisioned Concurrency on alias `live`. The bill prices
+/// the configuration charges from it.
+pub fn inventory(cfg: &DemoConfig) -> Vec<faasight_store::FunctionConfigRow> {
+    use faasight_store::rows::inventory::{KIND_FUNCTION, KIND_PROVISIONED};
+    let (seen_at, _) = cfg.window();
+    let mut rows = Vec::new();
+    for f in catalog::fleet()
+        .into_iter()
+        .filter(|f| f.provider == "aws_lambda")
+    {
+        let memory_mb = f.memory_change.map_or(f.memory_mb, |(_, mb)| mb);
+        let function = faasight_store::FunctionConfigRow {
+            tenant: cfg.tenant.clone(),
+            provider: f.provider.into(),
+            account: f.account.into(),
+            region: f.region.into(),
+            function: f.name.into(),
+            qualifier: "$LATEST".into(),
+            kind: KIND_FUNCTION.into(),
+            memory_mb,
+            timeout_ms: f.timeout_ms,
+            runtime: f.runtime.into(),
+            arch: f.arch.into(),
+            package_type: "Zip".into(),
+            ephemeral_storage_mb: f.ephemeral_storage_mb,
+            snapstart_apply_on: if f.snapstart {
+                "PublishedVersions"
+            } else {
+                "None"
+            }
+            .into(),
+            snapstart_status: if f.snapstart { "On" } else { "Off" }.into(),
+            seen_at,
+            source: "demo".into(),
+            ..Default::default()
+        };
+        if f.provisioned > 0 {
+            rows.push(faasight_store::FunctionConfigRow {
+                qualifier: "live".into(),
+                kind: KIND_PROVISIONED.into(),
+                provisioned_requested: f.provisioned,
+                provisioned_allocated: f.provisioned,
+                provisioned_status: "READY".into(),
+                ..function.clone()
+            });
+        }
+        rows.push(function);
+    }
+    rows
+}
+
 /// Generates the workload, traces and logs included, and hands it to
 /// `sink` in batches (one function and day at a time). Stops at the first
 /// error the sink returns.

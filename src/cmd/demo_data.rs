@@ -98,6 +98,9 @@ pub async fn load(store: &Store, cfg: &DemoConfig) -> anyhow::Result<DemoSummary
         logs += batch.logs.len();
         eprint!("\rdemo-data: loaded {invocations} invocations, {spans} spans, {logs} logs");
     }
+    store
+        .insert_function_configs(&faasight_sample_data::inventory(cfg))
+        .await?;
     let summary = producer
         .await?
         .map_err(|_| anyhow::anyhow!("the demo generator stopped early"))?;

@@ -312,6 +312,9 @@ pub fn monthly_bill(
                 usd(grant.fee_pico)
             ));
         }
+        if let Some(note) = provider.memory_rule_note() {
+            notes.push(note.to_string());
+        }
         let scope = format!("{} {:?}", provider.billing_scope().noun(), u.account);
         let explanation = if grant_applies {
             format!(

@@ -412,6 +412,26 @@ impl Provider {
         }
     }
 
+    /// What the bill must say about how this provider's billed memory was
+    /// measured, when faasight's figure can differ from the invoice.
+    pub fn memory_rule_note(self) -> Option<&'static str> {
+        match self {
+            Provider::AzureFunctions => Some(
+                "Azure bills each execution's average memory (rounded up to 128 MB); telemetry gives its peak, so this line is an upper bound",
+            ),
+            Provider::AlibabaFunctionCompute => Some(
+                "vCPU is not in the telemetry: the least vCPU the memory allows (memory in GB / 4) is assumed, a lower bound for functions set up with more",
+            ),
+            Provider::AwsLambda
+            | Provider::AzureFunctionsFlex
+            | Provider::GcpCloudRunFunctions
+            | Provider::GcpCloudFunctionsGen1
+            | Provider::CloudflareWorkers
+            | Provider::Knative
+            | Provider::OpenFaas => None,
+        }
+    }
+
     /// How long an idle environment stays warm when the data cannot tell,
     /// in ms: AWS Lambda 10 minutes and Azure Functions 20 minutes, as
     /// measured in <https://mikhail.io/2019/08/aws-lambda-cold-starts-after-10-minutes/>;
