@@ -349,3 +349,60 @@ fn after_a_level_shift_all_the_history_beats_the_last_30_days() {
         "all history {all:.2} % vs 30 days {last_30:.2} %"
     );
 }
+
+#[test]
+fn a_multiplicative_month_interval_agrees_with_brute_force_paths() {
+    // ETS(M,Ad,M) fitted to a strictly positive weekly series: the sum of
+    // steps 3..=16 from 500 seeded paths against 20,000 paths of another
+    // seed run through the state equations here. The 10 % quantile of 500
+    // draws has a standard error of about 0.08 standard deviations of the
+    // sum, 3 % of the 80 % interval's width; 15 % is five of those.
+    let factors = [1.3, 1.1, 1.0, 0.9, 0.8, 0.6, 1.3];
+    let mut rng = Gaussian::new(5);
+    let y: Vec<f64> = (0..70)
+        .map(|t| (100.0 + 3.0 * t as f64) * factors[t % 7] * (1.0 + 0.05 * rng.normal()))
+        .collect();
+    let form = ModelForm::new(
+        ErrorKind::Multiplicative,
+        TrendKind::Damped,
+        SeasonKind::Multiplicative,
+    );
+    let fitted = super::fit::fit(form, &y, 7, FIT_EVALUATIONS).unwrap();
+    let (steps, totals) =
+        predict_with_spans(&fitted, 16, 0.8, 7, true, SIMULATED_PATHS, &[(3, 16)]);
+    let (mean, lower, upper) = totals[0];
+    let daily: f64 = steps[2..16].iter().map(|s| s.0).sum();
+    assert!((mean - daily).abs() < 1e-9 * daily, "{mean} vs {daily}");
+
+    let sigma = fitted.sigma2.sqrt();
+    let mut rng = Gaussian::new(12_345);
+    let mut sums: Vec<f64> = (0..20_000)
+        .map(|_| {
+            let mut s = fitted.state.clone();
+            let mut total = 0.0;
+            for step in 1..=16 {
+                let y_hat = one_step(&form, &fitted.smoothing, &s);
+                let e = sigma * rng.normal();
+                if step >= 3 {
+                    total += (y_hat * (1.0 + e)).max(0.0);
+                }
+                advance(&form, &fitted.smoothing, &mut s, e, y_hat);
+            }
+            total
+        })
+        .collect();
+    sums.sort_by(f64::total_cmp);
+    let (bf_lower, bf_upper) = (sums[2_000], sums[18_000]);
+    let width = bf_upper - bf_lower;
+    assert!(
+        (lower - bf_lower).abs() < 0.15 * width,
+        "{lower} vs {bf_lower} (width {width})"
+    );
+    assert!(
+        (upper - bf_upper).abs() < 0.15 * width,
+        "{upper} vs {bf_upper} (width {width})"
+    );
+    // And narrower than the days' bounds added up.
+    let added: f64 = steps[2..16].iter().map(|s| s.2 - s.1).sum();
+    assert!(upper - lower < added, "{} vs {added}", upper - lower);
+}
