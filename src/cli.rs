@@ -474,7 +474,8 @@ impl AnalysisCommand for WarningsArgs {
 pub struct ForecastArgs {
     #[command(flatten)]
     pub report: ReportArgs,
-    /// Days ahead, e.g. 30d.
+    /// Days ahead, e.g. 30d; at most 366d (12 months). Monthly totals and
+    /// the current month's projected end come with the daily forecast.
     #[arg(long, default_value = "30d")]
     pub horizon: String,
     /// One forecast per function, per provider, or in total.

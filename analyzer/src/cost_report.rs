@@ -1,7 +1,8 @@
 //! The monthly cost report ([`faasight_report::CostReport`]): one tenant,
 //! one calendar month (UTC), assembled from the analyses the UI shows —
 //! the bill (tiers and free grants), the functions' list costs, daily
-//! cost, next month's forecast, right-sizing savings and warnings — so
+//! cost, next month's forecast, the projection of a running month's end,
+//! right-sizing savings and warnings — so
 //! the PDF, the CSV, the JSON and the `bill` analysis give the same
 //! totals.
 
@@ -15,8 +16,9 @@ use crate::rightsizing::{RightsizingOptions, Status};
 use crate::{Error, Result, TimeRange};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use faasight_report::{
-    BillLine, CostReport, DailyCost, ForecastDay, ForecastSummary, FunctionCost, QueryUsed,
-    RightsizingItem, RightsizingSummary, Subtotal, Totals, WarningItem,
+    BillLine, CostReport, DailyCost, ForecastDay, ForecastSummary, FunctionCost,
+    MonthEndProjection, QueryUsed, RightsizingItem, RightsizingSummary, Subtotal, Totals,
+    WarningItem,
 };
 use faasight_store::Store;
 use std::collections::BTreeMap;
@@ -87,8 +89,10 @@ pub async fn cost_report(
     }
     let end = midnight(next).min(now);
     let range = TimeRange::new(midnight(first), end)?;
-    // Volumes for right-sizing and history for the forecast: the 30 days
-    // before the month's end.
+    // Volumes for right-sizing: the 30 days before the month's end. The
+    // forecast learns from up to a year before it (see
+    // `reports::forecast::HISTORY_DAYS`) and runs from the month's end (or
+    // today, for a running month) to the end of the next month.
     let history = TimeRange::new(end - chrono::Duration::days(30), end)?;
     let (next_first, next_next) = (
         next,
@@ -106,7 +110,7 @@ pub async fn cost_report(
         bill_report(store, tenant, range, TryFrom::try_from(&defaults)?),
         functions_table(store, tenant, range),
         daily_cost_by(store, tenant, range, "provider"),
-        forecast_report(store, tenant, history, forecast_request),
+        forecast_report(store, tenant, range, forecast_request),
         rightsizing_report(store, tenant, history, RightsizingOptions::default()),
         warnings_report(store, tenant, range, TryFrom::try_from(&defaults)?),
     )?;
@@ -229,35 +233,54 @@ pub async fn cost_report(
         .map(|(date, list_pico)| DailyCost { date, list_pico })
         .collect();
 
-    // Next month: the forecast's days that fall in it.
+    // Next month: the forecast's days that fall in it, and its month total
+    // (whose interval is the sum's, not the days' bounds added up).
     let pico = |usd: f64| (usd * 1e12).round() as i64;
-    let forecast_summary = forecast
-        .cost_usd
-        .iter()
-        .find_map(|g| g.forecast.as_ref())
-        .map(|f| {
-            let days: Vec<ForecastDay> = f
-                .points
-                .iter()
-                .filter_map(|p| {
-                    let day = p.day?;
-                    (day >= next_first && day < next_next).then(|| ForecastDay {
-                        date: day.to_string(),
-                        expected_pico: pico(p.mean),
-                        low_pico: pico(p.lower),
-                        high_pico: pico(p.upper),
-                    })
+    let cost_group = forecast.cost_usd.iter().find(|g| g.forecast.is_some());
+    let forecast_summary = cost_group.and_then(|g| g.forecast.as_ref()).and_then(|f| {
+        let total = f
+            .months
+            .iter()
+            .find(|m| m.first_day == next_first && m.through_month_end)?;
+        let days: Vec<ForecastDay> = f
+            .points
+            .iter()
+            .filter_map(|p| {
+                let day = p.day?;
+                (day >= next_first && day < next_next).then(|| ForecastDay {
+                    date: day.to_string(),
+                    expected_pico: pico(p.mean),
+                    low_pico: pico(p.lower),
+                    high_pico: pico(p.upper),
                 })
-                .collect();
-            ForecastSummary {
-                month: format!("{:04}-{:02}", next_first.year(), next_first.month()),
-                expected_pico: days.iter().map(|d| d.expected_pico).sum(),
-                low_pico: days.iter().map(|d| d.low_pico).sum(),
-                high_pico: days.iter().map(|d| d.high_pico).sum(),
-                level_pct: f.level * 100.0,
-                backtest_mape_pct: f.backtest.mape_pct,
-                days,
-            }
+            })
+            .collect();
+        Some(ForecastSummary {
+            month: total.month.clone(),
+            expected_pico: pico(total.mean),
+            low_pico: pico(total.lower),
+            high_pico: pico(total.upper),
+            level_pct: f.level * 100.0,
+            backtest_mape_pct: f.backtest.mape_pct,
+            days,
+        })
+    });
+    // A running month projected to its end; an ended month's total is the
+    // actual one, so it has none.
+    let report_month = format!("{:04}-{:02}", first.year(), first.month());
+    let month_end = cost_group
+        .and_then(|g| g.month_end.as_ref())
+        .filter(|p| now < midnight(next) && p.month == report_month)
+        .map(|p| MonthEndProjection {
+            month: p.month.clone(),
+            days_elapsed: p.days_elapsed,
+            days_in_month: p.days_in_month,
+            actual_pico: pico(p.actual_to_date),
+            forecast_rest_pico: pico(p.forecast_rest),
+            projected_pico: pico(p.actual_to_date) + pico(p.forecast_rest),
+            low_pico: pico(p.lower),
+            high_pico: pico(p.upper),
+            level_pct: p.level * 100.0,
         });
 
     let mut items: Vec<RightsizingItem> = advice
@@ -295,7 +318,7 @@ pub async fn cost_report(
         forecast
             .queries
             .into_iter()
-            .map(|q| used("Forecast (30 days of history)", q)),
+            .map(|q| used("Forecast (up to 365 days of history)", q)),
     );
     queries.extend(
         advice
@@ -306,7 +329,7 @@ pub async fn cost_report(
     queries.extend(warnings.queries.into_iter().map(|q| used("Warnings", q)));
     Ok(CostReport {
         tenant: tenant.to_string(),
-        month: format!("{:04}-{:02}", first.year(), first.month()),
+        month: report_month,
         period_start: first.to_string(),
         period_end: next.to_string(),
         generated_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
@@ -319,6 +342,7 @@ pub async fn cost_report(
         top_functions,
         daily: daily_costs,
         forecast: forecast_summary,
+        month_end,
         rightsizing: RightsizingSummary {
             strategy: advice.strategy.clone(),
             monthly_savings_pico: items.iter().map(|i| i.monthly_savings_pico).sum(),

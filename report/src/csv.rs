@@ -4,6 +4,11 @@
 //! the `billed_usd` column, and since each amount is written exactly (see
 //! [`usd_exact`]) that sum is the report's billed total to the pico-dollar.
 //! A totals row would be summed along with the lines and double the total.
+//!
+//! For a month still running, one more row follows the lines: the month's
+//! projected total (`provider` reads `projection`). Its amount columns are
+//! empty, so the columns still sum to the bill; the figures are in its
+//! `explanation`, written exactly as the amounts are.
 
 use crate::money::usd_exact;
 use crate::CostReport;
@@ -52,6 +57,37 @@ pub fn to_csv(report: &CostReport) -> String {
                 adjustment.as_str(),
                 billed.as_str(),
                 line.explanation.as_str(),
+            ],
+        );
+    }
+    if let Some(p) = &report.month_end {
+        let explanation = format!(
+            "Projected list cost for {}: {} USD ({} % interval {} to {} USD) = {} USD actual over the first {} of {} days + {} USD forecast for the rest",
+            p.month,
+            usd_exact(p.projected_pico),
+            p.level_pct,
+            usd_exact(p.low_pico),
+            usd_exact(p.high_pico),
+            usd_exact(p.actual_pico),
+            p.days_elapsed,
+            p.days_in_month,
+            usd_exact(p.forecast_rest_pico),
+        );
+        push_record(
+            &mut out,
+            [
+                report.month.as_str(),
+                report.tenant.as_str(),
+                "projection",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                explanation.as_str(),
             ],
         );
     }

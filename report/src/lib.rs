@@ -48,6 +48,11 @@ pub struct CostReport {
     pub daily: Vec<DailyCost>,
     /// The next month's forecast, when there is enough history.
     pub forecast: Option<ForecastSummary>,
+    /// Where the month is heading, for a month still running (and with
+    /// enough history to forecast); `None` for a month that has ended,
+    /// whose total is the actual one.
+    #[serde(default)]
+    pub month_end: Option<MonthEndProjection>,
     /// Right-sizing advice that saves money.
     pub rightsizing: RightsizingSummary,
     /// Current warnings.
@@ -138,9 +143,10 @@ pub struct ForecastSummary {
     pub month: String,
     /// Expected list cost of that month, pico-USD.
     pub expected_pico: i64,
-    /// Lower bound of the interval, pico-USD.
+    /// Lower bound of the month total's interval (the interval of the
+    /// sum, narrower than the sum of the days' bounds), pico-USD.
     pub low_pico: i64,
-    /// Upper bound of the interval, pico-USD.
+    /// Upper bound of the month total's interval, pico-USD.
     pub high_pico: i64,
     /// Coverage of the interval, % (80 = an 80 % prediction interval).
     pub level_pct: f64,
@@ -148,6 +154,31 @@ pub struct ForecastSummary {
     pub backtest_mape_pct: Option<f64>,
     /// The forecast by day.
     pub days: Vec<ForecastDay>,
+}
+
+/// The report's month projected to its end: the actual list cost of its
+/// elapsed days plus the forecast of the rest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonthEndProjection {
+    /// The month, `YYYY-MM`.
+    pub month: String,
+    /// Full days of the month elapsed when the report was made.
+    pub days_elapsed: u32,
+    /// Days in the month.
+    pub days_in_month: u32,
+    /// Actual list cost of the elapsed days, pico-USD.
+    pub actual_pico: i64,
+    /// Forecast list cost of the remaining days (the report's day
+    /// included), pico-USD.
+    pub forecast_rest_pico: i64,
+    /// `actual_pico + forecast_rest_pico`.
+    pub projected_pico: i64,
+    /// Lower bound of the projected total's interval, pico-USD.
+    pub low_pico: i64,
+    /// Upper bound of the projected total's interval, pico-USD.
+    pub high_pico: i64,
+    /// Coverage of the interval, % (80 = an 80 % prediction interval).
+    pub level_pct: f64,
 }
 
 /// One forecast day.

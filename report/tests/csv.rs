@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{fixture, BILLED_PICO, LIST_PICO, MONTH, TENANT};
+use common::{fixture, running_fixture, BILLED_PICO, LIST_PICO, MONTH, TENANT};
 use faasight_report::csv::to_csv;
 
 /// A minimal RFC 4180 reader, independent of the writer under test:
@@ -115,6 +115,32 @@ fn csv_reads_back_and_sums_to_the_billed_total() {
     // Quotes, commas and the line break of the explanations survive.
     assert!(rows[0][11].contains("the \"free tier\" grant of 400,000 GB-s"));
     assert!(rows[6][11].ends_with("shared by the account's lines\nSecond line: plan fee, none."));
+}
+
+#[test]
+fn a_running_month_adds_its_projection_without_changing_the_sums() {
+    let text = to_csv(&running_fixture());
+    let records = read_csv(&text);
+    let rows = &records[1..];
+    assert_eq!(rows.len(), 31, "30 bill lines and the projection");
+    let (lines, projection) = rows.split_at(30);
+    let column = |i: usize| lines.iter().map(|r| decimal_to_pico(&r[i])).sum::<i128>();
+    assert_eq!(column(10), i128::from(BILLED_PICO));
+    let p = &projection[0];
+    assert_eq!(p.len(), 12);
+    assert_eq!(
+        (p[0].as_str(), p[1].as_str(), p[2].as_str()),
+        (MONTH, TENANT, "projection")
+    );
+    // No amount in the summed columns: a spreadsheet's column sum is still the bill.
+    assert!(p[3..11].iter().all(String::is_empty), "{p:?}");
+    // $50 actual + $250 forecast = $300, interval $280–$330 (the fixture's).
+    assert_eq!(
+        p[11],
+        "Projected list cost for 2025-06: 300.00 USD (80 % interval 280.00 to 330.00 USD) = 50.00 USD actual over the first 5 of 30 days + 250.00 USD forecast for the rest"
+    );
+    // A complete month has no projection row.
+    assert_eq!(read_csv(&to_csv(&fixture())).len(), 31);
 }
 
 #[test]

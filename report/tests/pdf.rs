@@ -275,6 +275,39 @@ fn month_to_date_without_forecast_says_so() {
 }
 
 #[test]
+fn a_running_month_shows_its_projection() {
+    let pdf = write_pdf("projection", &running_fixture());
+    let text = squeeze(&poppler(
+        "pdftotext",
+        &["-layout", pdf.to_str().unwrap(), "-"],
+    ));
+    // The fixture's figures: $50 actual + $250 forecast = $300.
+    for expected in [
+        "Projected for June 2025",
+        "Projected list cost $300.00",
+        "80 % interval $280.00 – $330.00",
+        "$50.00 actual over the first 5 of 30 days, plus $250.00 forecast for the remaining 25",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected:?} not in the PDF text:\n{text}"
+        );
+    }
+    let complete = squeeze(&poppler(
+        "pdftotext",
+        &[
+            "-layout",
+            write_pdf("no-projection", &fixture()).to_str().unwrap(),
+            "-",
+        ],
+    ));
+    assert!(
+        !complete.contains("Projected for"),
+        "an ended month has no projection"
+    );
+}
+
+#[test]
 fn an_empty_report_still_renders() {
     let mut report = fixture();
     report.lines.clear();

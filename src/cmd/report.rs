@@ -269,7 +269,49 @@ fn print_table(report: &Report) -> String {
                     }
                 }
             }
-            out!(o, "(MAPE and coverage: rolling-origin backtest on the history, intervals calibrated on its errors; --format json has every day and the interval scale)");
+            out!(o);
+            out!(
+                o,
+                "{:<48} {:<8} {:>5} {:>34} {:>34}",
+                "monthly totals",
+                "month",
+                "days",
+                "invocations [interval]",
+                "cost USD [interval]"
+            );
+            for (n, c) in f.invocations.iter().zip(&f.cost_usd) {
+                let (Some(nf), Some(cf)) = (&n.forecast, &c.forecast) else {
+                    continue;
+                };
+                for (nm, cm) in nf.months.iter().zip(&cf.months) {
+                    out!(
+                        o,
+                        "{:<48} {:<8} {:>5} {:>34} {:>34}",
+                        n.key,
+                        nm.month,
+                        format!("{}/{}", nm.days, nm.days_in_month),
+                        format!("{:.0} [{:.0}, {:.0}]", nm.mean, nm.lower, nm.upper),
+                        format!("{:.2} [{:.2}, {:.2}]", cm.mean, cm.lower, cm.upper)
+                    );
+                }
+                if let Some(p) = &c.month_end {
+                    out!(
+                        o,
+                        "{:<48} {} projected: {:.2} USD [{:.2}, {:.2}] = {:.2} actual over {} of {} days + {:.2} forecast",
+                        c.key,
+                        p.month,
+                        p.projected_total,
+                        p.lower,
+                        p.upper,
+                        p.actual_to_date,
+                        p.days_elapsed,
+                        p.days_in_month,
+                        p.forecast_rest
+                    );
+                }
+            }
+            out!(o, "(learnt from up to {} days of history from {}; MAPE and coverage: rolling-origin backtest on that history, intervals calibrated on its errors; a month's interval is its total's, narrower than its days' bounds added; days = forecast days of the month; --format json has every day and the interval scale)",
+                faasight_analyzer::reports::forecast::HISTORY_DAYS, f.history_start);
         }
         Report::Anomalies(a) => {
             let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();

@@ -31,7 +31,10 @@
 //!   deterministic, simulation of future sample paths for the multiplicative
 //!   ones (FPP3 §8.7: they have no closed form);
 //! - a rolling-origin backtest of the whole procedure (see [`Backtest`]) so a
-//!   reader can judge how far to trust the forecast.
+//!   reader can judge how far to trust the forecast;
+//! - for daily series, calendar-month totals with the interval of the sum
+//!   itself (see [`MonthForecast`]) and the projection of the current
+//!   month's end (see [`month_end_projection`]).
 //!
 //! Pure functions, no I/O.
 
@@ -48,6 +51,8 @@ mod backtest;
 mod calibrate;
 mod ets;
 mod fit;
+#[cfg(test)]
+mod month_tests;
 mod optimise;
 mod outliers;
 mod predict;
@@ -57,12 +62,12 @@ mod tests;
 use crate::frame_input::{self, FrameError};
 use backtest::backtest;
 use calibrate::rescale;
-use chrono::NaiveDate;
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use ets::TrendKind;
 use fit::{fit_candidates, lowest_aicc};
 use outliers::replace_outliers;
 use polars::prelude::DataFrame;
-use predict::{fitted_values, predict};
+use predict::{fitted_values, predict_with_spans, Estimate};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -138,6 +143,9 @@ pub enum ForecastError {
         /// The value.
         value: f64,
     },
+    /// The month's end cannot be projected from this forecast.
+    #[error("cannot project the month's end: {0}")]
+    MonthEnd(String),
     /// A column is absent or has the wrong type.
     #[error(transparent)]
     Input(#[from] FrameError),
@@ -252,8 +260,75 @@ pub struct SeriesForecast {
     pub level: f64,
     /// Forecast steps 1..=horizon.
     pub points: Vec<ForecastPoint>,
+    /// Totals of the calendar months (UTC) the forecast days fall in, in
+    /// order, for daily forecasts ([`forecast_daily`]); empty for
+    /// [`forecast_series`], whose steps have no dates.
+    pub months: Vec<MonthForecast>,
     /// How the procedure did on the recent past.
     pub backtest: Backtest,
+}
+
+/// The forecast total of one calendar month (UTC), or of the part of it
+/// the forecast covers.
+///
+/// The mean is the sum of the days' means. The interval is that of the sum
+/// itself, not the sum of the days' bounds: the days' errors are
+/// correlated (a level that is off stays off), but not perfectly, and
+/// adding the bounds would assume every day misses on the same side by its
+/// whole margin. For additive models the variance of the sum follows from
+/// the model's error structure in closed form; for multiplicative ones
+/// each simulated sample path is summed over the month and the sums' quantiles
+/// taken. The half-widths are then rescaled by the backtest's
+/// [`Backtest::interval_scale`], as the days' are, assuming the model's
+/// misjudgement of its own spread is the same for sums as for days.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonthForecast {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// First forecast day in the month: the 1st, except in the month the
+    /// history ends in, whose earlier days are history.
+    pub first_day: NaiveDate,
+    /// Last forecast day in the month.
+    pub last_day: NaiveDate,
+    /// Forecast days in the month (`first_day..=last_day`).
+    pub days: usize,
+    /// Days in the calendar month.
+    pub days_in_month: usize,
+    /// Whether the forecast reaches the month's last day (the last month
+    /// of a horizon may stop short of it).
+    pub through_month_end: bool,
+    /// Σ of the days' point forecasts.
+    pub mean: f64,
+    /// Lower bound of the sum's prediction interval.
+    pub lower: f64,
+    /// Upper bound of the sum's prediction interval.
+    pub upper: f64,
+}
+
+/// Where the current month is heading: the actual total of its elapsed
+/// days plus the forecast of the rest, with the forecast's interval (the
+/// actuals are known, so they shift the interval without widening it).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MonthEndProjection {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Σ of the actual values of the month's elapsed days.
+    pub actual_to_date: f64,
+    /// Forecast of the remaining days (today included: today's data is
+    /// partial, so today is forecast, not counted).
+    pub forecast_rest: f64,
+    /// `actual_to_date + forecast_rest`.
+    pub projected_total: f64,
+    /// Lower bound of the projected total's interval.
+    pub lower: f64,
+    /// Upper bound of the projected total's interval.
+    pub upper: f64,
+    /// Probability of the interval.
+    pub level: f64,
+    /// Full days of the month before `now` (0 on the 1st).
+    pub days_elapsed: u32,
+    /// Days in the month.
+    pub days_in_month: u32,
 }
 
 /// Forecast of one key of [`forecast_daily`]'s frame.
@@ -261,14 +336,24 @@ pub struct SeriesForecast {
 pub struct GroupForecast {
     /// The key (e.g. a function).
     pub key: String,
-    /// First day of the history (`fitted` values start here).
+    /// Day of the first value of `fitted`: the first day of the history,
+    /// unless a report shows a shorter window than the model learnt from
+    /// (then the window's first day; see `reports::forecast`).
     pub first_day: Option<NaiveDate>,
-    /// Days of history used (after filling missing days with 0).
+    /// Days of history the model learnt from (after filling missing days
+    /// with 0).
     pub history_days: usize,
     /// The forecast, when one could be made.
     pub forecast: Option<SeriesForecast>,
     /// Why not, otherwise.
     pub error: Option<String>,
+    /// The month the forecast starts in, projected to its end (see
+    /// [`month_end_projection`]; "today" is the first forecast day). `None`
+    /// without a forecast or when the horizon stops before that month's
+    /// last day; `month_end_error` then says which.
+    pub month_end: Option<MonthEndProjection>,
+    /// Why there is no `month_end` when there is a forecast.
+    pub month_end_error: Option<String>,
 }
 
 fn check_level(level: f64) -> Result<(), ForecastError> {
@@ -291,6 +376,17 @@ pub fn forecast_series(
     values: &[f64],
     options: &ForecastOptions,
 ) -> Result<SeriesForecast, ForecastError> {
+    forecast_with_spans(values, options, &[]).map(|(forecast, _)| forecast)
+}
+
+/// [`forecast_series`], plus the mean and interval (calibrated as the
+/// steps' are) of the sum over each span `(first, last)` of steps (1-based,
+/// inclusive, within the horizon).
+fn forecast_with_spans(
+    values: &[f64],
+    options: &ForecastOptions,
+    spans: &[(usize, usize)],
+) -> Result<(SeriesForecast, Vec<Estimate>), ForecastError> {
     check_level(options.level)?;
     if options.horizon == 0 {
         return Err(ForecastError::ZeroHorizon);
@@ -316,27 +412,33 @@ pub fn forecast_series(
         found: values.len(),
     })?;
     let backtest = backtest(values, options, m, non_negative);
-    let points = predict(
+    let (steps, totals) = predict_with_spans(
         best,
         options.horizon,
         options.level,
         m,
         non_negative,
         SIMULATED_PATHS,
-    )
-    .into_iter()
-    .map(|raw| rescale(raw, backtest.interval_scale, non_negative))
-    .enumerate()
-    .map(|(i, (mean, lower, upper))| ForecastPoint {
-        step: i + 1,
-        day: None,
-        mean,
-        lower,
-        upper,
-    })
-    .collect();
+        spans,
+    );
+    let totals = totals
+        .into_iter()
+        .map(|raw| rescale(raw, backtest.interval_scale, non_negative))
+        .collect();
+    let points = steps
+        .into_iter()
+        .map(|raw| rescale(raw, backtest.interval_scale, non_negative))
+        .enumerate()
+        .map(|(i, (mean, lower, upper))| ForecastPoint {
+            step: i + 1,
+            day: None,
+            mean,
+            lower,
+            upper,
+        })
+        .collect();
     let p = best.smoothing;
-    Ok(SeriesForecast {
+    let forecast = SeriesForecast {
         model: best.form.name(),
         candidates: fits
             .iter()
@@ -356,8 +458,10 @@ pub fn forecast_series(
         fitted: fitted_values(best, &history),
         level: options.level,
         points,
+        months: Vec::new(),
         backtest,
-    })
+    };
+    Ok((forecast, totals))
 }
 
 /// Days since 1970-01-01 (polars' Date) as a calendar day.
@@ -366,12 +470,107 @@ fn day_from_epoch(days: i32) -> Option<NaiveDate> {
     NaiveDate::from_num_days_from_ce_opt(719_163 + days)
 }
 
+/// The first day of `day`'s month and the number of days in that month.
+fn month_of(day: NaiveDate) -> (NaiveDate, u32) {
+    let first = day.with_day(1).unwrap_or(day);
+    let days = first
+        .checked_add_months(chrono::Months::new(1))
+        .map_or(31, |next| (next - first).num_days() as u32);
+    (first, days)
+}
+
+/// The calendar months that days `start, start + 1, …` (`h` of them) fall
+/// in, as spans of steps `(first, last)` (1-based) with their first and
+/// last days.
+fn month_spans(start: NaiveDate, h: usize) -> Vec<((usize, usize), NaiveDate, NaiveDate)> {
+    let mut spans: Vec<((usize, usize), NaiveDate, NaiveDate)> = Vec::new();
+    let mut day = start;
+    for step in 1..=h {
+        match spans.last_mut() {
+            Some(((_, last), _, last_day))
+                if (last_day.year(), last_day.month()) == (day.year(), day.month()) =>
+            {
+                *last = step;
+                *last_day = day;
+            }
+            _ => spans.push(((step, step), day, day)),
+        }
+        match day.succ_opt() {
+            Some(next) => day = next,
+            None => break,
+        }
+    }
+    spans
+}
+
+/// Projects the month of `now` (UTC) to its end: the actual values of its
+/// days before `now`'s day, plus the forecast's total of the days from
+/// `now`'s day to the month's last — today is forecast, since its data is
+/// partial. `actuals` are daily values (days outside the month are
+/// ignored, days missing count as 0, as they do in the series the forecast
+/// was made from); `forecast` must be a daily forecast
+/// ([`forecast_daily`]) whose first day is `now`'s day and whose horizon
+/// reaches the month's end, so that its month total is exactly the rest of
+/// the month. The interval is that month total's interval shifted by the
+/// actuals, which are known. Pure.
+///
+/// Errors ([`ForecastError::MonthEnd`]): a forecast without dates, one
+/// that starts on another day, or one that stops before the month's end.
+pub fn month_end_projection(
+    actuals: &[(NaiveDate, f64)],
+    forecast: &SeriesForecast,
+    now: DateTime<Utc>,
+) -> Result<MonthEndProjection, ForecastError> {
+    let today = now.date_naive();
+    let (month_first, days_in_month) = month_of(today);
+    let first_forecast_day = forecast.points.first().and_then(|p| p.day);
+    if first_forecast_day != Some(today) {
+        return Err(ForecastError::MonthEnd(match first_forecast_day {
+            None => "the forecast has no dated days".into(),
+            Some(d) => format!(
+                "the forecast starts on {d}, not on {today} (the day of `now`), so the days between are neither actual nor forecast"
+            ),
+        }));
+    }
+    let month = forecast
+        .months
+        .iter()
+        .find(|m| m.first_day == today)
+        .ok_or_else(|| ForecastError::MonthEnd("the forecast has no month totals".into()))?;
+    if !month.through_month_end {
+        return Err(ForecastError::MonthEnd(format!(
+            "the horizon ends on {}, before the month's last day; forecast at least {} days",
+            month.last_day,
+            days_in_month - today.day() + 1
+        )));
+    }
+    let actual_to_date: f64 = actuals
+        .iter()
+        .filter(|(day, _)| month_first <= *day && *day < today)
+        .map(|(_, v)| v)
+        .sum();
+    Ok(MonthEndProjection {
+        month: format!("{:04}-{:02}", today.year(), today.month()),
+        actual_to_date,
+        forecast_rest: month.mean,
+        projected_total: actual_to_date + month.mean,
+        lower: actual_to_date + month.lower,
+        upper: actual_to_date + month.upper,
+        level: forecast.level,
+        days_elapsed: today.day() - 1,
+        days_in_month,
+    })
+}
+
 /// Daily forecasts per key.
 ///
 /// Frame columns: `key` (String), `day` (Date), and `value_column` (any
 /// numeric type, e.g. invocations or cost in USD as f64). Rows of one key
 /// and day are summed; days missing inside a key's first..last day count as
 /// 0 (no invocation, no cost), and so do null values. Keys come out sorted.
+/// Each forecast has its calendar-month totals ([`SeriesForecast::months`])
+/// and each key the projection of the month its forecast starts in
+/// ([`GroupForecast::month_end`]), "today" being the day after its last.
 /// A key whose series cannot be forecast (too short) gets an entry with the
 /// reason in `error`, so one new function does not hide the others; an
 /// invalid level or a malformed frame fails the whole call.
@@ -423,17 +622,57 @@ pub fn forecast_daily(
             .collect();
         let history_days = series.len();
         let first_day = day_from_epoch(first);
-        match forecast_series(&series, options) {
-            Ok(mut forecast) => {
+        // The first forecast day; `None` only past the end of chrono's
+        // calendar, where the forecast has no dates (and so no months).
+        let start = day_from_epoch(last + 1);
+        let spans = start.map_or_else(Vec::new, |start| month_spans(start, options.horizon));
+        let step_spans: Vec<(usize, usize)> = spans.iter().map(|(span, _, _)| *span).collect();
+        match forecast_with_spans(&series, options, &step_spans) {
+            Ok((mut forecast, totals)) => {
                 for point in forecast.points.iter_mut() {
                     point.day = day_from_epoch(last + point.step as i32);
                 }
+                forecast.months = spans
+                    .iter()
+                    .zip(totals)
+                    .map(
+                        |(((first, last), first_day, last_day), (mean, lower, upper))| {
+                            let (_, days_in_month) = month_of(*first_day);
+                            MonthForecast {
+                                month: format!("{:04}-{:02}", first_day.year(), first_day.month()),
+                                first_day: *first_day,
+                                last_day: *last_day,
+                                days: last - first + 1,
+                                days_in_month: days_in_month as usize,
+                                through_month_end: last_day.day() == days_in_month,
+                                mean,
+                                lower,
+                                upper,
+                            }
+                        },
+                    )
+                    .collect();
+                let actuals: Vec<(NaiveDate, f64)> = (first..=last)
+                    .zip(&series)
+                    .filter_map(|(d, v)| Some((day_from_epoch(d)?, *v)))
+                    .collect();
+                let now = start
+                    .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    .unwrap_or_default()
+                    .and_utc();
+                let (month_end, month_end_error) =
+                    match month_end_projection(&actuals, &forecast, now) {
+                        Ok(p) => (Some(p), None),
+                        Err(e) => (None, Some(e.to_string())),
+                    };
                 out.push(GroupForecast {
                     key,
                     first_day,
                     history_days,
                     forecast: Some(forecast),
                     error: None,
+                    month_end,
+                    month_end_error,
                 });
             }
             Err(e) => out.push(GroupForecast {
@@ -442,6 +681,8 @@ pub fn forecast_daily(
                 history_days,
                 forecast: None,
                 error: Some(e.to_string()),
+                month_end: None,
+                month_end_error: None,
             }),
         }
     }

@@ -158,6 +158,46 @@ fn format_gb_seconds(value: f64) -> String {
     )
 }
 
+/// `2026-12` as `December 2026` (the text itself when it is not a month).
+fn month_name(month: &str) -> String {
+    chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d")
+        .map_or_else(|_| month.to_owned(), |d| d.format("%B %Y").to_string())
+}
+
+/// A running month's projected total, on the summary page next to the
+/// month-to-date totals it extends. A month that has ended has none: its
+/// total is the actual one above.
+fn month_end(doc: &mut Composer<'_>, report: &CostReport) {
+    let Some(p) = &report.month_end else {
+        return;
+    };
+    doc.heading(&format!("Projected for {}", month_name(&p.month)), 80.0);
+    doc.figures(&[
+        ("Projected list cost", usd_cents(p.projected_pico), "USD"),
+        (
+            &format!("{} interval", format_pct(p.level_pct)),
+            format!("{} – {}", usd_cents(p.low_pico), usd_cents(p.high_pico)),
+            "USD",
+        ),
+    ]);
+    doc.gap(4.0);
+    let remaining = p.days_in_month.saturating_sub(p.days_elapsed);
+    doc.paragraph(
+        &format!(
+            "{} actual over the first {} of {} days, plus {} forecast for the remaining {} \
+             (today's partial day is forecast, not counted). The interval is the forecast's; \
+             the actual part is known.",
+            usd_cents(p.actual_pico),
+            p.days_elapsed,
+            p.days_in_month,
+            usd_cents(p.forecast_rest_pico),
+            remaining
+        ),
+        Style::NOTE,
+        0.0,
+    );
+}
+
 /// Page 1: title, period, totals, and the subtotals by provider, account
 /// and region.
 fn summary(doc: &mut Composer<'_>, report: &CostReport) {
@@ -223,6 +263,7 @@ fn summary(doc: &mut Composer<'_>, report: &CostReport) {
         Style::NOTE,
         0.0,
     );
+    month_end(doc, report);
 
     subtotals(doc, "By provider", "Provider", &report.by_provider);
     subtotals(

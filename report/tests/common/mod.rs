@@ -110,6 +110,27 @@ fn subtotals(lines: &[BillLine], key: impl Fn(&BillLine) -> String) -> Vec<Subto
     out
 }
 
+/// The fixture as a month still running on its 6th day: five full days
+/// elapsed with $50 actual, $250 forecast for the other 25, $280–$330
+/// interval, so $300 projected (50 + 250, by hand).
+pub fn running_fixture() -> CostReport {
+    let mut report = fixture();
+    report.complete = false;
+    report.generated_at = "2025-06-06T10:00:00Z".to_owned();
+    report.month_end = Some(MonthEndProjection {
+        month: MONTH.to_owned(),
+        days_elapsed: 5,
+        days_in_month: 30,
+        actual_pico: 50 * USD,
+        forecast_rest_pico: 250 * USD,
+        projected_pico: 300 * USD,
+        low_pico: 280 * USD,
+        high_pico: 330 * USD,
+        level_pct: 80.0,
+    });
+    report
+}
+
 /// The fixture report.
 pub fn fixture() -> CostReport {
     let lines: Vec<BillLine> = (1..=30).map(line).collect();
@@ -214,6 +235,7 @@ pub fn fixture() -> CostReport {
             backtest_mape_pct: Some(6.8),
             days,
         }),
+        month_end: None,
         rightsizing: RightsizingSummary {
             strategy: "balanced".to_owned(),
             monthly_savings_pico: 64_550_000_000_000,

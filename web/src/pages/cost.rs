@@ -68,8 +68,8 @@ pub struct CostData {
     pub stacked_chart: String,
     /// Forecast chart (SVG), when there is a forecast.
     pub forecast_chart: Option<String>,
-    /// Forecast sentence: next 30 days expected with the interval, the
-    /// model and its backtest error.
+    /// Forecast sentence: the month's projected end with its interval, the
+    /// model, the days it learnt from and its backtest error.
     pub forecast_note: String,
     /// Bills of the months the range touches.
     pub bills: Vec<MonthBill>,
@@ -112,9 +112,11 @@ mod data {
         let s = page_scope(query).await?;
         let by = s.param("by").unwrap_or("provider").to_string();
         let free_tier = s.param("free_tier") == Some("1");
-        // The forecast learns from four weeks at least, whatever the range.
+        // The chart shows four weeks at least, whatever the range; the
+        // forecast learns from up to a year before the range's end.
         let history = s.at_least_days(28);
-        let forecast_request = crate::scope::total_forecast(30).map_err(analysis_error)?;
+        // 31 days: a month's rest at most, so the projection always has it.
+        let forecast_request = crate::scope::total_forecast(31).map_err(analysis_error)?;
         let bill_options = TryFrom::try_from(&ReportRequest {
             aws_free_tier: Some(free_tier),
             ..Default::default()
@@ -242,7 +244,7 @@ mod data {
                     points: points.iter().map(|p| (p.0, p.2, p.3)).collect(),
                 };
                 let chart = time_series(
-                    "Daily list cost, the next 30 days forecast, anomalies in red",
+                    "Daily list cost, the next 31 days forecast, anomalies in red",
                     "USD per day",
                     &lines,
                     Some(&band),
@@ -251,14 +253,32 @@ mod data {
                     &format::dollars,
                 )
                 .map_err(ServerFnError::new)?;
-                let sum = |i: usize| points.iter().map(|p| [p.1, p.2, p.3][i]).sum::<f64>();
+                let history_days = forecast
+                    .cost_usd
+                    .iter()
+                    .find(|g| g.forecast.is_some())
+                    .map_or(0, |g| g.history_days);
+                // The month's projection rather than a sum of the days'
+                // bounds, which would overstate the interval of a total.
+                let projection = forecast
+                    .cost_usd
+                    .iter()
+                    .find_map(|g| g.month_end.as_ref())
+                    .map_or_else(String::new, |p| {
+                        format!(
+                            "Projected for {}: {} ({:.0} % interval {} – {}), {} so far. ",
+                            p.month,
+                            format::dollars(p.projected_total),
+                            p.level * 100.0,
+                            format::dollars(p.lower),
+                            format::dollars(p.upper),
+                            format::dollars(p.actual_to_date)
+                        )
+                    });
                 let note = format!(
-                    "Next 30 days: {} expected, {:.0} % interval {} – {}. Model {}; backtest error (MAPE) {} over {} origins.",
-                    format::dollars(sum(0)),
-                    f.level * 100.0,
-                    format::dollars(sum(1)),
-                    format::dollars(sum(2)),
+                    "{projection}Model {}, learnt from {} days; backtest error (MAPE) {} over {} origins.",
                     f.model,
+                    history_days,
                     f.backtest.mape_pct.map_or("n/a".into(), |m| format!("{m:.1} %")),
                     f.backtest.origins
                 );

@@ -1,7 +1,8 @@
 //! `/`: the tenant at a glance — cost against the previous range,
-//! invocations, errors, cold starts and p95 duration; daily cost with the
-//! forecast and its band; the functions costing most; current warnings and
-//! anomalies, each linking to its function.
+//! invocations, errors, cold starts and p95 duration; where the month's
+//! cost is heading; daily cost with the forecast and its band; the
+//! functions costing most; current warnings and anomalies, each linking to
+//! its function.
 
 // The `#[server]` macro generates an argument struct whose fields cannot carry docs.
 #![allow(missing_docs)]
@@ -46,6 +47,27 @@ pub struct Alert {
     pub message: String,
 }
 
+/// The month in progress projected to its end (list cost, pico-USD).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonthEnd {
+    /// The month as people read it, `December`.
+    pub month_name: String,
+    /// Actual to date plus the forecast of the rest.
+    pub projected_pico: i64,
+    /// Lower bound of the interval.
+    pub low_pico: i64,
+    /// Upper bound of the interval.
+    pub high_pico: i64,
+    /// Interval level, %.
+    pub level_pct: f64,
+    /// Actual cost of the month's full days so far.
+    pub actual_pico: i64,
+    /// Full days elapsed.
+    pub days_elapsed: u32,
+    /// Days in the month.
+    pub days_in_month: u32,
+}
+
 /// Everything the overview shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OverviewData {
@@ -67,8 +89,9 @@ pub struct OverviewData {
     pub p95_ms: f64,
     /// Daily cost with the forecast (SVG).
     pub cost_chart: String,
-    /// Forecast of the next 14 days' list cost, pico-USD, with its band.
-    pub forecast: Option<(i64, i64, i64)>,
+    /// The month of the range's end projected to its end, when there is
+    /// enough history to forecast.
+    pub month_end: Option<MonthEnd>,
     /// The costliest functions.
     pub top: Vec<TopFunction>,
     /// Warnings and anomalies.
@@ -94,13 +117,15 @@ mod data {
     use faasight_analyzer::reports::ReportRequest;
     use std::collections::BTreeMap;
 
-    const HORIZON_DAYS: u32 = 14;
+    /// A month's rest is at most 31 days, so the forecast always reaches
+    /// the month's end for the projection.
+    const HORIZON_DAYS: u32 = 31;
 
     pub async fn load(query: &str) -> Result<OverviewData, ServerFnError> {
         let s = page_scope(query).await?;
         let (store, tenant) = (&s.store, s.tenant());
-        // The forecast learns from at least four weeks, whatever the range.
-        // The forecast learns from four weeks at least, whatever the range.
+        // The chart shows four weeks at least, whatever the range; the
+        // forecast learns from up to a year before the range's end.
         let history = s.at_least_days(28);
         let forecast_request =
             crate::scope::total_forecast(HORIZON_DAYS).map_err(analysis_error)?;
@@ -141,8 +166,26 @@ mod data {
             dashed: false,
         };
         let series = forecast.cost_usd.iter().find_map(|g| g.forecast.as_ref());
+        let pico = |usd: f64| (usd * 1e12).round() as i64;
+        let month_end = forecast
+            .cost_usd
+            .iter()
+            .find_map(|g| g.month_end.as_ref())
+            .map(|p| MonthEnd {
+                month_name: chrono::NaiveDate::parse_from_str(
+                    &format!("{}-01", p.month),
+                    "%Y-%m-%d",
+                )
+                .map_or_else(|_| p.month.clone(), |d| d.format("%B").to_string()),
+                projected_pico: pico(p.projected_total),
+                low_pico: pico(p.lower),
+                high_pico: pico(p.upper),
+                level_pct: p.level * 100.0,
+                actual_pico: pico(p.actual_to_date),
+                days_elapsed: p.days_elapsed,
+                days_in_month: p.days_in_month,
+            });
         let (mut forecast_line, mut band) = (None, None);
-        let mut forecast_total = None;
         if let Some(f) = series {
             let points: Vec<_> = f
                 .points
@@ -153,11 +196,6 @@ mod data {
                     Some((t, p.mean, p.lower, p.upper))
                 })
                 .collect();
-            forecast_total = Some((
-                (points.iter().map(|p| p.1).sum::<f64>() * 1e12) as i64,
-                (points.iter().map(|p| p.2).sum::<f64>() * 1e12) as i64,
-                (points.iter().map(|p| p.3).sum::<f64>() * 1e12) as i64,
-            ));
             forecast_line = Some(crate::chart::Line {
                 name: format!("forecast ({} model)", f.model),
                 points: points.iter().map(|p| (p.0, p.1)).collect(),
@@ -171,7 +209,7 @@ mod data {
         let mut lines = vec![history_line];
         lines.extend(forecast_line);
         let cost_chart = crate::chart::time_series(
-            "Daily list cost, with the next 14 days forecast",
+            "Daily list cost, with the next 31 days forecast",
             "USD per day",
             &lines,
             band.as_ref(),
@@ -272,7 +310,7 @@ mod data {
             cold_pct: pct(now.cold_starts, now.invocations),
             p95_ms: now.p95_duration_ms,
             cost_chart,
-            forecast: forecast_total,
+            month_end,
             top,
             alerts,
             queries,
@@ -338,13 +376,25 @@ fn OverviewBody(o: OverviewData) -> impl IntoView {
             .collect_view()
             .into_any()
     };
-    let forecast_note = o.forecast.map(|(mean, low, high)| {
-        format!(
-            "Next 14 days: {} expected ({} – {}).",
-            format::usd(mean),
-            format::usd(low),
-            format::usd(high)
-        )
+    // "Projected for December: $X (range $L–$U), $A so far". Built here
+    // rather than with `Card`, whose label is a fixed text.
+    let month_end = o.month_end.map(|p| {
+        let note = format!(
+            "{:.0} % range {} – {}; {} so far ({} of {} days)",
+            p.level_pct,
+            format::usd(p.low_pico),
+            format::usd(p.high_pico),
+            format::usd(p.actual_pico),
+            p.days_elapsed,
+            p.days_in_month
+        );
+        view! {
+            <div class="card">
+                <div class="label">{format!("Projected for {}", p.month_name)}</div>
+                <div class="value" id="month-end">{format::usd(p.projected_pico)}</div>
+                <div class="note">{note}</div>
+            </div>
+        }
     });
     view! {
         <div class="cards" id="totals" data-label=o.label.clone()>
@@ -355,10 +405,10 @@ fn OverviewBody(o: OverviewData) -> impl IntoView {
             <Card label="Errors" id="total-errors" value=format::pct(o.error_pct)/>
             <Card label="Cold starts" id="total-cold" value=format::pct(o.cold_pct)/>
             <Card label="p95 duration" id="total-p95" value=format::ms(o.p95_ms)/>
+            {month_end}
         </div>
         <p class="note">{format!("{}. Cost is the list price per invocation, before free tiers and volume discounts (the Cost page has the bill).", o.label)}</p>
         <Chart id="cost-chart" svg=o.cost_chart.clone()/>
-        {forecast_note.map(|n| view! { <p class="note" id="forecast-note">{n}</p> })}
         <div class="columns">
             <section>
                 <h2>"Top functions by cost"</h2>
