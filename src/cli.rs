@@ -575,6 +575,13 @@ pub enum ImportFormat {
     /// A directory with the Azure Functions 2019 trace (1000_inv.csv, 1000_run.csv, 1000_mem.csv).
     #[value(name = "azure-2019")]
     Azure2019,
+    /// The AWS Lambda line items of an AWS Cost and Usage Report (legacy CUR
+    /// or CUR 2.0; CSV, gzip'ed CSV or Parquet), for invoice reconciliation.
+    /// Give all files of one report delivery in one command: an import
+    /// replaces what earlier imports stored for the same billing periods
+    /// and accounts.
+    #[value(name = "aws-cur")]
+    AwsCur,
 }
 
 /// What the source does not say about the function (lambda-log, lambda-telemetry).

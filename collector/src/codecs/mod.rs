@@ -1,5 +1,6 @@
 //! Wire formats, decoded into the store's row types and encoded back.
 
+pub mod aws_cur;
 pub mod azure_2019;
 pub mod cloudwatch;
 pub mod csv;
