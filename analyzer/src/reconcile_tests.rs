@@ -287,3 +287,15 @@ fn bad_rows_are_refused() {
         Err(Error::Invalid(_))
     ));
 }
+
+#[test]
+fn the_report_section_is_absent_without_an_imported_report() {
+    let none = reconcile("2026-03", &[], &[]).unwrap();
+    assert_eq!(report_section(&none), None);
+    let r = reconcile("2026-03", &invoice(), &[]).unwrap();
+    let section = report_section(&r).unwrap();
+    assert_eq!(section.lines.len(), r.lines.len());
+    // Nothing computed: the whole invoice, $6.11001288, is remainder.
+    assert_eq!(section.remainder_pico, 6_110_012_880_000);
+    assert_eq!(section.invoiced_pico, section.remainder_pico);
+}

@@ -193,7 +193,7 @@ mod tests {
         // $0.3 and $0.1 exactly; the not-modelled cells are empty.
         assert_eq!(
             block[2],
-            "2026-03,1,us-east-1,Requests,x86_64,requests,1500000,0.300000000000,,,0.100000000000,\"a, b\""
+            "2026-03,1,us-east-1,Requests,x86_64,requests,1500000,0.30,,,0.10,\"a, b\""
         );
     }
 

@@ -232,6 +232,60 @@ async fn a_cur_import_reconciles_with_telemetry_and_re_imports_replace() {
         &reconciliation(&store, "acme", "2026-03").await.unwrap(),
         false,
     );
+    // The cost report carries the same reconciliation: JSON field, CSV
+    // block, PDF section.
+    let json = faasight_ok(&[
+        "report",
+        "--month",
+        "2026-03",
+        "--tenant",
+        "acme",
+        "--format",
+        "json",
+        "--clickhouse-url",
+        &url,
+    ]);
+    let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let section = &doc["reconciliation"];
+    // $0.014366675 invoiced, $0.01 (the tax) left over.
+    assert_eq!(section["invoiced_pico"], 14_366_675_000i64, "{section}");
+    assert_eq!(section["remainder_pico"], 10_000_000_000i64, "{section}");
+    let csv = faasight_ok(&[
+        "report",
+        "--month",
+        "2026-03",
+        "--tenant",
+        "acme",
+        "--format",
+        "csv",
+        "--clickhouse-url",
+        &url,
+    ]);
+    assert!(
+        csv.contains("\r\n\r\nreconciliation_month,account,region,usage,arch,unit,"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(
+            "2026-03,123456789012,us-east-1,Requests,x86_64,requests,1000,0.0002,1000,0.0002,0.00,"
+        ),
+        "{csv}"
+    );
+    let pdf = dir.path().join("report.pdf");
+    faasight_ok(&[
+        "report",
+        "--month",
+        "2026-03",
+        "--tenant",
+        "acme",
+        "--format",
+        "pdf",
+        "--out",
+        pdf.to_str().unwrap(),
+        "--clickhouse-url",
+        &url,
+    ]);
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF"));
     // Another month has nothing.
     let empty = reconciliation(&store, "acme", "2026-04").await.unwrap();
     assert!(empty.lines.is_empty());
