@@ -4,7 +4,7 @@
 //! below at the us-east-1 list prices ($0.20 per million requests,
 //! $0.0000166667 per x86_64 GB-s).
 
-use super::common::{faasight, faasight_ok, ClickHouse};
+use super::common::{faasight, faasight_ok, sign_in, ClickHouse, Stack};
 use faasight_analyzer::reconcile::reconciliation;
 use faasight_store::{InvocationRow, PicoUsd, UsageKind};
 
@@ -304,4 +304,81 @@ async fn a_cur_import_reconciles_with_telemetry_and_re_imports_replace() {
         stderr.contains("bad.csv:1: not a Cost and Usage Report: missing column lineItem/UsageType (or line_item_usage_type)"),
         "{stderr}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_api_and_the_cost_page_show_the_reconciliation_of_the_users_tenant() {
+    let stack = Stack::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cur.csv");
+    std::fs::write(&file, report(true)).unwrap();
+    let url = stack.ch.url();
+    for tenant in ["default", "other"] {
+        faasight_ok(&[
+            "import",
+            "--format",
+            "aws-cur",
+            "--tenant",
+            tenant,
+            "--clickhouse-url",
+            &url,
+            file.to_str().unwrap(),
+        ]);
+    }
+    let web = stack.up.web.clone();
+    let r: serde_json::Value = stack
+        .api
+        .get(format!("{web}/api/v1/reconciliation?month=2026-03"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // No telemetry: all of the invoice, 0.0003 + 0.00500001 + 0.01 =
+    // $0.01530001, is remainder.
+    assert_eq!(r["invoiced_total"], 15_300_010_000i64, "{r}");
+    assert_eq!(r["remainder_total"], 15_300_010_000i64, "{r}");
+    assert_eq!(r["lines"].as_array().unwrap().len(), 3, "{r}");
+    // The user may not read the other tenant's invoice.
+    let refused = stack
+        .api
+        .get(format!(
+            "{web}/api/v1/reconciliation?month=2026-03&tenant=other"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 403);
+
+    // The cost page renders the section on the server, and says how to
+    // import when a month has no report.
+    let session = sign_in(&web, &stack.login.user, &stack.login.password).await;
+    let page = |month: &'static str| {
+        let (web, session) = (web.clone(), session.clone());
+        async move {
+            reqwest::Client::new()
+                .get(format!("{web}/cost?invoice_month={month}"))
+                .header("cookie", session)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let html = page("2026-03").await;
+    assert!(html.contains("Invoice reconciliation"), "{html}");
+    assert!(
+        html.contains(r#"data-month="2026-03" data-remainder="15300010000""#),
+        "{html}"
+    );
+    assert!(
+        html.contains("ghost"),
+        "the function without telemetry is named"
+    );
+    let html = page("2026-04").await;
+    assert!(html.contains(r#"id="reconciliation-empty""#), "{html}");
+    assert!(html.contains("faasight import --format aws-cur"), "{html}");
 }
