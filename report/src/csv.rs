@@ -4,6 +4,10 @@
 //! the `billed_usd` column, and since each amount is written exactly (see
 //! [`usd_exact`]) that sum is the report's billed total to the pico-dollar.
 //! A totals row would be summed along with the lines and double the total.
+//!
+//! When the month has an imported AWS Cost and Usage Report, the invoice
+//! reconciliation follows as a second block after an empty record, under
+//! its own header row (see [`RECONCILIATION_HEADER`]).
 
 use crate::money::usd_exact;
 use crate::CostReport;
