@@ -588,6 +588,13 @@ pub enum ImportFormat {
     AwsLambdaFunctions,
     /// Provisioned Concurrency: the JSON `aws lambda list-provisioned-concurrency-configs` prints.
     AwsProvisionedConcurrency,
+    /// The AWS Lambda line items of an AWS Cost and Usage Report (legacy CUR
+    /// or CUR 2.0; CSV, gzip'ed CSV or Parquet), for invoice reconciliation.
+    /// Give all files of one report delivery in one command: an import
+    /// replaces what earlier imports stored for the same billing periods
+    /// and accounts.
+    #[value(name = "aws-cur")]
+    AwsCur,
 }
 
 /// What the source does not say about the function (lambda-log, lambda-telemetry).

@@ -194,6 +194,16 @@ def main():
             "('default', 'aws_lambda', '1', 'us-east-1', 'f', '$LATEST', 'function', 1024, 30000, "
             "'python3.12', 'x86_64', 'Zip', 2048, toDateTime(1767225700), 'aws-lambda-functions')"
         )
+        # Cost and Usage Report line items of two imports of one account
+        # (the reconciliation keeps the later one's).
+        sess.query(
+            "INSERT INTO cur_line_items (tenant, import_id, billing_period, usage_start, account, region, "
+            "usage_type, kind, arch, line_item_type, function, usage_amount, unblended_cost) VALUES "
+            "('default', '001767300000000-0000000001', toDate('2026-01-01'), toDateTime(1767230000), '1', "
+            "'us-east-1', 'USE1-Request', 'requests', 'x86_64', 'Usage', 'f', 2, 0.0000004), "
+            "('default', '001767400000000-0000000002', toDate('2026-01-01'), toDateTime(1767230000), '1', "
+            "'us-east-1', 'USE1-Request', 'requests', 'x86_64', 'Usage', 'f', 2, 0.0000004)"
+        )
         for path in sorted(glob.glob(os.path.join(ROOT, "analyzer", "src", "queries", "*.sql"))):
             sql = bind(open(path).read(), path)
             try:

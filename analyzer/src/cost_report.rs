@@ -327,6 +327,15 @@ pub async fn cost_report(
             .map(|q| used("Right-sizing (30 days of volume)", q)),
     );
     queries.extend(warnings.queries.into_iter().map(|q| used("Warnings", q)));
+    // Invoice reconciliation: only when a Cost and Usage Report was imported.
+    let recon = crate::reconcile::reconciliation(store, tenant, month).await?;
+    let reconciliation = crate::reconcile::report_section(&recon);
+    queries.extend(
+        recon
+            .queries
+            .into_iter()
+            .map(|q| used("Invoice reconciliation", q)),
+    );
     Ok(CostReport {
         tenant: tenant.to_string(),
         month: report_month,
@@ -358,6 +367,7 @@ pub async fn cost_report(
             })
             .collect(),
         queries,
+        reconciliation,
     })
 }
 

@@ -18,6 +18,7 @@ pub mod forecast;
 pub mod frame_input;
 pub mod keep_alive;
 pub mod monthly_bill;
+pub mod reconcile;
 pub mod reports;
 pub mod rightsizing;
 pub mod summary;

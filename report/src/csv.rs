@@ -9,6 +9,9 @@
 //! projected total (`provider` reads `projection`). Its amount columns are
 //! empty, so the columns still sum to the bill; the figures are in its
 //! `explanation`, written exactly as the amounts are.
+//! When the month has an imported AWS Cost and Usage Report, the invoice
+//! reconciliation follows as a second block after an empty record, under
+//! its own header row (see [`RECONCILIATION_HEADER`]).
 
 use crate::money::usd_exact;
 use crate::CostReport;
@@ -91,7 +94,54 @@ pub fn to_csv(report: &CostReport) -> String {
             ],
         );
     }
+    push_reconciliation(&mut out, report);
     out
+}
+
+/// The header of the invoice reconciliation block.
+pub const RECONCILIATION_HEADER: [&str; 12] = [
+    "reconciliation_month",
+    "account",
+    "region",
+    "usage",
+    "arch",
+    "unit",
+    "invoiced_amount",
+    "invoiced_usd",
+    "computed_amount",
+    "computed_usd",
+    "remainder_usd",
+    "explanation",
+];
+
+/// When the report holds an invoice reconciliation, a second block after
+/// one empty record: its own header row ([`RECONCILIATION_HEADER`]), then
+/// one row per line. Not-modelled amounts are empty cells. The block's
+/// header names every column differently from the bill's, so a reader
+/// cannot mistake its amounts for bill lines.
+fn push_reconciliation(out: &mut String, report: &CostReport) {
+    let Some(r) = &report.reconciliation else {
+        return;
+    };
+    out.push_str("\r\n");
+    push_record(out, RECONCILIATION_HEADER.iter().copied());
+    for l in &r.lines {
+        let cells = [
+            report.month.clone(),
+            l.account.clone(),
+            l.region.clone(),
+            l.usage.clone(),
+            l.arch.clone(),
+            l.unit.clone(),
+            l.invoiced_amount.to_string(),
+            usd_exact(l.invoiced_pico),
+            l.computed_amount.map(|a| a.to_string()).unwrap_or_default(),
+            l.computed_pico.map(usd_exact).unwrap_or_default(),
+            usd_exact(l.remainder_pico),
+            l.explanation.clone(),
+        ];
+        push_record(out, cells.iter().map(String::as_str));
+    }
 }
 
 /// Appends one record: the fields separated by commas, then CRLF.
@@ -120,6 +170,71 @@ fn push_field(out: &mut String, field: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_reconciliation_block_follows_the_bill_when_present() {
+        use crate::{InvoiceReconciliation, ReconciliationLine, Totals};
+        let mut report = CostReport {
+            tenant: "t".into(),
+            month: "2026-03".into(),
+            period_start: "2026-03-01".into(),
+            period_end: "2026-04-01".into(),
+            generated_at: "2026-04-01T00:00:00Z".into(),
+            complete: true,
+            totals: Totals {
+                list_pico: 0,
+                billed_pico: 0,
+                invocations: 0,
+            },
+            lines: Vec::new(),
+            by_provider: Vec::new(),
+            by_account: Vec::new(),
+            by_region: Vec::new(),
+            top_functions: Vec::new(),
+            daily: Vec::new(),
+            forecast: None,
+            rightsizing: crate::RightsizingSummary {
+                strategy: String::new(),
+                monthly_savings_pico: 0,
+                items: Vec::new(),
+            },
+            warnings: Vec::new(),
+            queries: Vec::new(),
+            reconciliation: None,
+        };
+        let bill_only = to_csv(&report);
+        assert_eq!(bill_only.lines().count(), 1);
+        report.reconciliation = Some(InvoiceReconciliation {
+            invoiced_pico: 300_000_000_000,
+            computed_pico: 200_000_000_000,
+            remainder_pico: 100_000_000_000,
+            lines: vec![ReconciliationLine {
+                account: "1".into(),
+                region: "us-east-1".into(),
+                usage: "Requests".into(),
+                arch: "x86_64".into(),
+                unit: "requests".into(),
+                invoiced_amount: 1_500_000.0,
+                invoiced_pico: 300_000_000_000,
+                computed_amount: None,
+                computed_pico: None,
+                remainder_pico: 100_000_000_000,
+                explanation: "a, b".into(),
+            }],
+            functions_without_telemetry: Vec::new(),
+            notes: Vec::new(),
+        });
+        let csv = to_csv(&report);
+        assert!(csv.starts_with(&bill_only));
+        let block: Vec<&str> = csv[bill_only.len()..].split("\r\n").collect();
+        assert_eq!(block[0], "");
+        assert!(block[1].starts_with("reconciliation_month,account,"));
+        // $0.3 and $0.1 exactly; the not-modelled cells are empty.
+        assert_eq!(
+            block[2],
+            "2026-03,1,us-east-1,Requests,x86_64,requests,1500000,0.30,,,0.10,\"a, b\""
+        );
+    }
 
     #[test]
     fn fields_are_quoted_only_when_needed() {

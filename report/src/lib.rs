@@ -59,6 +59,10 @@ pub struct CostReport {
     pub warnings: Vec<WarningItem>,
     /// The queries behind the figures.
     pub queries: Vec<QueryUsed>,
+    /// The month's AWS Lambda invoice (an imported Cost and Usage Report)
+    /// against telemetry; `None` when no report was imported for the month.
+    #[serde(default)]
+    pub reconciliation: Option<InvoiceReconciliation>,
 }
 
 /// The month's totals.
@@ -244,4 +248,49 @@ pub struct QueryUsed {
     pub file: String,
     /// Bound parameters, in order.
     pub params: Vec<String>,
+}
+
+/// The invoice reconciliation section: what the AWS Cost and Usage Report
+/// invoices for Lambda against what telemetry accounts for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvoiceReconciliation {
+    /// Σ invoiced (unblended) cost, pico-USD.
+    pub invoiced_pico: i64,
+    /// Σ list price of what telemetry accounts for, pico-USD.
+    pub computed_pico: i64,
+    /// Invoiced − computed, pico-USD.
+    pub remainder_pico: i64,
+    /// One per account, region and usage type.
+    pub lines: Vec<ReconciliationLine>,
+    /// `account/region/function` invoiced without telemetry.
+    pub functions_without_telemetry: Vec<String>,
+    /// Facts about the data that bear on every line.
+    pub notes: Vec<String>,
+}
+
+/// One line of the invoice reconciliation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReconciliationLine {
+    /// Usage account.
+    pub account: String,
+    /// Region (empty for taxes).
+    pub region: String,
+    /// What is charged, e.g. `Duration (GB-s)`.
+    pub usage: String,
+    /// `x86_64`, `arm64` or empty.
+    pub arch: String,
+    /// Unit of the amounts (`requests`, `GB-s`, …).
+    pub unit: String,
+    /// Invoiced usage.
+    pub invoiced_amount: f64,
+    /// Invoiced cost, pico-USD.
+    pub invoiced_pico: i64,
+    /// Usage from telemetry; `None` where faasight does not model it.
+    pub computed_amount: Option<f64>,
+    /// Its list price, pico-USD; `None` where not modelled.
+    pub computed_pico: Option<i64>,
+    /// Invoiced − computed, pico-USD.
+    pub remainder_pico: i64,
+    /// Likely causes of the remainder.
+    pub explanation: String,
 }

@@ -8,11 +8,11 @@
 use super::InputError;
 use crate::cli::{ImportArgs, ImportFormat};
 use faasight_collector::codecs::{
-    aws_inventory, azure_2019, cloudwatch, csv, lambda_log, lambda_telemetry, ndjson, otlp,
+    aws_cur, aws_inventory, azure_2019, cloudwatch, csv, lambda_log, lambda_telemetry, ndjson, otlp,
 };
 use faasight_collector::normalize::normalize;
 use faasight_collector::transforms::lambda_env::{Assembler, FunctionIdentity};
-use faasight_store::{FunctionConfigRow, InvocationRow, LogRow};
+use faasight_store::{CurLineItemRow, FunctionConfigRow, InvocationRow, LogRow};
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 
@@ -53,6 +53,7 @@ struct Decoded {
     invocations: Vec<InvocationRow>,
     logs: Vec<LogRow>,
     configs: Vec<FunctionConfigRow>,
+    cur: Vec<CurLineItemRow>,
 }
 
 /// `--seen-at`, or now.
@@ -107,6 +108,9 @@ fn decode(
     let now = chrono::Utc::now();
     if args.format == ImportFormat::Azure2019 {
         return decode_azure(args, path, out);
+    }
+    if args.format == ImportFormat::AwsCur {
+        return decode_cur(path, out);
     }
     let bytes = read_input(path)?;
     let normalized = |rows: Vec<InvocationRow>, out: &mut Decoded| -> anyhow::Result<()> {
@@ -171,7 +175,7 @@ fn decode(
             }
             normalized(decoded.invocations, out)?;
         }
-        ImportFormat::Azure2019 => unreachable!("handled above"),
+        ImportFormat::Azure2019 | ImportFormat::AwsCur => unreachable!("handled above"),
         ImportFormat::LambdaLog => {
             let id = identity(args, "lambda-log", None)?;
             let events = utf8(path, &bytes)?
@@ -262,6 +266,62 @@ fn decode_azure(args: &ImportArgs, path: &Path, out: &mut Decoded) -> anyhow::Re
     Ok(())
 }
 
+/// Reads the Lambda line items of a Cost and Usage Report file and prints
+/// what it left out: other products, and regions it could not tell.
+fn decode_cur(path: &Path, out: &mut Decoded) -> anyhow::Result<()> {
+    let bytes = read_input(path)?;
+    let file = aws_cur::parse_file(bytes).map_err(|errors| {
+        bad_lines(
+            path,
+            errors.into_iter().map(|e| match e.what {
+                // CSV lines are numbered like the other formats' (path:line).
+                "line" => (e.at, e.message),
+                _ => (e.at, format!("{} {}: {}", e.what, e.at, e.message)),
+            }),
+        )
+    })?;
+    let skipped: usize = file.skipped_by_product.values().sum();
+    eprintln!(
+        "import: {}: {} rows, {} AWS Lambda line items, {} rows of other products skipped{}",
+        path.display(),
+        file.rows_read,
+        file.items.len(),
+        skipped,
+        if skipped == 0 {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                file.skipped_by_product
+                    .iter()
+                    .map(|(p, n)| format!("{p}: {n}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }
+    );
+    for (prefix, n) in &file.unknown_region_prefixes {
+        eprintln!(
+            "import: {}: {n} line items have no region and a usage-type prefix {prefix:?} \
+             faasight does not know; they are stored without a region",
+            path.display()
+        );
+    }
+    if !file.has_resource_ids && !file.items.is_empty() {
+        eprintln!(
+            "import: {}: the report has no resource id column, so charges cannot be \
+             attributed to functions (create the report with resource IDs included)",
+            path.display()
+        );
+    }
+    let source = path.display().to_string();
+    out.cur.extend(file.items.into_iter().map(|mut i| {
+        i.source_file = source.clone();
+        i
+    }));
+    Ok(())
+}
+
 /// `[#####.....]  50% 5 / 10 invocations`: a bar of `width` cells.
 fn progress_bar(done: usize, total: usize, width: usize) -> String {
     let share = if total == 0 {
@@ -283,6 +343,9 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     let mut assembler = Assembler::new();
     for path in &args.files {
         decode(&args, path, &mut decoded, &mut assembler)?;
+    }
+    if args.format == ImportFormat::AwsCur {
+        return store_cur(&args, decoded.cur).await;
     }
     if args.dry_run {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
@@ -331,9 +394,59 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Stores the line items of all files as one import: its id sorts after
+/// every earlier import's, so readers take it in place of what earlier
+/// imports stored for the same billing periods and accounts
+/// (migrations/0007_cur_line_items.sql).
+async fn store_cur(args: &ImportArgs, mut items: Vec<CurLineItemRow>) -> anyhow::Result<()> {
+    let now = chrono::Utc::now();
+    let import_id = cur_import_id(now.timestamp_millis(), std::process::id());
+    for i in &mut items {
+        i.tenant = args.tenant.clone();
+        i.import_id = import_id.clone();
+        i.imported_at = now;
+    }
+    if args.dry_run {
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        for row in &items {
+            writeln!(out, "{}", serde_json::to_string(row)?)?;
+        }
+        out.flush()?;
+        return Ok(());
+    }
+    let store = super::connect(&args.db.clickhouse_url).await?;
+    super::migrate_quietly(&store).await?;
+    // One INSERT: a report delivery is stored whole or not at all.
+    store.insert_cur_line_items(&items).await?;
+    let mut periods: Vec<String> = items.iter().map(|i| i.billing_period.to_string()).collect();
+    periods.sort();
+    periods.dedup();
+    eprintln!(
+        "import: stored {} AWS Lambda line items for tenant {} (import {import_id}, billing periods {})",
+        items.len(),
+        args.tenant,
+        if periods.is_empty() { "none".to_string() } else { periods.join(", ") }
+    );
+    Ok(())
+}
+
+/// Zero-padded epoch milliseconds, then the process id: ids compare in
+/// the order imports were made.
+fn cur_import_id(epoch_ms: i64, pid: u32) -> String {
+    format!("{epoch_ms:015}-{pid:010}")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::progress_bar;
+    use super::{cur_import_id, progress_bar};
+
+    #[test]
+    fn cur_import_ids_sort_in_time_order() {
+        let a = cur_import_id(999_999_999_999, 7);
+        let b = cur_import_id(1_000_000_000_000, 1);
+        assert!(a < b, "{a} {b}");
+        assert_eq!(b, "001000000000000-0000000001");
+    }
 
     #[test]
     fn the_bar_fills_with_the_share_done() {

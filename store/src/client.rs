@@ -255,6 +255,11 @@ impl Store {
         self.insert_rows("spans", rows).await
     }
 
+    /// Inserts Cost and Usage Report line items (see [`Store::insert_rows`]).
+    pub async fn insert_cur_line_items(&self, rows: &[crate::CurLineItemRow]) -> Result<()> {
+        self.insert_rows("cur_line_items", rows).await
+    }
+
     /// Inserts log rows (see [`Store::insert_rows`]).
     pub async fn insert_logs(&self, rows: &[crate::LogRow]) -> Result<()> {
         self.insert_rows("logs", rows).await

@@ -17,6 +17,7 @@ pub mod rows;
 
 pub use client::{ClickHouseUrl, Store};
 pub use error::{Error, Result};
+pub use rows::cur::{CurLineItemRow, UsageKind};
 pub use rows::inventory::FunctionConfigRow;
 pub use rows::invocation::{InvocationRow, PicoUsd};
 pub use rows::log::LogRow;

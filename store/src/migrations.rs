@@ -39,6 +39,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_batch_ids.sql"),
     migration!(5, "0005_batch_rows.sql"),
     migration!(6, "0006_function_inventory.sql"),
+    migration!(7, "0007_cur_line_items.sql"),
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \

@@ -26,5 +26,7 @@ mod lambda_ingest;
 mod otlp;
 /// Demo workload → NDJSON → import → analyzer, checked against an independent computation.
 mod pipeline;
+/// `import --format aws-cur` and the invoice reconciliation against ClickHouse 18.16.
+mod reconcile;
 /// `faasight up`: the managed ClickHouse's lifecycle and passwords, and NDJSON/CSV ingest.
 mod up;

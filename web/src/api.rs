@@ -75,6 +75,7 @@ pub fn routes(state: ApiState) -> Router {
     Router::new()
         .route("/", get(index))
         .route("/report", get(cost_report))
+        .route("/reconciliation", get(reconciliation))
         .route("/{analysis}", get(report))
         .with_state(state)
 }
@@ -211,4 +212,29 @@ async fn cost_report(
         }
         _ => Json(report).into_response(),
     })
+}
+
+/// What `GET /api/v1/reconciliation` takes.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReconciliationQuery {
+    /// `YYYY-MM`.
+    month: String,
+    /// The tenant (default: the user's first).
+    tenant: Option<String>,
+}
+
+/// The month's AWS Lambda invoice (imported Cost and Usage Report lines)
+/// against telemetry, per account, region and usage type, as JSON
+/// ([`faasight_analyzer::reconcile::Reconciliation`]).
+async fn reconciliation(
+    State(state): State<ApiState>,
+    Extension(principal): Extension<Principal>,
+    query: Result<Query<ReconciliationQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let tenant = principal.authorise(q.tenant.as_deref())?;
+    let r = faasight_analyzer::reconcile::reconciliation(&state.store, tenant.as_str(), &q.month)
+        .await?;
+    Ok(Json(r).into_response())
 }

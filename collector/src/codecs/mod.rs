@@ -1,5 +1,6 @@
 //! Wire formats, decoded into the store's row types and encoded back.
 
+pub mod aws_cur;
 pub mod aws_inventory;
 pub mod azure_2019;
 pub mod cloudwatch;

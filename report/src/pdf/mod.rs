@@ -83,6 +83,7 @@ pub fn to_pdf(report: &CostReport) -> Result<Vec<u8>, PdfError> {
     bill_lines(&mut doc, report);
     rightsizing(&mut doc, report);
     warnings(&mut doc, report);
+    reconciliation(&mut doc, report);
     sources(&mut doc, report);
     let pages = doc.finish();
 
@@ -635,6 +636,84 @@ fn warnings(doc: &mut Composer<'_>, report: &CostReport) {
     }
     for w in &report.warnings {
         doc.bullet(&format!("{} — {}", w.function, w.kind), &w.message);
+    }
+}
+
+/// The invoice reconciliation table, and the likely causes of each
+/// remainder below it; nothing when no Cost and Usage Report was imported.
+fn reconciliation(doc: &mut Composer<'_>, report: &CostReport) {
+    let Some(r) = &report.reconciliation else {
+        return;
+    };
+    let heading = "Invoice reconciliation (AWS Lambda)";
+    doc.heading(heading, 40.0);
+    doc.paragraph(
+        &format!(
+            "Invoiced {}; computed from telemetry {}; remainder {}.",
+            usd_cents(r.invoiced_pico),
+            usd_cents(r.computed_pico),
+            usd_cents(r.remainder_pico)
+        ),
+        Style::BODY,
+        0.0,
+    );
+    let not_modelled = || "not modelled".to_owned();
+    doc.table(&Table {
+        name: heading.to_owned(),
+        columns: vec![
+            Column {
+                title: "Account / region",
+                width: 135.0,
+                align: Align::Left,
+            },
+            Column {
+                title: "Usage type",
+                width: 140.0,
+                align: Align::Left,
+            },
+            Column {
+                title: "Invoiced",
+                width: 70.0,
+                align: Align::Right,
+            },
+            Column {
+                title: "From telemetry",
+                width: 80.0,
+                align: Align::Right,
+            },
+            Column {
+                title: "Remainder",
+                width: 70.0,
+                align: Align::Right,
+            },
+        ],
+        rows: r
+            .lines
+            .iter()
+            .map(|l| {
+                Row::new(vec![
+                    format!("{} / {}", l.account, l.region),
+                    if l.arch.is_empty() {
+                        l.usage.clone()
+                    } else {
+                        format!("{} · {}", l.usage, l.arch)
+                    },
+                    usd_cents(l.invoiced_pico),
+                    l.computed_pico.map(usd_cents).unwrap_or_else(not_modelled),
+                    usd_cents(l.remainder_pico),
+                ])
+            })
+            .collect(),
+        size: 8.5,
+    });
+    for l in r.lines.iter().filter(|l| l.remainder_pico != 0) {
+        doc.bullet(
+            &format!("{} / {} — {}", l.account, l.region, l.usage),
+            &l.explanation,
+        );
+    }
+    for n in &r.notes {
+        doc.paragraph(n, Style::BODY, 0.0);
     }
 }
 

@@ -193,6 +193,7 @@ pub fn fixture() -> CostReport {
         }
     };
     CostReport {
+        reconciliation: None,
         tenant: TENANT.to_owned(),
         month: MONTH.to_owned(),
         period_start: "2025-06-01".to_owned(),

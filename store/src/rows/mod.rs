@@ -1,5 +1,6 @@
 //! Row types: one module per table, field names equal to column names.
 
+pub mod cur;
 pub mod inventory;
 pub mod invocation;
 pub mod log;

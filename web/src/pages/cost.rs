@@ -393,6 +393,7 @@ pub fn CostPage() -> impl IntoView {
                     })
                 })}
             </Transition>
+            <InvoiceReconciliation/>
         </main>
     }
 }
@@ -467,5 +468,210 @@ fn CostBody(c: CostData) -> impl IntoView {
         <p class="note">"The month's report: totals, the bill, top functions, daily cost, next month's forecast, right-sizing savings and warnings."</p>
         <ul id="report-downloads">{downloads}</ul>
         <QueryList queries=c.queries.clone()/>
+    }
+}
+
+// ---- Invoice reconciliation: the AWS Cost and Usage Report against telemetry.
+
+/// One row of the invoice reconciliation, as shown.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReconRow {
+    /// `account · region`.
+    pub scope: String,
+    /// `Duration (GB-s) · arm64`.
+    pub usage: String,
+    /// The report's usage types.
+    pub usage_types: String,
+    /// Invoiced usage with its unit.
+    pub invoiced_amount: String,
+    /// Invoiced, pico-USD.
+    pub invoiced_pico: i64,
+    /// From telemetry (`None`: not modelled).
+    pub computed_amount: Option<String>,
+    /// From telemetry, pico-USD (`None`: not modelled).
+    pub computed_pico: Option<i64>,
+    /// Invoiced − computed, pico-USD.
+    pub remainder_pico: i64,
+    /// Likely causes.
+    pub explanation: String,
+}
+
+/// The reconciliation section's data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReconData {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Rows; empty when no report was imported for the month.
+    pub rows: Vec<ReconRow>,
+    /// Σ invoiced, pico-USD.
+    pub invoiced_pico: i64,
+    /// Σ computed, pico-USD.
+    pub computed_pico: i64,
+    /// Σ remainder, pico-USD.
+    pub remainder_pico: i64,
+    /// `account/region/function` invoiced without telemetry.
+    pub functions_without_telemetry: Vec<String>,
+    /// Notes on the data.
+    pub notes: Vec<String>,
+    /// Queries.
+    pub queries: Vec<QueryTrace>,
+}
+
+/// The reconciliation of the month in `invoice_month`, else of the month
+/// the range ends in, for the URL query's authorised tenant.
+#[server(input = GetUrl)]
+pub async fn get_reconciliation(query: String) -> Result<ReconData, ServerFnError> {
+    recon_data::load(&query).await
+}
+
+#[cfg(feature = "ssr")]
+mod recon_data {
+    use super::*;
+    use crate::server::{analysis_error, page_scope, trace};
+    use faasight_analyzer::reconcile::reconciliation;
+
+    fn amount(v: f64, unit: &str) -> String {
+        if unit == "requests" {
+            format!("{} requests", format::count(v.round().max(0.0) as u64))
+        } else {
+            format!("{v:.2} {unit}")
+        }
+    }
+
+    pub async fn load(query: &str) -> Result<ReconData, ServerFnError> {
+        let s = page_scope(query).await?;
+        let month = match s.param("invoice_month") {
+            Some(m) => m.to_string(),
+            None => (s.range.to - chrono::Duration::seconds(1))
+                .format("%Y-%m")
+                .to_string(),
+        };
+        let r = reconciliation(&s.store, s.tenant(), &month)
+            .await
+            .map_err(analysis_error)?;
+        let rows = r
+            .lines
+            .iter()
+            .map(|l| ReconRow {
+                scope: format!(
+                    "{} · {}",
+                    l.account,
+                    if l.region.is_empty() {
+                        "(no region)"
+                    } else {
+                        &l.region
+                    }
+                ),
+                usage: if l.arch.is_empty() {
+                    l.kind.label().to_string()
+                } else {
+                    format!("{} · {}", l.kind.label(), l.arch)
+                },
+                usage_types: l.usage_types.join(", "),
+                invoiced_amount: amount(l.invoiced_amount, &l.unit),
+                invoiced_pico: l.invoiced_cost.0,
+                computed_amount: l.computed_amount.map(|a| amount(a, &l.unit)),
+                computed_pico: l.computed_cost.map(|c| c.0),
+                remainder_pico: l.remainder_cost.0,
+                explanation: l.explanation.clone(),
+            })
+            .collect();
+        Ok(ReconData {
+            month: r.month.clone(),
+            rows,
+            invoiced_pico: r.invoiced_total.0,
+            computed_pico: r.computed_total.0,
+            remainder_pico: r.remainder_total.0,
+            functions_without_telemetry: r.functions_without_telemetry.clone(),
+            notes: r.notes.clone(),
+            queries: r
+                .queries
+                .into_iter()
+                .map(|q| trace("Invoice reconciliation", q))
+                .collect(),
+        })
+    }
+}
+
+/// The section: invoiced against telemetry for one month.
+#[component]
+fn InvoiceReconciliation() -> impl IntoView {
+    let location = use_location();
+    let data = Resource::new(move || location.search.get(), get_reconciliation);
+    view! {
+        <section id="invoice-reconciliation">
+            <h2>"Invoice reconciliation"</h2>
+            <p class="note">"AWS Lambda as the Cost and Usage Report invoices it, against what telemetry accounts for, per account, region and usage type. The remainder is what telemetry does not explain: functions that send none, and charges faasight does not model."</p>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    show(data.await, "the invoice reconciliation", |r| {
+                        if r.rows.is_empty() {
+                            view! {
+                                <p class="empty" id="reconciliation-empty">{format!(
+                                    "No Cost and Usage Report imported for {}. Import the month's report (CSV, .csv.gz or Parquet; legacy CUR or CUR 2.0) with: faasight import --format aws-cur --tenant TENANT FILE…",
+                                    r.month
+                                )}</p>
+                            }.into_any()
+                        } else {
+                            view! { <ReconTable r/> }.into_any()
+                        }
+                    })
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn ReconTable(r: ReconData) -> impl IntoView {
+    let not_modelled = || "not modelled".to_string();
+    let rows = r
+        .rows
+        .iter()
+        .map(|row| {
+            view! {
+                <tr>
+                    <td>{row.scope.clone()}</td>
+                    <td title=row.usage_types.clone()>{row.usage.clone()}</td>
+                    <td class="num">{row.invoiced_amount.clone()}</td>
+                    <td class="num">{format::usd(row.invoiced_pico)}</td>
+                    <td class="num">{row.computed_amount.clone().unwrap_or_else(not_modelled)}</td>
+                    <td class="num">{row.computed_pico.map(format::usd).unwrap_or_else(not_modelled)}</td>
+                    <td class="num">{format::usd(row.remainder_pico)}</td>
+                    <td class="reason">{row.explanation.clone()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let missing = (!r.functions_without_telemetry.is_empty()).then(|| {
+        view! {
+            <p class="note" id="functions-without-telemetry">
+                {format!("Invoiced, but no telemetry: {}.", r.functions_without_telemetry.join(", "))}
+            </p>
+        }
+    });
+    let notes = r
+        .notes
+        .iter()
+        .map(|n| view! { <p class="note">{n.clone()}</p> })
+        .collect_view();
+    view! {
+        <h3>{format!(
+            "{}: invoiced {}, computed from telemetry {}, remainder {}",
+            r.month,
+            format::usd(r.invoiced_pico),
+            format::usd(r.computed_pico),
+            format::usd(r.remainder_pico)
+        )}</h3>
+        <div class="table-wrap">
+            <table class="reconciliation" data-month=r.month.clone() data-remainder=r.remainder_pico.to_string()>
+                <thead><tr><th>"Account · region"</th><th>"Usage type"</th><th class="num">"Invoiced usage"</th><th class="num">"Invoiced (USD)"</th>
+                    <th class="num">"From telemetry"</th><th class="num">"List (USD)"</th><th class="num">"Remainder (USD)"</th><th>"Likely causes"</th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+        {missing}
+        {notes}
+        <QueryList queries=r.queries.clone()/>
     }
 }
