@@ -3,9 +3,10 @@
 //! input of AWS Lambda Power Tuning, which invokes the function at each
 //! size and reports cost and speed
 //! (<https://github.com/alexcasalboni/aws-lambda-power-tuning>; the state
-//! machine's input fields `lambdaARN`, `powerValues`, `num`, `payload`,
-//! `parallelInvocation`, `strategy` and `balancedWeight` are described in
-//! its README).
+//! machine's input fields `lambdaARN`, `powerValues` (any sizes from 128 to
+//! 10,240 MB), `num` (at least 5), `payload`, `parallelInvocation`,
+//! `strategy` and `balancedWeight` are described in its
+//! `README-INPUT-OUTPUT.md`).
 
 use super::memory::{GCP_MEMORY_TIERS_MB, POWER_TUNING_LADDER_MB};
 use super::strategy::Strategy;

@@ -6,6 +6,7 @@
 use super::advise::Context;
 use super::duration::{Curve, DurationAt, ModelKind};
 use super::input::SizeRow;
+use super::memory::{UNOBSERVED_HEADROOM, UNOBSERVED_STEP_DOWN};
 use super::strategy::Strategy;
 use super::{Recommendation, RightsizingOptions, Status};
 use faasight_pricing::{azure_functions, Provider};
@@ -183,7 +184,10 @@ pub(super) fn evidence_notes(
     if let Some(smallest) = below_observed {
         notes.push_str(&format!(
             " Risk: {chosen} MB is below the smallest observed size ({smallest} MB), so its \
-             duration is extrapolated; advice goes at most to half the smallest observed size."
+             duration is extrapolated; without an observation, advice goes no lower than {:.0} % \
+             of the smallest observed size and keeps {:.0} % headroom over the memory used.",
+            UNOBSERVED_STEP_DOWN * 100.0,
+            UNOBSERVED_HEADROOM * 100.0
         ));
     }
     if let Some(floor) = pressure_floor {
