@@ -21,6 +21,22 @@
 //! 1 MB steps) and priced here from the published formula, not by the code
 //! under test. The baseline is what a careful user would do without a
 //! model: move to the cheapest size observed.
+//!
+//! Measured on this set (400 functions; a hit costs at most 5 % more than
+//! the true optimum; "costlier" is more than 1 % above staying, safety
+//! raises of a size below the floor excepted; "slower" is more than 10 %
+//! above the upper end of the duration range the advice stated):
+//!
+//! | | hit rate | mean excess | costlier than staying | slower than stated |
+//! |---|---|---|---|---|
+//! | advice | 29.5 % | 66 % | 0 | 0 |
+//! | cheapest observed size | 22.0 % | 135 % | 1 | – |
+//! | advice before the bounds (unbounded fit) | 52.2 % | 17 % | 20 | 80 |
+//!
+//! The bounds trade hit rate for safety: most misses are sizes the model
+//! would reach only by extrapolating more than one halving below what was
+//! observed. Measuring the sizes the advice suggests (`measure`, offered
+//! for 397 of 400) would hit for 339.
 
 use super::tests::{frame, test_date, Draws, Obs};
 use super::*;
