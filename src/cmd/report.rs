@@ -214,7 +214,42 @@ fn print_table(report: &Report) -> String {
                     risk
                 );
             }
-            out!(o, "(strategy {}, headroom {}% over p99 memory used, volumes from {:.1} days; --format json has durations, evidence and reasons)",
+            // Where the best size is uncertain, the sizes to measure (AWS
+            // Lambda Power Tuning's powerValues on AWS) and the first reason.
+            let uncertain: Vec<_> = r
+                .recommendations
+                .iter()
+                .filter_map(|x| x.measure.as_ref().map(|m| (x, m)))
+                .collect();
+            if !uncertain.is_empty() {
+                out!(o);
+                out!(
+                    o,
+                    "uncertain best size, measure first (sizes in MB; on AWS the powerValues of an AWS Lambda Power Tuning run):"
+                );
+                for (x, m) in uncertain {
+                    let sizes = m
+                        .candidate_sizes_mb
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",");
+                    let below = if x.extrapolated_below_observed {
+                        " (advised size below every observed one)"
+                    } else {
+                        ""
+                    };
+                    out!(
+                        o,
+                        "  {:<34} [{}] {}{}",
+                        x.function,
+                        sizes,
+                        m.why.join("; "),
+                        below
+                    );
+                }
+            }
+            out!(o, "(strategy {}, headroom {}% over p99 memory used, volumes from {:.1} days; --format json has durations, evidence, reasons and the Power Tuning input)",
                 r.strategy, r.headroom_pct, r.window_days);
         }
         Report::Forecast(f) => {

@@ -144,7 +144,10 @@ pub async fn rightsizing_report(
 impl RightsizingReport {
     /// The advice as CSV, one line per function (RFC 4180 quoting; money
     /// as exact decimal USD): what `faasight rightsizing --format csv`
-    /// prints and the right-sizing page exports.
+    /// prints and the right-sizing page exports. Lists within a cell
+    /// (`memory_pressure_mb`, `power_values`: the sizes to measure when the
+    /// best size is uncertain, Power Tuning's `powerValues` on AWS) are
+    /// separated by `;` so the cell needs no quoting.
     pub fn to_csv(&self) -> String {
         use std::fmt::Write;
         let field = |s: &str| {
@@ -156,11 +159,14 @@ impl RightsizingReport {
         };
         let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
         let money = |p: Option<PicoUsd>| p.map_or(String::new(), |p| p.to_decimal_string());
-        let mut o = String::from("provider,account,region,function,runtime,arch,status,current_memory_mb,recommended_memory_mb,safety_floor_mb,expected_duration_ms,monthly_invocations,monthly_cost_now_usd,monthly_cost_after_usd,monthly_savings_usd,savings_pct,risk,over_provisioned,near_oom,reason\n");
+        fn list(sizes: impl Iterator<Item = u32>) -> String {
+            sizes.map(|m| m.to_string()).collect::<Vec<_>>().join(";")
+        }
+        let mut o = String::from("provider,account,region,function,runtime,arch,status,current_memory_mb,recommended_memory_mb,safety_floor_mb,expected_duration_ms,monthly_invocations,monthly_cost_now_usd,monthly_cost_after_usd,monthly_savings_usd,savings_pct,risk,over_provisioned,near_oom,lowest_advisable_mb,extrapolated_below_observed,memory_pressure_mb,power_values,reason\n");
         for x in &self.recommendations {
             let _ = writeln!(
                 o,
-                "{},{},{},{},{},{},{},{},{},{},{},{:.0},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{},{:.0},{},{},{},{},{},{},{},{},{},{},{},{}",
                 field(&x.provider),
                 field(&x.account),
                 field(&x.region),
@@ -184,6 +190,15 @@ impl RightsizingReport {
                 )),
                 x.over_provisioned,
                 x.near_oom,
+                x.lowest_advisable_mb
+                    .map_or(String::new(), |m| m.to_string()),
+                x.extrapolated_below_observed,
+                list(x.memory_pressure.iter().map(|p| p.memory_mb)),
+                list(
+                    x.measure
+                        .iter()
+                        .flat_map(|m| m.candidate_sizes_mb.iter().copied())
+                ),
                 field(&x.reason),
             );
         }
@@ -255,6 +270,45 @@ mod tests {
             .collect();
         assert_eq!(current, vec![Some(false), Some(true), Some(true)]);
         assert_eq!(frame.column("max_memory_p99_mb").unwrap().null_count(), 3);
+    }
+
+    #[test]
+    fn csv_lists_the_sizes_to_measure() {
+        // One size only, 600 MB used of 1,024 at p99 (58 %): the best
+        // size is uncertain, and below 1,024 MB nothing is observed.
+        let mut r = row("a", 1024, 10);
+        r.max_memory_p99_mb = 600.0;
+        r.max_memory_max_mb = 620;
+        let recommendations = recommend(
+            &input_frame(&[r]).unwrap(),
+            &RightsizingOptions {
+                window_days: 30.0,
+                ..RightsizingOptions::default()
+            },
+        )
+        .unwrap();
+        let report = RightsizingReport {
+            strategy: "cost".into(),
+            balanced_weight: 0.5,
+            headroom_pct: 20.0,
+            window_days: 30.0,
+            recommendations,
+            queries: Vec::new(),
+        };
+        let csv = report.to_csv();
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let line = lines.next().unwrap();
+        let cells: Vec<&str> = line.split(',').collect();
+        let cell = |name: &str| cells[header.iter().position(|h| *h == name).unwrap()];
+        // Twice 600 MB exceeds the one observed size: no lower than it.
+        assert_eq!(cell("lowest_advisable_mb"), "1024");
+        assert_eq!(cell("extrapolated_below_observed"), "false");
+        assert_eq!(cell("memory_pressure_mb"), "");
+        // Floor max(600 × 1.2, 620) = 720 MB, then the ladder to one rung
+        // above 1,024.
+        assert_eq!(cell("power_values"), "720;1024;1536");
+        assert_eq!(*header.last().unwrap(), "reason");
     }
 
     #[test]

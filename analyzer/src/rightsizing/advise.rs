@@ -6,13 +6,15 @@
 //! place; [`advise`] only runs them in order and stops where the data does.
 
 use super::arm64::arm64_migration;
-use super::duration::{duration_curve, Curve, DurationAt};
+use super::duration::{duration_curve, Curve, DurationAt, ModelKind};
 use super::input::SizeRow;
+use super::measure::{measure, sizes_to_measure, Target};
 use super::memory::{
-    memory_need_mb, safety_floor_mb, AWS_MAX_MEMORY_MB, AWS_MEMORY_GRID_MB, GCP_MEMORY_TIERS_MB,
+    lowest_unobserved_mb, memory_need_mb, safety_floor_mb, AWS_MAX_MEMORY_MB, AWS_MEMORY_GRID_MB,
+    GCP_MEMORY_TIERS_MB,
 };
 use super::pricing::{billed_ms, cost_pico, pico};
-use super::reason::{advised_provider, azure_reason, decision, missing_data};
+use super::reason::{advised_provider, azure_reason, decision, evidence_notes, missing_data};
 use super::risk::assess_risk;
 use super::strategy::{choose, Scored};
 use super::timeout::timeout_advice;
@@ -22,6 +24,10 @@ use super::{
 };
 use faasight_pricing::Provider;
 use faasight_store::PicoUsd;
+
+/// A projected duration range wider than this ratio (high / low) at the
+/// advised size leaves the best size uncertain enough to measure.
+const WIDE_RANGE: f64 = 1.25;
 
 /// Less than this share of memory used at p99: over-provisioned.
 const OVER_PROVISIONED_SHARE: f64 = 0.10;
@@ -144,8 +150,11 @@ pub(super) fn advise(
         size.used_in_fit = size.arch == current.arch && fitted_sizes.contains(&size.memory_mb);
     }
     rec.duration_model = Some(curve.summary());
+    rec.memory_pressure = curve.pressure.clone();
 
-    let (candidates, listed) = candidate_sizes(&ctx, provider, &curve, floor);
+    let lowest = lowest_advisable_mb(&curve, floor, p99);
+    rec.lowest_advisable_mb = Some(lowest);
+    let (candidates, listed) = candidate_sizes(&ctx, provider, &curve, lowest, mean_now);
     rec.candidates = listed;
     let Some(pick) = choose(
         options.strategy,
@@ -157,10 +166,30 @@ pub(super) fn advise(
         return rec;
     };
     let chosen = candidates.sizes[pick];
+    // What the model alone would pick from every safe size, to tell the
+    // reader when the bounds held it back.
+    let unbounded = if lowest > floor {
+        let (all, _) = candidate_sizes(&ctx, provider, &curve, floor, mean_now);
+        choose(options.strategy, options.balanced_weight, &all.scored)
+            .map(|i| all.sizes[i])
+            .filter(|&m| m < chosen)
+    } else {
+        None
+    };
     let at = price_choice(&ctx, &candidates, pick, mean_now, &mut rec);
+    let below_observed = curve.smallest_observed_mb().filter(|&s| chosen < s);
+    rec.extrapolated_below_observed = below_observed.is_some();
 
     let need = memory_need_mb(p99, max, options.headroom_pct);
-    let (risk, reasons) = assess_risk(current, chosen, need, &candidates, &curve, &at);
+    let (risk, reasons) = assess_risk(
+        current,
+        chosen,
+        need,
+        &candidates,
+        &curve,
+        &at,
+        below_observed,
+    );
     rec.risk = Some(risk);
     rec.risk_reasons = reasons;
     rec.arm64 = arm64_migration(&ctx, chosen, Some(at.expected));
@@ -181,6 +210,27 @@ pub(super) fn advise(
     let (status, reason) = decision(&ctx, &rec, chosen, (floor, p99, max), &curve, at);
     rec.status = status;
     rec.reason = reason;
+
+    let why = uncertainty(&curve, chosen, &at, below_observed, unbounded);
+    if !why.is_empty() {
+        let target = Target {
+            provider,
+            account: &current.account,
+            region: &current.region,
+            function: &current.function,
+            strategy: options.strategy,
+            balanced_weight: options.balanced_weight,
+        };
+        let sizes = sizes_to_measure(provider, floor, current.memory_mb, chosen);
+        rec.measure = Some(measure(&target, why, sizes));
+    }
+    rec.reason.push_str(&evidence_notes(
+        &rec,
+        chosen,
+        below_observed,
+        curve.pressure_floor_mb(),
+        unbounded,
+    ));
     if candidates.beyond_largest {
         let largest = candidates.largest;
         rec.reason.push_str(&format!(
@@ -212,6 +262,10 @@ fn blank_recommendation(
         current_memory_mb: current.memory_mb,
         recommended_memory_mb: None,
         safety_floor_mb: None,
+        lowest_advisable_mb: None,
+        extrapolated_below_observed: false,
+        memory_pressure: Vec::new(),
+        measure: None,
         duration_model: None,
         expected_duration_ms: None,
         duration_range_ms: None,
@@ -300,16 +354,34 @@ fn current_size_findings(ctx: &Context<'_>, provider: Provider, rec: &mut Recomm
     enough_invocations
 }
 
-/// The candidates: the provider's grid, the current size and the observed
-/// sizes, at or above the floor and within the provider's range, each
+/// The smallest size the strategy may choose: the safety floor; below the
+/// smallest observed size, no further than [`lowest_unobserved_mb`]
+/// allows; and never below a size that showed memory pressure.
+fn lowest_advisable_mb(curve: &Curve, floor: u32, p99: f64) -> u32 {
+    let mut lowest = floor;
+    if let Some(smallest) = curve.smallest_observed_mb() {
+        lowest = lowest.max(lowest_unobserved_mb(smallest, p99));
+    }
+    if let Some(pressured) = curve.pressure_floor_mb() {
+        lowest = lowest.max(pressured);
+    }
+    lowest
+}
+
+/// The candidates: the provider's grid, the current size, the observed
+/// sizes and (AWS) `lowest` itself, at or above `lowest` and within the provider's range, each
 /// priced at its expected duration, and the list the recommendation shows.
-/// When none is large enough, the largest size alone, for the advice to
-/// flag.
+/// Staying is priced at the mean observed now, so that a change has to
+/// beat what the function costs today, not the model's value there. Sizes
+/// whose projected duration could exceed the configured timeout are left
+/// out while any other remains. When none is large enough, the largest
+/// size alone, for the advice to flag.
 fn candidate_sizes(
     ctx: &Context<'_>,
     provider: Provider,
     curve: &Curve,
-    floor: u32,
+    lowest: u32,
+    mean_now: f64,
 ) -> (Candidates, Vec<CandidateSize>) {
     let current = ctx.current;
     let (grid, largest): (&[u32], u32) = match provider {
@@ -319,15 +391,42 @@ fn candidate_sizes(
         ),
         _ => (&AWS_MEMORY_GRID_MB, AWS_MAX_MEMORY_MB),
     };
+    // AWS Lambda takes any size in 1 MB steps: the lowest advisable size
+    // is a candidate of its own, the cheapest when duration barely
+    // depends on memory.
+    let exact = (provider == Provider::AwsLambda).then_some(lowest);
     let mut sizes: Vec<u32> = grid
         .iter()
         .copied()
         .chain(std::iter::once(current.memory_mb))
         .chain(curve.observed.iter().map(|(m, _)| *m))
-        .filter(|&m| m >= floor && m <= largest)
+        .chain(exact)
+        .filter(|&m| m >= lowest && m <= largest)
         .collect();
     sizes.sort_unstable();
     sizes.dedup();
+    let at = |m: u32| {
+        if m == current.memory_mb {
+            DurationAt {
+                expected: mean_now,
+                low: mean_now,
+                high: mean_now,
+                observed: true,
+            }
+        } else {
+            curve.at(m)
+        }
+    };
+    if let Some(timeout) = current.timeout_ms {
+        let in_time: Vec<u32> = sizes
+            .iter()
+            .copied()
+            .filter(|&m| at(m).high <= timeout)
+            .collect();
+        if !in_time.is_empty() {
+            sizes = in_time;
+        }
+    }
     let beyond_largest = sizes.is_empty();
     if beyond_largest {
         sizes.push(largest);
@@ -336,7 +435,7 @@ fn candidate_sizes(
     let mut ranges = Vec::with_capacity(sizes.len());
     let mut listed = Vec::new();
     for &m in &sizes {
-        let d = curve.at(m);
+        let d = at(m);
         let cost = ctx.cost(&current.arch, m, d.expected).unwrap_or(0.0);
         scored.push(Scored {
             cost,
@@ -361,6 +460,45 @@ fn candidate_sizes(
         beyond_largest,
     };
     (candidates, listed)
+}
+
+/// What makes the best size uncertain enough to measure rather than
+/// trust, one phrase each; empty when the advice rests on fitted,
+/// unpressured observations around the chosen size.
+fn uncertainty(
+    curve: &Curve,
+    chosen: u32,
+    at: &DurationAt,
+    below_observed: Option<u32>,
+    unbounded: Option<u32>,
+) -> Vec<String> {
+    let mut why = Vec::new();
+    if curve.kind == ModelKind::ProjectedRange {
+        why.push(format!(
+            "durations at other sizes are projected from one observed size ({} MB)",
+            curve.sizes_mb.first().copied().unwrap_or(chosen)
+        ));
+    }
+    if let Some(smallest) = below_observed {
+        why.push(format!(
+            "{chosen} MB is below the smallest observed size ({smallest} MB)"
+        ));
+    }
+    for p in &curve.pressure {
+        why.push(format!("memory pressure: {}", p.detail));
+    }
+    if !at.observed && at.low > 0.0 && at.high > at.low * WIDE_RANGE {
+        why.push(format!(
+            "the mean duration at {chosen} MB is projected between {:.0} and {:.0} ms",
+            at.low, at.high
+        ));
+    }
+    if let Some(u) = unbounded {
+        why.push(format!(
+            "the model alone would pick {u} MB, lower than the observations support"
+        ));
+    }
+    why
 }
 
 /// Records the size at `pick` as the choice, with its duration, its cost

@@ -68,8 +68,30 @@
 //!   curve is used at every size, observed ones included: it pools all
 //!   sizes' invocations, while one size's mean over few invocations is
 //!   noisy (in the validation test, using observed means at observed sizes
-//!   matched the oracle less often). The current size's cost *now* is
-//!   always priced from its observed mean.
+//!   matched the oracle less often). The current size is priced from its
+//!   observed mean, now and as a candidate: a change has to beat what the
+//!   function costs today, not the model's value there.
+//!   Outside the fitted sizes the fit is an extrapolation, given the range
+//!   CPU share alone allows ("fully CPU-bound" … "not CPU-bound" from the
+//!   nearest fitted size).
+//! - **Memory pressure** ([`MemoryPressure`]): near its working set a
+//!   function slows down steeply (garbage collection, swapping), which the
+//!   model cannot express. A size shows pressure when its p99 of max memory
+//!   used is at least [`PRESSURE_MEMORY_SHARE`] of it, or when the next
+//!   larger observed size runs faster than the extra CPU share explains
+//!   (by more than 15 %). Sizes at or below the largest pressured one are
+//!   priced at their observed means and left out of the fit; nothing below
+//!   it is advised; between it and the next fitted size the duration is
+//!   interpolated in log-log (an upper estimate for a convex curve), with
+//!   the pressured observation as the upper end of the range.
+//! - **Bound on extrapolation**: below the smallest observed size, advice
+//!   goes no lower than half of it ([`UNOBSERVED_STEP_DOWN`], one halving)
+//!   and keeps [`UNOBSERVED_HEADROOM`] over the p99 of memory used (at most
+//!   half the memory in use); a size below every observed one is flagged
+//!   `extrapolated_below_observed`, with the risk in the reason.
+//!   `lowest_advisable_mb` is the resulting smallest choice. Validated in
+//!   `oracles.rs` against true curves with pressure, imperfect multi-vCPU
+//!   scaling and I/O-bound durations.
 //! - **Cost per invocation** at a size: the provider's list price
 //!   (`faasight_pricing` constants and rounding) at the mean duration
 //!   rounded by the provider's rule, plus the part of the mean billed
@@ -78,16 +100,24 @@
 //!   size and assumed the same at every size. Monthly costs are list
 //!   prices × volume, before free allowances and volume tiers (those belong
 //!   to an account's month: [`crate::monthly_bill`]).
-//! - **Strategy** picks among the sizes at or above the floor
-//!   ([`Strategy`]). Monthly volume = invocations in the window (all sizes)
+//! - **Strategy** picks among the sizes at or above `lowest_advisable_mb`
+//!   ([`Strategy`]): the provider's grid, the observed sizes and, on AWS
+//!   (1 MB steps), `lowest_advisable_mb` itself; sizes whose projected
+//!   duration could exceed the configured timeout are left out. Monthly volume = invocations in the window (all sizes)
 //!   × [`DAYS_PER_MONTH`] / window days. Keeping the current size is
 //!   `keep`, any other choice `recommend`.
 //! - **Risk** ([`Risk`]): high when timeouts or out-of-memory errors were
 //!   observed at the current size, or the chosen size is less than 10 %
 //!   above the memory needed with headroom (before the provider's minimum
 //!   size, which only adds margin), or no size is large enough; medium when
-//!   a new size's duration is a projected range, or the current size has
-//!   fewer than 100 invocations; low otherwise.
+//!   a new size's duration is a projected range, the size is below every
+//!   observed one, its duration is interpolated above a pressured size, or
+//!   the current size has fewer than 100 invocations; low otherwise.
+//! - **Measure** ([`Measure`]): when the best size is uncertain (one
+//!   observed size, a size below every observed one, memory pressure, a
+//!   projected range wider than 25 %, or the bounds holding the model back
+//!   from a smaller size), the sizes worth measuring and, on AWS Lambda,
+//!   the input of AWS Lambda Power Tuning that measures them.
 //! - **Flags**: over-provisioned below 10 % of memory used at p99; near-OOM
 //!   above 95 % at the maximum (one invocation over the limit is an OOM,
 //!   so the maximum is what matters) or with OOM errors.
@@ -110,6 +140,7 @@
 // - pricing: list price of one invocation at a size and duration;
 // - strategy: the Power Tuning strategies that pick a size;
 // - advise: the advice for one function, step by step;
+// - measure: what to measure when the best size is uncertain;
 // - risk: how far to trust the advice;
 // - reason: the sentences that explain it;
 // - timeout, arm64: the advice beside the memory size.
@@ -117,7 +148,10 @@ mod advise;
 mod arm64;
 mod duration;
 mod input;
+mod measure;
 mod memory;
+#[cfg(test)]
+mod oracles;
 mod pricing;
 mod reason;
 mod risk;
@@ -127,9 +161,13 @@ mod tests;
 mod timeout;
 
 pub use arm64::Arm64Migration;
-pub use duration::{DurationModel, ModelKind, AWS_MB_PER_VCPU};
+pub use duration::{
+    DurationModel, MemoryPressure, ModelKind, PressureSign, AWS_MB_PER_VCPU, PRESSURE_MEMORY_SHARE,
+};
+pub use measure::{Measure, PowerTuningInput, POWER_TUNING_NUM};
 pub use memory::{
     safety_floor_mb, AWS_MAX_MEMORY_MB, AWS_MEMORY_GRID_MB, AWS_MIN_MEMORY_MB, GCP_MEMORY_TIERS_MB,
+    POWER_TUNING_LADDER_MB, UNOBSERVED_HEADROOM, UNOBSERVED_STEP_DOWN,
 };
 pub use risk::Risk;
 pub use strategy::Strategy;
@@ -336,6 +374,18 @@ pub struct Recommendation {
     pub recommended_memory_mb: Option<u32>,
     /// Smallest safe size (MB) under the provider's step.
     pub safety_floor_mb: Option<u32>,
+    /// Smallest size the strategy could choose (MB): the safety floor,
+    /// raised to the largest size with memory pressure and, below every
+    /// observed size, to the bound on extrapolation (module docs).
+    pub lowest_advisable_mb: Option<u32>,
+    /// The recommended size is below every observed size: its duration is
+    /// extrapolated, and the reason and risk say so.
+    pub extrapolated_below_observed: bool,
+    /// Observed sizes whose duration may be inflated by memory pressure.
+    pub memory_pressure: Vec<MemoryPressure>,
+    /// When the best size is uncertain: why, the sizes to measure and, on
+    /// AWS Lambda, the AWS Lambda Power Tuning input that measures them.
+    pub measure: Option<Measure>,
     /// How durations at other sizes were obtained.
     pub duration_model: Option<DurationModel>,
     /// Expected mean duration at the recommended size (ms).

@@ -6,6 +6,7 @@
 use super::advise::Context;
 use super::duration::{Curve, DurationAt, ModelKind};
 use super::input::SizeRow;
+use super::memory::{UNOBSERVED_HEADROOM, UNOBSERVED_STEP_DOWN};
 use super::strategy::Strategy;
 use super::{Recommendation, RightsizingOptions, Status};
 use faasight_pricing::{azure_functions, Provider};
@@ -171,4 +172,52 @@ fn usd(amount: PicoUsd) -> String {
     } else {
         format!("${dollars:.6}")
     }
+}
+
+/// Sentences on the limits of the advice, appended to the decision: a
+/// size below every observed one, memory pressure, sizes the bounds held
+/// the model back from, and where to measure instead.
+pub(super) fn evidence_notes(
+    rec: &Recommendation,
+    chosen: u32,
+    below_observed: Option<u32>,
+    pressure_floor: Option<u32>,
+    unbounded: Option<u32>,
+) -> String {
+    let mut notes = String::new();
+    if let Some(smallest) = below_observed {
+        notes.push_str(&format!(
+            " Risk: {chosen} MB is below the smallest observed size ({smallest} MB), so its \
+             duration is extrapolated; without an observation, advice goes no lower than {:.0} % \
+             of the smallest observed size and keeps {:.0} % headroom over the memory used.",
+            UNOBSERVED_STEP_DOWN * 100.0,
+            UNOBSERVED_HEADROOM * 100.0
+        ));
+    }
+    if let Some(floor) = pressure_floor {
+        let details: Vec<&str> = rec
+            .memory_pressure
+            .iter()
+            .map(|p| p.detail.as_str())
+            .collect();
+        notes.push_str(&format!(
+            " Memory pressure: {}; no size below {floor} MB is advised.",
+            details.join("; ")
+        ));
+    }
+    if let Some(u) = unbounded {
+        notes.push_str(&format!(
+            " The model alone favours {u} MB, lower than any observation supports."
+        ));
+    }
+    if let Some(m) = &rec.measure {
+        if m.power_tuning_input.is_some() {
+            notes.push_str(" The best size is uncertain: measure it with AWS Lambda Power Tuning (input in `measure`).");
+        } else {
+            notes.push_str(
+                " The best size is uncertain: measure the candidate sizes before changing.",
+            );
+        }
+    }
+    notes
 }

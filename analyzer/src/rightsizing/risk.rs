@@ -1,5 +1,6 @@
 //! How far to trust a recommendation: high when errors were seen or the
-//! memory margin is thin, medium when durations are projected or the memory
+//! memory margin is thin, medium when durations are projected, the size is
+//! below every observed one, memory pressure was seen, or the memory
 //! quantile rests on few invocations. Stated with the reasons, because a
 //! size change is a production change and the reader decides.
 
@@ -24,7 +25,8 @@ pub enum Risk {
     /// Durations at the new size come from a fit on observed sizes, with
     /// memory margin to spare.
     Low,
-    /// Durations are a projected range, or the memory quantile rests on few
+    /// Durations are a projected range, the size is below every observed
+    /// one, memory pressure was seen, or the memory quantile rests on few
     /// invocations.
     Medium,
     /// Little memory margin, or timeouts or out-of-memory errors observed.
@@ -40,6 +42,7 @@ pub(super) fn assess_risk(
     candidates: &Candidates,
     curve: &Curve,
     at: &DurationAt,
+    below_observed: Option<u32>,
 ) -> (Risk, Vec<String>) {
     let (beyond_largest, largest) = (candidates.beyond_largest, candidates.largest);
     let mut risk = Risk::Low;
@@ -67,6 +70,23 @@ pub(super) fn assess_risk(
         risk = risk.max(Risk::Medium);
         reasons
             .push("durations at the new size are a projected range from one observed size".into());
+    }
+    if let Some(smallest) = below_observed {
+        risk = risk.max(Risk::Medium);
+        reasons.push(format!(
+            "{chosen} MB is below the smallest observed size ({smallest} MB): its duration is \
+             extrapolated, and a slow-down from memory pressure there would not show before it \
+             is measured"
+        ));
+    }
+    if let Some(pressured) = curve.pressure_floor_mb() {
+        if chosen != current.memory_mb && curve.in_pressure_gap(chosen) {
+            risk = risk.max(Risk::Medium);
+            reasons.push(format!(
+                "memory pressure at {pressured} MB: how fast it fades above that size is \
+                 interpolated"
+            ));
+        }
     }
     if current.invocations < FEW_INVOCATIONS_FOR_P99 {
         risk = risk.max(Risk::Medium);

@@ -42,6 +42,23 @@ pub struct Advice {
     pub evidence: Vec<String>,
     /// The Power-Tuning chart (SVG), when there are candidates.
     pub chart: Option<String>,
+    /// The advised size lies below every observed size.
+    pub extrapolated_below_observed: bool,
+    /// When the best size is uncertain: what to measure.
+    pub measure: Option<MeasureCard>,
+}
+
+/// What to measure when the best size is uncertain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeasureCard {
+    /// Why the best size is uncertain.
+    pub why: Vec<String>,
+    /// Sizes to measure, MB.
+    pub sizes_mb: Vec<u32>,
+    /// AWS Lambda Power Tuning input (pretty JSON), on AWS.
+    pub power_tuning_json: Option<String>,
+    /// What to fill in before running it.
+    pub note: String,
 }
 
 /// One invocation in the list.
@@ -308,6 +325,16 @@ mod data {
                     risk_reasons: r.risk_reasons.clone(),
                     evidence,
                     chart,
+                    extrapolated_below_observed: r.extrapolated_below_observed,
+                    measure: r.measure.as_ref().map(|m| MeasureCard {
+                        why: m.why.clone(),
+                        sizes_mb: m.candidate_sizes_mb.clone(),
+                        power_tuning_json: m
+                            .power_tuning_input
+                            .as_ref()
+                            .and_then(|i| serde_json::to_string_pretty(i).ok()),
+                        note: m.note.clone(),
+                    }),
                 })
             }
         };
@@ -439,12 +466,37 @@ fn FunctionBody(d: FunctionData) -> impl IntoView {
         };
         let evidence = a.evidence.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view();
         let risks = a.risk_reasons.iter().map(|e| view! { <li>{e.clone()}</li> }).collect_view();
+        // Where the best size is uncertain: the sizes to measure and, on
+        // AWS, the Power Tuning input to copy.
+        let measure = a.measure.clone().map(|m| {
+            let sizes = m.sizes_mb.iter().map(|s| format::mb(*s)).collect::<Vec<_>>().join(", ");
+            let why = m.why.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view();
+            let summary = if m.power_tuning_json.is_some() {
+                "Uncertain: measure with AWS Lambda Power Tuning"
+            } else {
+                "Uncertain: measure these sizes"
+            };
+            view! {
+                <details id="power-tuning-input">
+                    <summary>{summary}</summary>
+                    <ul>{why}</ul>
+                    <p>{format!("Sizes to measure: {sizes}.")}</p>
+                    {m.power_tuning_json.clone().map(|json| view! { <pre><code>{json}</code></pre> })}
+                    <p class="note">{m.note.clone()}</p>
+                </details>
+            }
+        });
+        let below = a.extrapolated_below_observed.then(|| view! {
+            <p class="note">"The advised size is below every size observed: its duration is extrapolated."</p>
+        });
         view! {
             <section class="card wide" id="rightsizing-card" data-status=a.status.clone()>
                 <h2>"Right-sizing"</h2>
                 <p id="advice-headline"><b>{headline}</b></p>
                 <p>{a.reason.clone()}</p>
                 {(!a.risk.is_empty()).then(|| view! { <p>{format!("Risk: {}", a.risk)}</p><ul>{risks}</ul> })}
+                {below}
+                {measure}
                 {a.chart.clone().map(|svg| view! { <Chart id="power-tuning" svg/> })}
                 <h3>"Evidence"</h3>
                 <ul>{evidence}</ul>

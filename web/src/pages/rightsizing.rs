@@ -51,6 +51,9 @@ pub struct Line {
     pub risk: String,
     /// Why, in a sentence.
     pub reason: String,
+    /// Sizes to measure when the best size is uncertain (MB, comma
+    /// separated; AWS Lambda Power Tuning's powerValues on AWS), or empty.
+    pub measure: String,
 }
 
 /// Everything the page shows.
@@ -120,6 +123,17 @@ mod data {
                     .map(|k| text(serde_json::to_value(k).unwrap_or_default()))
                     .unwrap_or_default(),
                 reason: r.reason.clone(),
+                measure: r
+                    .measure
+                    .as_ref()
+                    .map(|m| {
+                        m.candidate_sizes_mb
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default(),
             })
             .collect();
         // Advised changes by saving, then the rest by name.
@@ -238,7 +252,9 @@ fn RightsizingBody(r: RightsizingData) -> impl IntoView {
                     <td class="num">{money(l.monthly_after_pico)}</td>
                     <td class="num savings">{money(l.savings_pico)}</td>
                     <td>{l.risk.clone()}</td>
-                    <td class="reason">{l.reason.clone()}</td>
+                    <td class="reason">{l.reason.clone()}
+                        {(!l.measure.is_empty()).then(|| view! { <div class="sub">{format!("Measure: {} MB", l.measure)}</div> })}
+                    </td>
                 </tr>
             }
         })
