@@ -193,6 +193,7 @@ mod tests {
             top_functions: Vec::new(),
             daily: Vec::new(),
             forecast: None,
+            month_end: None,
             rightsizing: crate::RightsizingSummary {
                 strategy: String::new(),
                 monthly_savings_pico: 0,
