@@ -151,6 +151,31 @@ fn bills_from_rows(
         .collect()
 }
 
+/// The configuration snapshots of `tenant` seen before `to`.
+pub(crate) async fn fetch_inventory(
+    store: &Store,
+    tenant: &str,
+    to: chrono::DateTime<chrono::Utc>,
+) -> Result<(Vec<ConfigSnapshot>, QueryTrace)> {
+    let inventory: Vec<ConfigSnapshot> = store
+        .client()
+        .query(FUNCTION_INVENTORY_SQL)
+        .bind(tenant)
+        .bind(to.timestamp())
+        .fetch_all()
+        .await
+        .map_err(|source| Error::Query {
+            query: "function_inventory.sql",
+            source,
+        })?;
+    let trace = QueryTrace::new(
+        "function_inventory.sql",
+        FUNCTION_INVENTORY_SQL,
+        vec![tenant.to_string(), to.timestamp().to_string()],
+    );
+    Ok((inventory, trace))
+}
+
 /// Each month's configuration charges, time after `now` not charged.
 fn charges_by_month(
     usage: &[FunctionMonthUsage],
@@ -217,22 +242,7 @@ pub async fn bill_report(
         window,
     )
     .await?;
-    let inventory: Vec<ConfigSnapshot> = store
-        .client()
-        .query(FUNCTION_INVENTORY_SQL)
-        .bind(tenant)
-        .bind(to.timestamp())
-        .fetch_all()
-        .await
-        .map_err(|source| Error::Query {
-            query: "function_inventory.sql",
-            source,
-        })?;
-    let inventory_trace = super::QueryTrace::new(
-        "function_inventory.sql",
-        FUNCTION_INVENTORY_SQL,
-        vec![format!("'{tenant}'"), to.timestamp().to_string()],
-    );
+    let (inventory, inventory_trace) = fetch_inventory(store, tenant, to).await?;
     let charges = charges_by_month(&function_rows, &inventory, range.to)?;
     Ok(BillReport {
         months: bills_from_rows(rows, options, charges)?,

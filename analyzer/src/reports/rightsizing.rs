@@ -2,7 +2,8 @@
 //! per function and memory size, [`crate::rightsizing::recommend`] decides.
 
 use super::QueryTrace;
-use crate::rightsizing::{recommend, Recommendation, RightsizingOptions};
+use crate::bill_charges::ConfigSnapshot;
+use crate::rightsizing::{recommend, ConfiguredNow, Recommendation, RightsizingOptions};
 use crate::{Error, Result, TimeRange};
 use faasight_store::{PicoUsd, Store};
 use polars::prelude::{df, DataFrame};
@@ -109,6 +110,86 @@ fn input_frame(rows: &[InputRow]) -> Result<DataFrame> {
     .map_err(|e| Error::Model(format!("cannot build the right-sizing frame: {e}")))
 }
 
+type FunctionKey = (String, String, String, String);
+
+/// Each function's latest configuration snapshot (`$LATEST` when listed).
+fn latest_configurations(inventory: &[ConfigSnapshot]) -> HashMap<FunctionKey, &ConfigSnapshot> {
+    let mut latest: HashMap<FunctionKey, &ConfigSnapshot> = HashMap::new();
+    for s in inventory
+        .iter()
+        .filter(|s| s.kind == faasight_store::rows::inventory::KIND_FUNCTION)
+    {
+        let key = (
+            s.provider.clone(),
+            s.account.clone(),
+            s.region.clone(),
+            s.function.clone(),
+        );
+        let better = |old: &ConfigSnapshot| {
+            let rank = |x: &ConfigSnapshot| (x.qualifier == "$LATEST", x.seen_at);
+            rank(s) > rank(old)
+        };
+        match latest.get(&key) {
+            Some(old) if !better(old) => {}
+            _ => {
+                latest.insert(key, s);
+            }
+        }
+    }
+    latest
+}
+
+/// Telemetry without a configured timeout (OTLP, NDJSON without the
+/// column) takes the inventory's, so timeout advice and the candidates'
+/// timeout check work for it too.
+fn fill_timeouts(rows: &mut [InputRow], configured: &HashMap<FunctionKey, &ConfigSnapshot>) {
+    for r in rows.iter_mut().filter(|r| r.timeout_ms == 0) {
+        let key = (
+            r.provider.clone(),
+            r.account.clone(),
+            r.region.clone(),
+            r.function.clone(),
+        );
+        if let Some(c) = configured.get(&key) {
+            r.timeout_ms = c.timeout_ms;
+        }
+    }
+}
+
+fn attach_configurations(
+    recommendations: &mut [Recommendation],
+    configured: &HashMap<FunctionKey, &ConfigSnapshot>,
+) {
+    for rec in recommendations.iter_mut() {
+        let key = (
+            rec.provider.clone(),
+            rec.account.clone(),
+            rec.region.clone(),
+            rec.function.clone(),
+        );
+        if let Some(c) = configured.get(&key) {
+            rec.configured = Some(ConfiguredNow {
+                memory_mb: c.memory_mb,
+                timeout_ms: c.timeout_ms,
+                ephemeral_storage_mb: c.ephemeral_storage_mb,
+                package_type: c.package_type.clone(),
+                seen_at: chrono::DateTime::from_timestamp(c.seen_at, 0)
+                    .map_or_else(String::new, |t| t.to_rfc3339()),
+                memory_differs: c.memory_mb != rec.current_memory_mb,
+            });
+            if c.memory_mb != rec.current_memory_mb {
+                rec.reason.push_str(&format!(
+                    " The inventory says {} MB is configured (seen {}), but the latest invocations ran at {} MB: a change not yet in the telemetry, or telemetry from another alias.",
+                    c.memory_mb,
+                    chrono::DateTime::from_timestamp(c.seen_at, 0)
+                        .map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string()),
+                    rec.current_memory_mb
+                ));
+            }
+        }
+    }
+}
+
 /// Right-sizing advice for every function of `tenant` seen in `range`.
 pub async fn rightsizing_report(
     store: &Store,
@@ -126,18 +207,24 @@ pub async fn rightsizing_report(
         range,
     )
     .await?;
-    let recommendations = if rows.is_empty() {
+    let (inventory, inventory_trace) =
+        super::bill::fetch_inventory(store, tenant, range.to).await?;
+    let configured = latest_configurations(&inventory);
+    let mut rows = rows;
+    fill_timeouts(&mut rows, &configured);
+    let mut recommendations = if rows.is_empty() {
         Vec::new()
     } else {
         recommend(&input_frame(&rows)?, &options).map_err(Error::from)?
     };
+    attach_configurations(&mut recommendations, &configured);
     Ok(RightsizingReport {
         strategy: options.strategy.to_string(),
         balanced_weight: options.balanced_weight,
         headroom_pct: options.headroom_pct,
         window_days: options.window_days,
         recommendations,
-        queries: vec![trace],
+        queries: vec![trace, inventory_trace],
     })
 }
 
@@ -255,6 +342,49 @@ mod tests {
             billed_duration_mean_ms: 111.0,
             last_seen,
         }
+    }
+
+    #[test]
+    fn the_inventory_fills_missing_timeouts_and_flags_a_configured_size_the_telemetry_lacks() {
+        let snap = |memory_mb, timeout_ms, seen_at, qualifier: &str| ConfigSnapshot {
+            provider: "aws_lambda".into(),
+            account: "1".into(),
+            region: "us-east-1".into(),
+            function: "f".into(),
+            qualifier: qualifier.into(),
+            kind: "function".into(),
+            memory_mb,
+            timeout_ms,
+            seen_at,
+            ..Default::default()
+        };
+        // The newest `$LATEST` snapshot wins over an older one and over a
+        // newer published version's.
+        let inventory = [
+            snap(512, 3_000, 100, "$LATEST"),
+            snap(1024, 6_000, 200, "$LATEST"),
+            snap(256, 1_000, 300, "7"),
+        ];
+        let configured = latest_configurations(&inventory);
+        let mut rows = vec![InputRow {
+            timeout_ms: 0,
+            ..row("f", 512, 1)
+        }];
+        fill_timeouts(&mut rows, &configured);
+        assert_eq!(rows[0].timeout_ms, 6_000);
+        let frame = input_frame(&rows).unwrap();
+        let mut recs = recommend(&frame, &RightsizingOptions::default()).unwrap();
+        attach_configurations(&mut recs, &configured);
+        let c = recs[0].configured.as_ref().unwrap();
+        assert_eq!(
+            (c.memory_mb, c.timeout_ms, c.memory_differs),
+            (1024, 6_000, true)
+        );
+        assert!(
+            recs[0].reason.contains("1024 MB is configured"),
+            "{}",
+            recs[0].reason
+        );
     }
 
     #[test]

@@ -284,6 +284,7 @@ fn blank_recommendation(
         over_provisioned: false,
         near_oom: false,
         candidates: Vec::new(),
+        configured: None,
         evidence: Evidence {
             invocations_current: current.invocations,
             invocations_window,

@@ -347,6 +347,26 @@ pub struct Evidence {
     pub oom_errors_window: u64,
 }
 
+/// A function's configuration from the inventory, compared with the
+/// telemetry's current size.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConfiguredNow {
+    /// Configured memory, MB.
+    pub memory_mb: u32,
+    /// Configured timeout, ms.
+    pub timeout_ms: u32,
+    /// Ephemeral storage, MB.
+    pub ephemeral_storage_mb: u32,
+    /// `Zip` or `Image`.
+    pub package_type: String,
+    /// When the configuration was seen, RFC 3339.
+    pub seen_at: String,
+    /// Whether the configured memory differs from the size the latest
+    /// invocations ran at (a change not yet visible in the telemetry, or
+    /// telemetry from another alias).
+    pub memory_differs: bool,
+}
+
 /// Right-sizing advice for one function.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Recommendation {
@@ -427,6 +447,10 @@ pub struct Recommendation {
     pub candidates: Vec<CandidateSize>,
     /// The data behind the advice.
     pub evidence: Evidence,
+    /// The function's configuration as last imported (`faasight import
+    /// --format aws-lambda-functions`), next to what the telemetry shows;
+    /// `None` when no inventory lists it.
+    pub configured: Option<ConfiguredNow>,
 }
 
 /// Advice for every function in `frame` (see the module documentation for
