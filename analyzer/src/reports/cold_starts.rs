@@ -6,6 +6,7 @@
 //! The three queries run at once.
 
 use super::QueryTrace;
+use crate::bill_charges::ConfigSnapshot;
 use crate::cold_start::{
     cold_start_causes, rates, Cause, ColdStartCause, ColdStartOptions, Dimension,
     FunctionColdStarts, RateTable,
@@ -90,8 +91,110 @@ pub struct ColdStartsReport {
     pub latest_cold_starts: Vec<ColdStartCause>,
     /// How causes are decided, in order of precedence.
     pub cause_rules: Vec<CauseRule>,
+    /// What the configuration inventory adds to the causes, per function
+    /// it lists (empty without an imported inventory).
+    pub configuration: Vec<ConfigurationContext>,
     /// Queries behind the numbers.
     pub queries: Vec<QueryTrace>,
+}
+
+/// A function's configuration as last imported, and what it says about
+/// the function's cold starts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConfigurationContext {
+    /// Function key, as in [`ColdStartsReport::functions`].
+    pub function: String,
+    /// `Zip` or `Image`.
+    pub package_type: String,
+    /// SnapStart on for published versions.
+    pub snapstart: bool,
+    /// Provisioned Concurrency configured, summed over aliases and
+    /// versions (each alias's latest import).
+    pub provisioned_concurrency: u32,
+    /// The aliases or versions that have it.
+    pub provisioned_on: Vec<String>,
+    /// What the configuration and the causes say together.
+    pub findings: Vec<String>,
+}
+
+/// Joins the inventory's latest snapshots with the functions' cold starts.
+/// Pure.
+fn configuration_context(
+    functions: &[FunctionColdStarts],
+    inventory: &[ConfigSnapshot],
+) -> Vec<ConfigurationContext> {
+    use faasight_store::rows::inventory::KIND_PROVISIONED;
+    use std::collections::BTreeMap;
+    let key =
+        |s: &ConfigSnapshot| format!("{}/{}/{}/{}", s.provider, s.account, s.region, s.function);
+    // Latest snapshot per (function, qualifier, kind).
+    let mut latest: BTreeMap<(String, String, bool), &ConfigSnapshot> = BTreeMap::new();
+    for s in inventory {
+        let k = (key(s), s.qualifier.clone(), s.kind == KIND_PROVISIONED);
+        match latest.get(&k) {
+            Some(old) if old.seen_at >= s.seen_at => {}
+            _ => {
+                latest.insert(k, s);
+            }
+        }
+    }
+    functions
+        .iter()
+        .filter_map(|f| {
+            let mine: Vec<(&(String, String, bool), &&ConfigSnapshot)> =
+                latest.iter().filter(|((k, _, _), _)| *k == f.function).collect();
+            let config = mine
+                .iter()
+                .filter(|((_, _, pc), _)| !pc)
+                .max_by_key(|((_, q, _), s)| (q == "$LATEST", s.seen_at))
+                .map(|(_, s)| **s)?;
+            let provisioned: Vec<(&str, u32)> = mine
+                .iter()
+                .filter(|((_, _, pc), _)| *pc)
+                .map(|((_, q, _), s)| {
+                    (q.as_str(), s.provisioned_allocated.max(s.provisioned_requested))
+                })
+                .filter(|(_, n)| *n > 0)
+                .collect();
+            let total: u32 = provisioned.iter().map(|(_, n)| n).sum();
+            let on: Vec<String> = provisioned.iter().map(|(q, _)| q.to_string()).collect();
+            let c = &f.by_cause;
+            let on_demand = c.scale_out + c.idle + c.unknown + c.deploy + c.first_seen;
+            let mut findings = Vec::new();
+            if total > 0 && on_demand > 0 {
+                findings.push(format!(
+                    "{on_demand} on-demand cold starts although {total} environments are provisioned on {}: traffic beyond them ({} while all were busy), or calls to another alias or version (an unqualified or $LATEST call never uses Provisioned Concurrency).",
+                    on.join(", "),
+                    c.scale_out
+                ));
+            }
+            if total > 0 && c.provisioned == 0 {
+                findings.push(format!(
+                    "Provisioned Concurrency is configured on {}, but no provisioned environment initialised in the window: check that callers invoke that alias.",
+                    on.join(", ")
+                ));
+            }
+            let snapstart = config.snapstart_apply_on == "PublishedVersions";
+            if snapstart && c.snapstart == 0 && on_demand > 0 {
+                findings.push(
+                    "SnapStart is on for published versions, yet every cold start was a full INIT: invocations of $LATEST (or an unpublished version) are never restored from a snapshot.".into(),
+                );
+            }
+            if config.package_type == "Image" && f.cold_starts > 0 {
+                findings.push(
+                    "Packaged as a container image: its INIT was billed even before 2025-08-01, and the image's size and layers add to it.".into(),
+                );
+            }
+            Some(ConfigurationContext {
+                function: f.function.clone(),
+                package_type: config.package_type.clone(),
+                snapstart,
+                provisioned_concurrency: total,
+                provisioned_on: on,
+                findings,
+            })
+        })
+        .collect()
 }
 
 /// What the rates are broken down by: a dimension and its name as the
@@ -371,6 +474,9 @@ pub async fn cold_starts_report(
         .into_iter()
         .partition(|r| r.grouping == "init_billing_era");
     let analysis = cold_start_causes(&sequence, &ColdStartOptions::default()).map_err(invalid)?;
+    let (inventory, inventory_trace) =
+        super::bill::fetch_inventory(store, tenant, range.to).await?;
+    let configuration = configuration_context(&analysis.functions, &inventory);
     let mut latest = analysis.cold_starts;
     latest.sort_by(|a, b| (b.start_time_ms, &b.request_id).cmp(&(a.start_time_ms, &a.request_id)));
     latest.truncate(LISTED_COLD_STARTS);
@@ -386,13 +492,100 @@ pub async fn cold_starts_report(
                 rule: cause.explanation(),
             })
             .collect(),
-        queries: vec![rates_trace, names_trace, sequence_trace],
+        configuration,
+        queries: vec![rates_trace, names_trace, sequence_trace, inventory_trace],
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cold(function: &str, by_cause: crate::cold_start::CauseCounts) -> FunctionColdStarts {
+        use crate::cold_start::{CauseCounts, KeepAliveBasis, KeepAliveEstimate};
+        let CauseCounts {
+            deploy,
+            provisioned,
+            snapstart,
+            scale_out,
+            idle,
+            first_seen,
+            unknown,
+        } = by_cause;
+        FunctionColdStarts {
+            function: function.into(),
+            invocations: 1_000,
+            cold_starts: deploy + provisioned + snapstart + scale_out + idle + first_seen + unknown,
+            by_cause,
+            deploys: 0,
+            keep_alive: KeepAliveEstimate {
+                keep_alive_ms: 600_000,
+                basis: KeepAliveBasis::Observed,
+                idle_periods_warm: 0,
+                idle_periods_cold: 0,
+                idle_periods_unexplained: 0,
+                max_instance_idle_ms: None,
+            },
+        }
+    }
+
+    #[test]
+    fn the_inventory_explains_on_demand_cold_starts_beside_provisioned_concurrency() {
+        let snap = |qualifier: &str, kind: &str, n: u32, seen_at: i64| ConfigSnapshot {
+            provider: "aws_lambda".into(),
+            account: "1".into(),
+            region: "us-east-1".into(),
+            function: "api".into(),
+            qualifier: qualifier.into(),
+            kind: kind.into(),
+            package_type: "Zip".into(),
+            snapstart_apply_on: "PublishedVersions".into(),
+            provisioned_allocated: n,
+            seen_at,
+            ..Default::default()
+        };
+        // `live` had 10, then 4 (latest import wins); `beta` 2: 6 in all.
+        let inventory = [
+            snap("$LATEST", "function", 0, 1),
+            snap("live", "provisioned_concurrency", 10, 1),
+            snap("live", "provisioned_concurrency", 4, 2),
+            snap("beta", "provisioned_concurrency", 2, 1),
+        ];
+        let by_cause = crate::cold_start::CauseCounts {
+            scale_out: 3,
+            idle: 2,
+            ..Default::default()
+        };
+        let ctx = configuration_context(
+            &[
+                cold("aws_lambda/1/us-east-1/api", by_cause),
+                cold("aws_lambda/1/us-east-1/other", by_cause),
+            ],
+            &inventory,
+        );
+        // Only the function the inventory lists gets a context.
+        assert_eq!(ctx.len(), 1);
+        let c = &ctx[0];
+        assert_eq!(
+            (c.provisioned_concurrency, c.provisioned_on.clone()),
+            (6, vec!["beta".to_string(), "live".to_string()])
+        );
+        // 5 on-demand cold starts beside 6 provisioned, 3 of them scale-out;
+        // no provisioned init seen; SnapStart on but no restore.
+        assert_eq!(c.findings.len(), 3, "{:?}", c.findings);
+        assert!(
+            c.findings[0].starts_with("5 on-demand cold starts although 6 environments"),
+            "{}",
+            c.findings[0]
+        );
+        assert!(
+            c.findings[0].contains("(3 while all were busy)"),
+            "{}",
+            c.findings[0]
+        );
+        assert!(c.findings[1].contains("no provisioned environment initialised"));
+        assert!(c.findings[2].contains("$LATEST"));
+    }
 
     #[test]
     fn an_unknown_dimension_lists_the_known_ones() {

@@ -53,6 +53,9 @@ pub struct ColdStartsData {
     pub charts: Vec<(String, String)>,
     /// INIT's share of cost by billing era.
     pub init_eras: Vec<(String, f64)>,
+    /// What the imported configuration says about functions' cold starts:
+    /// (function name, finding).
+    pub configuration: Vec<(String, String)>,
     /// Queries.
     pub queries: Vec<QueryTrace>,
 }
@@ -254,6 +257,19 @@ mod data {
                 .collect(),
             lines,
             charts,
+            configuration: report
+                .configuration
+                .iter()
+                .flat_map(|c| {
+                    let name = c
+                        .function
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or_default()
+                        .to_string();
+                    c.findings.iter().map(move |f| (name.clone(), f.clone()))
+                })
+                .collect(),
             init_eras: report
                 .init_billing_eras
                 .rows
@@ -505,6 +521,12 @@ fn ColdStartsBody(c: ColdStartsData) -> impl IntoView {
                 <tbody>{rows}</tbody>
             </table>
         </div>
+        {(!c.configuration.is_empty()).then(|| view! {
+            <h3>"What the configuration inventory adds"</h3>
+            <ul id="configuration-findings">
+                {c.configuration.iter().map(|(name, finding)| view! { <li><b>{name.clone()}</b>": "{finding.clone()}</li> }).collect_view()}
+            </ul>
+        })}
         <h3>"How each cold start gets its cause (first rule that matches)"</h3>
         <ol id="cause-rules">{rules}</ol>
         <QueryList queries=c.queries.clone()/>

@@ -46,6 +46,8 @@ pub struct Advice {
     pub extrapolated_below_observed: bool,
     /// When the best size is uncertain: what to measure.
     pub measure: Option<MeasureCard>,
+    /// The configuration inventory's view, in a sentence.
+    pub configured: Option<String>,
 }
 
 /// What to measure when the best size is uncertain.
@@ -335,6 +337,21 @@ mod data {
                             .and_then(|i| serde_json::to_string_pretty(i).ok()),
                         note: m.note.clone(),
                     }),
+                    configured: r.configured.as_ref().map(|c| {
+                        format!(
+                            "Configured (inventory seen {}): {} MB, timeout {} s, {} package, {} MB ephemeral storage{}.",
+                            c.seen_at.get(..10).unwrap_or_default(),
+                            c.memory_mb,
+                            c.timeout_ms / 1_000,
+                            c.package_type,
+                            c.ephemeral_storage_mb,
+                            if c.memory_differs {
+                                " — not the size the latest invocations ran at"
+                            } else {
+                                ""
+                            }
+                        )
+                    }),
                 })
             }
         };
@@ -494,6 +511,7 @@ fn FunctionBody(d: FunctionData) -> impl IntoView {
                 <h2>"Right-sizing"</h2>
                 <p id="advice-headline"><b>{headline}</b></p>
                 <p>{a.reason.clone()}</p>
+                {a.configured.clone().map(|c| view! { <p class="note" id="configured">{c}</p> })}
                 {(!a.risk.is_empty()).then(|| view! { <p>{format!("Risk: {}", a.risk)}</p><ul>{risks}</ul> })}
                 {below}
                 {measure}
