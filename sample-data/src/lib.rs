@@ -110,7 +110,7 @@ pub fn inventory(cfg: &DemoConfig) -> Vec<faasight_store::FunctionConfigRow> {
     let mut rows = Vec::new();
     for f in catalog::fleet()
         .into_iter()
-        .filter(|f| f.provider == "aws_lambda")
+        .filter(|f| f.provider == faasight_pricing::Provider::AwsLambda.as_str())
     {
         let memory_mb = f.memory_change.map_or(f.memory_mb, |(_, mb)| mb);
         let function = faasight_store::FunctionConfigRow {

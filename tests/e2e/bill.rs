@@ -185,3 +185,70 @@ async fn regional_prices_grants_per_scope_and_configuration_charges() {
         "{m}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn container_image_init_is_billed_before_august_2025_only_once() {
+    let ch = ClickHouse::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    // One cold start a month of a 1,024 MB python3.12 function: 100 ms of
+    // duration after 1,000 ms of INIT. faasight bills a ZIP function's INIT
+    // from 2025-08-01 (so July's row is billed 100 ms, August's 1,100 ms).
+    let row = |day: &str, id: &str| {
+        format!(
+            r#"{{"provider":"aws_lambda","account":"222","region":"us-east-1","function":"legacy-image","arch":"x86_64","runtime":"python3.12","memory_mb":1024,"request_id":"{id}","start_time":"{day}T10:00:00Z","duration_ms":100,"init_duration_ms":1000,"start_type":"cold"}}"#
+        )
+    };
+    let ndjson = file(
+        dir.path(),
+        "i.ndjson",
+        &[row("2025-07-15", "a"), row("2025-08-15", "b")].join("\n"),
+    );
+    let url = ch.url();
+    faasight_ok(&[
+        "import",
+        "--format",
+        "ndjson",
+        &ndjson,
+        "--clickhouse-url",
+        &url,
+    ]);
+    let bill = || -> Vec<i64> {
+        let v: Value = serde_json::from_str(&faasight_ok(&[
+            "bill",
+            "--days",
+            "62",
+            "--to",
+            "2025-09-01T00:00:00Z",
+            "--format",
+            "json",
+            "--clickhouse-url",
+            &url,
+        ]))
+        .unwrap();
+        v["months"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["billed_total"].as_i64().unwrap())
+            .collect()
+    };
+    // ZIP (no inventory): July 0.1 s × 1 GB × $0.0000166667 + $0.0000002
+    // = 1,666,670 + 200,000; August 1.1 s: 18,333,370 + 200,000.
+    assert_eq!(bill(), vec![1_866_670, 18_533_370]);
+    // As a container image (seen today: a package type never changes), July's
+    // INIT was billed too — and August's is not billed twice.
+    let functions = file(
+        dir.path(),
+        "functions.json",
+        r#"{"Functions":[{"FunctionName":"legacy-image","FunctionArn":"arn:aws:lambda:us-east-1:222:function:legacy-image","Timeout":30,"MemorySize":1024,"Version":"$LATEST","PackageType":"Image","Architectures":["x86_64"]}]}"#,
+    );
+    faasight_ok(&[
+        "import",
+        "--format",
+        "aws-lambda-functions",
+        &functions,
+        "--clickhouse-url",
+        &url,
+    ]);
+    assert_eq!(bill(), vec![18_533_370, 18_533_370]);
+}

@@ -151,6 +151,9 @@ fn bills_from_rows(
         .collect()
 }
 
+/// The last second ClickHouse's `DateTime` holds: 2106-02-07 06:28:15 UTC.
+const LAST_DATETIME: chrono::DateTime<chrono::Utc> = chrono::DateTime::from_timestamp(4_294_967_295, 0).expect("in range");
+
 /// The configuration snapshots of `tenant` seen before `to`.
 pub(crate) async fn fetch_inventory(
     store: &Store,
@@ -242,7 +245,11 @@ pub async fn bill_report(
         window,
     )
     .await?;
-    let (inventory, inventory_trace) = fetch_inventory(store, tenant, to).await?;
+    // Every snapshot, also those seen after the billed months: a month
+    // without an earlier one takes the first seen after it (a package type
+    // never changes; memory and storage rarely), while Provisioned
+    // Concurrency is only charged from when it was seen.
+    let (inventory, inventory_trace) = fetch_inventory(store, tenant, LAST_DATETIME).await?;
     let charges = charges_by_month(&function_rows, &inventory, range.to)?;
     Ok(BillReport {
         months: bills_from_rows(rows, options, charges)?,

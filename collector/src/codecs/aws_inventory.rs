@@ -186,7 +186,7 @@ pub fn parse_list_functions(
             };
             Ok(FunctionConfigRow {
                 tenant: tenant.to_string(),
-                provider: "aws_lambda".into(),
+                provider: faasight_pricing::Provider::AwsLambda.as_str().into(),
                 account: arn.account,
                 region: arn.region,
                 function: arn.function,
@@ -275,7 +275,7 @@ pub fn parse_provisioned_concurrency(
                 })?;
             Ok(FunctionConfigRow {
                 tenant: tenant.to_string(),
-                provider: "aws_lambda".into(),
+                provider: faasight_pricing::Provider::AwsLambda.as_str().into(),
                 account: arn.account,
                 region: arn.region,
                 function: arn.function,

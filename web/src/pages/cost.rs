@@ -79,7 +79,7 @@ pub struct CostData {
     pub queries: Vec<QueryTrace>,
 }
 
-/// The page's data for the URL query (`by`, `free_tier`, range, tenant).
+/// The page's data for the URL query (`by`, `free_tier`, `node_price`, range, tenant).
 #[server(input = GetUrl)]
 pub async fn get_cost(query: String) -> Result<CostData, ServerFnError> {
     data::load(&query).await
@@ -117,8 +117,14 @@ mod data {
         let history = s.at_least_days(28);
         // 31 days: a month's rest at most, so the projection always has it.
         let forecast_request = crate::scope::total_forecast(31).map_err(analysis_error)?;
+        // `node_price=vcpu-hour=…,gb-hour=…,vcpu-per-gb=…` prices Knative and
+        // OpenFaaS; a malformed one is refused by the bill's parser.
         let bill_options = TryFrom::try_from(&ReportRequest {
             aws_free_tier: Some(free_tier),
+            node_price: s
+                .param("node_price")
+                .filter(|p| !p.is_empty())
+                .map(str::to_string),
             ..Default::default()
         })
         .map_err(analysis_error)?;
