@@ -45,41 +45,13 @@ pub struct FunctionMonthUsage {
     pub unbilled_init_ms: u64,
 }
 
-/// One configuration snapshot (`function_inventory.sql`).
-#[derive(Debug, Clone, Default, clickhouse::Row, Deserialize)]
-pub struct ConfigSnapshot {
-    /// `provider` value.
-    pub provider: String,
-    /// Account.
-    pub account: String,
-    /// Region.
-    pub region: String,
-    /// Function.
-    pub function: String,
-    /// Version or alias.
-    pub qualifier: String,
-    /// `function` or `provisioned_concurrency`.
-    pub kind: String,
-    /// Memory, MB.
-    pub memory_mb: u32,
-    /// Timeout, ms.
-    pub timeout_ms: u32,
-    /// Runtime.
-    pub runtime: String,
-    /// Architecture.
-    pub arch: String,
-    /// `Zip` or `Image`.
-    pub package_type: String,
-    /// Ephemeral storage, MB.
-    pub ephemeral_storage_mb: u32,
-    /// SnapStart `ApplyOn`.
-    pub snapstart_apply_on: String,
-    /// Provisioned Concurrency requested.
-    pub provisioned_requested: u32,
-    /// Provisioned Concurrency allocated.
-    pub provisioned_allocated: u32,
-    /// When seen, Unix seconds.
-    pub seen_at: i64,
+/// One configuration snapshot (`function_inventory.sql` reads the
+/// table's rows whole).
+pub use faasight_store::FunctionConfigRow as ConfigSnapshot;
+
+/// When a snapshot was seen, Unix seconds.
+fn seen(s: &ConfigSnapshot) -> i64 {
+    s.seen_at.timestamp()
 }
 
 /// What a configuration charge is for.
@@ -117,6 +89,30 @@ pub struct ConfigCharge {
     pub amount: PicoUsd,
     /// How it was reached.
     pub basis: String,
+}
+
+impl ChargeKind {
+    /// The name used in JSON, tables and pages.
+    pub fn name(self) -> &'static str {
+        match self {
+            ChargeKind::ProvisionedConcurrency => "provisioned_concurrency",
+            ChargeKind::EphemeralStorage => "ephemeral_storage",
+            ChargeKind::SnapStartCache => "snap_start_cache",
+            ChargeKind::SnapStartRestore => "snap_start_restore",
+        }
+    }
+}
+
+impl ConfigCharge {
+    /// The function, with the alias or version when the charge has one
+    /// (`api:live`).
+    pub fn target(&self) -> String {
+        if self.qualifier.is_empty() {
+            self.function.clone()
+        } else {
+            format!("{}:{}", self.function, self.qualifier)
+        }
+    }
 }
 
 /// INIT time a container image was billed for, to add to a bill line's
@@ -170,9 +166,9 @@ fn config_at<'a>(snaps: &[&'a ConfigSnapshot], t: i64) -> Option<&'a ConfigSnaps
     latest
         .iter()
         .copied()
-        .filter(|s| s.seen_at <= t)
-        .max_by_key(|s| s.seen_at)
-        .or_else(|| latest.iter().copied().min_by_key(|s| s.seen_at))
+        .filter(|s| seen(s) <= t)
+        .max_by_key(|s| seen(s))
+        .or_else(|| latest.iter().copied().min_by_key(|s| seen(s)))
 }
 
 /// The configuration charges of the month `[month_start, month_end)` as of
@@ -290,7 +286,7 @@ pub fn month_charges(
         {
             continue;
         }
-        let first_seen = snaps.iter().map(|s| s.seen_at).min().unwrap_or(end);
+        let first_seen = snaps.iter().map(|s| seen(s)).min().unwrap_or(end);
         let from = start.max(first_seen);
         if from >= end {
             continue;
@@ -324,12 +320,12 @@ pub fn month_charges(
     // was seen until the alias's next snapshot.
     for (((account, region, function), qualifier), snaps) in &provisioned {
         let mut sorted = snaps.clone();
-        sorted.sort_by_key(|s| s.seen_at);
+        sorted.sort_by_key(|s| seen(s));
         let (mut gb_s, mut amount) = (0.0, 0i64);
         let mut missing_memory = false;
         for (i, s) in sorted.iter().enumerate() {
-            let next = sorted.get(i + 1).map_or(i64::MAX, |n| n.seen_at);
-            let (from, to) = (s.seen_at.max(start), next.min(end));
+            let next = sorted.get(i + 1).map_or(i64::MAX, |n| seen(n));
+            let (from, to) = (seen(s).max(start), next.min(end));
             let concurrency = if s.provisioned_allocated > 0 {
                 s.provisioned_allocated
             } else {
@@ -421,7 +417,7 @@ mod tests {
             arch: "x86_64".into(),
             package_type: "Zip".into(),
             ephemeral_storage_mb: 512,
-            seen_at: seen.timestamp(),
+            seen_at: seen,
             ..Default::default()
         }
     }
@@ -552,6 +548,18 @@ mod tests {
         // A ZIP function's INIT before then was not billed.
         let zip = [function("img", t(1, 0))];
         assert!(november(t(31, 0), &[usage], &zip).extra_duration.is_empty());
+    }
+
+    #[test]
+    fn charge_names_are_the_json_names() {
+        for k in [
+            ChargeKind::ProvisionedConcurrency,
+            ChargeKind::EphemeralStorage,
+            ChargeKind::SnapStartCache,
+            ChargeKind::SnapStartRestore,
+        ] {
+            assert_eq!(serde_json::to_value(k).unwrap(), k.name());
+        }
     }
 
     #[test]

@@ -171,15 +171,7 @@ pub async fn cost_report(
                 0,
                 c.amount.0,
             );
-            let what = serde_json::to_value(c.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            let function = if c.qualifier.is_empty() {
-                c.function.clone()
-            } else {
-                format!("{}:{}", c.function, c.qualifier)
-            };
+            let (what, function) = (c.kind.name(), c.target());
             lines.push(BillLine {
                 provider,
                 account: c.account.clone(),

@@ -126,15 +126,7 @@ fn print_table(report: &Report) -> String {
                     );
                 }
                 for c in &m.charges {
-                    let what = serde_json::to_value(c.kind)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_string))
-                        .unwrap_or_default();
-                    let function = if c.qualifier.is_empty() {
-                        c.function.clone()
-                    } else {
-                        format!("{}:{}", c.function, c.qualifier)
-                    };
+                    let (what, function) = (c.kind.name(), c.target());
                     out!(
                         o,
                         "{:<8} {:<26} {:<14} {:<15} {:<7} {:>12} {:>14} {:>14}",

@@ -1,7 +1,8 @@
--- Function configuration snapshots seen before the end of the billed
--- period, oldest first per function (migrations/0006_function_inventory.sql).
+-- Function configuration snapshots seen before a time, whole rows
+-- (migrations/0006_function_inventory.sql), oldest first per function.
 -- params: tenant = 'default'; to_epoch = 1769904000
 SELECT
+    tenant,
     provider,
     account,
     region,
@@ -15,9 +16,13 @@ SELECT
     package_type,
     ephemeral_storage_mb,
     snapstart_apply_on,
+    snapstart_status,
     provisioned_requested,
     provisioned_allocated,
-    toInt64(toUnixTimestamp(seen_at)) AS seen_at
+    provisioned_status,
+    last_modified,
+    seen_at,
+    source
 FROM function_inventory
 WHERE tenant = ? AND seen_at < toDateTime(?)
 ORDER BY provider, account, region, function, qualifier, kind, seen_at

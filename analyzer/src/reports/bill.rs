@@ -152,7 +152,8 @@ fn bills_from_rows(
 }
 
 /// The last second ClickHouse's `DateTime` holds: 2106-02-07 06:28:15 UTC.
-const LAST_DATETIME: chrono::DateTime<chrono::Utc> = chrono::DateTime::from_timestamp(4_294_967_295, 0).expect("in range");
+const LAST_DATETIME: chrono::DateTime<chrono::Utc> =
+    chrono::DateTime::from_timestamp(4_294_967_295, 0).expect("in range");
 
 /// The configuration snapshots of `tenant` seen before `to`.
 pub(crate) async fn fetch_inventory(

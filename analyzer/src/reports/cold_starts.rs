@@ -541,7 +541,7 @@ mod tests {
             package_type: "Zip".into(),
             snapstart_apply_on: "PublishedVersions".into(),
             provisioned_allocated: n,
-            seen_at,
+            seen_at: chrono::DateTime::from_timestamp(seen_at, 0).unwrap(),
             ..Default::default()
         };
         // `live` had 10, then 4 (latest import wins); `beta` 2: 6 in all.

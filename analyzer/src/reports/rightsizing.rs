@@ -173,16 +173,14 @@ fn attach_configurations(
                 timeout_ms: c.timeout_ms,
                 ephemeral_storage_mb: c.ephemeral_storage_mb,
                 package_type: c.package_type.clone(),
-                seen_at: chrono::DateTime::from_timestamp(c.seen_at, 0)
-                    .map_or_else(String::new, |t| t.to_rfc3339()),
+                seen_at: c.seen_at.to_rfc3339(),
                 memory_differs: c.memory_mb != rec.current_memory_mb,
             });
             if c.memory_mb != rec.current_memory_mb {
                 rec.reason.push_str(&format!(
                     " The inventory says {} MB is configured (seen {}), but the latest invocations ran at {} MB: a change not yet in the telemetry, or telemetry from another alias.",
                     c.memory_mb,
-                    chrono::DateTime::from_timestamp(c.seen_at, 0)
-                        .map_or_else(String::new, |t| t.format("%Y-%m-%d").to_string()),
+                    c.seen_at.format("%Y-%m-%d"),
                     rec.current_memory_mb
                 ));
             }
@@ -346,7 +344,7 @@ mod tests {
 
     #[test]
     fn the_inventory_fills_missing_timeouts_and_flags_a_configured_size_the_telemetry_lacks() {
-        let snap = |memory_mb, timeout_ms, seen_at, qualifier: &str| ConfigSnapshot {
+        let snap = |memory_mb, timeout_ms, seen_at: i64, qualifier: &str| ConfigSnapshot {
             provider: "aws_lambda".into(),
             account: "1".into(),
             region: "us-east-1".into(),
@@ -355,7 +353,7 @@ mod tests {
             kind: "function".into(),
             memory_mb,
             timeout_ms,
-            seen_at,
+            seen_at: chrono::DateTime::from_timestamp(seen_at, 0).unwrap(),
             ..Default::default()
         };
         // The newest `$LATEST` snapshot wins over an older one and over a

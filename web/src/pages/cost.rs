@@ -313,15 +313,7 @@ mod data {
                         explanation: l.explanation.clone(),
                     })
                     .chain(m.charges.iter().map(|c| {
-                        let kind = serde_json::to_value(c.kind)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_string))
-                            .unwrap_or_default();
-                        let function = if c.qualifier.is_empty() {
-                            c.function.clone()
-                        } else {
-                            format!("{}:{}", c.function, c.qualifier)
-                        };
+                        let (kind, function) = (c.kind.name(), c.target());
                         BillRow {
                             scope: format!("{kind} · {} · {} · {function}", c.account, c.region),
                             requests: 0,
