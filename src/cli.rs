@@ -388,6 +388,11 @@ impl AnalysisCommand for BillArgs {
         &self.report
     }
     fn request(&self) -> Result<ReportRequest, InputError> {
+        // Checked here so a bad price is a usage error before any query.
+        if let Some(p) = &self.node_price {
+            faasight_analyzer::reports::bill::parse_node_price(p)
+                .map_err(|e| InputError(format!("--node-price: {e}")))?;
+        }
         Ok(ReportRequest {
             aws_free_tier: Some(self.aws_free_tier),
             node_price: self.node_price.clone(),

@@ -27,6 +27,46 @@ fn unreachable_and_malformed_clickhouse_urls() {
 }
 
 #[test]
+fn bill_prices_and_inventories_are_refused_by_name_before_any_query() {
+    // No ClickHouse listens on the port: the refusal comes first.
+    let port = super::common::free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let out = faasight(&[
+        "bill",
+        "--node-price",
+        "vcpu-hour=0.04,gb-hour=0.005",
+        "--clickhouse-url",
+        &url,
+    ]);
+    assert_fails(&out, 2, "needs vcpu-hour, gb-hour and vcpu-per-gb");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("functions.json");
+    std::fs::write(
+        &path,
+        r#"{"Functions":[{"FunctionArn":"arn:aws:lambda:us-east-1:1:function:f","MemorySize":1024}]}"#,
+    )
+    .unwrap();
+    let out = faasight(&[
+        "import",
+        "--format",
+        "aws-lambda-functions",
+        "--dry-run",
+        path.to_str().unwrap(),
+    ]);
+    assert_fails(&out, 2, "Functions[0].Timeout: missing");
+    let out = faasight(&[
+        "import",
+        "--format",
+        "aws-provisioned-concurrency",
+        "--seen-at",
+        "yesterday",
+        "--dry-run",
+        path.to_str().unwrap(),
+    ]);
+    assert_fails(&out, 2, "--seen-at \"yesterday\" is not an RFC 3339 time");
+}
+
+#[test]
 fn up_says_how_to_install_clickhouse_when_it_is_missing() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(bin())
