@@ -43,6 +43,8 @@ pub struct FunctionMonthUsage {
     /// INIT time of cold starts before 2025-08-01 not in the billed
     /// duration, ms.
     pub unbilled_init_ms: u64,
+    /// Latest start time, Unix seconds.
+    pub last_start: i64,
 }
 
 /// One configuration snapshot (`function_inventory.sql` reads the

@@ -167,13 +167,14 @@ async fn regional_prices_grants_per_scope_and_configuration_charges() {
     // Ephemeral storage: 1.5 GB above 512 MB × 100,000 s billed = 150,000
     // GB-s × $0.0000000404 (Cape Town) = $0.00606.
     assert_eq!(charge("ephemeral_storage"), 6_060_000_000);
-    // Provisioned Concurrency: 5 × 10 GB from Nov 20 to Dec 1 (950,400 s)
-    // = 47,520,000 GB-s × $0.00000553 = $262.7856.
-    assert_eq!(charge("provisioned_concurrency"), 262_785_600_000_000);
+    // Provisioned Concurrency: 5 × 10 GB from Nov 20 until the latest
+    // telemetry, Nov 28 10:00:00 (+1 s): 727,201 s, billed in 5-minute
+    // steps as 727,500 s = 36,375,000 GB-s × $0.00000553 = $201.15375.
+    assert_eq!(charge("provisioned_concurrency"), 201_153_750_000_000);
     let billed_total = m["billed_total"].as_i64().unwrap();
     assert_eq!(
         billed_total,
-        22_100_030_240_000 + 9_598_400_000_000 + 6_060_000_000 + 262_785_600_000_000
+        22_100_030_240_000 + 9_598_400_000_000 + 6_060_000_000 + 201_153_750_000_000
     );
     // The bill says what it priced on-demand that AWS prices lower.
     assert!(

@@ -20,7 +20,8 @@ SELECT
     toUInt64(sumIf(
         greatest(ceil(duration_ms + init_duration_ms - 0.000001) - toFloat64(billed_duration_ms), 0),
         start_type = 'cold' AND init_duration_ms > 0 AND start_time < toDateTime(?)
-    )) AS unbilled_init_ms
+    )) AS unbilled_init_ms,
+    toInt64(toUnixTimestamp(max(start_time))) AS last_start
 FROM invocations
 WHERE provider = ? AND tenant = ? AND start_time >= toDateTime(?) AND start_time < toDateTime(?)
 GROUP BY month, account, region, function, arch, runtime, memory_mb

@@ -180,12 +180,21 @@ pub(crate) async fn fetch_inventory(
     Ok((inventory, trace))
 }
 
-/// Each month's configuration charges, time after `now` not charged.
+/// Each month's configuration charges, up to `to` or the latest
+/// invocation the data holds, whichever is earlier: faasight knows the
+/// account up to its telemetry, and the same data always bills the same
+/// (a month still running is not charged into the future).
 fn charges_by_month(
     usage: &[FunctionMonthUsage],
     inventory: &[ConfigSnapshot],
-    now: chrono::DateTime<chrono::Utc>,
+    to: chrono::DateTime<chrono::Utc>,
 ) -> Result<BTreeMap<String, MonthCharges>> {
+    let last = usage
+        .iter()
+        .map(|u| u.last_start + 1)
+        .max()
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0));
+    let now = last.map_or(to, |l| l.min(to));
     let mut by_month: BTreeMap<String, Vec<FunctionMonthUsage>> = BTreeMap::new();
     for u in usage {
         by_month.entry(u.month.clone()).or_default().push(u.clone());
