@@ -455,6 +455,25 @@ where
     }
 }
 
+/// Whether `url` answers 200 within `limit`.
+pub async fn http_ok_within(url: &str, limit: Duration) -> bool {
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        let ok = client
+            .get(url)
+            .send()
+            .await
+            .ok()
+            .is_some_and(|r| r.status().is_success());
+        if ok {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    false
+}
+
 /// Waits until `url` answers 200: a server has started.
 pub async fn wait_http_ok(url: &str, limit: Duration) {
     let client = reqwest::Client::new();
@@ -528,9 +547,21 @@ impl Up {
             log_dir: log_dir.to_path_buf(),
             dir: None,
         };
-        let limit = Duration::from_secs(120);
-        wait_http_ok(&format!("{}/healthz", up.web), limit).await;
-        wait_http_ok(&format!("{}/healthz", up.collector), limit).await;
+        // A bound, not a sleep: `up --demo` builds and loads the demo first,
+        // which on two cores shared with the heavier e2e tests (ClickHouse
+        // killed mid-load) has taken over two minutes in a debug build.
+        let limit = Duration::from_secs(300);
+        for url in [&up.web, &up.collector] {
+            let healthz = format!("{url}/healthz");
+            if !http_ok_within(&healthz, limit).await {
+                let log = std::fs::read_to_string(&up.stderr).unwrap_or_default();
+                let tail: Vec<&str> = log.lines().rev().take(40).collect();
+                panic!(
+                    "timed out after {limit:?} waiting for {healthz}; the end of `up`'s log:\n{}",
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                );
+            }
+        }
         up
     }
 
