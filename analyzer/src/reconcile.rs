@@ -122,6 +122,38 @@ pub struct ReconLine {
     pub explanation: String,
 }
 
+impl ReconLine {
+    /// A line with nothing invoiced or computed yet, in the kind's unit.
+    fn empty(account: &str, region: &str, kind: UsageKind, arch: &str) -> ReconLine {
+        ReconLine {
+            account: account.to_string(),
+            region: region.to_string(),
+            kind,
+            arch: arch.to_string(),
+            usage_types: Vec::new(),
+            unit: match kind {
+                UsageKind::Requests => "requests".into(),
+                UsageKind::Duration
+                | UsageKind::ProvisionedConcurrency
+                | UsageKind::ProvisionedDuration
+                | UsageKind::EphemeralStorage
+                | UsageKind::SnapStartCache => "GB-s".into(),
+                UsageKind::SnapStartRestore => "GB".into(),
+                UsageKind::Edge | UsageKind::Other => "as invoiced".into(),
+            },
+            invoiced_amount: 0.0,
+            invoiced_cost: PicoUsd(0),
+            adjustments_cost: PicoUsd(0),
+            computed_amount: None,
+            computed_cost: None,
+            remainder_amount: None,
+            remainder_cost: PicoUsd(0),
+            functions_without_telemetry: Vec::new(),
+            explanation: String::new(),
+        }
+    }
+}
+
 /// A month's reconciliation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Reconciliation {
@@ -214,32 +246,9 @@ pub fn reconcile(
                 String::new()
             },
         );
-        let line = lines.entry(key).or_insert_with(|| ReconLine {
-            account: r.account.clone(),
-            region: r.region.clone(),
-            kind,
-            arch: r.arch.clone(),
-            usage_types: Vec::new(),
-            unit: match kind {
-                UsageKind::Requests => "requests".into(),
-                UsageKind::Duration
-                | UsageKind::ProvisionedConcurrency
-                | UsageKind::ProvisionedDuration
-                | UsageKind::EphemeralStorage
-                | UsageKind::SnapStartCache => "GB-s".into(),
-                UsageKind::SnapStartRestore => "GB".into(),
-                UsageKind::Edge | UsageKind::Other => "as invoiced".into(),
-            },
-            invoiced_amount: 0.0,
-            invoiced_cost: PicoUsd(0),
-            adjustments_cost: PicoUsd(0),
-            computed_amount: None,
-            computed_cost: None,
-            remainder_amount: None,
-            remainder_cost: PicoUsd(0),
-            functions_without_telemetry: Vec::new(),
-            explanation: String::new(),
-        });
+        let line = lines
+            .entry(key)
+            .or_insert_with(|| ReconLine::empty(&r.account, &r.region, kind, &r.arch));
         if !r.usage_type.is_empty() && !line.usage_types.contains(&r.usage_type) {
             line.usage_types.push(r.usage_type.clone());
         }
@@ -323,30 +332,7 @@ pub fn reconcile(
                 String::new(),
             );
             if c.requests > 0 && !lines.contains_key(&key) {
-                lines.insert(
-                    key,
-                    ReconLine {
-                        account: account.clone(),
-                        region: region.clone(),
-                        kind,
-                        arch: arch.clone(),
-                        usage_types: Vec::new(),
-                        unit: if kind == UsageKind::Requests {
-                            "requests".into()
-                        } else {
-                            "GB-s".into()
-                        },
-                        invoiced_amount: 0.0,
-                        invoiced_cost: PicoUsd(0),
-                        adjustments_cost: PicoUsd(0),
-                        computed_amount: None,
-                        computed_cost: None,
-                        remainder_amount: None,
-                        remainder_cost: PicoUsd(0),
-                        functions_without_telemetry: Vec::new(),
-                        explanation: String::new(),
-                    },
-                );
+                lines.insert(key, ReconLine::empty(account, region, kind, arch));
             }
         }
     }

@@ -93,9 +93,15 @@ const UNLISTED_REGION: &str =
 /// The Cloud Run price tier of a region; `None` when the catalog does not
 /// list it.
 pub fn region_tier(region: &str) -> Option<u8> {
-    if TIER1_REGIONS.contains(&region) {
+    tier_in(region, TIER1_REGIONS, TIER2_REGIONS)
+}
+
+/// 1 or 2 as `region` is in `tier1` or `tier2`; `None` in neither. Cloud
+/// Run and Cloud Functions (1st gen) publish different lists.
+fn tier_in(region: &str, tier1: &[&str], tier2: &[&str]) -> Option<u8> {
+    if tier1.contains(&region) {
         Some(1)
-    } else if TIER2_REGIONS.contains(&region) {
+    } else if tier2.contains(&region) {
         Some(2)
     } else {
         None
@@ -265,13 +271,7 @@ pub mod gen1 {
     /// The price tier of a region, `None` when the catalog does not list
     /// it (it is then priced at tier 1, marked uncertain).
     pub fn region_tier(region: &str) -> Option<u8> {
-        if TIER1_REGIONS.contains(&region) {
-            Some(1)
-        } else if TIER2_REGIONS.contains(&region) {
-            Some(2)
-        } else {
-            None
-        }
+        super::tier_in(region, TIER1_REGIONS, TIER2_REGIONS)
     }
 
     /// Whether the catalog knows the region's tier.
