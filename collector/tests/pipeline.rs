@@ -202,7 +202,9 @@ async fn refuses_when_the_queue_is_full_instead_of_growing() {
     pcfg.linger = Duration::from_secs(2);
     let (pipeline, _writer) = Pipeline::start(store, pcfg, Arc::new(Metrics::default())).unwrap();
     // A request larger than the whole queue is admitted when the queue is
-    // empty (it takes every slot), so no request is refused forever.
+    // empty (it takes every slot), so no request is refused forever. Its
+    // slots are given back before it is answered: a sender that sends
+    // again at once is not refused by its own earlier request.
     pipeline.submit(batch("big", 1001), later()).await.unwrap();
     let a = pipeline.clone();
     let b = pipeline.clone();

@@ -231,9 +231,7 @@ impl Collector {
 }
 
 fn free_port() -> anyhow::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
+    Ok(faasight_store::local::free_port()?)
 }
 
 async fn start_collector(

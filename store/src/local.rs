@@ -301,7 +301,32 @@ impl Drop for LocalClickHouse {
     }
 }
 
-fn free_port() -> Result<u16> {
+/// A port nobody listens on now, picked below the kernel's ephemeral range
+/// (`/proc/sys/net/ipv4/ip_local_port_range`). A port the OS hands out for
+/// `bind(0)` comes from that range, which is also where every outgoing
+/// connection takes its local port: between picking such a port and the
+/// server binding it, a client connection (to ClickHouse, say) can take it,
+/// and the server fails with "address already in use". Ports below the
+/// range are only ever taken by listeners that ask for them.
+pub fn free_port() -> Result<u16> {
+    use std::hash::{BuildHasher, Hasher};
+    let low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u16>().ok())
+        .unwrap_or(32768);
+    const FIRST: u16 = 10_000;
+    if low > FIRST + 1_000 {
+        let random = std::collections::hash_map::RandomState::new();
+        for attempt in 0u64..200 {
+            let mut h = random.build_hasher();
+            h.write_u64(attempt);
+            h.write_u32(std::process::id());
+            let port = FIRST + (h.finish() % u64::from(low - FIRST)) as u16;
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+                return Ok(port);
+            }
+        }
+    }
     let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
         .map_err(|e| Error::io("pick a free port", e))?;
     listener

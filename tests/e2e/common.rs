@@ -54,14 +54,11 @@ pub fn python() -> PathBuf {
     }
 }
 
-/// A port nobody listens on right now, so tests running side by side do
-/// not collide.
+/// A port nobody listens on right now, outside the range outgoing
+/// connections take theirs from, so tests running side by side do not
+/// collide.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind(("127.0.0.1", 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    faasight_store::local::free_port().unwrap()
 }
 
 /// A private ClickHouse in a temporary directory, so every test has its
@@ -455,25 +452,6 @@ where
     }
 }
 
-/// Whether `url` answers 200 within `limit`.
-pub async fn http_ok_within(url: &str, limit: Duration) -> bool {
-    let client = reqwest::Client::new();
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        let ok = client
-            .get(url)
-            .send()
-            .await
-            .ok()
-            .is_some_and(|r| r.status().is_success());
-        if ok {
-            return true;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    false
-}
-
 /// Waits until `url` answers 200: a server has started.
 pub async fn wait_http_ok(url: &str, limit: Duration) {
     let client = reqwest::Client::new();
@@ -519,6 +497,20 @@ impl Up {
 
     /// Like [`Up::start`], with extra environment variables.
     pub async fn start_with_env(args: &[&str], env: &[(&str, &str)], log_dir: &Path) -> Up {
+        // Another test's server may take a port between `free_port` and
+        // `up` binding it; `up` then exits saying so, and gets new ports.
+        for _ in 0..3 {
+            let mut up = Up::spawn(args, env, log_dir);
+            match up.wait_until_answering().await {
+                Ok(()) => return up,
+                Err(log) if log.contains("cannot listen on") => continue,
+                Err(log) => panic!("{log}"),
+            }
+        }
+        panic!("faasight up found a port taken three times in a row")
+    }
+
+    fn spawn(args: &[&str], env: &[(&str, &str)], log_dir: &Path) -> Up {
         let (web_port, collector_port, grpc_port) = (free_port(), free_port(), free_port());
         let web = format!("127.0.0.1:{web_port}");
         let collector = format!("127.0.0.1:{collector_port}");
@@ -533,7 +525,7 @@ impl Up {
                 .envs(env.iter().copied()),
             &stderr,
         );
-        let up = Up {
+        Up {
             child,
             web: format!("http://{web}"),
             collector: format!("http://{collector}"),
@@ -546,23 +538,52 @@ impl Up {
                 .collect(),
             log_dir: log_dir.to_path_buf(),
             dir: None,
-        };
+        }
+    }
+
+    /// Waits until the web UI and the collector both answer `/healthz`;
+    /// if the process exits first, or the bound passes, the error is what
+    /// happened with the end of its log.
+    async fn wait_until_answering(&mut self) -> Result<(), String> {
         // A bound, not a sleep: `up --demo` builds and loads the demo first,
         // which on two cores shared with the heavier e2e tests (ClickHouse
         // killed mid-load) has taken over two minutes in a debug build.
         let limit = Duration::from_secs(300);
-        for url in [&up.web, &up.collector] {
+        let deadline = Instant::now() + limit;
+        let client = reqwest::Client::new();
+        let tail = |up: &Up| {
+            let log = up.stderr_text();
+            let tail: Vec<&str> = log.lines().rev().take(40).collect();
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        };
+        for url in [self.web.clone(), self.collector.clone()] {
             let healthz = format!("{url}/healthz");
-            if !http_ok_within(&healthz, limit).await {
-                let log = std::fs::read_to_string(&up.stderr).unwrap_or_default();
-                let tail: Vec<&str> = log.lines().rev().take(40).collect();
-                panic!(
-                    "timed out after {limit:?} waiting for {healthz}; the end of `up`'s log:\n{}",
-                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-                );
+            loop {
+                let ok = client
+                    .get(&healthz)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status().is_success());
+                if ok {
+                    break;
+                }
+                if let Some(status) = self.child.try_wait().unwrap() {
+                    return Err(format!(
+                        "faasight up exited ({status}) before {healthz} answered; \
+                         the end of its log:\n{}",
+                        tail(self)
+                    ));
+                }
+                if Instant::now() > deadline {
+                    return Err(format!(
+                        "timed out after {limit:?} waiting for {healthz}; the end of `up`'s log:\n{}",
+                        tail(self)
+                    ));
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
             }
         }
-        up
+        Ok(())
     }
 
     /// Sends SIGTERM and waits for the exit status.

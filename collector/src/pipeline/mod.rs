@@ -160,17 +160,24 @@ impl Claim {
         self.settle(Self::TAKEN)
     }
 
+    /// Gives the submission's share of the queue back: its rows are
+    /// written or spooled. Done before its request is answered, so a
+    /// sender that sends again at once finds the room it just used.
+    pub(crate) fn release(&self) {
+        drop(
+            self.permits
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take(),
+        );
+    }
+
     /// The request gives up, and its share of the queue is free again;
     /// false if the writer already took it.
     fn withdraw(&self) -> bool {
         let withdrawn = self.settle(Self::WITHDRAWN);
         if withdrawn {
-            drop(
-                self.permits
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .take(),
-            );
+            self.release();
         }
         withdrawn
     }

@@ -209,6 +209,7 @@ fn acknowledge(
     metrics.spool_pending.store(spool.pending(), Relaxed);
     for (s, last) in subs.into_iter().zip(last_batch) {
         metrics.queued_rows.fetch_sub(s.rows as u64, Relaxed);
+        s.claim.release();
         let result = match &error {
             Some(e) if *last >= durable => Err(e.clone()),
             _ => Ok(()),
