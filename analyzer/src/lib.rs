@@ -8,6 +8,11 @@
 //! be traced to its query.
 #![deny(missing_docs)]
 
+/// The frame library the models take their input in, for callers that
+/// build frames themselves (`faasight bench anomalies`) without a second
+/// copy of its version and features.
+pub use polars;
+
 pub mod anomalies;
 pub mod bill_charges;
 pub mod cold_start;

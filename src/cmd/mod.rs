@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_analyze;
+mod bench_anomalies;
 mod collector;
 mod cost_report;
 mod dashboards;
@@ -44,6 +45,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::DemoData(args) => demo_data::run(args).await,
         Command::Import(args) => import::run(args).await,
         Command::Bench(crate::cli::BenchCommand::Ingest(args)) => bench::run(args).await,
+        Command::Bench(crate::cli::BenchCommand::Anomalies(args)) => bench_anomalies::run(&args),
         Command::Bench(crate::cli::BenchCommand::Analyze(args)) => {
             bench_analyze::run_bench(args).await
         }

@@ -341,32 +341,80 @@ fn print_table(report: &Report) -> String {
                 faasight_analyzer::reports::forecast::HISTORY_DAYS, f.history_start);
         }
         Report::Anomalies(a) => {
-            let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
+            use faasight_analyzer::anomalies::KeyStatus;
+            let r = &a.result;
+            out!(o, "Incidents (consecutive anomalous hours of a function)");
             out!(
                 o,
-                "{:<48} {:<16} {:<21} {:>12} {:>12} {:>8} {:<13}",
+                "{:<48} {:<21} {:<21} {:>5} {:>9}  what",
+                "function",
+                "start (UTC)",
+                "end (UTC)",
+                "hours",
+                "p"
+            );
+            for i in &r.incidents {
+                let what: Vec<String> = i
+                    .metrics
+                    .iter()
+                    .map(|m| format!("{} {:+.4} {}", m.metric.name(), m.excess, m.excess_unit))
+                    .collect();
+                out!(
+                    o,
+                    "{:<48} {:<21} {:<21} {:>5} {:>9.1e}  {}",
+                    i.key,
+                    i.start_rfc3339,
+                    i.end_rfc3339,
+                    i.hours,
+                    i.p_value,
+                    what.join(", ")
+                );
+            }
+            out!(o, "");
+            out!(o, "Anomalous hours");
+            out!(
+                o,
+                "{:<48} {:<16} {:<21} {:>12} {:>12} {:>25} {:>9} {:>6}",
                 "function",
                 "metric",
                 "hour (UTC)",
                 "value",
-                "baseline",
-                "score",
-                "baseline"
+                "expected",
+                "ordinary range",
+                "p",
+                "score"
             );
-            for x in &a.result.anomalies {
+            for x in &r.anomalies {
+                let e = &x.expectation;
                 out!(
                     o,
-                    "{:<48} {:<16} {:<21} {:>12.4} {:>12.4} {:>8.1} {:<13}",
+                    "{:<48} {:<16} {:<21} {:>12.4} {:>12.4} {:>25} {:>9.1e} {:>6.1}",
                     x.key,
-                    name(serde_json::to_value(x.metric).unwrap_or_default()),
+                    x.metric.name(),
                     x.hour_rfc3339,
                     x.value,
-                    x.baseline,
-                    x.score,
-                    name(serde_json::to_value(x.baseline_kind).unwrap_or_default())
+                    e.expected,
+                    format!("{:.4} – {:.4}", e.interval_low, e.interval_high),
+                    x.p_value,
+                    x.score
                 );
             }
-            out!(o, "({} anomalies at |score| ≥ {}; score = (value − baseline) / robust spread; baseline = median of the same hour in earlier weeks)", a.result.anomalies.len(), a.result.threshold);
+            for k in r
+                .per_key
+                .iter()
+                .filter(|k| k.status == KeyStatus::InsufficientHistory)
+            {
+                out!(
+                    o,
+                    "{}: not scored yet, {} hours of history; scoring needs {} and starts at {}",
+                    k.key,
+                    k.history_hours,
+                    faasight_analyzer::anomalies::MIN_HISTORY_HOURS,
+                    k.scored_from
+                );
+            }
+            out!(o, "({} incidents, {} anomalous hours at score ≥ {} (one-sided p < {:.1e}); counts judged by their Poisson / negative-binomial noise, error and cold-start rates by their invocations (beta-binomial), cost by its invocations and cost per invocation; expected values from the same hour on earlier weekdays or weekend days, fitted on up to {} weeks before each day; --format json has each model)",
+                r.incidents.len(), r.anomalies.len(), r.threshold, r.p_threshold, r.lookback_weeks);
         }
         Report::Warnings(w) => {
             let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();

@@ -1,5 +1,7 @@
 //! The few statistics faasight's analyses and its demo generator share: a
-//! median, a quantile and a seeded SplitMix64 generator.
+//! median, a quantile, a seeded SplitMix64 generator, and the tail
+//! probabilities of counts and rates ([`distributions`]) that anomaly
+//! scores are made of.
 //!
 //! Each of them used to be written out in the module that needed it, and the
 //! copies had begun to differ in small ways (one uniform draw excluded 0,
@@ -9,6 +11,8 @@
 //! workload for a seed are compared bit for bit. No dependencies, so using
 //! the crate costs nothing at build time.
 #![deny(missing_docs)]
+
+pub mod distributions;
 
 /// Median of `values`: the middle value, or for an even count the mean of
 /// the two middle ones computed as `(a + b) / 2`. Sorts `values` in place

@@ -6,6 +6,8 @@
 mod access;
 /// Every analysis on the demo workload against the table's own figures, and the CLI's JSON against the HTTP API's.
 mod analyses;
+/// Injected incidents in imported invocations found by `faasight anomalies`, and nothing else.
+mod anomalies;
 /// The monthly bill from imported invocations and configuration inventories, against hand-computed prices.
 mod bill;
 /// The web UI in headless Chromium: hydration, the time range, recommendations and cold-start pages.

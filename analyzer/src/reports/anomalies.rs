@@ -1,6 +1,9 @@
-//! The anomaly report: hourly cost, invocations, errors and cold-start rate
-//! per function (`hourly_series.sql`, from the rollup) scored against their
-//! hour-of-week baselines by [`crate::anomalies::detect_anomalies`].
+//! The anomaly report: hourly cost, invocations, errors and cold starts per
+//! function (`hourly_series.sql`, from the rollup), judged by
+//! [`crate::anomalies::detect_anomalies`]. The series is fetched from
+//! [`HISTORY_WEEKS`] weeks before the report's window, so the window's first
+//! hours are judged on the same history as its last; only what lies in the
+//! window is reported.
 
 use super::QueryTrace;
 use crate::anomalies::{detect_anomalies, AnomalyOptions, AnomalyReport};
@@ -8,6 +11,10 @@ use crate::{Error, Result, TimeRange};
 use faasight_store::{PicoUsd, Store};
 use polars::prelude::{df, DataFrame};
 use serde::{Deserialize, Serialize};
+
+/// Weeks of history fetched before a report's window, at most (the
+/// default lookback).
+pub const HISTORY_WEEKS: usize = 6;
 
 /// SQL of the hourly series query.
 pub const HOURLY_SERIES_SQL: &str = include_str!("../queries/hourly_series.sql");
@@ -45,16 +52,13 @@ fn hourly_frame(rows: &[HourRow]) -> Result<DataFrame> {
                 })
         })
         .collect::<Result<Vec<f64>>>()?;
-    // No invocations: no rate (not a rate of 0).
-    let rate =
-        |r: &HourRow| (r.invocations > 0).then(|| r.cold_starts as f64 / r.invocations as f64);
     df!(
         "key" => rows.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
         "hour" => rows.iter().map(|r| r.hour_epoch).collect::<Vec<i64>>(),
         "cost_usd" => costs,
         "invocations" => rows.iter().map(|r| r.invocations as f64).collect::<Vec<f64>>(),
         "errors" => rows.iter().map(|r| r.errors as f64).collect::<Vec<f64>>(),
-        "cold_start_rate" => rows.iter().map(rate).collect::<Vec<Option<f64>>>(),
+        "cold_starts" => rows.iter().map(|r| r.cold_starts as f64).collect::<Vec<f64>>(),
     )
     .map_err(|e| Error::Model(format!("cannot build the hourly series frame: {e}")))
 }
@@ -66,16 +70,23 @@ pub async fn anomalies_report(
     range: TimeRange,
     options: AnomalyOptions,
 ) -> Result<AnomaliesReport> {
+    let with_history = TimeRange {
+        from: range.from
+            - chrono::Duration::weeks(options.lookback_weeks.min(HISTORY_WEEKS) as i64),
+        to: range.to,
+    };
     let (rows, trace) = super::fetch_window::<HourRow>(
         store,
         "hourly_series.sql",
         HOURLY_SERIES_SQL,
         &[],
         tenant,
-        range,
+        with_history,
     )
     .await?;
-    let result = detect_anomalies(&hourly_frame(&rows)?, options).map_err(Error::from)?;
+    let result = detect_anomalies(&hourly_frame(&rows)?, options)
+        .map_err(Error::from)?
+        .since(range.from.timestamp());
     Ok(AnomaliesReport {
         result,
         queries: vec![trace],
@@ -91,31 +102,5 @@ impl TryFrom<&super::ReportRequest> for AnomalyOptions {
             options.threshold = t;
         }
         Ok(options)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_hour_without_invocations_has_no_cold_start_rate() {
-        let row = |n: u64, cold: u64| HourRow {
-            key: "f".into(),
-            hour_epoch: 3600 * n as i64,
-            invocations: n,
-            errors: 0,
-            cold_starts: cold,
-            cost_usd: "0.000001000000".into(),
-        };
-        let frame = hourly_frame(&[row(0, 0), row(4, 1)]).unwrap();
-        let rates: Vec<Option<f64>> = frame
-            .column("cold_start_rate")
-            .unwrap()
-            .f64()
-            .unwrap()
-            .iter()
-            .collect();
-        assert_eq!(rates, vec![None, Some(0.25)]);
     }
 }

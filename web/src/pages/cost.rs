@@ -200,13 +200,20 @@ mod data {
                     at: day_epoch(&day),
                     value: per_day.get(&day).copied().unwrap_or(0.0),
                     title: format!(
-                        "anomaly in {}: {} UTC cost ${:.4} against a usual ${:.4}",
+                        "anomaly in {}: {} UTC cost ${:.4} against an expected ${:.4} (up to ${:.4} is ordinary; p = {:.1e}; driven by {})",
                         a.key,
                         chrono::DateTime::from_timestamp(a.hour, 0)
                             .map(|t| t.format("%Y-%m-%d %H:00").to_string())
                             .unwrap_or_default(),
                         a.value,
-                        a.baseline
+                        a.expectation.expected,
+                        a.expectation.interval_high,
+                        a.p_value,
+                        match a.cause {
+                            Some(faasight_analyzer::anomalies::CostCause::CostPerInvocation) => "cost per invocation",
+                            Some(faasight_analyzer::anomalies::CostCause::Both) => "invocations and cost per invocation",
+                            _ => "invocations",
+                        }
                     ),
                 }
             })

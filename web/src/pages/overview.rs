@@ -263,21 +263,35 @@ mod data {
                 message: w.message.clone(),
             })
             .collect();
-        alerts.extend(anomalies.result.anomalies.iter().take(20).map(|a| {
-            let when = chrono::DateTime::from_timestamp(a.hour, 0)
-                .map(|t| t.format("%Y-%m-%d %H:00").to_string())
-                .unwrap_or_default();
-            let metric = serde_json::to_value(a.metric)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
+        alerts.extend(anomalies.result.incidents.iter().take(20).map(|i| {
+            let when = |t: i64| {
+                chrono::DateTime::from_timestamp(t, 0)
+                    .map(|t| t.format("%Y-%m-%d %H:00").to_string())
+                    .unwrap_or_default()
+            };
+            let what: Vec<String> = i
+                .metrics
+                .iter()
+                .map(|m| {
+                    let sign = if m.excess >= 0.0 { "+" } else { "−" };
+                    let size = match m.excess_unit {
+                        "usd" => format!("{sign}${:.4}", m.excess.abs()),
+                        unit => format!("{sign}{:.0} {}", m.excess.abs(), unit.replace('_', " ")),
+                    };
+                    format!("{} {size}", m.metric.name())
+                })
+                .collect();
             Alert {
-                subject: a.key.rsplit('/').next().unwrap_or(&a.key).to_string(),
-                href: href_of(&a.key),
+                subject: i.key.rsplit('/').next().unwrap_or(&i.key).to_string(),
+                href: href_of(&i.key),
                 level: "anomaly".into(),
                 message: format!(
-                    "{metric} at {when} UTC was {:.3} against a usual {:.3} (score {:.1})",
-                    a.value, a.baseline, a.score
+                    "incident {} – {} UTC ({} h): {} (p = {:.1e})",
+                    when(i.start),
+                    when(i.end),
+                    i.hours,
+                    what.join(", "),
+                    i.p_value
                 ),
             }
         }));
