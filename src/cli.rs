@@ -241,7 +241,7 @@ pub struct BenchAnomaliesArgs {
     pub seed: u64,
     /// Also write each fleet's series and injected incidents as CSV here
     /// (`series-<volume>.csv`, `truth-<volume>.csv`), for
-    /// `benchmarks/anomalies_stl.py`.
+    /// `benches/anomalies_stl.py`.
     #[arg(long)]
     pub out: Option<std::path::PathBuf>,
 }

@@ -23,7 +23,7 @@
 //! found when a reported incident of that function covers its hour and
 //! names its metric; every reported incident covering no injected hour is a
 //! false alarm. Numbers for people, not pass/fail: they are recorded in
-//! `docs/anomalies.md`.
+//! `benches/README.md`.
 
 use crate::cli::BenchAnomaliesArgs;
 use faasight_analyzer::anomalies::{detect_anomalies, AnomalyOptions, Metric};

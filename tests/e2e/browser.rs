@@ -347,6 +347,30 @@ async fn every_page_shows_the_analyzers_numbers_and_follows_its_url() {
     assert_eq!(count(&browser, "#rightsizing-card").await, 1);
     assert_eq!(count(&browser, "#power-tuning svg").await, 1);
     screenshots(&browser, "function-rightsizing").await;
+    // Its incidents are the anomaly API's for that function and range.
+    let anomalies: serde_json::Value = api
+        .get(format!("{web}/api/v1/anomalies?days=30"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let key = format!(
+        "aws_lambda/{}/{}/{}",
+        with_card.key.account, with_card.key.region, with_card.key.function
+    );
+    let incidents = anomalies["incidents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["key"] == key.as_str())
+        .count();
+    assert_eq!(count(&browser, "#incidents").await, 1);
+    assert_eq!(
+        count(&browser, "#incidents details.incident").await,
+        incidents
+    );
 
     // Right-sizing: the advised rows are the API's for the same strategy
     // and range, the CSV export has a line per function.

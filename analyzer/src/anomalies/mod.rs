@@ -52,7 +52,7 @@
 //! The benchmark behind the defaults (precision and recall on 100
 //! functions × 4 weeks at 5, 50 and 500 calls an hour, next to STL with
 //! robust residual z-scores) is `faasight bench anomalies`; its numbers are
-//! in `docs/anomalies.md`.
+//! in `benches/README.md`.
 //!
 //! Pure functions over a polars frame; no I/O.
 

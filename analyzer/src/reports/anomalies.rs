@@ -7,6 +7,7 @@
 
 use super::QueryTrace;
 use crate::anomalies::{detect_anomalies, AnomalyOptions, AnomalyReport};
+use crate::explore::FunctionKey;
 use crate::{Error, Result, TimeRange};
 use faasight_store::{PicoUsd, Store};
 use polars::prelude::{df, DataFrame};
@@ -18,6 +19,8 @@ pub const HISTORY_WEEKS: usize = 6;
 
 /// SQL of the hourly series query.
 pub const HOURLY_SERIES_SQL: &str = include_str!("../queries/hourly_series.sql");
+/// SQL of one function's hourly series.
+pub const FUNCTION_HOURLY_SERIES_SQL: &str = include_str!("../queries/function_hourly_series.sql");
 
 #[derive(Debug, clickhouse::Row, Deserialize)]
 struct HourRow {
@@ -70,20 +73,62 @@ pub async fn anomalies_report(
     range: TimeRange,
     options: AnomalyOptions,
 ) -> Result<AnomaliesReport> {
+    judge(store, tenant, None, range, options).await
+}
+
+/// The same for one function (its page).
+pub async fn function_anomalies_report(
+    store: &Store,
+    tenant: &str,
+    key: &FunctionKey,
+    range: TimeRange,
+    options: AnomalyOptions,
+) -> Result<AnomaliesReport> {
+    judge(store, tenant, Some(key), range, options).await
+}
+
+async fn judge(
+    store: &Store,
+    tenant: &str,
+    key: Option<&FunctionKey>,
+    range: TimeRange,
+    options: AnomalyOptions,
+) -> Result<AnomaliesReport> {
     let with_history = TimeRange {
         from: range.from
             - chrono::Duration::weeks(options.lookback_weeks.min(HISTORY_WEEKS) as i64),
         to: range.to,
     };
-    let (rows, trace) = super::fetch_window::<HourRow>(
-        store,
-        "hourly_series.sql",
-        HOURLY_SERIES_SQL,
-        &[],
-        tenant,
-        with_history,
-    )
-    .await?;
+    let (rows, trace) = match key {
+        None => {
+            super::fetch_window::<HourRow>(
+                store,
+                "hourly_series.sql",
+                HOURLY_SERIES_SQL,
+                &[],
+                tenant,
+                with_history,
+            )
+            .await?
+        }
+        Some(k) => {
+            let leading = [
+                k.provider.as_str(),
+                k.account.as_str(),
+                k.region.as_str(),
+                k.function.as_str(),
+            ];
+            super::fetch_window::<HourRow>(
+                store,
+                "function_hourly_series.sql",
+                FUNCTION_HOURLY_SERIES_SQL,
+                &leading,
+                tenant,
+                with_history,
+            )
+            .await?
+        }
+    };
     let result = detect_anomalies(&hourly_frame(&rows)?, options)
         .map_err(Error::from)?
         .since(range.from.timestamp());

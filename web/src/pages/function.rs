@@ -1,7 +1,8 @@
 //! `/functions/{provider}/{account}/{region}/{function}`: one function —
 //! invocations, errors and cold starts over time; duration percentiles;
 //! its INIT-duration histogram; memory used against configured; cost per
-//! bucket; the right-sizing card with a Power-Tuning-style chart and its
+//! bucket; its incidents, each hour against what was expected; the
+//! right-sizing card with a Power-Tuning-style chart and its
 //! evidence; and its latest invocations, linking to their trace and logs.
 
 // The `#[server]` macro generates an argument struct whose fields cannot carry docs.
@@ -86,6 +87,18 @@ pub struct Invocation {
     pub cost: String,
 }
 
+/// One incident on the function page: when, and each anomalous hour
+/// against what it was measured.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentCard {
+    /// `2026-11-11 10:00 – 11:00 UTC (1 h)`.
+    pub when: String,
+    /// What each metric did over it, in a sentence.
+    pub summary: String,
+    /// Each anomalous hour: metric, value, expected, ordinary range, p.
+    pub hours: Vec<String>,
+}
+
 /// Everything the function page shows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FunctionData {
@@ -111,6 +124,10 @@ pub struct FunctionData {
     pub advice: Option<Advice>,
     /// Latest invocations.
     pub invocations: Vec<Invocation>,
+    /// Incidents in the range, most significant first.
+    pub incidents: Vec<IncidentCard>,
+    /// Not scored for incidents yet: why, in a sentence.
+    pub incidents_note: Option<String>,
     /// Queries.
     pub queries: Vec<QueryTrace>,
 }
@@ -135,9 +152,11 @@ mod data {
     use super::*;
     use crate::chart::{histogram, power_tuning, time_series, Line, SizePoint};
     use crate::server::{analysis_error, page_scope, trace};
+    use faasight_analyzer::anomalies::AnomalyOptions;
     use faasight_analyzer::explore::{
         function_series, init_histogram, recent_invocations, FunctionKey,
     };
+    use faasight_analyzer::reports::anomalies::function_anomalies_report;
     use faasight_analyzer::reports::rightsizing::rightsizing_report;
     use faasight_analyzer::rightsizing::RightsizingOptions;
 
@@ -158,7 +177,7 @@ mod data {
         let bucket = s.range.bucket_seconds();
         // Right-sizing needs volume: it looks at the last 30 days at least.
         let advice_range = s.at_least_days(30);
-        let (series, init, recent, advice) = tokio::try_join!(
+        let (series, init, recent, advice, anomalies) = tokio::try_join!(
             function_series(&s.store, s.tenant(), &key, s.range, bucket),
             init_histogram(&s.store, s.tenant(), &key, s.range, INIT_BIN_MS),
             recent_invocations(&s.store, s.tenant(), &key, s.range),
@@ -168,8 +187,16 @@ mod data {
                 advice_range,
                 RightsizingOptions::default()
             ),
+            function_anomalies_report(
+                &s.store,
+                s.tenant(),
+                &key,
+                s.range,
+                AnomalyOptions::default()
+            ),
         )
         .map_err(analysis_error)?;
+        let (incidents, incidents_note) = incident_cards(&anomalies.result);
         let ((series, series_q), (init, init_q), (recent, recent_q)) = (series, init, recent);
         let step = i64::from(bucket);
         let line =
@@ -396,6 +423,12 @@ mod data {
                 .into_iter()
                 .map(|q| trace("Right-sizing (last 30 days at least)", q)),
         );
+        queries.extend(anomalies.queries.into_iter().map(|q| {
+            trace(
+                "Incidents (hourly series, with up to 6 weeks of history before the range)",
+                q,
+            )
+        }));
         Ok(FunctionData {
             place: format!("{} · {} · {}", key.provider, key.region, key.account),
             name: key.function,
@@ -408,8 +441,95 @@ mod data {
             init_chart,
             advice: advice_card,
             invocations,
+            incidents,
+            incidents_note,
             queries,
         })
+    }
+
+    /// The incidents of one function's anomaly report, as the page shows
+    /// them, and a note when the function is not scored yet.
+    fn incident_cards(
+        r: &faasight_analyzer::anomalies::AnomalyReport,
+    ) -> (Vec<IncidentCard>, Option<String>) {
+        use faasight_analyzer::anomalies::{KeyStatus, Metric};
+        let hour = |t: i64, f: &str| {
+            chrono::DateTime::from_timestamp(t, 0)
+                .map(|t| t.format(f).to_string())
+                .unwrap_or_default()
+        };
+        let value = |m: Metric, v: f64| match m {
+            Metric::Invocations => format!("{v:.0} calls"),
+            Metric::ErrorRate | Metric::ColdStartRate => format!("{:.1} %", 100.0 * v),
+            Metric::CostUsd => format!("${v:.6}"),
+        };
+        let cards = r
+            .incidents
+            .iter()
+            .map(|i| {
+                let summary = i
+                    .metrics
+                    .iter()
+                    .map(|m| {
+                        let size = match m.excess_unit {
+                            "usd" => format!("{:+.6} USD", m.excess),
+                            unit => format!("{:+.0} {}", m.excess, unit.replace('_', " ")),
+                        };
+                        format!("{}: {size} over {} h", m.metric.name(), m.hours)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let hours = r
+                    .anomalies
+                    .iter()
+                    .filter(|a| a.key == i.key && i.start <= a.hour && a.hour < i.end)
+                    .map(|a| {
+                        let e = &a.expectation;
+                        format!(
+                            "{} {}: {} against {} expected (ordinary {} – {}), p = {:.1e}{}",
+                            hour(a.hour, "%H:00"),
+                            a.metric.name(),
+                            value(a.metric, a.value),
+                            value(a.metric, e.expected),
+                            value(a.metric, e.interval_low),
+                            value(a.metric, e.interval_high),
+                            a.p_value,
+                            match a.cause {
+                                Some(c) => format!(
+                                    ", driven by {}",
+                                    serde_json::to_value(c)
+                                        .ok()
+                                        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
+                                        .unwrap_or_default()
+                                ),
+                                None => String::new(),
+                            }
+                        )
+                    })
+                    .collect();
+                IncidentCard {
+                    when: format!(
+                        "{} – {} UTC ({} h)",
+                        hour(i.start, "%Y-%m-%d %H:00"),
+                        hour(i.end, "%Y-%m-%d %H:00"),
+                        i.hours
+                    ),
+                    summary,
+                    hours,
+                }
+            })
+            .collect();
+        let note = r
+            .per_key
+            .iter()
+            .find(|k| k.status == KeyStatus::InsufficientHistory)
+            .map(|k| {
+                format!(
+                    "Not scored for incidents yet: {} hours of history, a week is needed; scoring starts at {}.",
+                    k.history_hours, k.scored_from
+                )
+            });
+        (cards, note)
     }
 }
 
@@ -559,6 +679,22 @@ fn FunctionBody(d: FunctionData) -> impl IntoView {
         {d.init_chart.clone().map(|svg| view! { <Chart id="init-chart" svg/> })}
         <Chart id="memory-chart" svg=d.memory_chart.clone()/>
         <Chart id="fn-cost-chart" svg=d.cost_chart.clone()/>
+        <section id="incidents">
+            <h2>"Incidents"</h2>
+            {d.incidents_note.clone().map(|n| view! { <p class="note">{n}</p> })}
+            {(d.incidents.is_empty() && d.incidents_note.is_none()).then(|| view! {
+                <p class="note">"No incidents in this range: every hour was within what this function's history makes likely."</p>
+            })}
+            {d.incidents.iter().map(|i| {
+                let hours = i.hours.iter().map(|h| view! { <li>{h.clone()}</li> }).collect_view();
+                view! {
+                    <details class="incident">
+                        <summary><b>{i.when.clone()}</b>" "{i.summary.clone()}</summary>
+                        <ul>{hours}</ul>
+                    </details>
+                }
+            }).collect_view()}
+        </section>
         <h2>"Latest invocations"</h2>
         <div class="table-wrap">
             <table id="invocations-table">
