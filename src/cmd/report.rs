@@ -357,7 +357,10 @@ fn print_table(report: &Report) -> String {
                 let what: Vec<String> = i
                     .metrics
                     .iter()
-                    .map(|m| format!("{} {:+.4} {}", m.metric.name(), m.excess, m.excess_unit))
+                    .map(|m| match m.excess_unit {
+                        "usd" => format!("{} {:+.6} USD", m.metric.name(), m.excess),
+                        unit => format!("{} {:+.0} {}", m.metric.name(), m.excess, unit),
+                    })
                     .collect();
                 out!(
                     o,
