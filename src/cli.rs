@@ -29,6 +29,9 @@ pub enum Command {
     DemoData(DemoDataArgs),
     /// Import invocation records from files.
     Import(ImportArgs),
+    /// Drop telemetry older than what is kept: whole partitions of the raw
+    /// tables and of the hourly rollup (and a TTL on servers that have it).
+    Retention(RetentionArgs),
     /// The monthly bill per provider and account: volume tiers and free
     /// allowances applied, next to the per-invocation list prices.
     Bill(BillArgs),
@@ -288,6 +291,75 @@ pub struct BenchArgs {
 }
 
 #[derive(Debug, Args, Clone)]
+pub struct RetentionArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Days of raw invocations, spans and logs to keep, e.g. 30d.
+    #[arg(long, value_parser = parse_days)]
+    pub keep: u32,
+    /// Days of the hourly rollup to keep (default: as --keep). The forecast
+    /// learns from up to 365 days of it, anomalies from 6 weeks.
+    #[arg(long, value_parser = parse_days)]
+    pub keep_rollups: Option<u32>,
+    /// List what would be dropped; drop nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// Retention of a running collector (`collector`, `up`): a pass at start
+/// and then once a day. Off unless `--keep` is given.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct KeepArgs {
+    /// Days of raw invocations, spans and logs to keep, e.g. 30d; older
+    /// partitions are dropped at start and once a day.
+    #[arg(long, value_parser = parse_days)]
+    pub keep: Option<u32>,
+    /// Days of the hourly rollup to keep (default: as --keep).
+    #[arg(long, value_parser = parse_days, requires = "keep")]
+    pub keep_rollups: Option<u32>,
+}
+
+impl KeepArgs {
+    /// The retention asked for, if any; refused as [`retention`] refuses.
+    pub fn retention(
+        &self,
+    ) -> Result<Option<faasight_store::retention::Retention>, crate::cmd::InputError> {
+        self.keep
+            .map(|keep| retention(keep, self.keep_rollups))
+            .transpose()
+    }
+}
+
+/// A number of days, `30d` or `30`: 1 to 36,500.
+pub fn parse_days(text: &str) -> Result<u32, String> {
+    let digits = text.trim().strip_suffix('d').unwrap_or(text.trim());
+    match digits.parse::<u32>() {
+        Ok(days) if (1..=36_500).contains(&days) => Ok(days),
+        _ => Err(format!(
+            "{text:?} is not a number of days from 1d to 36500d (e.g. 30d)"
+        )),
+    }
+}
+
+/// The retention to apply, refusing a rollup kept shorter than the raw
+/// tables (pages would go empty for ranges the raw data still covers).
+pub fn retention(
+    keep: u32,
+    keep_rollups: Option<u32>,
+) -> Result<faasight_store::retention::Retention, crate::cmd::InputError> {
+    let keep_rollup_days = keep_rollups.unwrap_or(keep);
+    if keep_rollup_days < keep {
+        return Err(crate::cmd::InputError(format!(
+            "--keep-rollups {keep_rollup_days}d is shorter than --keep {keep}d: the pages read the rollup, so it must be kept at least as long as the raw data"
+        )));
+    }
+    Ok(faasight_store::retention::Retention {
+        keep_days: keep,
+        keep_rollup_days,
+    })
+}
+
+#[derive(Debug, Args, Clone)]
 pub struct DbArgs {
     /// ClickHouse HTTP URL, e.g. http://user:pass@host:8123/?database=faasight.
     /// Defaults to the private server that `faasight up` runs.
@@ -323,6 +395,8 @@ pub struct UpArgs {
     /// Load the demo workload (once per data directory).
     #[arg(long)]
     pub demo: bool,
+    #[command(flatten)]
+    pub keep: KeepArgs,
     #[command(flatten)]
     pub demo_args: DemoArgs,
     /// Where the private ClickHouse keeps its data.
@@ -572,6 +646,8 @@ impl AnalysisCommand for ColdStartsArgs {
 pub struct CollectorArgs {
     #[command(flatten)]
     pub db: DbArgs,
+    #[command(flatten)]
+    pub keep: KeepArgs,
     /// HTTP address (OTLP/HTTP, /v1/invocations, Lambda, CloudWatch, Firehose).
     #[arg(long, default_value = "127.0.0.1:4318")]
     pub listen: SocketAddr,

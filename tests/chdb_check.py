@@ -68,6 +68,9 @@ SAMPLE_FILLS = {
     "{name}": "chk_db",
     "{t}": "invocations",
     "{table}": "invocations",
+    "{literal}": "'2020-01-01'",
+    "{column}": "start_time",
+    "{days}": "36500",
 }
 SQL_START = re.compile(r"^\s*(SELECT|INSERT|CREATE|ALTER|DROP)\b")
 

@@ -58,6 +58,7 @@ pub(crate) struct RunningCollector {
     http: JoinHandle<anyhow::Result<()>>,
     grpc: JoinHandle<anyhow::Result<()>>,
     writer: JoinHandle<()>,
+    retention: Option<JoinHandle<()>>,
     lambda_envs: Arc<std::sync::Mutex<Assembler>>,
     lambda_envs_file: PathBuf,
 }
@@ -70,6 +71,8 @@ pub(crate) struct CollectorSetup {
     pub max_queued_rows: Option<usize>,
     pub http: TcpListener,
     pub grpc: TcpListener,
+    /// Retention's daily pass, when asked for.
+    pub retention: Option<faasight_store::retention::Retention>,
 }
 
 impl RunningCollector {
@@ -85,6 +88,13 @@ impl RunningCollector {
             config.max_queued_rows = rows;
         }
         let (pipeline, writer) = Pipeline::start(setup.store.clone(), config, metrics.clone())?;
+        let retention = setup.retention.map(|r| {
+            tokio::spawn(super::retention::daily(
+                setup.store.clone(),
+                r,
+                stop.clone(),
+            ))
+        });
         let envs = Assembler::load(&lambda_envs_file).map_err(|e| {
             InputError(format!(
                 "cannot restore the Lambda environments the last run saved: {e}; move the file away to start without them"
@@ -124,6 +134,7 @@ impl RunningCollector {
             http,
             grpc,
             writer,
+            retention,
             lambda_envs,
             lambda_envs_file,
         })
@@ -134,6 +145,9 @@ impl RunningCollector {
     pub(crate) async fn finish(self) -> anyhow::Result<()> {
         self.http.await??;
         self.grpc.await??;
+        if let Some(retention) = self.retention {
+            retention.await?;
+        }
         // No request is in flight any more: the environments' state is
         // final. Saved so that inits waiting for their first invocation
         // are not lost by the restart.
@@ -170,6 +184,7 @@ pub(crate) async fn shutdown_signal() -> anyhow::Result<()> {
 }
 
 pub async fn run(args: CollectorArgs) -> anyhow::Result<()> {
+    let retention = args.keep.retention()?;
     let http = bind(args.listen, "collector").await?;
     let grpc = bind(args.otlp_grpc_listen, "otlp grpc").await?;
     let store = super::connect(&args.db.clickhouse_url).await?;
@@ -187,6 +202,7 @@ pub async fn run(args: CollectorArgs) -> anyhow::Result<()> {
             max_queued_rows: args.max_queued_rows,
             http,
             grpc,
+            retention,
         },
         stop_rx,
     )?;

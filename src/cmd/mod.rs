@@ -10,6 +10,7 @@ mod demo_data;
 mod import;
 mod migrate;
 pub(crate) mod report;
+mod retention;
 mod simulate;
 mod up;
 mod user;
@@ -44,6 +45,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate(db) => migrate::run(db).await,
         Command::DemoData(args) => demo_data::run(args).await,
         Command::Import(args) => import::run(args).await,
+        Command::Retention(args) => retention::run(args).await,
         Command::Bench(crate::cli::BenchCommand::Ingest(args)) => bench::run(args).await,
         Command::Bench(crate::cli::BenchCommand::Anomalies(args)) => bench_anomalies::run(&args),
         Command::Bench(crate::cli::BenchCommand::Analyze(args)) => {

@@ -8,6 +8,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
+    // Refused before anything starts.
+    args.keep.retention()?;
     // Claim the ports first: failing after ClickHouse started would be slower
     // and leave more to clean up.
     let collector_listener = bind(args.collector_listen, "collector").await?;
@@ -86,6 +88,7 @@ async fn serve(
             max_queued_rows: None,
             http: collector_listener,
             grpc: grpc_listener,
+            retention: args.keep.retention()?,
         },
         stop_rx.clone(),
     )?;

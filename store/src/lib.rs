@@ -13,6 +13,7 @@ pub mod dashboards;
 mod error;
 pub mod local;
 pub mod migrations;
+pub mod retention;
 pub mod rows;
 
 pub use client::{ClickHouseUrl, Store};

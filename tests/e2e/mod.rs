@@ -30,5 +30,7 @@ mod otlp;
 mod pipeline;
 /// `import --format aws-cur` and the invoice reconciliation against ClickHouse 18.16.
 mod reconcile;
+/// `faasight retention` and the collector's daily pass: old partitions dropped, nothing younger.
+mod retention;
 /// `faasight up`: the managed ClickHouse's lifecycle and passwords, and NDJSON/CSV ingest.
 mod up;
