@@ -148,12 +148,25 @@ pub enum Tail {
 /// Sums a tail from the term at `start` (whose log-probability is
 /// `ln_first`) outward, each next term being the previous one times
 /// `ratio(k)` (the probability of the next value over that of `k`), over
-/// at most `steps` terms. Stops when a term adds less than 1e-15 of the sum.
-fn sum_tail(ln_first: f64, start: f64, steps: u64, tail: Tail, ratio: impl Fn(f64) -> f64) -> f64 {
+/// at most `steps` terms. Stops when a term adds less than 1e-15 of the
+/// sum, or once the sum reaches `cap` (then the result is only known to be
+/// at least `cap`: near the mean of a count with a large spread the terms
+/// shrink slowly, and a caller that only asks "below p?" needs no more).
+fn sum_tail(
+    ln_first: f64,
+    start: f64,
+    steps: u64,
+    tail: Tail,
+    cap: f64,
+    ratio: impl Fn(f64) -> f64,
+) -> f64 {
     let mut term = ln_first.exp();
     let mut sum = term;
     let mut k = start;
     for _ in 0..steps {
+        if sum >= cap {
+            break;
+        }
         term *= ratio(k);
         k += match tail {
             Tail::Upper => 1.0,
@@ -175,6 +188,11 @@ fn sum_tail(ln_first: f64, start: f64, steps: u64, tail: Tail, ratio: impl Fn(f6
 /// mean, `Lower` when below); the other side is 1 minus the opposite tail
 /// and is returned as 1 here, since no caller scores it.
 pub fn count_tail(x: u64, mean: f64, dispersion: f64, tail: Tail) -> f64 {
+    count_tail_capped(x, mean, dispersion, tail, f64::INFINITY)
+}
+
+/// [`count_tail`], exact below `cap`; at or above it, some value ≥ `cap`.
+pub fn count_tail_capped(x: u64, mean: f64, dispersion: f64, tail: Tail, cap: f64) -> f64 {
     let xf = x as f64;
     match tail {
         Tail::Upper if xf <= mean => return 1.0,
@@ -193,8 +211,8 @@ pub fn count_tail(x: u64, mean: f64, dispersion: f64, tail: Tail) -> f64 {
         // Poisson: P(k) = e^-λ λ^k / k!, P(k+1)/P(k) = λ / (k + 1).
         let ln_first = xf * mean.ln() - mean - ln_gamma(xf + 1.0);
         return match tail {
-            Tail::Upper => sum_tail(ln_first, xf, steps, tail, |k| mean / (k + 1.0)),
-            Tail::Lower => sum_tail(ln_first, xf, steps, tail, |k| k / mean),
+            Tail::Upper => sum_tail(ln_first, xf, steps, tail, cap, |k| mean / (k + 1.0)),
+            Tail::Lower => sum_tail(ln_first, xf, steps, tail, cap, |k| k / mean),
         };
     }
     // Negative binomial with size r and success probability q = r/(r + μ):
@@ -205,10 +223,10 @@ pub fn count_tail(x: u64, mean: f64, dispersion: f64, tail: Tail) -> f64 {
     let ln_first =
         ln_gamma(xf + r) - ln_gamma(r) - ln_gamma(xf + 1.0) + r * q.ln() + xf * (1.0 - q).ln();
     match tail {
-        Tail::Upper => sum_tail(ln_first, xf, steps, tail, |k| {
+        Tail::Upper => sum_tail(ln_first, xf, steps, tail, cap, |k| {
             (k + r) / (k + 1.0) * (1.0 - q)
         }),
-        Tail::Lower => sum_tail(ln_first, xf, steps, tail, |k| {
+        Tail::Lower => sum_tail(ln_first, xf, steps, tail, cap, |k| {
             k / ((k - 1.0 + r) * (1.0 - q))
         }),
     }
@@ -219,6 +237,11 @@ pub fn count_tail(x: u64, mean: f64, dispersion: f64, tail: Tail) -> f64 {
 /// a / (a + b)); as `a + b` grows it becomes the binomial with p = a/(a+b).
 /// Like [`count_tail`], meant for the tail on the observed side.
 pub fn events_tail(events: u64, trials: u64, a: f64, b: f64, tail: Tail) -> f64 {
+    events_tail_capped(events, trials, a, b, tail, f64::INFINITY)
+}
+
+/// [`events_tail`], exact below `cap`; at or above it, some value ≥ `cap`.
+pub fn events_tail_capped(events: u64, trials: u64, a: f64, b: f64, tail: Tail, cap: f64) -> f64 {
     let (k, n) = (events as f64, trials as f64);
     let mean = n * a / (a + b);
     match tail {
@@ -231,10 +254,10 @@ pub fn events_tail(events: u64, trials: u64, a: f64, b: f64, tail: Tail) -> f64 
     let ln_beta = |x: f64, y: f64| ln_gamma(x) + ln_gamma(y) - ln_gamma(x + y);
     let ln_first = ln_choose(n, k) + ln_beta(k + a, n - k + b) - ln_beta(a, b);
     match tail {
-        Tail::Upper => sum_tail(ln_first, k, trials - events, tail, |k| {
+        Tail::Upper => sum_tail(ln_first, k, trials - events, tail, cap, |k| {
             (n - k) / (k + 1.0) * (k + a) / (n - k - 1.0 + b)
         }),
-        Tail::Lower => sum_tail(ln_first, k, events, tail, |k| {
+        Tail::Lower => sum_tail(ln_first, k, events, tail, cap, |k| {
             k / (n - k + 1.0) * (n - k + b) / (k - 1.0 + a)
         }),
     }
@@ -299,6 +322,22 @@ mod tests {
         close(count_tail(7, 3.0, 1.0, Tail::Upper), 0.75f64.powi(7), 1e-12);
         // P(X ≤ 0) = q = 1/4 with μ = 3, r = 1.
         close(count_tail(0, 3.0, 1.0, Tail::Lower), 0.25, 1e-12);
+    }
+
+    #[test]
+    fn a_capped_tail_is_exact_below_the_cap_and_at_least_the_cap_above() {
+        // Exact where the tail is small: P(X ≥ 3 | λ = 1) = 1 − 2.5/e = 0.0803.
+        close(
+            count_tail_capped(3, 1.0, 0.0, Tail::Upper, 0.5),
+            1.0 - 2.5 / std::f64::consts::E,
+            1e-12,
+        );
+        // Near the mean of a wide count the sum stops once it passes the cap
+        // (the exact P(X ≥ 1,000,100 | λ = 10⁶) is about 0.46).
+        let capped = count_tail_capped(1_000_100, 1e6, 0.0, Tail::Upper, 1e-3);
+        assert!((1e-3..0.46).contains(&capped), "{capped}");
+        let capped = events_tail_capped(50_100, 100_000, 5e6, 5e6, Tail::Upper, 1e-3);
+        assert!(capped >= 1e-3, "{capped}");
     }
 
     #[test]

@@ -47,7 +47,10 @@
 //! [`UNIT_COST_CV_FLOOR`] × ū.
 
 use super::{CostCause, Direction, Expectation, KeySeries, Metric, MIN_HISTORY_HOURS};
-use faasight_stats::distributions::{count_tail, events_tail, normal_upper_tail, Tail};
+use faasight_stats::distributions::{
+    count_tail_capped as count_tail_up_to, events_tail_capped as events_tail_up_to,
+    normal_upper_tail, Tail,
+};
 
 const HOUR: i64 = 3_600;
 const DAY: i64 = 86_400;
@@ -304,15 +307,15 @@ fn count_interval(mean: f64, dispersion: f64, p: f64) -> (u64, u64) {
     let sd = (mean + dispersion * mean * mean).sqrt();
     let top = (mean + 60.0 * sd + 60.0).ceil() as u64;
     let hi = last_ok(mean.floor() as u64, top, |k| {
-        count_tail(k, mean, dispersion, Tail::Upper) >= p
+        count_tail_up_to(k, mean, dispersion, Tail::Upper, p) >= p
     });
     // Smallest k with P(X ≤ k) ≥ p: the lower tail grows with k.
     let below = mean.floor() as u64;
-    let lo = if count_tail(0, mean, dispersion, Tail::Lower) >= p {
+    let lo = if count_tail_up_to(0, mean, dispersion, Tail::Lower, p) >= p {
         0
     } else {
         last_ok(0, below, |k| {
-            count_tail(k, mean, dispersion, Tail::Lower) < p
+            count_tail_up_to(k, mean, dispersion, Tail::Lower, p) < p
         }) + 1
     };
     (lo.min(below), hi)
@@ -324,13 +327,13 @@ fn events_interval(n: u64, rate: &RateModel, p: f64) -> (u64, u64) {
     let mean = n as f64 * rate.mean();
     let below = (mean.floor() as u64).min(n);
     let hi = last_ok(below, n, |k| {
-        events_tail(k, n, rate.a, rate.b, Tail::Upper) >= p
+        events_tail_up_to(k, n, rate.a, rate.b, Tail::Upper, p) >= p
     });
-    let lo = if events_tail(0, n, rate.a, rate.b, Tail::Lower) >= p {
+    let lo = if events_tail_up_to(0, n, rate.a, rate.b, Tail::Lower, p) >= p {
         0
     } else {
         last_ok(0, below, |k| {
-            events_tail(k, n, rate.a, rate.b, Tail::Lower) < p
+            events_tail_up_to(k, n, rate.a, rate.b, Tail::Lower, p) < p
         }) + 1
     };
     (lo.min(below), hi)
@@ -365,7 +368,8 @@ pub(crate) fn judge_hour(
     } else {
         (Tail::Lower, Direction::Down)
     };
-    let p_count = count_tail(n, lambda, dispersion, tail);
+    // Only whether it is below p matters for an ordinary hour.
+    let p_count = count_tail_up_to(n, lambda, dispersion, tail, p);
     if p_count < p && Metric::Invocations.is_relevant(nf, lambda) {
         let (lo, hi) = count_interval(lambda, dispersion, p);
         out.push(HourAnomaly {
@@ -394,7 +398,7 @@ pub(crate) fn judge_hour(
             continue;
         }
         let value = events as f64 / nf;
-        let p_rate = events_tail(events, n, rate.a, rate.b, Tail::Upper);
+        let p_rate = events_tail_up_to(events, n, rate.a, rate.b, Tail::Upper, p);
         if p_rate < p && metric.is_relevant(value, rate.mean()) {
             let (lo, hi) = events_interval(n, rate, p);
             out.push(HourAnomaly {
