@@ -1,7 +1,7 @@
 //! Who may read what: the sign-in, sessions, read tokens, tenants and CSRF,
 //! against `faasight up` over real data of two tenants.
 
-use super::common::{add_user, faasight_ok, hidden_field, set_cookie, ClickHouse, Stack};
+use super::common::{add_user, faasight_ok, get_json, hidden_field, set_cookie, ClickHouse, Stack};
 use serde_json::Value;
 
 fn no_redirects() -> reqwest::Client {
@@ -75,14 +75,7 @@ async fn pages_and_api_need_a_user_and_show_only_their_tenants() {
 
     // A read token reads its user's tenant, by default and by name, and
     // nothing else: the other tenant's bill is refused, not empty.
-    let own: Value = api
-        .get(format!("{web}/api/v1/bill?days=30"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let own = get_json(&api, format!("{web}/api/v1/bill?days=30")).await;
     let named = api
         .get(format!("{web}/api/v1/bill?days=30&tenant=default"))
         .send()
@@ -106,14 +99,7 @@ async fn pages_and_api_need_a_user_and_show_only_their_tenants() {
     // their tenant (a different bill) but not tester's.
     let bob = add_user(&data_dir, "bob", &["other"]);
     let bob_api = bob.api_client();
-    let theirs: Value = bob_api
-        .get(format!("{web}/api/v1/bill?days=30"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let theirs = get_json(&bob_api, format!("{web}/api/v1/bill?days=30")).await;
     assert_ne!(bill_total(&theirs), bill_total(&own));
     let r = bob_api
         .get(format!("{web}/api/v1/bill?tenant=default"))

@@ -2,7 +2,7 @@
 //! against figures queried here directly from the `invocations` table, and
 //! the CLI's JSON compared with the HTTP API's for every analysis.
 
-use super::common::{faasight, faasight_ok, ClickHouse, Stack};
+use super::common::{faasight, faasight_ok, get_json, ClickHouse, Stack};
 use serde_json::Value;
 
 const END: &str = "2026-03-02T10:00:00Z";
@@ -370,14 +370,7 @@ async fn cli_json_and_http_api_agree_on_every_analysis() {
         api: client,
         ..
     } = Stack::over(demo().await, &[], &[]).await;
-    let index: Value = client
-        .get(format!("{}/api/v1", up.web))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let index = get_json(&client, format!("{}/api/v1", up.web)).await;
     let analyses: Vec<String> = index["analyses"]
         .as_array()
         .unwrap()

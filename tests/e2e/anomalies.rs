@@ -6,12 +6,10 @@
 
 use super::common::{faasight_ok, ClickHouse};
 use serde_json::Value;
-use std::io::Write;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn two_injected_incidents_are_found_and_nothing_else() {
     let ch = ClickHouse::start().await;
-    let dir = tempfile::tempdir().unwrap();
     // 2026-11-02 is a Monday; 16 days to 2026-11-18.
     let start = chrono::DateTime::parse_from_rfc3339("2026-11-02T00:00:00Z").unwrap();
     let mut lines = Vec::new();
@@ -39,19 +37,8 @@ async fn two_injected_incidents_are_found_and_nothing_else() {
             ));
         }
     }
-    let path = dir.path().join("invocations.ndjson");
-    std::fs::File::create(&path)
-        .and_then(|mut f| f.write_all(lines.join("\n").as_bytes()))
-        .unwrap();
+    ch.import_ndjson(&lines);
     let url = ch.url();
-    faasight_ok(&[
-        "import",
-        "--format",
-        "ndjson",
-        path.to_str().unwrap(),
-        "--clickhouse-url",
-        &url,
-    ]);
 
     let report: Value = serde_json::from_str(&faasight_ok(&[
         "anomalies",

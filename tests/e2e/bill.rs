@@ -81,16 +81,8 @@ async fn regional_prices_grants_per_scope_and_configuration_charges() {
             i,
         ));
     }
-    let ndjson = file(dir.path(), "invocations.ndjson", &lines.join("\n"));
+    ch.import_ndjson(&lines);
     let url = ch.url();
-    faasight_ok(&[
-        "import",
-        "--format",
-        "ndjson",
-        &ndjson,
-        "--clickhouse-url",
-        &url,
-    ]);
     // The function's configuration as `aws lambda list-functions` prints it
     // (2 GB of ephemeral storage), and 5 provisioned environments on alias
     // `live` seen on Nov 20.
@@ -199,20 +191,8 @@ async fn container_image_init_is_billed_before_august_2025_only_once() {
             r#"{{"provider":"aws_lambda","account":"222","region":"us-east-1","function":"legacy-image","arch":"x86_64","runtime":"python3.12","memory_mb":1024,"request_id":"{id}","start_time":"{day}T10:00:00Z","duration_ms":100,"init_duration_ms":1000,"start_type":"cold"}}"#
         )
     };
-    let ndjson = file(
-        dir.path(),
-        "i.ndjson",
-        &[row("2025-07-15", "a"), row("2025-08-15", "b")].join("\n"),
-    );
+    ch.import_ndjson(&[row("2025-07-15", "a"), row("2025-08-15", "b")]);
     let url = ch.url();
-    faasight_ok(&[
-        "import",
-        "--format",
-        "ndjson",
-        &ndjson,
-        "--clickhouse-url",
-        &url,
-    ]);
     let bill = || -> Vec<i64> {
         let v: Value = serde_json::from_str(&faasight_ok(&[
             "bill",

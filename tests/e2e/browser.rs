@@ -5,7 +5,9 @@
 //! screenshot of each page at 1400 px and 420 px in
 //! `target/screenshots/`.
 
-use super::common::{faasight_ok, free_port, kill_and_reap, wait_http_ok, ClickHouse, Stack};
+use super::common::{
+    faasight_ok, free_port, get_json, kill_and_reap, wait_http_ok, ClickHouse, Stack,
+};
 use faasight_analyzer::explore::{functions_table, range_totals};
 use faasight_analyzer::TimeRange;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -348,14 +350,7 @@ async fn every_page_shows_the_analyzers_numbers_and_follows_its_url() {
     assert_eq!(count(&browser, "#power-tuning svg").await, 1);
     screenshots(&browser, "function-rightsizing").await;
     // Its incidents are the anomaly API's for that function and range.
-    let anomalies: serde_json::Value = api
-        .get(format!("{web}/api/v1/anomalies?days=30"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let anomalies = get_json(&api, format!("{web}/api/v1/anomalies?days=30")).await;
     let key = format!(
         "aws_lambda/{}/{}/{}",
         with_card.key.account, with_card.key.region, with_card.key.function
@@ -381,14 +376,11 @@ async fn every_page_shows_the_analyzers_numbers_and_follows_its_url() {
     )
     .await;
     let rows = count(&browser, "#recommendation-table tbody tr").await;
-    let from_api: serde_json::Value = api
-        .get(format!("{web}/api/v1/rightsizing?strategy=speed&days=30"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let from_api = get_json(
+        &api,
+        format!("{web}/api/v1/rightsizing?strategy=speed&days=30"),
+    )
+    .await;
     let list = from_api["recommendations"].as_array().unwrap();
     assert_eq!(rows, list.len());
     assert_eq!(

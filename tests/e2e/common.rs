@@ -106,6 +106,23 @@ impl ClickHouse {
         Store::connect(&self.url)
     }
 
+    /// Stores `lines` (NDJSON invocation records) with `faasight import`,
+    /// as a user would: through the decoder, normalize and the rollup.
+    pub fn import_ndjson(&self, lines: &[String]) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("invocations.ndjson");
+        std::fs::write(&path, lines.join("\n")).unwrap();
+        let url = self.url();
+        faasight_ok(&[
+            "import",
+            "--format",
+            "ndjson",
+            path.to_str().unwrap(),
+            "--clickhouse-url",
+            &url,
+        ]);
+    }
+
     /// One number: `sql` selects a single `UInt64` in a single row (a
     /// count, a sum, `uniqExact`). How the tests check what was stored.
     pub async fn count(&self, sql: &str) -> u64 {
@@ -450,6 +467,12 @@ where
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// GETs `url` with `client` (a signed-in API client, usually) and parses
+/// the answer as JSON.
+pub async fn get_json(client: &reqwest::Client, url: String) -> serde_json::Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
 }
 
 /// Waits until `url` answers 200: a server has started.

@@ -4,7 +4,7 @@
 //! below at the us-east-1 list prices ($0.20 per million requests,
 //! $0.0000166667 per x86_64 GB-s).
 
-use super::common::{faasight, faasight_ok, sign_in, ClickHouse, Stack};
+use super::common::{faasight, faasight_ok, get_json, sign_in, ClickHouse, Stack};
 use faasight_analyzer::reconcile::reconciliation;
 use faasight_store::{InvocationRow, PicoUsd, UsageKind};
 
@@ -326,15 +326,11 @@ async fn the_api_and_the_cost_page_show_the_reconciliation_of_the_users_tenant()
         ]);
     }
     let web = stack.up.web.clone();
-    let r: serde_json::Value = stack
-        .api
-        .get(format!("{web}/api/v1/reconciliation?month=2026-03"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let r = get_json(
+        &stack.api,
+        format!("{web}/api/v1/reconciliation?month=2026-03"),
+    )
+    .await;
     // No telemetry: all of the invoice, 0.0003 + 0.00500001 + 0.01 =
     // $0.01530001, is remainder.
     assert_eq!(r["invoiced_total"], 15_300_010_000i64, "{r}");

@@ -4,7 +4,6 @@
 
 use super::common::{faasight, faasight_ok, wait_for, ClickHouse, Collector};
 use chrono::{Duration, Utc};
-use std::io::Write;
 
 /// Ages in days of the data the tests load: two beyond a 30-day keep, one
 /// within it.
@@ -12,7 +11,7 @@ const AGES: [i64; 3] = [100, 40, 5];
 
 /// Loads one invocation (through import, so the rollup gets it too), one
 /// span and one log record at each age, at noon UTC.
-async fn load(ch: &ClickHouse, dir: &std::path::Path) {
+async fn load(ch: &ClickHouse) {
     let today = Utc::now().date_naive();
     let days: Vec<_> = AGES
         .iter()
@@ -24,19 +23,8 @@ async fn load(ch: &ClickHouse, dir: &std::path::Path) {
             r#"{{"provider":"aws_lambda","account":"1","region":"eu-west-1","function":"f","memory_mb":128,"request_id":"r{day}","start_time":"{day}T12:00:00Z","duration_ms":10}}"#
         ))
         .collect();
-    let path = dir.join("old.ndjson");
-    std::fs::File::create(&path)
-        .and_then(|mut f| f.write_all(lines.join("\n").as_bytes()))
-        .unwrap();
     // The import also creates the tables.
-    faasight_ok(&[
-        "import",
-        "--format",
-        "ndjson",
-        path.to_str().unwrap(),
-        "--clickhouse-url",
-        &ch.url(),
-    ]);
+    ch.import_ndjson(&lines);
     for day in &days {
         for table in ["spans", "logs"] {
             ch.store()
@@ -75,11 +63,17 @@ async fn ages(ch: &ClickHouse) -> Vec<(i64, u64, u64, u64, u64)> {
 #[tokio::test(flavor = "multi_thread")]
 async fn retention_drops_whole_old_partitions_and_keeps_the_rollup_longer() {
     let ch = ClickHouse::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    load(&ch, dir.path()).await;
+    load(&ch).await;
     let all = vec![(100, 1, 1, 1, 1), (40, 1, 1, 1, 1), (5, 1, 1, 1, 1)];
     assert_eq!(ages(&ch).await, all);
     let url = ch.url();
+    // `retention --keep 30d --keep-rollups 60d` plus `extra`.
+    let keep_30_60 = |extra: &[&str]| {
+        let mut args = vec!["retention", "--keep", "30d", "--keep-rollups", "60d"];
+        args.extend_from_slice(extra);
+        args.extend(["--clickhouse-url", &url]);
+        faasight_ok(&args)
+    };
 
     // Refused before anything is touched: a rollup kept shorter than the
     // raw data, and a keep that is not a number of days.
@@ -102,28 +96,11 @@ async fn retention_drops_whole_old_partitions_and_keeps_the_rollup_longer() {
     // A dry run lists the 100- and 40-day partitions of the three raw
     // tables (6) and, with the rollup kept 60 days, the month of the
     // 100-day row: it ended at most 70 days ago. It drops nothing.
-    let said = faasight_ok(&[
-        "retention",
-        "--keep",
-        "30d",
-        "--keep-rollups",
-        "60d",
-        "--dry-run",
-        "--clickhouse-url",
-        &url,
-    ]);
+    let said = keep_30_60(&["--dry-run"]);
     assert!(said.contains("would drop 7 partitions (7 rows)"), "{said}");
     assert_eq!(ages(&ch).await, all);
 
-    let said = faasight_ok(&[
-        "retention",
-        "--keep",
-        "30d",
-        "--keep-rollups",
-        "60d",
-        "--clickhouse-url",
-        &url,
-    ]);
+    let said = keep_30_60(&[]);
     assert!(said.contains("dropped 7 partitions (7 rows)"), "{said}");
     assert!(said.contains("no TTL"), "{said}");
     // The 40-day row's rollup stays: its month ends less than 60 days ago.
@@ -132,15 +109,7 @@ async fn retention_drops_whole_old_partitions_and_keeps_the_rollup_longer() {
         vec![(100, 0, 0, 0, 0), (40, 0, 0, 0, 1), (5, 1, 1, 1, 1)]
     );
     // Again: nothing left to drop.
-    let said = faasight_ok(&[
-        "retention",
-        "--keep",
-        "30d",
-        "--keep-rollups",
-        "60d",
-        "--clickhouse-url",
-        &url,
-    ]);
+    let said = keep_30_60(&[]);
     assert!(said.contains("dropped 0 partitions"), "{said}");
 }
 
@@ -148,7 +117,7 @@ async fn retention_drops_whole_old_partitions_and_keeps_the_rollup_longer() {
 async fn the_collector_drops_old_partitions_when_it_starts() {
     let ch = ClickHouse::start().await;
     let dir = tempfile::tempdir().unwrap();
-    load(&ch, dir.path()).await;
+    load(&ch).await;
     let _collector = Collector::start(&ch.url(), dir.path(), &["--keep", "30d"]).await;
     // The pass runs at start and then daily: wait for it, bounded.
     let left = wait_for(
