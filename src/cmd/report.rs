@@ -357,10 +357,7 @@ fn print_table(report: &Report) -> String {
                 let what: Vec<String> = i
                     .metrics
                     .iter()
-                    .map(|m| match m.excess_unit {
-                        "usd" => format!("{} {:+.6} USD", m.metric.name(), m.excess),
-                        unit => format!("{} {:+.0} {}", m.metric.name(), m.excess, unit),
-                    })
+                    .map(|m| format!("{} {}", m.metric.name(), m.size_text()))
                     .collect();
                 out!(
                     o,

@@ -25,6 +25,17 @@ pub struct IncidentMetric {
     pub peak_score: f64,
 }
 
+impl IncidentMetric {
+    /// The size with its sign and unit, as every view shows it: `+36
+    /// invocations`, `+6 cold starts`, `+0.000487 USD`.
+    pub fn size_text(&self) -> String {
+        match self.excess_unit {
+            "usd" => format!("{:+.6} USD", self.excess),
+            unit => format!("{:+.0} {}", self.excess, unit.replace('_', " ")),
+        }
+    }
+}
+
 /// Consecutive anomalous hours of one function.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Incident {

@@ -168,6 +168,17 @@ pub enum CostCause {
     Both,
 }
 
+impl CostCause {
+    /// What drove the cost, for a sentence ("driven by …").
+    pub fn describe(self) -> &'static str {
+        match self {
+            CostCause::Invocations => "invocations",
+            CostCause::CostPerInvocation => "cost per invocation",
+            CostCause::Both => "invocations and cost per invocation",
+        }
+    }
+}
+
 /// The model an hour was judged with.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Expectation {
@@ -452,7 +463,7 @@ pub fn detect_anomalies(frame: &DataFrame, options: AnomalyOptions) -> Result<An
     let mut incidents = Vec::new();
     let mut per_key = Vec::with_capacity(series.len());
     for (key, s) in &series {
-        let scored = model::score_key(s, options.lookback_weeks, p_threshold);
+        let scored = model::score_key(s, options.lookback_weeks, p_threshold, options.threshold);
         let found: Vec<Anomaly> = scored
             .anomalies
             .into_iter()

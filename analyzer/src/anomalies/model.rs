@@ -457,6 +457,9 @@ pub(crate) fn judge_hour(
 #[derive(Debug, Clone, Copy, Default)]
 struct Judged {
     anomalous: bool,
+    /// Part of an anomalous run longer than [`NEW_NORMAL_HOURS`]: later
+    /// fits use it as it was.
+    keep_raw: bool,
     invocations: bool,
     cost: bool,
     errors: bool,
@@ -473,8 +476,8 @@ fn weekday_of(epoch: i64) -> u8 {
 /// Scores every day of a function's series that has at least
 /// [`MIN_HISTORY_HOURS`] before its first hour, each on at most
 /// `lookback_weeks` weeks before it.
-pub(crate) fn score_key(s: &KeySeries, lookback_weeks: usize, p: f64) -> KeyScores {
-    let threshold = faasight_stats::distributions::z_of_tail(p);
+/// `threshold` is the score matching the tail probability `p`.
+pub(crate) fn score_key(s: &KeySeries, lookback_weeks: usize, p: f64, threshold: f64) -> KeyScores {
     let len = s.invocations.len();
     let mut judged = vec![Judged::default(); len];
     let mut anomalies = Vec::new();
@@ -486,6 +489,8 @@ pub(crate) fn score_key(s: &KeySeries, lookback_weeks: usize, p: f64) -> KeyScor
         d0 += 24;
     }
     let first_scored = d0;
+    // First hour of the anomalous run the last judged hour belongs to.
+    let mut run_start: Option<usize> = None;
     while d0 < len {
         let start = d0.saturating_sub(lookback_weeks * 168);
         let history = history_of(s, &judged, start, d0);
@@ -516,6 +521,24 @@ pub(crate) fn score_key(s: &KeySeries, lookback_weeks: usize, p: f64) -> KeyScor
                 anomalies.push(a);
             }
             judged[i] = mark;
+            if !mark.anomalous {
+                run_start = None;
+                continue;
+            }
+            let run = *run_start.get_or_insert(i);
+            let length = i + 1 - run;
+            if length > NEW_NORMAL_HOURS {
+                // The run just became the new normal: all of it; later
+                // hours of it one by one.
+                let from = if length == NEW_NORMAL_HOURS + 1 {
+                    run
+                } else {
+                    i
+                };
+                for j in &mut judged[from..=i] {
+                    j.keep_raw = true;
+                }
+            }
         }
         d0 += 24;
     }
@@ -527,27 +550,11 @@ pub(crate) fn score_key(s: &KeySeries, lookback_weeks: usize, p: f64) -> KeyScor
 
 /// The hours `start..end` as the fit of the day at `end` sees them.
 fn history_of(s: &KeySeries, judged: &[Judged], start: usize, end: usize) -> Vec<HistoryHour> {
-    // Anomalous runs longer than NEW_NORMAL_HOURS are kept as they were.
-    let mut keep_raw = vec![false; end];
-    let mut i = 0;
-    while i < end {
-        if !judged[i].anomalous {
-            i += 1;
-            continue;
-        }
-        let run_start = i;
-        while i < end && judged[i].anomalous {
-            i += 1;
-        }
-        if i - run_start > NEW_NORMAL_HOURS {
-            keep_raw[run_start..i].fill(true);
-        }
-    }
     (start..end)
         .map(|i| {
             let epoch = s.first_hour + i as i64 * HOUR;
             let j = &judged[i];
-            let clean = j.anomalous && !keep_raw[i];
+            let clean = j.anomalous && !j.keep_raw;
             let (n, e, c) = (s.invocations[i], s.errors[i], s.cold_starts[i]);
             let invocations = if clean && j.invocations {
                 j.expected_invocations

@@ -209,11 +209,7 @@ mod data {
                         a.expectation.expected,
                         a.expectation.interval_high,
                         a.p_value,
-                        match a.cause {
-                            Some(faasight_analyzer::anomalies::CostCause::CostPerInvocation) => "cost per invocation",
-                            Some(faasight_analyzer::anomalies::CostCause::Both) => "invocations and cost per invocation",
-                            _ => "invocations",
-                        }
+                        a.cause.map_or("invocations", |c| c.describe())
                     ),
                 }
             })

@@ -470,13 +470,7 @@ mod data {
                 let summary = i
                     .metrics
                     .iter()
-                    .map(|m| {
-                        let size = match m.excess_unit {
-                            "usd" => format!("{:+.6} USD", m.excess),
-                            unit => format!("{:+.0} {}", m.excess, unit.replace('_', " ")),
-                        };
-                        format!("{}: {size} over {} h", m.metric.name(), m.hours)
-                    })
+                    .map(|m| format!("{}: {} over {} h", m.metric.name(), m.size_text(), m.hours))
                     .collect::<Vec<_>>()
                     .join("; ");
                 let hours = r
@@ -494,16 +488,9 @@ mod data {
                             value(a.metric, e.interval_low),
                             value(a.metric, e.interval_high),
                             a.p_value,
-                            match a.cause {
-                                Some(c) => format!(
-                                    ", driven by {}",
-                                    serde_json::to_value(c)
-                                        .ok()
-                                        .and_then(|v| v.as_str().map(|s| s.replace('_', " ")))
-                                        .unwrap_or_default()
-                                ),
-                                None => String::new(),
-                            }
+                            a.cause
+                                .map(|c| format!(", driven by {}", c.describe()))
+                                .unwrap_or_default()
                         )
                     })
                     .collect();

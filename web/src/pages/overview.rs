@@ -272,14 +272,7 @@ mod data {
             let what: Vec<String> = i
                 .metrics
                 .iter()
-                .map(|m| {
-                    let sign = if m.excess >= 0.0 { "+" } else { "−" };
-                    let size = match m.excess_unit {
-                        "usd" => format!("{sign}${:.4}", m.excess.abs()),
-                        unit => format!("{sign}{:.0} {}", m.excess.abs(), unit.replace('_', " ")),
-                    };
-                    format!("{} {size}", m.metric.name())
-                })
+                .map(|m| format!("{} {}", m.metric.name(), m.size_text()))
                 .collect();
             Alert {
                 subject: i.key.rsplit('/').next().unwrap_or(&i.key).to_string(),
