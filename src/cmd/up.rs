@@ -9,7 +9,7 @@ use tokio::sync::watch;
 
 pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     // Refused before anything starts.
-    args.keep.retention()?;
+    let retention = args.keep.retention()?;
     // Claim the ports first: failing after ClickHouse started would be slower
     // and leave more to clean up.
     let collector_listener = bind(args.collector_listen, "collector").await?;
@@ -41,6 +41,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let reader = reader.unwrap_or_else(|| store.clone());
     let result = serve(
         &args,
+        retention,
         store,
         reader,
         [collector_listener, grpc_listener, web_listener],
@@ -55,6 +56,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
 
 async fn serve(
     args: &UpArgs,
+    retention: Option<faasight_store::retention::Retention>,
     store: Store,
     reader: Store,
     listeners: [TcpListener; 3],
@@ -88,7 +90,7 @@ async fn serve(
             max_queued_rows: None,
             http: collector_listener,
             grpc: grpc_listener,
-            retention: args.keep.retention()?,
+            retention,
         },
         stop_rx.clone(),
     )?;
