@@ -32,6 +32,11 @@ pub enum Command {
     /// Drop telemetry older than what is kept: whole partitions of the raw
     /// tables and of the hourly rollup (and a TTL on servers that have it).
     Retention(RetentionArgs),
+    /// Bring the materialized results (cold-start causes, hourly usage by
+    /// dimension) up to date with the invocations: every day written to
+    /// since it was last built is built again. `collector` and `up` do
+    /// this in the background; `demo-data` and `import` after loading.
+    Materialize(DbArgs),
     /// The monthly bill per provider and account: volume tiers and free
     /// allowances applied, next to the per-invocation list prices.
     Bill(BillArgs),
@@ -220,6 +225,9 @@ pub enum BenchCommand {
     Analyze(BenchAnalyzeArgs),
     /// Ingest throughput per format, next to clickhouse-client's raw insert rate.
     Ingest(BenchArgs),
+    /// Every page and API route over the demo at a given size: p50 and p95
+    /// in ms, next to the bare SQL each issued run through clickhouse-client.
+    Dashboards(BenchDashboardsArgs),
     /// Precision and recall of the anomaly detector on synthetic fleets
     /// with injected incidents of known size, at several volumes.
     Anomalies(BenchAnomaliesArgs),
@@ -266,6 +274,27 @@ pub struct BenchAnalyzeArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct BenchDashboardsArgs {
+    /// Invocations of the demo workload (30 days, 36 functions).
+    #[arg(long, default_value_t = 10_000_000)]
+    pub invocations: u64,
+    /// Timed requests per route (after one that warms up).
+    #[arg(long, default_value_t = 20)]
+    pub requests: usize,
+    /// Dashboards-as-code directory.
+    #[arg(long, default_value = "dashboards")]
+    pub dashboards_dir: PathBuf,
+    /// Use this ClickHouse (its native port in --clickhouse-tcp-port)
+    /// instead of a private one; the demo is loaded unless tenant
+    /// `default` has invocations.
+    #[arg(long)]
+    pub clickhouse_url: Option<String>,
+    /// Native port of --clickhouse-url, for clickhouse-client.
+    #[arg(long, default_value_t = 9000)]
+    pub clickhouse_tcp_port: u16,
+}
+
+#[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Records per format.
     #[arg(long, default_value_t = 200_000)]
@@ -304,6 +333,32 @@ pub struct RetentionArgs {
     /// List what would be dropped; drop nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// How often a running collector (`collector`, `up`) brings the
+/// materialized results up to date.
+#[derive(Debug, Clone, Copy, Args)]
+pub struct MaterializeArgs {
+    /// Seconds between passes that build the days written to since their
+    /// last build (e.g. 30s, 5m); 0 turns the background job off (run
+    /// `faasight materialize` instead).
+    #[arg(long, value_parser = parse_seconds, default_value = "30s")]
+    pub materialize_every: u64,
+}
+
+/// Parses `30`, `30s` or `5m` as seconds (up to a day).
+pub fn parse_seconds(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let (digits, scale) = match t.strip_suffix('m') {
+        Some(d) => (d, 60),
+        None => (t.strip_suffix('s').unwrap_or(t), 1),
+    };
+    match digits.parse::<u64>() {
+        Ok(n) if n * scale <= 86_400 => Ok(n * scale),
+        _ => Err(format!(
+            "{text:?} is not a duration from 0s to 1440m (e.g. 30s or 5m)"
+        )),
+    }
 }
 
 /// Retention of a running collector (`collector`, `up`): a pass at start
@@ -397,6 +452,8 @@ pub struct UpArgs {
     pub demo: bool,
     #[command(flatten)]
     pub keep: KeepArgs,
+    #[command(flatten)]
+    pub materialize: MaterializeArgs,
     #[command(flatten)]
     pub demo_args: DemoArgs,
     /// Where the private ClickHouse keeps its data.
@@ -648,6 +705,8 @@ pub struct CollectorArgs {
     pub db: DbArgs,
     #[command(flatten)]
     pub keep: KeepArgs,
+    #[command(flatten)]
+    pub materialize: MaterializeArgs,
     /// HTTP address (OTLP/HTTP, /v1/invocations, Lambda, CloudWatch, Firehose).
     #[arg(long, default_value = "127.0.0.1:4318")]
     pub listen: SocketAddr,

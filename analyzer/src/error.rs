@@ -30,6 +30,9 @@ pub enum Error {
     /// faasight, not of the request (HTTP 500).
     #[error("the analysis failed: {0}")]
     Model(String),
+    /// A statement of the store failed (materializing results).
+    #[error(transparent)]
+    Store(#[from] faasight_store::Error),
 }
 
 impl From<crate::rightsizing::RightsizingError> for Error {

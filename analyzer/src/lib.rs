@@ -22,6 +22,7 @@ pub mod explore;
 pub mod forecast;
 pub mod frame_input;
 pub mod keep_alive;
+pub mod materialize;
 pub mod monthly_bill;
 pub mod reconcile;
 pub mod reports;

@@ -59,6 +59,7 @@ pub(crate) struct RunningCollector {
     grpc: JoinHandle<anyhow::Result<()>>,
     writer: JoinHandle<()>,
     retention: Option<JoinHandle<()>>,
+    materialize: Option<JoinHandle<()>>,
     lambda_envs: Arc<std::sync::Mutex<Assembler>>,
     lambda_envs_file: PathBuf,
 }
@@ -73,6 +74,8 @@ pub(crate) struct CollectorSetup {
     pub grpc: TcpListener,
     /// Retention's daily pass, when asked for.
     pub retention: Option<faasight_store::retention::Retention>,
+    /// Seconds between materialize passes (0: none).
+    pub materialize_every: u64,
 }
 
 impl RunningCollector {
@@ -92,6 +95,13 @@ impl RunningCollector {
             tokio::spawn(super::retention::daily(
                 setup.store.clone(),
                 r,
+                stop.clone(),
+            ))
+        });
+        let materialize = (setup.materialize_every > 0).then(|| {
+            tokio::spawn(super::materialize::every(
+                setup.store.clone(),
+                std::time::Duration::from_secs(setup.materialize_every),
                 stop.clone(),
             ))
         });
@@ -135,6 +145,7 @@ impl RunningCollector {
             grpc,
             writer,
             retention,
+            materialize,
             lambda_envs,
             lambda_envs_file,
         })
@@ -147,6 +158,9 @@ impl RunningCollector {
         self.grpc.await??;
         if let Some(retention) = self.retention {
             retention.await?;
+        }
+        if let Some(materialize) = self.materialize {
+            materialize.await?;
         }
         // No request is in flight any more: the environments' state is
         // final. Saved so that inits waiting for their first invocation
@@ -203,6 +217,7 @@ pub async fn run(args: CollectorArgs) -> anyhow::Result<()> {
             http,
             grpc,
             retention,
+            materialize_every: args.materialize.materialize_every,
         },
         stop_rx,
     )?;

@@ -112,5 +112,6 @@ pub async fn load(store: &Store, cfg: &DemoConfig) -> anyhow::Result<DemoSummary
         summary.logs,
         started.elapsed().as_secs_f64()
     );
+    super::materialize::pass(store).await?;
     Ok(summary)
 }

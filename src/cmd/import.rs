@@ -391,6 +391,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
         total,
         decoded.logs.len()
     );
+    super::materialize::pass(&store).await?;
     Ok(())
 }
 

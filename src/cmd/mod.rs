@@ -3,11 +3,13 @@
 mod bench;
 mod bench_analyze;
 mod bench_anomalies;
+mod bench_dashboards;
 mod collector;
 mod cost_report;
 mod dashboards;
 mod demo_data;
 mod import;
+mod materialize;
 mod migrate;
 pub(crate) mod report;
 mod retention;
@@ -46,7 +48,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::DemoData(args) => demo_data::run(args).await,
         Command::Import(args) => import::run(args).await,
         Command::Retention(args) => retention::run(args).await,
+        Command::Materialize(db) => materialize::run(db).await,
         Command::Bench(crate::cli::BenchCommand::Ingest(args)) => bench::run(args).await,
+        Command::Bench(crate::cli::BenchCommand::Dashboards(args)) => {
+            bench_dashboards::run(args).await
+        }
         Command::Bench(crate::cli::BenchCommand::Anomalies(args)) => bench_anomalies::run(&args),
         Command::Bench(crate::cli::BenchCommand::Analyze(args)) => {
             bench_analyze::run_bench(args).await

@@ -91,6 +91,7 @@ async fn serve(
             http: collector_listener,
             grpc: grpc_listener,
             retention,
+            materialize_every: args.materialize.materialize_every,
         },
         stop_rx.clone(),
     )?;

@@ -1,8 +1,9 @@
 //! Retention: dropping whole partitions older than what is kept.
 //!
-//! Every telemetry table is partitioned by time (migrations 0001–0003):
-//! `invocations`, `spans` and `logs` by day, the `invocations_hourly`
-//! rollup by month. Dropping a partition removes its parts at once, without
+//! Every telemetry table is partitioned by time (migrations 0001–0003 and
+//! 0008): `invocations`, `spans`, `logs` and the materialized tables
+//! derived from invocations by day, the `invocations_hourly` rollup by
+//! month. Dropping a partition removes its parts at once, without
 //! rewriting anything, on every ClickHouse release faasight supports —
 //! 18.16 has no TTL at all (it came in 19.6). So retention is a pass that
 //! lists the active partitions (`system.parts`) and drops every one that
@@ -35,12 +36,24 @@ enum Partitioning {
 
 /// A table under retention: name, partitioning, its time column, and
 /// whether it is a rollup (kept for `keep_rollup_days`).
-const TABLES: [(&str, Partitioning, &str, bool); 4] = [
+/// The materialized tables (migration 0008) are derived from the raw
+/// invocations day by day and kept as long.
+const TABLES: [(&str, Partitioning, &str, bool); 7] = [
     ("invocations", Partitioning::Day, "start_time", false),
     ("spans", Partitioning::Day, "timestamp", false),
     ("logs", Partitioning::Day, "timestamp", false),
     ("invocations_hourly", Partitioning::Month, "hour", true),
+    ("cold_starts", Partitioning::Day, "day", false),
+    ("cold_start_days", Partitioning::Day, "day", false),
+    ("invocation_hours", Partitioning::Day, "day", false),
 ];
+
+/// The active partitions of every table in [`TABLES`].
+const PARTS_SQL: &str = "SELECT table, partition, toUInt64(sum(rows)) AS rows FROM system.parts \
+             WHERE database = currentDatabase() AND active \
+             AND table IN ('invocations', 'spans', 'logs', 'invocations_hourly', \
+             'cold_starts', 'cold_start_days', 'invocation_hours') \
+             GROUP BY table, partition ORDER BY table, partition";
 
 /// What to keep, in days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,20 +154,16 @@ pub async fn apply(
 ) -> Result<RetentionPass> {
     let cutoff = today - chrono::Days::new(u64::from(retention.keep_days));
     let rollup_cutoff = today - chrono::Days::new(u64::from(retention.keep_rollup_days));
-    let parts: Vec<PartRow> = store
-        .client()
-        .query(
-            "SELECT table, partition, toUInt64(sum(rows)) AS rows FROM system.parts \
-             WHERE database = currentDatabase() AND active \
-             AND table IN ('invocations', 'spans', 'logs', 'invocations_hourly') \
-             GROUP BY table, partition ORDER BY table, partition",
-        )
-        .fetch_all()
-        .await
-        .map_err(|source| Error::Query {
-            what: "list the partitions".into(),
-            source,
-        })?;
+    let parts: Vec<PartRow> =
+        store
+            .client()
+            .query(PARTS_SQL)
+            .fetch_all()
+            .await
+            .map_err(|source| Error::Query {
+                what: "list the partitions".into(),
+                source,
+            })?;
     let mut pass = RetentionPass {
         cutoff,
         rollup_cutoff,
@@ -218,6 +227,13 @@ pub async fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_partition_listing_names_every_table_under_retention() {
+        for (table, ..) in TABLES {
+            assert!(PARTS_SQL.contains(&format!("'{table}'")), "{table}");
+        }
+    }
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

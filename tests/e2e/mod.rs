@@ -24,6 +24,8 @@ mod durability;
 mod hardening;
 /// Lambda Telemetry API, CloudWatch and Firehose ingest with tokens, restarts and bombs.
 mod lambda_ingest;
+/// Materialized cold-start causes: across midnight, rebuilt after late data, two passes at once; rates equal raw counts.
+mod materialize;
 /// OTLP from the OpenTelemetry Python SDK and captured requests, over HTTP and gRPC.
 mod otlp;
 /// Demo workload → NDJSON → import → analyzer, checked against an independent computation.

@@ -97,17 +97,34 @@ async fn retention_drops_whole_old_partitions_and_keeps_the_rollup_longer() {
     // tables (6) and, with the rollup kept 60 days, the month of the
     // 100-day row: it ended at most 70 days ago. It drops nothing.
     let said = keep_30_60(&["--dry-run"]);
-    assert!(said.contains("would drop 7 partitions (7 rows)"), "{said}");
+    assert!(
+        said.contains("would drop 11 partitions (11 rows)"),
+        "{said}"
+    );
     assert_eq!(ages(&ch).await, all);
 
     let said = keep_30_60(&[]);
-    assert!(said.contains("dropped 7 partitions (7 rows)"), "{said}");
+    assert!(said.contains("dropped 11 partitions (11 rows)"), "{said}");
     assert!(said.contains("no TTL"), "{said}");
     // The 40-day row's rollup stays: its month ends less than 60 days ago.
     assert_eq!(
         ages(&ch).await,
         vec![(100, 0, 0, 0, 0), (40, 0, 0, 0, 1), (5, 1, 1, 1, 1)]
     );
+    // The materialized tables (built by the import) go with the raw data:
+    // of the 11 partitions, 4 were theirs (a day of `invocation_hours` and
+    // one of `cold_start_days` per old day).
+    for (age, kept) in [(100, 0), (40, 0), (5, 1)] {
+        let day = Utc::now().date_naive() - Duration::days(age);
+        for table in ["invocation_hours", "cold_start_days"] {
+            let n = ch
+                .count(&format!(
+                    "SELECT toUInt64(sum(invocations)) FROM {table} WHERE day = '{day}'"
+                ))
+                .await;
+            assert_eq!(n, kept, "{table} {age} days ago");
+        }
+    }
     // Again: nothing left to drop.
     let said = keep_30_60(&[]);
     assert!(said.contains("dropped 0 partitions"), "{said}");

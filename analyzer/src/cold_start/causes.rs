@@ -56,6 +56,11 @@ impl Cause {
         }
     }
 
+    /// The cause named `name` ([`Cause::as_str`]).
+    pub fn parse(name: &str) -> Option<Cause> {
+        Cause::ALL.into_iter().find(|c| c.as_str() == name)
+    }
+
     /// One sentence for the UI: what the cause means and how it was told.
     pub fn explanation(self) -> &'static str {
         match self {
@@ -114,6 +119,10 @@ pub struct ColdStartCause {
     pub concurrent_busy: u32,
     /// Its INIT duration, ms (0 when the source gave none).
     pub init_duration_ms: f64,
+    /// Its row in the analysed frame, for callers that keep more columns
+    /// than the rule reads.
+    #[serde(skip)]
+    pub row: usize,
 }
 
 /// Cold starts of one function counted by cause.
@@ -150,6 +159,11 @@ impl CauseCounts {
     }
 
     fn add(&mut self, cause: Cause) {
+        self.add_count(cause, 1);
+    }
+
+    /// Adds `n` starts of `cause`.
+    pub(crate) fn add_count(&mut self, cause: Cause, n: u64) {
         let slot = match cause {
             Cause::Deploy => &mut self.deploy,
             Cause::Provisioned => &mut self.provisioned,
@@ -159,7 +173,7 @@ impl CauseCounts {
             Cause::FirstSeen => &mut self.first_seen,
             Cause::Unknown => &mut self.unknown,
         };
-        *slot += 1;
+        *slot += n;
     }
 }
 
@@ -206,8 +220,25 @@ pub(super) fn classify_function(
 ) -> FunctionColdStarts {
     let keep_alive = estimate_keep_alive(rows, default_keep_alive_ms, options);
     let k = keep_alive.keep_alive_ms;
+    let from = options.classify_from_ms;
+    let known_before = options.known_before.get(function);
     let mut configurations: Vec<Configuration<'_>> = Vec::new();
     let mut previous: Option<usize> = None;
+    if let Some((version, memory_mb)) = known_before {
+        // What ran before the frame: long enough ago that none of its
+        // instances is warm, but a different first configuration in the
+        // frame is a deploy.
+        configurations.push(Configuration {
+            version,
+            memory_mb: *memory_mb,
+            busy_until: BinaryHeap::new(),
+            last_end_ms: i64::MIN,
+            since_ms: i64::MIN,
+            deployed: false,
+            warm_seen: true,
+        });
+        previous = Some(0);
+    }
     let mut latest_end: Option<i64> = None;
     let mut by_cause = CauseCounts::default();
     let mut deploys = 0u64;
@@ -233,13 +264,13 @@ pub(super) fn classify_function(
                     cfg.since_ms = t;
                     cfg.deployed = true;
                     cfg.warm_seen = false;
-                    deploys += 1;
+                    deploys += u64::from(t >= from);
                 }
                 c
             }
             None => {
                 let deployed = previous.is_some();
-                deploys += deployed as u64;
+                deploys += u64::from(deployed && t >= from);
                 configurations.push(Configuration {
                     version: r.version,
                     memory_mb: r.memory_mb,
@@ -258,13 +289,14 @@ pub(super) fn classify_function(
         }
         let busy = cfg.busy_until.len() as u32;
         let gap = latest_end.map(|e| (t - e).max(0));
-        if r.start_type.classified() {
+        if r.start_type.classified() && t >= from {
             let cause = match r.start_type {
                 StartType::Provisioned => Cause::Provisioned,
                 StartType::SnapStart => Cause::SnapStart,
                 _ if cfg.deployed && !cfg.warm_seen && t - cfg.since_ms <= k => Cause::Deploy,
                 _ if busy > 0 => Cause::ScaleOut,
                 _ => match gap {
+                    None if known_before.is_some() => Cause::Idle,
                     None => Cause::FirstSeen,
                     Some(g) if g > k => Cause::Idle,
                     Some(_) => Cause::Unknown,
@@ -280,6 +312,7 @@ pub(super) fn classify_function(
                 gap_ms: gap,
                 concurrent_busy: busy,
                 init_duration_ms: r.init_ms,
+                row: r.row,
             });
         } else if r.start_type == StartType::Warm {
             cfg.warm_seen = true;
@@ -293,7 +326,7 @@ pub(super) fn classify_function(
     let cold_starts = Cause::ALL.iter().map(|&c| by_cause.get(c)).sum();
     FunctionColdStarts {
         function: function.to_string(),
-        invocations: rows.len() as u64,
+        invocations: rows.iter().filter(|r| r.start_ms >= from).count() as u64,
         cold_starts,
         by_cause,
         deploys,

@@ -28,6 +28,31 @@ pub enum KeepAliveBasis {
     DefaultShortGaps,
 }
 
+impl KeepAliveBasis {
+    /// Every basis.
+    pub const ALL: [KeepAliveBasis; 4] = [
+        KeepAliveBasis::Observed,
+        KeepAliveBasis::Capped,
+        KeepAliveBasis::DefaultNoEvidence,
+        KeepAliveBasis::DefaultShortGaps,
+    ];
+
+    /// Its name, as JSON and the materialized tables spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeepAliveBasis::Observed => "observed",
+            KeepAliveBasis::Capped => "capped",
+            KeepAliveBasis::DefaultNoEvidence => "default-no-evidence",
+            KeepAliveBasis::DefaultShortGaps => "default-short-gaps",
+        }
+    }
+
+    /// The basis named `name`.
+    pub fn parse(name: &str) -> Option<KeepAliveBasis> {
+        KeepAliveBasis::ALL.into_iter().find(|b| b.as_str() == name)
+    }
+}
+
 /// A function's keep-alive estimate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct KeepAliveEstimate {
@@ -60,6 +85,18 @@ pub struct ColdStartOptions {
     pub min_informative_gap_ms: i64,
     /// The estimate never exceeds this, ms.
     pub max_keep_alive_ms: i64,
+    /// Invocations that start before this (epoch ms) only set the scene:
+    /// they count for busy and idle time, configurations and the keep-alive
+    /// estimate, but are neither classified nor counted. A job that
+    /// classifies one day at a time reads a look-back before the day this
+    /// way. `i64::MIN` (the default) classifies everything.
+    pub classify_from_ms: i64,
+    /// Functions known to have run before the frame's first row, with the
+    /// configuration (version, memory size) they ran last. Their first cold
+    /// start in the frame is `idle` when nothing ran within the look-back
+    /// (which is at least the keep-alive), not `first-seen`; and a first
+    /// configuration in the frame that differs from it is a deploy.
+    pub known_before: std::collections::HashMap<String, (String, i64)>,
 }
 
 impl Default for ColdStartOptions {
@@ -70,6 +107,8 @@ impl Default for ColdStartOptions {
             default_keep_alive_ms: 10 * 60_000,
             min_informative_gap_ms: 60_000,
             max_keep_alive_ms: 2 * 3_600_000,
+            classify_from_ms: i64::MIN,
+            known_before: std::collections::HashMap::new(),
         }
     }
 }
@@ -87,6 +126,9 @@ pub(super) fn estimate_keep_alive(
     default_ms: i64,
     options: &ColdStartOptions,
 ) -> KeepAliveEstimate {
+    // Idle periods that end before `classify_from_ms` (a look-back) are
+    // another day's evidence: counted there, not twice.
+    let from = options.classify_from_ms;
     // Instance level: the longest idle time an instance survived.
     let mut instance_end: HashMap<&str, i64> = HashMap::new();
     let mut max_instance_idle: Option<i64> = None;
@@ -102,7 +144,7 @@ pub(super) fn estimate_keep_alive(
                     let idle = r.start_ms - *e.get();
                     // Negative: an overlapping request on a multi-request
                     // instance, not an idle period.
-                    if r.start_type == StartType::Warm && idle >= 0 {
+                    if r.start_type == StartType::Warm && idle >= 0 && r.start_ms >= from {
                         max_instance_idle = Some(max_instance_idle.map_or(idle, |m| m.max(idle)));
                     }
                     if end > *e.get() {
@@ -118,7 +160,7 @@ pub(super) fn estimate_keep_alive(
         if let Some(last) = latest_end {
             // A configuration change ends the period by deploy, not by the
             // keep-alive: it is no evidence.
-            if last <= r.start_ms && previous_config == Some(config) {
+            if last <= r.start_ms && previous_config == Some(config) && r.start_ms >= from {
                 let warm = match r.start_type {
                     StartType::Warm => Some(true),
                     StartType::Cold | StartType::Suppressed | StartType::SnapStart => Some(false),

@@ -263,6 +263,8 @@ impl StartType {
 
 /// One invocation, borrowed from the frame.
 struct Invocation<'a> {
+    /// Its row in the frame.
+    row: usize,
     request_id: &'a str,
     version: &'a str,
     memory_mb: i64,
@@ -391,6 +393,7 @@ pub fn cold_start_causes(
                 value: text.to_string(),
             })?;
         let invocation = Invocation {
+            row,
             request_id: present(request_it.next(), "request_id", row)?,
             version: present(version_it.next(), "version", row)?,
             memory_mb: present(memory_it.next(), "memory_mb", row)?,

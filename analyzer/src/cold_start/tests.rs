@@ -118,6 +118,72 @@ fn first_seen_then_idle_after_a_long_gap() {
 }
 
 #[test]
+fn a_look_back_sets_the_scene_without_being_classified_or_counted() {
+    // A day-at-a-time job reads a look-back before the day: r1 and r2 lie
+    // before `classify_from_ms` (30 min). r3 starts at 31 min while r2
+    // (29:30 to 31:30) is still running: scale-out, which only the
+    // look-back can tell. r4 after a 10-second gap: unknown.
+    let f = frame(&[
+        ("f", "1", 128, "", "r1", 0, 100.0, "cold", 200.0),
+        (
+            "f",
+            "1",
+            128,
+            "",
+            "r2",
+            29 * MIN + 30_000,
+            120_000.0,
+            "warm",
+            0.0,
+        ),
+        ("f", "1", 128, "", "r3", 31 * MIN, 100.0, "cold", 200.0),
+        ("f", "1", 128, "", "r4", 32 * MIN, 100.0, "cold", 200.0),
+    ]);
+    let options = ColdStartOptions {
+        classify_from_ms: 30 * MIN as i64,
+        ..ColdStartOptions::default()
+    };
+    let a = cold_start_causes(&f, &options).unwrap();
+    assert_eq!(
+        causes(&a),
+        [("r3", Cause::ScaleOut), ("r4", Cause::Unknown)]
+    );
+    // Rows are those of the frame, for callers that keep other columns.
+    assert_eq!((a.cold_starts[0].row, a.cold_starts[1].row), (2, 3));
+    let s = &a.functions[0];
+    assert_eq!((s.invocations, s.cold_starts), (2, 2));
+    // Idle periods are counted where they end: r2's warm start after r1
+    // lies in the look-back (another day's evidence); r4's cold one after
+    // r3 does not.
+    assert_eq!(
+        (
+            s.keep_alive.idle_periods_warm,
+            s.keep_alive.idle_periods_cold
+        ),
+        (0, 1)
+    );
+
+    // Nothing in the look-back: the first cold start is first-seen, unless
+    // the function is known to have run before it, when it waited longer
+    // than the look-back (≥ the keep-alive): idle, with no gap to show.
+    let alone = frame(&[("f", "1", 128, "", "r9", 3 * 60 * MIN, 100.0, "cold", 200.0)]);
+    let unknown_before = cold_start_causes(&alone, &options).unwrap();
+    assert_eq!(causes(&unknown_before), [("r9", Cause::FirstSeen)]);
+    let known = ColdStartOptions {
+        known_before: [("f".to_string(), ("1".to_string(), 128))].into(),
+        ..options.clone()
+    };
+    let known_before = cold_start_causes(&alone, &known).unwrap();
+    assert_eq!(causes(&known_before), [("r9", Cause::Idle)]);
+    assert_eq!(known_before.cold_starts[0].gap_ms, None);
+    // What ran before was version 1: version 2 in the frame is a deploy.
+    let redeployed = frame(&[("f", "2", 128, "", "r9", 3 * 60 * MIN, 100.0, "cold", 200.0)]);
+    let a = cold_start_causes(&redeployed, &known).unwrap();
+    assert_eq!(causes(&a), [("r9", Cause::Deploy)]);
+    assert_eq!(a.functions[0].deploys, 1);
+}
+
+#[test]
 fn scale_out_when_the_one_warm_instance_is_busy() {
     let f = frame(&[
         ("f", "1", 128, "a", "r1", 0, 50.0, "cold", 300.0),

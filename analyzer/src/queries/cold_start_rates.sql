@@ -1,16 +1,18 @@
 -- Cold starts, INIT (or SnapStart restore) durations and INIT's share of cost
--- in two groupings from one scan (ARRAY JOIN gives every row both keys):
+-- in three groupings from one pass (ARRAY JOIN gives every row each key):
 -- `dimension`, per value of one dimension (function, version, region,
--- runtime, memory, trigger or day), and `init_billing_era`, before / from
+-- runtime, memory, trigger or day); `init_billing_era`, before / from
 -- 2025-08-01, when AWS began billing INIT for on-demand ZIP functions on
--- managed runtimes.
+-- managed runtimes; and `function`, the invocations of each function.
+-- Read from the materialized tables (migration 0008), never from every
+-- invocation: invocations and list cost per hour from `invocation_hours`
+-- (a report's window is whole hours, see TimeRange), cold starts with their
+-- INIT durations and INIT cost from `cold_starts`.
 -- A cold start is an on-demand init or a SnapStart restore (as the hourly
--- rollup counts them). INIT cost: for cold starts whose billed duration
--- covers duration + INIT (INIT was billed), the INIT part of that cost,
--- pro rata by time (the request charge is included, a slight overstatement),
--- rounded to the pico-dollar per invocation so the sum is exact and the same
--- on every run; the total cost is the exact Decimal sum.
--- params: dimension = 'function'; tenant = 'default'; from_epoch = 1767225600; to_epoch = 1769904000
+-- rollup counts them). Constants are materialize()d: 18.16 refuses a UNION
+-- ALL whose branches disagree on a column being constant. INIT cost: see materialize_sequence.sql; the total
+-- cost is the exact Decimal sum.
+-- params: dimension = 'function'; tenant = 'default'; from_epoch = 1767225600; to_epoch = 1769904000; tenant = 'default'; from_epoch = 1767225600; to_epoch = 1769904000
 SELECT
     grouping,
     key,
@@ -27,13 +29,26 @@ FROM
     SELECT
         grouping,
         key,
-        toUInt64(count()) AS invocations,
-        toUInt64(countIf(start_type IN ('cold', 'snapstart'))) AS cold_starts,
-        quantilesExactIf(0.5, 0.9, 0.99)(init_duration_ms + restore_duration_ms, start_type IN ('cold', 'snapstart')) AS iq,
-        sumIf(toInt64(round(toFloat64(cost_usd) * 1000000000000 * init_duration_ms / (duration_ms + init_duration_ms))),
-              start_type = 'cold' AND init_duration_ms > 0 AND toFloat64(billed_duration_ms) + 1 >= duration_ms + init_duration_ms) AS init_cost_pico,
-        toString(sum(cost_usd)) AS total_cost_usd
-    FROM invocations
+        toUInt64(sum(n)) AS invocations,
+        toUInt64(sum(cold)) AS cold_starts,
+        quantilesExactIf(0.5, 0.9, 0.99)(init_ms, cold = 1) AS iq,
+        sum(init_cost) AS init_cost_pico,
+        toString(sum(cost)) AS total_cost_usd
+    FROM
+    (
+        SELECT provider, account, region, function, version, runtime, memory_mb, trigger,
+               hour AS t, toUInt64(invocations) AS n, toDecimal128(cost_usd, 12) AS cost,
+               materialize(toUInt8(0)) AS cold, materialize(toFloat64(0)) AS init_ms, materialize(toInt64(0)) AS init_cost
+        FROM invocation_hours
+        WHERE tenant = ? AND hour >= toDateTime(?) AND hour < toDateTime(?)
+        UNION ALL
+        SELECT provider, account, region, function, version, runtime, memory_mb, trigger,
+               start_time AS t, materialize(toUInt64(0)) AS n, materialize(toDecimal128(0, 12)) AS cost,
+               toUInt8(start_type IN ('cold', 'snapstart')) AS cold,
+               toFloat64(init_duration_ms + restore_duration_ms) AS init_ms, toInt64(init_cost_pico) AS init_cost
+        FROM cold_starts
+        WHERE tenant = ? AND start_time >= toDateTime(?) AND start_time < toDateTime(?)
+    )
     ARRAY JOIN
         [
             multiIf(
@@ -42,13 +57,13 @@ FROM
                 dim = 'runtime', runtime,
                 dim = 'memory', toString(memory_mb),
                 dim = 'trigger', trigger,
-                dim = 'day', toString(toDate(start_time)),
+                dim = 'day', toString(toDate(t)),
                 concat(provider, '/', account, '/', region, '/', function)
             ),
-            if(start_time < toDateTime('2025-08-01 00:00:00', 'UTC'), 'before 2025-08-01', 'from 2025-08-01')
+            if(t < toDateTime('2025-08-01 00:00:00', 'UTC'), 'before 2025-08-01', 'from 2025-08-01'),
+            concat(provider, '/', account, '/', region, '/', function)
         ] AS key,
-        ['dimension', 'init_billing_era'] AS grouping
-    WHERE tenant = ? AND start_time >= toDateTime(?) AND start_time < toDateTime(?)
+        ['dimension', 'init_billing_era', 'function'] AS grouping
     GROUP BY grouping, key
 )
 ORDER BY grouping, key

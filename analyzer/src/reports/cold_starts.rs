@@ -1,27 +1,32 @@
-//! The cold-start report: rates by a dimension and INIT's share of cost
-//! before and after AWS began billing INIT (both from one scan,
-//! `cold_start_rates.sql`), and the
-//! cause of every cold start (`cold_start_sequence.sql` with the names from
-//! `cold_start_functions.sql` → [`crate::cold_start::cold_start_causes`]).
-//! The three queries run at once.
+//! The cold-start report, read from the materialized tables that
+//! [`crate::materialize`] keeps up to date: rates by a dimension, INIT's
+//! share of cost before and after AWS began billing INIT, and invocations
+//! per function (`cold_start_rates.sql`, one pass), causes per function
+//! (`cold_start_causes.sql`), the keep-alive behind them
+//! (`cold_start_keep_alive.sql`) and the latest cold starts
+//! (`cold_start_latest.sql`). The queries run at once and read thousands of
+//! rows, not every invocation of the window.
 
 use super::QueryTrace;
 use crate::bill_charges::ConfigSnapshot;
 use crate::cold_start::{
-    cold_start_causes, rates, Cause, ColdStartCause, ColdStartOptions, Dimension,
-    FunctionColdStarts, RateTable,
+    rates, Cause, ColdStartCause, ColdStartOptions, Dimension, FunctionColdStarts, RateTable,
 };
 use crate::{Error, Result, TimeRange};
 use faasight_store::{PicoUsd, Store};
-use polars::prelude::{df, DataFrame, IdxCa, IdxSize};
+use polars::prelude::{df, DataFrame};
 use serde::{Deserialize, Serialize};
 
 /// SQL of the rates query.
 pub const COLD_START_RATES_SQL: &str = include_str!("../queries/cold_start_rates.sql");
-/// SQL of the invocation sequence query.
-pub const COLD_START_SEQUENCE_SQL: &str = include_str!("../queries/cold_start_sequence.sql");
-/// SQL of the function names behind the sequence's `function_id`.
-pub const COLD_START_FUNCTIONS_SQL: &str = include_str!("../queries/cold_start_functions.sql");
+/// SQL of the causes per function.
+pub const COLD_START_CAUSES_SQL: &str = include_str!("../queries/cold_start_causes.sql");
+/// SQL of the latest cold starts.
+pub const COLD_START_LATEST_SQL: &str = include_str!("../queries/cold_start_latest.sql");
+/// SQL of the keep-alive per function.
+pub const COLD_START_KEEP_ALIVE_SQL: &str = include_str!("../queries/cold_start_keep_alive.sql");
+/// SQL of when the window's days were materialized.
+pub const MATERIALIZED_AT_SQL: &str = include_str!("../queries/materialized_at.sql");
 
 /// Cold starts listed one by one in the report (the latest ones); the
 /// per-function counts cover all of them.
@@ -46,27 +51,34 @@ struct RateQueryRow {
 }
 
 #[derive(Debug, clickhouse::Row, Deserialize)]
-struct FunctionRow {
-    function_id: u64,
+struct CauseRow {
     function_key: String,
-    provider: String,
+    cause: String,
+    starts: u64,
 }
 
 #[derive(Debug, clickhouse::Row, Deserialize)]
-struct SequenceRow<'a> {
-    function_id: u64,
-    #[serde(borrow)]
-    version: &'a str,
-    memory_mb: u32,
-    #[serde(borrow)]
-    instance: &'a str,
-    #[serde(borrow)]
-    request: &'a str,
+struct LatestRow {
+    function_key: String,
+    request_id: String,
     start_time_ms: i64,
-    duration_ms: f64,
-    #[serde(borrow)]
-    start_type: &'a str,
+    start_type: String,
+    cause: String,
+    gap_ms: i64,
+    concurrent_busy: u32,
     init_duration_ms: f64,
+}
+
+#[derive(Debug, clickhouse::Row, Deserialize)]
+struct KeepAliveRow {
+    function_key: String,
+    keep_alive_ms: i64,
+    keep_alive_basis: String,
+    deploys: u64,
+    idle_periods_warm: u64,
+    idle_periods_cold: u64,
+    idle_periods_unexplained: u64,
+    max_instance_idle_ms: i64,
 }
 
 /// A cause with its rule, for people reading the report.
@@ -94,6 +106,11 @@ pub struct ColdStartsReport {
     /// What the configuration inventory adds to the causes, per function
     /// it lists (empty without an imported inventory).
     pub configuration: Vec<ConfigurationContext>,
+    /// When the causes were classified: the oldest latest build of the
+    /// window's days (`None` before the first materialize pass).
+    /// Invocations that arrived since are in the rates of the window's
+    /// edges only.
+    pub materialized_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Queries behind the numbers.
     pub queries: Vec<QueryTrace>,
 }
@@ -277,176 +294,227 @@ fn rates_frame(rows: &[RateQueryRow]) -> Result<DataFrame> {
     .map_err(|e| Error::Model(format!("cannot build the cold-start rates frame: {e}")))
 }
 
-/// The function keys behind the sequence's `function_id`s.
-async fn function_names(
+/// Runs `cold_start_rates.sql` broken down by `dimension`.
+async fn fetch_rates(
     store: &Store,
     tenant: &str,
     range: TimeRange,
-) -> Result<(Vec<FunctionRow>, QueryTrace)> {
-    super::fetch_window(
-        store,
-        "cold_start_functions.sql",
-        COLD_START_FUNCTIONS_SQL,
-        &[],
-        tenant,
-        range,
-    )
-    .await
-}
-
-/// Streams the invocation sequence straight into the model's frame: rows
-/// borrow from the response buffer and strings go into column builders,
-/// so millions of rows cost no per-row allocation. The function key and
-/// provider come from `names` (started at the same time) by the row's
-/// `function_id`; rows written between the two queries can belong to a
-/// function `names` has not seen, and then the names are read once more.
-async fn sequence_frame<N>(
-    store: &Store,
-    tenant: &str,
-    range: TimeRange,
-    names: N,
-) -> Result<(DataFrame, [QueryTrace; 2])>
-where
-    N: std::future::Future<Output = Result<(Vec<FunctionRow>, QueryTrace)>>,
-{
-    use polars::prelude::{IntoColumn, NamedFrom, Series, StringChunkedBuilder};
-    let query_error = |source| Error::Query {
-        query: "cold_start_sequence.sql",
-        source,
-    };
-    let mut cursor = store
+    dimension: &'static str,
+) -> Result<(Vec<RateQueryRow>, QueryTrace)> {
+    let (from, to) = (range.from.timestamp(), range.to.timestamp());
+    let rows = store
         .client()
-        .query(COLD_START_SEQUENCE_SQL)
+        .query(COLD_START_RATES_SQL)
+        .bind(dimension)
         .bind(tenant)
-        .bind(range.from.timestamp())
-        .bind(range.to.timestamp())
-        .fetch::<SequenceRow<'_>>()
-        .map_err(query_error)?;
-    let text = |name: &str| StringChunkedBuilder::new(name.into(), 1 << 16);
-    let (mut version, mut instance) = (text("version"), text("instance_id"));
-    let (mut request, mut start_type) = (text("request_id"), text("start_type"));
-    let (mut ids, mut memory, mut start, mut duration, mut init) =
-        (vec![], vec![], vec![], vec![], vec![]);
-    let mut warm = vec![];
-    let stream = async {
-        while let Some(r) = cursor.next().await.map_err(query_error)? {
-            ids.push(r.function_id);
-            version.append_value(r.version);
-            instance.append_value(r.instance);
-            request.append_value(r.request);
-            start_type.append_value(r.start_type);
-            warm.push(r.start_type == "warm");
-            memory.push(r.memory_mb);
-            start.push(r.start_time_ms);
-            duration.push(r.duration_ms);
-            init.push(r.init_duration_ms);
-        }
-        Ok::<_, Error>(())
-    };
-    let ((), (mut names, mut names_trace)) = tokio::try_join!(stream, names)?;
-    let known = |names: &[FunctionRow]| {
-        let by_id: std::collections::HashSet<u64> = names.iter().map(|n| n.function_id).collect();
-        ids.iter().all(|id| by_id.contains(id))
-    };
-    if !known(&names) {
-        (names, names_trace) = function_names(store, tenant, range).await?;
-    }
-    let by_id: std::collections::HashMap<u64, &FunctionRow> =
-        names.iter().map(|n| (n.function_id, n)).collect();
-    let (mut function, mut provider) = (text("function"), text("provider"));
-    let mut last: Option<(u64, &FunctionRow)> = None;
-    for &id in &ids {
-        let name = match last {
-            Some((last_id, name)) if last_id == id => name,
-            _ => {
-                let name = *by_id.get(&id).ok_or_else(|| Error::BadValue {
-                    query: "cold_start_functions.sql",
-                    what: "function_id",
-                    value: format!("{id} of cold_start_sequence.sql has no function name"),
-                })?;
-                last = Some((id, name));
-                name
-            }
-        };
-        function.append_value(&name.function_key);
-        provider.append_value(&name.provider);
-    }
-    let order = sequence_order(&ids, &start, &warm, &duration);
-    let frame = DataFrame::new(
-        ids.len(),
-        vec![
-            function.finish().into_column(),
-            provider.finish().into_column(),
-            version.finish().into_column(),
-            Series::new("memory_mb".into(), memory).into_column(),
-            instance.finish().into_column(),
-            request.finish().into_column(),
-            Series::new("start_time_ms".into(), start).into_column(),
-            Series::new("duration_ms".into(), duration).into_column(),
-            start_type.finish().into_column(),
-            Series::new("init_duration_ms".into(), init).into_column(),
-        ],
-    )
-    .and_then(|frame| frame.take(&order))
-    .map_err(|e| Error::Model(format!("cannot build the cold-start sequence frame: {e}")))?;
-    let trace = QueryTrace::window(
-        "cold_start_sequence.sql",
-        COLD_START_SEQUENCE_SQL,
-        &[],
-        tenant,
-        range,
-    );
-    Ok((frame, [names_trace, trace]))
+        .bind(from)
+        .bind(to)
+        .bind(tenant)
+        .bind(from)
+        .bind(to)
+        .fetch_all()
+        .await
+        .map_err(|source| Error::Query {
+            query: "cold_start_rates.sql",
+            source,
+        })?;
+    let window = [tenant.to_string(), from.to_string(), to.to_string()];
+    let params = std::iter::once(dimension.to_string())
+        .chain(window.clone())
+        .chain(window)
+        .collect();
+    let trace = QueryTrace::new("cold_start_rates.sql", COLD_START_RATES_SQL, params);
+    Ok((rows, trace))
 }
 
-/// The order the model needs — by function, then start time — as row
-/// indices into rows that arrived unsorted. Sorting here rather than in
-/// ClickHouse lets the server stream rows as it reads them (an ORDER BY
-/// holds them all back until the sort is done) and sorts 8-byte keys that
-/// mostly arrive in runs already (each part is sorted by function and
-/// time). Ties are broken the same way on every run: warm invocations
-/// first (a warm instance at the same millisecond was already there), then
-/// by duration.
-fn sequence_order(ids: &[u64], start: &[i64], warm: &[bool], duration: &[f64]) -> IdxCa {
-    let mut order: Vec<IdxSize> = (0..ids.len() as IdxSize).collect();
-    order.sort_by(|&a, &b| {
-        let key = |i: IdxSize| {
-            let i = i as usize;
-            (ids[i], start[i], !warm[i], duration[i].to_bits())
-        };
-        key(a).cmp(&key(b))
-    });
-    IdxCa::from_vec("order".into(), order)
-}
-
-/// Only the rates by `rates_by`, without the causes: one aggregate query,
-/// for views that break rates down several ways (the causes need every
-/// invocation's sequence, which is the expensive part of the report).
+/// Only the rates by `rates_by`, without the causes, for views that break
+/// rates down several ways.
 pub async fn cold_start_rates(
     store: &Store,
     tenant: &str,
     range: TimeRange,
     rates_by: RatesBy,
 ) -> Result<(RateTable, QueryTrace)> {
-    let (rows, trace) = super::fetch_window::<RateQueryRow>(
-        store,
-        "cold_start_rates.sql",
-        COLD_START_RATES_SQL,
-        &[rates_by.name],
-        tenant,
-        range,
-    )
-    .await?;
+    let (rows, trace) = fetch_rates(store, tenant, range, rates_by.name).await?;
     let by_dimension: Vec<RateQueryRow> = rows
         .into_iter()
-        .filter(|r| r.grouping != "init_billing_era")
+        .filter(|r| r.grouping == "dimension")
         .collect();
     let table = rates(&rates_frame(&by_dimension)?, rates_by.dimension).map_err(Error::from)?;
     Ok((table, trace))
 }
 
+/// When the window's days were last materialized.
+async fn materialized_at(
+    store: &Store,
+    range: TimeRange,
+) -> Result<(Option<chrono::DateTime<chrono::Utc>>, QueryTrace)> {
+    let built: u32 = store
+        .client()
+        .query(MATERIALIZED_AT_SQL)
+        .bind(range.from.timestamp())
+        .bind(range.to.timestamp())
+        .fetch_one()
+        .await
+        .map_err(|source| Error::Query {
+            query: "materialized_at.sql",
+            source,
+        })?;
+    let at = (built > 0)
+        .then(|| chrono::DateTime::from_timestamp(i64::from(built), 0))
+        .flatten();
+    let trace = QueryTrace::new(
+        "materialized_at.sql",
+        MATERIALIZED_AT_SQL,
+        vec![
+            range.from.timestamp().to_string(),
+            range.to.timestamp().to_string(),
+        ],
+    );
+    Ok((at, trace))
+}
+
+/// The latest classified starts of the window.
+async fn latest_cold_starts(
+    store: &Store,
+    tenant: &str,
+    range: TimeRange,
+) -> Result<(Vec<ColdStartCause>, QueryTrace)> {
+    let rows: Vec<LatestRow> = store
+        .client()
+        .query(COLD_START_LATEST_SQL)
+        .bind(tenant)
+        .bind(range.from.timestamp())
+        .bind(range.to.timestamp())
+        .bind(LISTED_COLD_STARTS as u64)
+        .fetch_all()
+        .await
+        .map_err(|source| Error::Query {
+            query: "cold_start_latest.sql",
+            source,
+        })?;
+    let latest = rows
+        .into_iter()
+        .map(|r| {
+            let cause = Cause::parse(&r.cause).ok_or_else(|| Error::BadValue {
+                query: "cold_start_latest.sql",
+                what: "cause",
+                value: r.cause.clone(),
+            })?;
+            Ok(ColdStartCause {
+                function: r.function_key,
+                request_id: r.request_id,
+                start_time_ms: r.start_time_ms,
+                start_type: r.start_type,
+                cause,
+                gap_ms: (r.gap_ms >= 0).then_some(r.gap_ms),
+                concurrent_busy: r.concurrent_busy,
+                init_duration_ms: r.init_duration_ms,
+                row: 0,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let trace = QueryTrace::new(
+        "cold_start_latest.sql",
+        COLD_START_LATEST_SQL,
+        vec![
+            tenant.to_string(),
+            range.from.timestamp().to_string(),
+            range.to.timestamp().to_string(),
+            LISTED_COLD_STARTS.to_string(),
+        ],
+    );
+    Ok((latest, trace))
+}
+
+/// Each function's cold starts: its invocations (from the rates' `function`
+/// grouping), its classified starts by cause and the keep-alive they were
+/// told with; a function without a materialized day gets its provider's
+/// default keep-alive. Pure.
+fn function_cold_starts(
+    invocations: &[RateQueryRow],
+    causes: &[CauseRow],
+    keep_alive: &[KeepAliveRow],
+) -> Result<Vec<FunctionColdStarts>> {
+    use crate::cold_start::{
+        provider_keep_alive_ms, CauseCounts, KeepAliveBasis, KeepAliveEstimate,
+    };
+    use std::collections::BTreeMap;
+    let mut functions: BTreeMap<&str, (u64, CauseCounts)> = BTreeMap::new();
+    for r in invocations {
+        functions.entry(&r.key).or_default().0 += r.invocations;
+    }
+    for r in causes {
+        let cause = Cause::parse(&r.cause).ok_or_else(|| Error::BadValue {
+            query: "cold_start_causes.sql",
+            what: "cause",
+            value: r.cause.clone(),
+        })?;
+        functions
+            .entry(&r.function_key)
+            .or_default()
+            .1
+            .add_count(cause, r.starts);
+    }
+    let keep_alive: BTreeMap<&str, &KeepAliveRow> = keep_alive
+        .iter()
+        .map(|k| (k.function_key.as_str(), k))
+        .collect();
+    functions
+        .into_iter()
+        .map(|(function, (invocations, by_cause))| {
+            let (keep_alive, deploys) = match keep_alive.get(function) {
+                Some(k) => (
+                    KeepAliveEstimate {
+                        keep_alive_ms: k.keep_alive_ms,
+                        basis: KeepAliveBasis::parse(&k.keep_alive_basis).ok_or_else(|| {
+                            Error::BadValue {
+                                query: "cold_start_keep_alive.sql",
+                                what: "keep_alive_basis",
+                                value: k.keep_alive_basis.clone(),
+                            }
+                        })?,
+                        idle_periods_warm: k.idle_periods_warm,
+                        idle_periods_cold: k.idle_periods_cold,
+                        idle_periods_unexplained: k.idle_periods_unexplained,
+                        max_instance_idle_ms: (k.max_instance_idle_ms >= 0)
+                            .then_some(k.max_instance_idle_ms),
+                    },
+                    k.deploys,
+                ),
+                None => {
+                    let provider = function.split('/').next().unwrap_or_default();
+                    let defaults = ColdStartOptions::default();
+                    let keep_alive_ms = provider_keep_alive_ms(provider)
+                        .unwrap_or(defaults.default_keep_alive_ms)
+                        .clamp(defaults.min_informative_gap_ms, defaults.max_keep_alive_ms);
+                    (
+                        KeepAliveEstimate {
+                            keep_alive_ms,
+                            basis: KeepAliveBasis::DefaultNoEvidence,
+                            idle_periods_warm: 0,
+                            idle_periods_cold: 0,
+                            idle_periods_unexplained: 0,
+                            max_instance_idle_ms: None,
+                        },
+                        0,
+                    )
+                }
+            };
+            Ok(FunctionColdStarts {
+                function: function.to_string(),
+                invocations,
+                cold_starts: Cause::ALL.iter().map(|&c| by_cause.get(c)).sum(),
+                by_cause,
+                deploys,
+                keep_alive,
+            })
+        })
+        .collect()
+}
+
 /// Cold-start rates by `dimension`, INIT cost shares by billing era, and
-/// the causes of the cold starts of `tenant` in `range`.
+/// the causes of the cold starts of `tenant` in `range`, as materialized.
 pub async fn cold_starts_report(
     store: &Store,
     tenant: &str,
@@ -458,32 +526,53 @@ pub async fn cold_starts_report(
         dimension: by,
     } = rates_by;
     let invalid = Error::from;
-    let leading = [name];
-    let rate_query = super::fetch_window::<RateQueryRow>(
+    let causes = super::fetch_window::<CauseRow>(
         store,
-        "cold_start_rates.sql",
-        COLD_START_RATES_SQL,
-        &leading,
+        "cold_start_causes.sql",
+        COLD_START_CAUSES_SQL,
+        &[],
         tenant,
         range,
     );
-    let names = function_names(store, tenant, range);
-    let ((rate_rows, rates_trace), (sequence, [names_trace, sequence_trace])) =
-        tokio::try_join!(rate_query, sequence_frame(store, tenant, range, names))?;
-    let (by_era, by_dimension): (Vec<RateQueryRow>, Vec<RateQueryRow>) = rate_rows
-        .into_iter()
-        .partition(|r| r.grouping == "init_billing_era");
-    let analysis = cold_start_causes(&sequence, &ColdStartOptions::default()).map_err(invalid)?;
-    let (inventory, inventory_trace) =
-        super::bill::fetch_inventory(store, tenant, range.to).await?;
-    let configuration = configuration_context(&analysis.functions, &inventory);
-    let mut latest = analysis.cold_starts;
-    latest.sort_by(|a, b| (b.start_time_ms, &b.request_id).cmp(&(a.start_time_ms, &a.request_id)));
-    latest.truncate(LISTED_COLD_STARTS);
+    let keep_alive = super::fetch_window::<KeepAliveRow>(
+        store,
+        "cold_start_keep_alive.sql",
+        COLD_START_KEEP_ALIVE_SQL,
+        &[],
+        tenant,
+        range,
+    );
+    let (
+        (rate_rows, rates_trace),
+        (cause_rows, causes_trace),
+        (keep_alive_rows, keep_alive_trace),
+        (latest, latest_trace),
+        (materialized_at, materialized_trace),
+        (inventory, inventory_trace),
+    ) = tokio::try_join!(
+        fetch_rates(store, tenant, range, name),
+        causes,
+        keep_alive,
+        latest_cold_starts(store, tenant, range),
+        materialized_at(store, range),
+        super::bill::fetch_inventory(store, tenant, range.to),
+    )?;
+    let mut by_dimension = Vec::new();
+    let mut by_era = Vec::new();
+    let mut by_function = Vec::new();
+    for r in rate_rows {
+        match r.grouping.as_str() {
+            "dimension" => by_dimension.push(r),
+            "init_billing_era" => by_era.push(r),
+            _ => by_function.push(r),
+        }
+    }
+    let functions = function_cold_starts(&by_function, &cause_rows, &keep_alive_rows)?;
+    let configuration = configuration_context(&functions, &inventory);
     Ok(ColdStartsReport {
         rates: rates(&rates_frame(&by_dimension)?, by).map_err(invalid)?,
         init_billing_eras: rates(&rates_frame(&by_era)?, Dimension::TimeBucket).map_err(invalid)?,
-        functions: analysis.functions,
+        functions,
         latest_cold_starts: latest,
         cause_rules: Cause::ALL
             .into_iter()
@@ -493,7 +582,15 @@ pub async fn cold_starts_report(
             })
             .collect(),
         configuration,
-        queries: vec![rates_trace, names_trace, sequence_trace, inventory_trace],
+        materialized_at,
+        queries: vec![
+            rates_trace,
+            causes_trace,
+            keep_alive_trace,
+            latest_trace,
+            materialized_trace,
+            inventory_trace,
+        ],
     })
 }
 
@@ -595,21 +692,6 @@ mod tests {
             "{err}"
         );
         assert!(matches!(dimension_of("day"), Ok(Dimension::TimeBucket)));
-    }
-
-    #[test]
-    fn the_sequence_is_ordered_by_function_then_time_with_warm_first_on_ties() {
-        // Rows as they might stream in: two functions interleaved, one tie.
-        let ids = [7, 3, 7, 3, 7];
-        let start = [200, 100, 100, 50, 100];
-        let warm = [true, true, false, true, true];
-        let duration = [1.0, 1.0, 5.0, 1.0, 9.0];
-        let order: Vec<IdxSize> = sequence_order(&ids, &start, &warm, &duration)
-            .into_no_null_iter()
-            .collect();
-        // Function 3 (rows 3, 1), then function 7: at t=100 the warm row 4
-        // before the cold row 2, then t=200.
-        assert_eq!(order, vec![3, 1, 4, 2, 0]);
     }
 
     #[test]

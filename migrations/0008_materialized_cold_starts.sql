@@ -1,0 +1,107 @@
+-- Derived tables that `faasight materialize` (the background job of `up`,
+-- analyzer/src/materialize) rewrites one UTC day at a time, so that the
+-- cold-start report reads thousands of rows instead of every invocation.
+-- Each is partitioned by that day: a pass builds a day in a staging copy of
+-- the table and swaps it in with ALTER TABLE ... REPLACE PARTITION (atomic
+-- for readers, on 18.16 as on current releases), so a day is never half
+-- written and rewriting it after late data never doubles a row.
+-- Retention drops their partitions like those of `invocations`.
+
+-- Every classified start (cold, suppressed, snapstart, provisioned) with its
+-- cause and the dimensions the rates break down by. `gap_ms` is -1 when
+-- nothing of the function ran before it within the pass's look-back.
+CREATE TABLE IF NOT EXISTS cold_starts
+(
+    tenant String,
+    provider String,
+    account String,
+    region String,
+    function String,
+    version String,
+    runtime String,
+    memory_mb UInt32,
+    trigger String,
+    day Date,
+    start_time DateTime('UTC'),
+    start_time_ms Int64,
+    request_id String,
+    start_type String,
+    cause String,
+    gap_ms Int64,
+    concurrent_busy UInt32,
+    init_duration_ms Float64,
+    restore_duration_ms Float64,
+    init_cost_pico Int64
+)
+ENGINE = MergeTree()
+PARTITION BY day
+ORDER BY (tenant, provider, function, start_time_ms);
+
+-- Per function and day: the keep-alive the day's causes were told with, and
+-- the idle periods and deploys behind it. `max_instance_idle_ms` is -1 when
+-- no instance was seen idle and then warm.
+CREATE TABLE IF NOT EXISTS cold_start_days
+(
+    tenant String,
+    provider String,
+    account String,
+    region String,
+    function String,
+    day Date,
+    invocations UInt64,
+    deploys UInt64,
+    keep_alive_ms Int64,
+    keep_alive_basis String,
+    idle_periods_warm UInt64,
+    idle_periods_cold UInt64,
+    idle_periods_unexplained UInt64,
+    max_instance_idle_ms Int64
+)
+ENGINE = MergeTree()
+PARTITION BY day
+ORDER BY (tenant, provider, function, day);
+
+-- Invocations and list cost per hour and every dimension the cold-start
+-- rates break down by (the hourly rollup of 0003 has no trigger). Reports
+-- read whole hours here and the partial hours at a window's edges from
+-- `invocations`, so any window stays exact.
+CREATE TABLE IF NOT EXISTS invocation_hours
+(
+    tenant String,
+    provider String,
+    account String,
+    region String,
+    function String,
+    version String,
+    runtime String,
+    memory_mb UInt32,
+    trigger String,
+    day Date,
+    hour DateTime('UTC'),
+    invocations UInt64,
+    cost_usd Decimal(38, 12)
+)
+ENGINE = MergeTree()
+PARTITION BY day
+ORDER BY (tenant, provider, function, hour, version, memory_mb);
+
+-- What each day was built from: the day's invocation count and latest
+-- `ingested_at` (all tenants) when the pass read it. A day whose current
+-- figures differ was written to since (late data, an import, retention) and
+-- is built again; the latest row per day wins.
+CREATE TABLE IF NOT EXISTS materialized_days
+(
+    day Date,
+    invocations UInt64,
+    max_ingested_at DateTime('UTC'),
+    built_at DateTime('UTC')
+)
+ENGINE = ReplacingMergeTree(built_at)
+ORDER BY day;
+
+-- The job's staging copies, one per derived table: a day is built here and
+-- swapped in. The job recreates them from their table at the start of each
+-- pass, so a column added to a table later reaches its copy.
+CREATE TABLE IF NOT EXISTS materialize_stage_cold_starts AS cold_starts;
+CREATE TABLE IF NOT EXISTS materialize_stage_cold_start_days AS cold_start_days;
+CREATE TABLE IF NOT EXISTS materialize_stage_invocation_hours AS invocation_hours

@@ -1,0 +1,62 @@
+//! `faasight materialize`, and the background job of `collector` and `up`:
+//! passes of [`faasight_analyzer::materialize::refresh`], which build the
+//! days whose invocations changed since they were last built.
+
+use crate::cli::DbArgs;
+use faasight_analyzer::materialize::{refresh, MaterializePass};
+use faasight_store::Store;
+use std::time::{Duration, Instant};
+
+fn describe(pass: &MaterializePass, took: Duration) -> String {
+    match (pass.days_built.first(), pass.days_built.last()) {
+        (Some(first), Some(last)) => format!(
+            "materialize: built {} days ({first} to {last}): {} cold starts classified from {} invocations read, in {:.1} s",
+            pass.days_built.len(),
+            pass.cold_starts,
+            pass.invocations_read,
+            took.as_secs_f64()
+        ),
+        _ => "materialize: every day is up to date".to_string(),
+    }
+}
+
+/// One pass, and what it did on stderr.
+pub(crate) async fn pass(store: &Store) -> anyhow::Result<MaterializePass> {
+    let started = Instant::now();
+    let pass = refresh(store).await?;
+    eprintln!("{}", describe(&pass, started.elapsed()));
+    Ok(pass)
+}
+
+pub async fn run(db: DbArgs) -> anyhow::Result<()> {
+    let store = super::connect(&db.clickhouse_url).await?;
+    super::migrate_quietly(&store).await?;
+    pass(&store).await?;
+    Ok(())
+}
+
+/// The running collector's job: a pass at start, then one `period` after
+/// each pass ends, until `stop` turns true. A failed pass is logged and
+/// tried again; it never stops ingest. Quiet while nothing changed.
+pub(crate) async fn every(
+    store: Store,
+    period: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let started = Instant::now();
+        let run = refresh(&store);
+        tokio::select! {
+            result = run => match result {
+                Ok(pass) if pass.days_built.is_empty() => {}
+                Ok(pass) => eprintln!("{}", describe(&pass, started.elapsed())),
+                Err(e) => eprintln!("materialize: the pass failed ({e}); trying again in {} s", period.as_secs()),
+            },
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(period) => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! The materialized cold-start results on ClickHouse 18.16: causes told
+//! across midnight (the look-back and the configuration that ran before),
+//! late data that makes a day be built again without doubling anything,
+//! passes of two processes at once, and rates from the hourly tables equal
+//! to a brute-force count of the raw invocations.
+
+use super::common::{faasight, faasight_ok, ClickHouse};
+use faasight_store::PicoUsd;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// One NDJSON invocation of function `function` (AWS, us-east-1).
+fn line(
+    function: &str,
+    version: &str,
+    request: &str,
+    at: &str,
+    duration_ms: u32,
+    start: &str,
+) -> String {
+    let init = if start == "cold" { 300 } else { 0 };
+    format!(
+        r#"{{"provider":"aws_lambda","account":"111","region":"us-east-1","function":"{function}","version":"{version}","memory_mb":512,"request_id":"{request}","start_time":"{at}","duration_ms":{duration_ms},"start_type":"{start}","init_duration_ms":{init}}}"#
+    )
+}
+
+/// `faasight cold-starts --format json` over the window ending at `to`.
+fn cold_starts(ch: &ClickHouse, days: &str, to: &str) -> Value {
+    let url = ch.url();
+    serde_json::from_str(&faasight_ok(&[
+        "cold-starts",
+        "--days",
+        days,
+        "--to",
+        to,
+        "--format",
+        "json",
+        "--clickhouse-url",
+        &url,
+    ]))
+    .unwrap()
+}
+
+/// Request id → (cause, gap_ms) of the report's latest cold starts.
+fn causes(report: &Value) -> BTreeMap<String, (String, Value)> {
+    report["latest_cold_starts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["request_id"].as_str().unwrap().to_string(),
+                (
+                    c["cause"].as_str().unwrap().to_string(),
+                    c["gap_ms"].clone(),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn causes_cross_midnight_and_late_data_rebuilds_its_days_exactly() {
+    let ch = ClickHouse::start().await;
+    // Each import runs a pass (`import` brings the tables up to date).
+    ch.import_ndjson(&[
+        // Day 1: the function's first call, then a 30-second call that
+        // runs past midnight (until 00:00:20).
+        line("api", "1", "r1", "2026-03-02T10:00:00Z", 100, "cold"),
+        line("api", "1", "r2", "2026-03-02T23:59:50Z", 30_000, "warm"),
+        // Day 2: a cold start while r2 (yesterday's) still runs:
+        // scale-out, which only day 2's look-back shows. Three hours of
+        // nothing later: idle.
+        line("api", "1", "r3", "2026-03-03T00:00:05Z", 100, "cold"),
+        line("api", "1", "r4", "2026-03-03T03:00:00Z", 100, "cold"),
+        // Day 3: version 2, nothing of `api` for 31 hours: the version
+        // that ran before (1, day 2) makes it a deploy.
+        line("api", "2", "r5", "2026-03-04T10:00:00Z", 100, "cold"),
+        // Day 4: version 2 again after 26 hours: idle, with no gap to
+        // show (nothing within the look-back).
+        line("api", "2", "r6", "2026-03-05T12:00:00Z", 100, "cold"),
+        // Another function's very first call, on day 3: first-seen.
+        line("solo", "1", "s1", "2026-03-04T05:00:00Z", 100, "cold"),
+    ]);
+    let report = cold_starts(&ch, "5", "2026-03-06T00:00:00Z");
+    let got = causes(&report);
+    let cause = |r: &str| got[r].0.as_str();
+    assert_eq!(
+        ["r1", "r3", "r4", "r5", "r6", "s1"].map(cause),
+        [
+            "first-seen",
+            "scale-out",
+            "idle",
+            "deploy",
+            "idle",
+            "first-seen"
+        ],
+        "{got:?}"
+    );
+    // r4's gap: from the function's last end, r2's at 00:00:20.
+    assert_eq!(got["r4"].1, Value::from(3 * 3_600_000 - 20_000));
+    assert_eq!(got["r6"].1, Value::Null);
+    let api = report["functions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["function"] == "aws_lambda/111/us-east-1/api")
+        .unwrap();
+    assert_eq!(
+        (api["invocations"].as_u64(), api["cold_starts"].as_u64()),
+        (Some(6), Some(5))
+    );
+    assert_eq!(api["deploys"].as_u64(), Some(1));
+    assert!(report["materialized_at"].is_string(), "{report}");
+
+    // Late data for day 2: a call from 02:58 to 03:03 was still running
+    // when r4 started. Day 2 is built again (and day 3, whose look-back it
+    // is): r4 becomes scale-out, and no row is doubled.
+    ch.import_ndjson(&[line(
+        "api",
+        "1",
+        "late",
+        "2026-03-03T02:58:00Z",
+        300_000,
+        "warm",
+    )]);
+    let got = causes(&cold_starts(&ch, "5", "2026-03-06T00:00:00Z"));
+    assert_eq!(got["r4"].0, "scale-out", "{got:?}");
+    assert_eq!(got["r4"].1, Value::from(0));
+    let classified = "SELECT count() FROM invocations WHERE start_type IN ('cold', 'suppressed', 'snapstart', 'provisioned')";
+    assert_eq!(ch.count(classified).await, 6);
+    assert_eq!(ch.count("SELECT count() FROM cold_starts").await, 6);
+    assert_eq!(
+        ch.count("SELECT toUInt64(sum(invocations)) FROM invocation_hours")
+            .await,
+        8
+    );
+
+    // Nothing changed since: a pass builds nothing.
+    let url = ch.url();
+    let out = faasight(&["materialize", "--clickhouse-url", &url]);
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && said.contains("every day is up to date"),
+        "{said}"
+    );
+
+    // Two processes at once after the records of every build are lost:
+    // one waits for the other's lock; the tables end as they were.
+    ch.store()
+        .execute("TRUNCATE TABLE materialized_days")
+        .await
+        .unwrap();
+    let spawn = || {
+        std::process::Command::new(super::common::bin())
+            .args(["materialize", "--clickhouse-url", &url])
+            .output()
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(spawn);
+        let b = s.spawn(spawn);
+        (a.join().unwrap().unwrap(), b.join().unwrap().unwrap())
+    });
+    assert!(a.status.success() && b.status.success(), "{a:?} {b:?}");
+    let built: Vec<String> = [&a, &b]
+        .iter()
+        .map(|o| String::from_utf8_lossy(&o.stderr).to_string())
+        .collect();
+    assert!(
+        built.iter().any(|s| s.contains("built 4 days")),
+        "one of them builds the four days: {built:?}"
+    );
+    assert_eq!(ch.count("SELECT count() FROM cold_starts").await, 6);
+    assert_eq!(
+        ch.count("SELECT toUInt64(sum(invocations)) FROM invocation_hours")
+            .await,
+        8
+    );
+    assert_eq!(
+        ch.count("SELECT count() FROM system.tables WHERE name = 'materialize_lock'")
+            .await,
+        0
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rates_from_materialized_hours_equal_a_count_of_the_raw_invocations() {
+    let ch = ClickHouse::start().await;
+    let url = ch.url();
+    faasight_ok(&[
+        "demo-data",
+        "--seed",
+        "11",
+        "--days",
+        "10",
+        "--invocations",
+        "20000",
+        "--end",
+        "2026-02-01T00:00:00Z",
+        "--clickhouse-url",
+        &url,
+    ]);
+    // Edges mid-hour at both ends: a report widens its window to whole
+    // hours, 10:00 three days back to 11:00.
+    let (from, to) = ("2026-01-26 10:00:00", "2026-01-29T10:17:33Z");
+    let report = cold_starts(&ch, "3", to);
+    // (key, invocations, cold starts, cost)
+    let raw: Vec<(String, u64, u64, String)> = ch
+        .store()
+        .client()
+        .query(
+            "SELECT concat(provider, '/', account, '/', region, '/', function) AS key, \
+             toUInt64(count()) AS invocations, \
+             toUInt64(countIf(start_type IN ('cold', 'snapstart'))) AS cold_starts, \
+             toString(sum(cost_usd)) AS cost \
+             FROM invocations WHERE start_time >= toDateTime(?) AND start_time < toDateTime(?) \
+             GROUP BY key ORDER BY key",
+        )
+        .bind(from)
+        .bind("2026-01-29 11:00:00")
+        .fetch_all()
+        .await
+        .unwrap();
+    assert!(raw.len() > 20, "the demo's functions: {}", raw.len());
+    let rows = report["rates"]["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), raw.len(), "{report}");
+    for (row, (key, invocations, cold, cost)) in rows.iter().zip(&raw) {
+        assert_eq!(row["key"].as_str().unwrap(), key);
+        assert_eq!(row["invocations"].as_u64().unwrap(), *invocations, "{key}");
+        assert_eq!(row["cold_starts"].as_u64().unwrap(), *cold, "{key}");
+        let cost = PicoUsd::parse_decimal(cost).unwrap().0;
+        assert_eq!(row["cost"].as_i64().unwrap(), cost, "{key}");
+    }
+    // The per-function invocations of the causes agree.
+    for f in report["functions"].as_array().unwrap() {
+        let (_, invocations, _, _) = raw
+            .iter()
+            .find(|r| r.0 == f["function"].as_str().unwrap())
+            .unwrap();
+        assert_eq!(f["invocations"].as_u64().unwrap(), *invocations);
+    }
+}
