@@ -362,6 +362,7 @@ pub async fn run(args: BenchDashboardsArgs) -> anyhow::Result<()> {
     let session = sign_in(&client, &base, "bench", &password).await?;
 
     let mut timings = Vec::new();
+    let mut failures = Vec::new();
     for route in routes(&store, &args.dashboards_dir).await? {
         let get = || async {
             let started = Instant::now();
@@ -372,15 +373,31 @@ pub async fn run(args: BenchDashboardsArgs) -> anyhow::Result<()> {
                 .await?;
             let status = r.status();
             let body = r.text().await?;
-            anyhow::ensure!(status.is_success(), "{route}: HTTP {status}: {body}");
-            Ok::<_, anyhow::Error>((started.elapsed().as_secs_f64() * 1000.0, body))
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            anyhow::ensure!(
+                status.is_success(),
+                "HTTP {status} after {ms:.0} ms: {}",
+                body.chars().take(200).collect::<String>()
+            );
+            Ok::<_, anyhow::Error>((ms, body))
         };
-        // The first request warms caches (the server's and ClickHouse's).
-        let (_, body) = get().await?;
-        let mut ms = Vec::with_capacity(args.requests);
-        for _ in 0..args.requests {
-            ms.push(get().await?.0);
-        }
+        let timed = async {
+            // The first request warms caches (the server's and ClickHouse's).
+            let (_, body) = get().await?;
+            let mut ms = Vec::with_capacity(args.requests);
+            for _ in 0..args.requests {
+                ms.push(get().await?.0);
+            }
+            Ok::<_, anyhow::Error>((ms, body))
+        };
+        let (ms, body) = match timed.await {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!("bench: {route} failed: {e}");
+                failures.push(format!("{route}: {e}"));
+                continue;
+            }
+        };
         let (p50_ms, p95_ms) = p50_p95(ms);
         let queries = if route.starts_with("/api/") {
             api_queries(&serde_json::from_str(&body)?)
@@ -394,7 +411,7 @@ pub async fn run(args: BenchDashboardsArgs) -> anyhow::Result<()> {
                 bare_sql(&url, tcp_port, &queries, args.requests.min(10)).await?,
             ))
         };
-        eprintln!("bench: {route} done");
+        eprintln!("bench: {route} p50 {p50_ms:.1} ms, p95 {p95_ms:.1} ms");
         timings.push(RouteTiming {
             route,
             p50_ms,
@@ -423,6 +440,10 @@ pub async fn run(args: BenchDashboardsArgs) -> anyhow::Result<()> {
             t.route, t.p50_ms, t.p95_ms, s50, s95
         );
     }
+    for f in &failures {
+        println!("FAILED {f}");
+    }
+    anyhow::ensure!(failures.is_empty(), "{} routes failed", failures.len());
     Ok(())
 }
 
