@@ -40,7 +40,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_batch_rows.sql"),
     migration!(6, "0006_function_inventory.sql"),
     migration!(7, "0007_cur_line_items.sql"),
-    migration!(8, "0008_materialized_cold_starts.sql"),
+    migration!(8, "0008_materialized.sql"),
 ];
 
 const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \

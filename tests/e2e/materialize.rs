@@ -231,6 +231,56 @@ async fn rates_from_materialized_hours_equal_a_count_of_the_raw_invocations() {
         let cost = PicoUsd::parse_decimal(cost).unwrap().0;
         assert_eq!(row["cost"].as_i64().unwrap(), cost, "{key}");
     }
+    // Right-sizing and the warnings read function_days: per function,
+    // memory size and architecture, counts equal the raw ones and the p99
+    // duration of the merged histogram lies within 0.25 % of the exact one
+    // (buckets k ≥ 1 span 0.001 ms × 1.005^(k−1) to × 1.005^k; the rank is
+    // ClickHouse's quantileExact rule, ⌊0.99 n⌋).
+    let exact: Vec<(String, u64, f64)> = ch
+        .store()
+        .client()
+        .query(
+            "SELECT concat(function, '/', toString(memory_mb), '/', arch) AS key, toUInt64(count()), \
+             quantileExact(0.99)(duration_ms) FROM invocations GROUP BY key ORDER BY key",
+        )
+        .fetch_all()
+        .await
+        .unwrap();
+    // (key, invocations, buckets, counts), the arrays as text.
+    let merged: Vec<(String, u64, String, String)> = ch
+        .store()
+        .client()
+        .query(
+            "SELECT key, toUInt64(sum(invocations)), toString(tupleElement(sumMap(duration_buckets, duration_counts), 1)), \
+             toString(tupleElement(sumMap(duration_buckets, duration_counts), 2)) FROM \
+             (SELECT concat(function, '/', toString(memory_mb), '/', arch) AS key, invocations, \
+             duration_buckets, duration_counts FROM function_days) GROUP BY key ORDER BY key",
+        )
+        .fetch_all()
+        .await
+        .unwrap();
+    assert_eq!(exact.len(), merged.len());
+    for ((key, n, p99), (key2, n2, buckets, counts)) in exact.iter().zip(&merged) {
+        assert_eq!((key, n), (key2, n2));
+        let buckets: Vec<u16> = serde_json::from_str(buckets).unwrap();
+        let counts: Vec<u64> = serde_json::from_str(counts).unwrap();
+        let rank = ((0.99 * *n as f64).floor() as u64).min(n - 1);
+        let mut seen = 0;
+        let bucket = buckets
+            .iter()
+            .zip(&counts)
+            .find(|(_, c)| {
+                seen += **c;
+                seen > rank
+            })
+            .map(|(b, _)| *b)
+            .unwrap();
+        let value = 0.001 * 1.005f64.powf(f64::from(bucket) - 0.5);
+        assert!(
+            (value / p99 - 1.0).abs() <= 0.0026,
+            "{key}: {value} vs exact {p99}"
+        );
+    }
     // The per-function invocations of the causes agree.
     for f in report["functions"].as_array().unwrap() {
         let (_, invocations, _, _) = raw

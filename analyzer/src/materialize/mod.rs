@@ -11,7 +11,10 @@
 //!   of the longest keep-alive before it);
 //! - `cold_start_days`: per function and day, the keep-alive the causes were
 //!   told with and the idle periods behind it;
-//! - `invocation_hours`: invocations and list cost per hour and dimension.
+//! - `invocation_hours`: invocations and list cost per hour and dimension;
+//! - `function_hours` and `function_days`: per function, memory size and
+//!   architecture, the counts, sums and histograms right-sizing and the
+//!   warnings read.
 //!
 //! A day is built into staging copies of the tables and swapped in with
 //! `ALTER TABLE … REPLACE PARTITION` (the tables are partitioned by day), so
@@ -43,12 +46,18 @@ pub const WATERMARKS_SQL: &str = include_str!("../queries/materialize_watermarks
 pub const BUILT_SQL: &str = include_str!("../queries/materialize_built.sql");
 /// SQL that fills a day of `invocation_hours`' staging copy.
 pub const INVOCATION_HOURS_SQL: &str = include_str!("../queries/materialize_invocation_hours.sql");
+/// SQL that fills a day of `function_hours`' staging copy.
+pub const FUNCTION_HOURS_SQL: &str = include_str!("../queries/materialize_function_hours.sql");
+/// SQL that fills a day of `function_days`' staging copy from the hours.
+pub const FUNCTION_DAYS_SQL: &str = include_str!("../queries/materialize_function_days.sql");
 
 /// The derived tables and their staging copies.
-const TABLES: [(&str, &str); 3] = [
+const TABLES: [(&str, &str); 5] = [
     ("cold_starts", "materialize_stage_cold_starts"),
     ("cold_start_days", "materialize_stage_cold_start_days"),
     ("invocation_hours", "materialize_stage_invocation_hours"),
+    ("function_hours", "materialize_stage_function_hours"),
+    ("function_days", "materialize_stage_function_days"),
 ];
 
 /// A day's ingest watermark.
@@ -210,17 +219,31 @@ async fn build_day(store: &Store, day: NaiveDate, has_data: bool) -> Result<Buil
         store
             .insert_rows("materialize_stage_cold_start_days", &rows.days)
             .await?;
-        store
-            .client()
-            .query(INVOCATION_HOURS_SQL)
-            .bind(start.timestamp())
-            .bind(end.timestamp())
-            .execute()
-            .await
-            .map_err(|source| Error::Query {
-                query: "materialize_invocation_hours.sql",
-                source,
-            })?;
+        let day_of = |sql: &'static str, query: &'static str, binds: &[i64]| {
+            let mut q = store.client().query(sql);
+            for b in binds {
+                q = q.bind(*b);
+            }
+            async move {
+                q.execute()
+                    .await
+                    .map_err(|source| Error::Query { query, source })
+            }
+        };
+        let (from, to) = (start.timestamp(), end.timestamp());
+        day_of(
+            INVOCATION_HOURS_SQL,
+            "materialize_invocation_hours.sql",
+            &[from, to],
+        )
+        .await?;
+        day_of(
+            FUNCTION_HOURS_SQL,
+            "materialize_function_hours.sql",
+            &[from, to],
+        )
+        .await?;
+        day_of(FUNCTION_DAYS_SQL, "materialize_function_days.sql", &[from]).await?;
     }
     for (table, stage) in TABLES {
         execute(

@@ -1,5 +1,6 @@
-//! The right-sizing report: `rightsizing_input.sql` aggregates invocations
-//! per function and memory size, [`crate::rightsizing::recommend`] decides.
+//! The right-sizing report: the materialized usage per function, memory
+//! size and architecture ([`super::function_usage`]) becomes the model's
+//! input, [`crate::rightsizing::recommend`] decides.
 
 use super::QueryTrace;
 use crate::bill_charges::ConfigSnapshot;
@@ -7,13 +8,11 @@ use crate::rightsizing::{recommend, ConfiguredNow, Recommendation, RightsizingOp
 use crate::{Error, Result, TimeRange};
 use faasight_store::{PicoUsd, Store};
 use polars::prelude::{df, DataFrame};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::HashMap;
 
-/// SQL of the input query.
-pub const RIGHTSIZING_INPUT_SQL: &str = include_str!("../queries/rightsizing_input.sql");
-
-#[derive(Debug, Clone, clickhouse::Row, Deserialize)]
+/// One function, memory size and architecture as the model reads it.
+#[derive(Debug, Clone)]
 struct InputRow {
     provider: String,
     account: String,
@@ -35,6 +34,36 @@ struct InputRow {
     oom_errors: u64,
     billed_duration_mean_ms: f64,
     last_seen: u64,
+}
+
+impl InputRow {
+    /// The model's figures from the materialized usage: duration
+    /// quantiles from its histogram (within 0.25 %), memory exact.
+    fn from_usage(u: &super::function_usage::FunctionUsage) -> Result<InputRow> {
+        let n = u.invocations.max(1) as f64;
+        Ok(InputRow {
+            provider: u.provider.clone(),
+            account: u.account.clone(),
+            region: u.region.clone(),
+            function: u.function.clone(),
+            memory_mb: u.memory_mb,
+            arch: u.arch.clone(),
+            runtime: u.runtime.clone(),
+            timeout_ms: u.timeout_ms_max,
+            invocations: u.invocations,
+            duration_p50_ms: u.duration_quantile(0.5),
+            duration_p90_ms: u.duration_quantile(0.9),
+            duration_p99_ms: u.duration_quantile(0.99),
+            duration_p999_ms: u.duration_quantile(0.999),
+            duration_mean_ms: u.duration_mean()?,
+            max_memory_p99_mb: u.memory_quantile(0.99),
+            max_memory_max_mb: u.max_memory_max,
+            timeouts: u.timeouts,
+            oom_errors: u.oom_errors,
+            billed_duration_mean_ms: u.billed_ms as f64 / n,
+            last_seen: u64::try_from(u.last_seen).unwrap_or(0),
+        })
+    }
 }
 
 /// The right-sizing report.
@@ -196,17 +225,14 @@ pub async fn rightsizing_report(
     mut options: RightsizingOptions,
 ) -> Result<RightsizingReport> {
     options.window_days = range.hours() as f64 / 24.0;
-    let (rows, trace) = super::fetch_window::<InputRow>(
-        store,
-        "rightsizing_input.sql",
-        RIGHTSIZING_INPUT_SQL,
-        &[],
-        tenant,
-        range,
-    )
-    .await?;
-    let (inventory, inventory_trace) =
-        super::bill::fetch_inventory(store, tenant, range.to).await?;
+    let ((usage, trace), (inventory, inventory_trace)) = tokio::try_join!(
+        super::function_usage::function_usage(store, tenant, range),
+        super::bill::fetch_inventory(store, tenant, range.to),
+    )?;
+    let rows = usage
+        .iter()
+        .map(InputRow::from_usage)
+        .collect::<Result<Vec<InputRow>>>()?;
     let configured = latest_configurations(&inventory);
     let mut rows = rows;
     fill_timeouts(&mut rows, &configured);

@@ -1,6 +1,6 @@
--- Derived tables that `faasight materialize` (the background job of `up`,
--- analyzer/src/materialize) rewrites one UTC day at a time, so that the
--- cold-start report reads thousands of rows instead of every invocation.
+-- Derived tables that `faasight materialize` (the background job of
+-- `collector` and `up`, analyzer/src/materialize) rewrites one UTC day at a
+-- time, so that reports read thousands of rows instead of every invocation.
 -- Each is partitioned by that day: a pass builds a day in a staging copy of
 -- the table and swaps it in with ALTER TABLE ... REPLACE PARTITION (atomic
 -- for readers, on 18.16 as on current releases), so a day is never half
@@ -85,6 +85,52 @@ ENGINE = MergeTree()
 PARTITION BY day
 ORDER BY (tenant, provider, function, hour, version, memory_mb);
 
+-- Per function, memory size and architecture, per hour (`function_hours`)
+-- and per day (`function_days`, the same columns with `hour` at midnight):
+-- what right-sizing and warnings read. Reports take whole days from
+-- `function_days` and the hours at a window's ragged ends from
+-- `function_hours`. Durations are kept as a histogram of 0.5 %-wide
+-- logarithmic buckets (bucket k ≥ 1 holds 0.001 ms × 1.005^(k−1) to
+-- × 1.005^k; 0 holds ≤ 0.001 ms), which merges exactly across hours and
+-- days and gives every quantile within 0.25 %; memory used (whole MB) is
+-- kept exactly, value by value. The mean duration is an exact Decimal sum.
+-- `runtime` and `timeout_ms_last` are those of the latest invocation
+-- (`last_seen`, epoch ms).
+CREATE TABLE IF NOT EXISTS function_hours
+(
+    tenant String,
+    provider String,
+    account String,
+    region String,
+    function String,
+    memory_mb UInt32,
+    arch String,
+    day Date,
+    hour DateTime('UTC'),
+    runtime String,
+    last_seen Int64,
+    timeout_ms_max UInt32,
+    timeout_ms_last UInt32,
+    invocations UInt64,
+    cold_starts UInt64,
+    timeouts UInt64,
+    oom_errors UInt64,
+    duration_sum Decimal(38, 6),
+    duration_max Float64,
+    billed_ms UInt64,
+    cost_usd Decimal(38, 12),
+    max_memory_max UInt32,
+    duration_buckets Array(UInt16),
+    duration_counts Array(UInt64),
+    memory_values Array(UInt32),
+    memory_counts Array(UInt64)
+)
+ENGINE = MergeTree()
+PARTITION BY day
+ORDER BY (tenant, provider, function, hour, memory_mb, arch);
+
+CREATE TABLE IF NOT EXISTS function_days AS function_hours;
+
 -- What each day was built from: the day's invocation count and latest
 -- `ingested_at` (all tenants) when the pass read it. A day whose current
 -- figures differ was written to since (late data, an import, retention) and
@@ -104,4 +150,6 @@ ORDER BY day;
 -- pass, so a column added to a table later reaches its copy.
 CREATE TABLE IF NOT EXISTS materialize_stage_cold_starts AS cold_starts;
 CREATE TABLE IF NOT EXISTS materialize_stage_cold_start_days AS cold_start_days;
-CREATE TABLE IF NOT EXISTS materialize_stage_invocation_hours AS invocation_hours
+CREATE TABLE IF NOT EXISTS materialize_stage_invocation_hours AS invocation_hours;
+CREATE TABLE IF NOT EXISTS materialize_stage_function_hours AS function_hours;
+CREATE TABLE IF NOT EXISTS materialize_stage_function_days AS function_hours
