@@ -61,10 +61,12 @@ ENGINE = MergeTree()
 PARTITION BY day
 ORDER BY (tenant, provider, function, day);
 
--- Invocations and list cost per hour and every dimension the cold-start
--- rates break down by (the hourly rollup of 0003 has no trigger). Reports
--- read whole hours here and the partial hours at a window's edges from
--- `invocations`, so any window stays exact.
+-- Invocations, list cost, cold starts (on-demand inits and SnapStart
+-- restores), their INIT cost (see materialize_sequence.sql) and a histogram
+-- of their INIT + restore durations (the buckets of `function_hours`
+-- below), per hour and every dimension the cold-start rates break down by
+-- (the hourly rollup of 0003 has no trigger). A report's window is whole
+-- hours, so its rates are exact sums of these rows.
 CREATE TABLE IF NOT EXISTS invocation_hours
 (
     tenant String,
@@ -79,7 +81,11 @@ CREATE TABLE IF NOT EXISTS invocation_hours
     day Date,
     hour DateTime('UTC'),
     invocations UInt64,
-    cost_usd Decimal(38, 12)
+    cost_usd Decimal(38, 12),
+    cold_starts UInt64,
+    init_cost_pico Int64,
+    init_buckets Array(UInt16),
+    init_counts Array(UInt64)
 )
 ENGINE = MergeTree()
 PARTITION BY day

@@ -225,8 +225,9 @@ def main():
         )
         sess.query(
             "INSERT INTO invocation_hours (tenant, provider, account, region, function, version, runtime, memory_mb, "
-            "trigger, day, hour, invocations, cost_usd) VALUES ('default', 'aws_lambda', '1', 'us-east-1', 'f', "
-            "'$LATEST', 'python3.12', 1024, 'http', toDate('2026-01-01'), toDateTime(1767229200), 2, 0.000000950001)"
+            "trigger, day, hour, invocations, cost_usd, cold_starts, init_cost_pico, init_buckets, init_counts) VALUES "
+            "('default', 'aws_lambda', '1', 'us-east-1', 'f', '$LATEST', 'python3.12', 1024, 'http', "
+            "toDate('2026-01-01'), toDateTime(1767229200), 2, 0.000000950001, 1, 397425, [2514], [1])"
         )
         for table in ("function_hours", "function_days"):
             sess.query(

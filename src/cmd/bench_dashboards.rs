@@ -129,15 +129,22 @@ fn page_queries(html: &str) -> Vec<TracedQuery> {
             (Some(p), next) if next.is_none_or(|n| p < n) => {
                 let from = &rest[p + marker.len()..];
                 let text = strip(&from[..from.find("</p>").unwrap_or(from.len())]);
+                // Empty values stay (a filter left blank is bound as '').
                 html_unescape(&text)
                     .split(", ")
-                    .filter(|v| !v.is_empty())
                     .map(str::to_string)
                     .collect()
             }
             _ => Vec::new(),
         };
-        if !sql.trim().is_empty() {
+        let placeholders = sql.matches('?').count();
+        let params = if placeholders == 0 {
+            Vec::new()
+        } else {
+            params
+        };
+        // A list whose values contain ", " cannot be split back: skipped.
+        if !sql.trim().is_empty() && params.len() == placeholders {
             out.push(TracedQuery { sql, params });
         }
     }
@@ -407,9 +414,13 @@ pub async fn run(args: BenchDashboardsArgs) -> anyhow::Result<()> {
         let sql = if queries.is_empty() {
             None
         } else {
-            Some(p50_p95(
-                bare_sql(&url, tcp_port, &queries, args.requests.min(10)).await?,
-            ))
+            match bare_sql(&url, tcp_port, &queries, args.requests.min(10)).await {
+                Ok(ms) => Some(p50_p95(ms)),
+                Err(e) => {
+                    eprintln!("bench: the bare SQL of {route} could not be run: {e}");
+                    None
+                }
+            }
         };
         eprintln!("bench: {route} p50 {p50_ms:.1} ms, p95 {p95_ms:.1} ms");
         timings.push(RouteTiming {
@@ -476,9 +487,12 @@ mod tests {
         let html = "<details class=\"queries\"><summary>Queries behind these numbers</summary>\
             <h4>Rates</h4><pre>SELECT a FROM t WHERE x &lt; ? AND y = ?</pre>\
             <p class=\"note\">Parameters: <!---->default, 42</p>\
-            <h4>Other</h4><pre>SELECT 1</pre><p class=\"note\">Parameters: </p></details>";
+            <h4>Other</h4><pre>SELECT 1</pre><p class=\"note\">Parameters: </p>\
+            <h4>Filter</h4><pre>SELECT ? = ''</pre><p class=\"note\">Parameters: </p></details>";
         let q = page_queries(html);
-        assert_eq!(q.len(), 2);
+        assert_eq!(q.len(), 3);
+        // An empty value is a value.
+        assert_eq!(q[2].params, vec![String::new()]);
         assert_eq!(q[0].sql, "SELECT a FROM t WHERE x < ? AND y = ?");
         assert_eq!(q[0].params, vec!["default".to_string(), "42".to_string()]);
         assert!(q[1].params.is_empty());

@@ -204,15 +204,16 @@ async fn rates_from_materialized_hours_equal_a_count_of_the_raw_invocations() {
     // hours, 10:00 three days back to 11:00.
     let (from, to) = ("2026-01-26 10:00:00", "2026-01-29T10:17:33Z");
     let report = cold_starts(&ch, "3", to);
-    // (key, invocations, cold starts, cost)
-    let raw: Vec<(String, u64, u64, String)> = ch
+    // (key, invocations, cold starts, cost, exact INIT p90)
+    let raw: Vec<(String, u64, u64, String, f64)> = ch
         .store()
         .client()
         .query(
             "SELECT concat(provider, '/', account, '/', region, '/', function) AS key, \
              toUInt64(count()) AS invocations, \
              toUInt64(countIf(start_type IN ('cold', 'snapstart'))) AS cold_starts, \
-             toString(sum(cost_usd)) AS cost \
+             toString(sum(cost_usd)) AS cost, \
+             toFloat64(quantileExactIf(0.9)(init_duration_ms + restore_duration_ms, start_type IN ('cold', 'snapstart'))) \
              FROM invocations WHERE start_time >= toDateTime(?) AND start_time < toDateTime(?) \
              GROUP BY key ORDER BY key",
         )
@@ -224,12 +225,20 @@ async fn rates_from_materialized_hours_equal_a_count_of_the_raw_invocations() {
     assert!(raw.len() > 20, "the demo's functions: {}", raw.len());
     let rows = report["rates"]["rows"].as_array().unwrap();
     assert_eq!(rows.len(), raw.len(), "{report}");
-    for (row, (key, invocations, cold, cost)) in rows.iter().zip(&raw) {
+    for (row, (key, invocations, cold, cost, init_p90)) in rows.iter().zip(&raw) {
         assert_eq!(row["key"].as_str().unwrap(), key);
         assert_eq!(row["invocations"].as_u64().unwrap(), *invocations, "{key}");
         assert_eq!(row["cold_starts"].as_u64().unwrap(), *cold, "{key}");
         let cost = PicoUsd::parse_decimal(cost).unwrap().0;
         assert_eq!(row["cost"].as_i64().unwrap(), cost, "{key}");
+        // INIT quantiles come from 0.5 %-wide buckets: within 0.25 %.
+        if *cold > 0 && *init_p90 > 0.0 {
+            let got = row["init_ms_p90"].as_f64().unwrap();
+            assert!(
+                (got / init_p90 - 1.0).abs() <= 0.0026,
+                "{key}: {got} vs exact {init_p90}"
+            );
+        }
     }
     // Right-sizing and the warnings read function_days: per function,
     // memory size and architecture, counts equal the raw ones and the p99
@@ -283,7 +292,7 @@ async fn rates_from_materialized_hours_equal_a_count_of_the_raw_invocations() {
     }
     // The per-function invocations of the causes agree.
     for f in report["functions"].as_array().unwrap() {
-        let (_, invocations, _, _) = raw
+        let (_, invocations, _, _, _) = raw
             .iter()
             .find(|r| r.0 == f["function"].as_str().unwrap())
             .unwrap();

@@ -4,25 +4,23 @@
 -- runtime, memory, trigger or day); `init_billing_era`, before / from
 -- 2025-08-01, when AWS began billing INIT for on-demand ZIP functions on
 -- managed runtimes; and `function`, the invocations of each function.
--- Read from the materialized tables (migration 0008), never from every
--- invocation: invocations and list cost per hour from `invocation_hours`
--- (a report's window is whole hours, see TimeRange), cold starts with their
--- INIT durations and INIT cost from `cold_starts`.
+-- Read from the materialized `invocation_hours` (migration 0008), never
+-- from every invocation: a report's window is whole hours (see TimeRange),
+-- so the counts and sums are exact; the INIT quantiles come from the merged
+-- histograms (within 0.25 %, analyzer/src/reports/cold_starts.rs).
 -- A cold start is an on-demand init or a SnapStart restore (as the hourly
--- rollup counts them). Constants are materialize()d: 18.16 refuses a UNION
--- ALL whose branches disagree on a column being constant. INIT cost: see materialize_sequence.sql; the total
+-- rollup counts them). INIT cost: see materialize_sequence.sql; the total
 -- cost is the exact Decimal sum.
--- params: dimension = 'function'; tenant = 'default'; from_epoch = 1767225600; to_epoch = 1769904000; tenant = 'default'; from_epoch = 1767225600; to_epoch = 1769904000
+-- params: dimension = 'function'; tenant = 'default'; from_epoch = 1767225600; to_epoch = 1769904000
 SELECT
     grouping,
     key,
     invocations,
     cold_starts,
-    toFloat64(iq[1]) AS init_ms_p50,
-    toFloat64(iq[2]) AS init_ms_p90,
-    toFloat64(iq[3]) AS init_ms_p99,
     init_cost_pico,
-    total_cost_usd
+    total_cost_usd,
+    tupleElement(init, 1) AS init_buckets,
+    tupleElement(init, 2) AS init_counts
 FROM
 (
     WITH ? AS dim
@@ -31,23 +29,16 @@ FROM
         key,
         toUInt64(sum(n)) AS invocations,
         toUInt64(sum(cold)) AS cold_starts,
-        quantilesExactIf(0.5, 0.9, 0.99)(init_ms, cold = 1) AS iq,
         sum(init_cost) AS init_cost_pico,
-        toString(sum(cost)) AS total_cost_usd
+        toString(sum(cost)) AS total_cost_usd,
+        sumMap(ib, ic) AS init
     FROM
     (
         SELECT provider, account, region, function, version, runtime, memory_mb, trigger,
-               hour AS t, toUInt64(invocations) AS n, toDecimal128(cost_usd, 12) AS cost,
-               materialize(toUInt8(0)) AS cold, materialize(toFloat64(0)) AS init_ms, materialize(toInt64(0)) AS init_cost
+               hour AS t, invocations AS n, cost_usd AS cost, cold_starts AS cold,
+               init_cost_pico AS init_cost, init_buckets AS ib, init_counts AS ic
         FROM invocation_hours
         WHERE tenant = ? AND hour >= toDateTime(?) AND hour < toDateTime(?)
-        UNION ALL
-        SELECT provider, account, region, function, version, runtime, memory_mb, trigger,
-               start_time AS t, materialize(toUInt64(0)) AS n, materialize(toDecimal128(0, 12)) AS cost,
-               toUInt8(start_type IN ('cold', 'snapstart')) AS cold,
-               toFloat64(init_duration_ms + restore_duration_ms) AS init_ms, toInt64(init_cost_pico) AS init_cost
-        FROM cold_starts
-        WHERE tenant = ? AND start_time >= toDateTime(?) AND start_time < toDateTime(?)
     )
     ARRAY JOIN
         [

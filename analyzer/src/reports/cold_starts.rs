@@ -1,7 +1,8 @@
 //! The cold-start report, read from the materialized tables that
 //! [`crate::materialize`] keeps up to date: rates by a dimension, INIT's
 //! share of cost before and after AWS began billing INIT, and invocations
-//! per function (`cold_start_rates.sql`, one pass), causes per function
+//! per function (`cold_start_rates.sql`, one pass over `invocation_hours`;
+//! INIT quantiles within 0.25 % from its histograms), causes per function
 //! (`cold_start_causes.sql`), the keep-alive behind them
 //! (`cold_start_keep_alive.sql`) and the latest cold starts
 //! (`cold_start_latest.sql`). The queries run at once and read thousands of
@@ -43,11 +44,11 @@ struct RateQueryRow {
     key: String,
     invocations: u64,
     cold_starts: u64,
-    init_ms_p50: f64,
-    init_ms_p90: f64,
-    init_ms_p99: f64,
     init_cost_pico: i64,
     total_cost_usd: String,
+    /// Histogram of INIT + restore durations (see `function_usage`).
+    init_buckets: Vec<u16>,
+    init_counts: Vec<u64>,
 }
 
 #[derive(Debug, clickhouse::Row, Deserialize)]
@@ -280,14 +281,16 @@ fn rates_frame(rows: &[RateQueryRow]) -> Result<DataFrame> {
                 })
         })
         .collect::<Result<Vec<i64>>>()?;
-    let nan_to_none = |v: f64| if v.is_nan() { None } else { Some(v) };
+    use super::function_usage::duration_quantile;
+    let init =
+        |r: &RateQueryRow, level: f64| duration_quantile(&r.init_buckets, &r.init_counts, level);
     df!(
         "key" => rows.iter().map(|r| r.key.as_str()).collect::<Vec<_>>(),
         "invocations" => rows.iter().map(|r| r.invocations).collect::<Vec<u64>>(),
         "cold_starts" => rows.iter().map(|r| r.cold_starts).collect::<Vec<u64>>(),
-        "init_ms_p50" => rows.iter().map(|r| nan_to_none(r.init_ms_p50)).collect::<Vec<_>>(),
-        "init_ms_p90" => rows.iter().map(|r| nan_to_none(r.init_ms_p90)).collect::<Vec<_>>(),
-        "init_ms_p99" => rows.iter().map(|r| nan_to_none(r.init_ms_p99)).collect::<Vec<_>>(),
+        "init_ms_p50" => rows.iter().map(|r| init(r, 0.5)).collect::<Vec<_>>(),
+        "init_ms_p90" => rows.iter().map(|r| init(r, 0.9)).collect::<Vec<_>>(),
+        "init_ms_p99" => rows.iter().map(|r| init(r, 0.99)).collect::<Vec<_>>(),
         "init_cost_pico" => rows.iter().map(|r| r.init_cost_pico).collect::<Vec<i64>>(),
         "cost_pico" => costs,
     )
@@ -309,20 +312,18 @@ async fn fetch_rates(
         .bind(tenant)
         .bind(from)
         .bind(to)
-        .bind(tenant)
-        .bind(from)
-        .bind(to)
         .fetch_all()
         .await
         .map_err(|source| Error::Query {
             query: "cold_start_rates.sql",
             source,
         })?;
-    let window = [tenant.to_string(), from.to_string(), to.to_string()];
-    let params = std::iter::once(dimension.to_string())
-        .chain(window.clone())
-        .chain(window)
-        .collect();
+    let params = vec![
+        dimension.to_string(),
+        tenant.to_string(),
+        from.to_string(),
+        to.to_string(),
+    ];
     let trace = QueryTrace::new("cold_start_rates.sql", COLD_START_RATES_SQL, params);
     Ok((rows, trace))
 }
@@ -695,17 +696,16 @@ mod tests {
     }
 
     #[test]
-    fn nan_init_quantiles_become_nulls_in_the_frame() {
+    fn init_quantiles_without_cold_starts_become_nulls_in_the_frame() {
         let frame = rates_frame(&[RateQueryRow {
             grouping: "dimension".into(),
             key: "f".into(),
             invocations: 10,
             cold_starts: 0,
-            init_ms_p50: f64::NAN,
-            init_ms_p90: f64::NAN,
-            init_ms_p99: f64::NAN,
             init_cost_pico: 0,
             total_cost_usd: "0.000000000005".into(),
+            init_buckets: vec![],
+            init_counts: vec![],
         }])
         .unwrap();
         assert_eq!(frame.column("init_ms_p50").unwrap().null_count(), 1);

@@ -80,10 +80,16 @@ fn bucket_ms(bucket: u16) -> f64 {
     }
 }
 
+/// A quantile of the durations a bucket histogram counts, ms; `None`
+/// when it counts nothing.
+pub(crate) fn duration_quantile(buckets: &[u16], counts: &[u64], level: f64) -> Option<f64> {
+    rank_value(buckets, counts, level).map(bucket_ms)
+}
+
 impl FunctionUsage {
     /// A duration quantile, ms (0 without invocations).
     pub fn duration_quantile(&self, level: f64) -> f64 {
-        rank_value(&self.duration_buckets, &self.duration_counts, level).map_or(0.0, bucket_ms)
+        duration_quantile(&self.duration_buckets, &self.duration_counts, level).unwrap_or(0.0)
     }
 
     /// A quantile of memory used, MB, over the invocations that reported
