@@ -137,6 +137,36 @@ ORDER BY (tenant, provider, function, hour, memory_mb, arch);
 
 CREATE TABLE IF NOT EXISTS function_days AS function_hours;
 
+-- Per day and billed configuration: what the monthly bill reads (a bill
+-- covers whole months, so whole days). `observed_memory_mb` is the memory
+-- an invocation used on Azure Functions (Consumption bills observed memory)
+-- and 0 elsewhere; `unbilled_init_ms` is the INIT time of cold starts
+-- before AWS billed INIT for every function that their billed duration
+-- does not hold (see function_month_usage.sql); `last_start` is in epoch
+-- seconds.
+CREATE TABLE IF NOT EXISTS usage_days
+(
+    tenant String,
+    provider String,
+    account String,
+    region String,
+    function String,
+    arch String,
+    runtime String,
+    memory_mb UInt32,
+    observed_memory_mb UInt32,
+    day Date,
+    requests UInt64,
+    billed_ms UInt64,
+    list_cost Decimal(38, 12),
+    snapstart_restores UInt64,
+    unbilled_init_ms UInt64,
+    last_start Int64
+)
+ENGINE = MergeTree()
+PARTITION BY day
+ORDER BY (tenant, provider, account, region, function, day, arch, runtime, memory_mb, observed_memory_mb);
+
 -- What each day was built from: the day's invocation count and latest
 -- `ingested_at` (all tenants) when the pass read it. A day whose current
 -- figures differ was written to since (late data, an import, retention) and
@@ -158,4 +188,5 @@ CREATE TABLE IF NOT EXISTS materialize_stage_cold_starts AS cold_starts;
 CREATE TABLE IF NOT EXISTS materialize_stage_cold_start_days AS cold_start_days;
 CREATE TABLE IF NOT EXISTS materialize_stage_invocation_hours AS invocation_hours;
 CREATE TABLE IF NOT EXISTS materialize_stage_function_hours AS function_hours;
-CREATE TABLE IF NOT EXISTS materialize_stage_function_days AS function_hours
+CREATE TABLE IF NOT EXISTS materialize_stage_function_days AS function_hours;
+CREATE TABLE IF NOT EXISTS materialize_stage_usage_days AS usage_days

@@ -239,6 +239,12 @@ def main():
                 "32.5, 20.0, 33, 0.000000950001, 0, [1892, 1986], [1, 1], [], [])"
             )
         sess.query(
+            "INSERT INTO usage_days (tenant, provider, account, region, function, arch, runtime, memory_mb, "
+            "observed_memory_mb, day, requests, billed_ms, list_cost, snapstart_restores, unbilled_init_ms, "
+            "last_start) VALUES ('default', 'aws_lambda', '1', 'us-east-1', 'f', 'x86_64', 'python3.12', 1024, 0, "
+            "toDate('2026-01-01'), 2, 33, 0.000000950001, 0, 0, 1767230100)"
+        )
+        sess.query(
             "INSERT INTO materialized_days (day, invocations, max_ingested_at, built_at) VALUES "
             "(toDate('2026-01-01'), 2, toDateTime(1767230200), toDateTime(1767230300))"
         )

@@ -98,13 +98,13 @@ async fn retention_drops_whole_old_partitions_and_keeps_the_rollup_longer() {
     // 100-day row: it ended at most 70 days ago. It drops nothing.
     let said = keep_30_60(&["--dry-run"]);
     assert!(
-        said.contains("would drop 15 partitions (15 rows)"),
+        said.contains("would drop 17 partitions (17 rows)"),
         "{said}"
     );
     assert_eq!(ages(&ch).await, all);
 
     let said = keep_30_60(&[]);
-    assert!(said.contains("dropped 15 partitions (15 rows)"), "{said}");
+    assert!(said.contains("dropped 17 partitions (17 rows)"), "{said}");
     assert!(said.contains("no TTL"), "{said}");
     // The 40-day row's rollup stays: its month ends less than 60 days ago.
     assert_eq!(
@@ -112,19 +112,21 @@ async fn retention_drops_whole_old_partitions_and_keeps_the_rollup_longer() {
         vec![(100, 0, 0, 0, 0), (40, 0, 0, 0, 1), (5, 1, 1, 1, 1)]
     );
     // The materialized tables (built by the import) go with the raw data:
-    // of the 15 partitions, 8 were theirs (a day of `invocation_hours`,
-    // `cold_start_days`, `function_hours` and `function_days` per old day).
+    // of the 17 partitions, 10 were theirs (a day of `invocation_hours`,
+    // `cold_start_days`, `function_hours`, `function_days` and `usage_days`
+    // per old day).
     for (age, kept) in [(100, 0), (40, 0), (5, 1)] {
         let day = Utc::now().date_naive() - Duration::days(age);
-        for table in [
-            "invocation_hours",
-            "cold_start_days",
-            "function_hours",
-            "function_days",
+        for (table, count) in [
+            ("invocation_hours", "invocations"),
+            ("cold_start_days", "invocations"),
+            ("function_hours", "invocations"),
+            ("function_days", "invocations"),
+            ("usage_days", "requests"),
         ] {
             let n = ch
                 .count(&format!(
-                    "SELECT toUInt64(sum(invocations)) FROM {table} WHERE day = '{day}'"
+                    "SELECT toUInt64(sum({count})) FROM {table} WHERE day = '{day}'"
                 ))
                 .await;
             assert_eq!(n, kept, "{table} {age} days ago");

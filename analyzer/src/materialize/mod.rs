@@ -14,7 +14,9 @@
 //! - `invocation_hours`: invocations and list cost per hour and dimension;
 //! - `function_hours` and `function_days`: per function, memory size and
 //!   architecture, the counts, sums and histograms right-sizing and the
-//!   warnings read.
+//!   warnings read;
+//! - `usage_days`: per day and billed configuration, what the monthly bill
+//!   reads.
 //!
 //! A day is built into staging copies of the tables and swapped in with
 //! `ALTER TABLE … REPLACE PARTITION` (the tables are partitioned by day), so
@@ -50,14 +52,17 @@ pub const INVOCATION_HOURS_SQL: &str = include_str!("../queries/materialize_invo
 pub const FUNCTION_HOURS_SQL: &str = include_str!("../queries/materialize_function_hours.sql");
 /// SQL that fills a day of `function_days`' staging copy from the hours.
 pub const FUNCTION_DAYS_SQL: &str = include_str!("../queries/materialize_function_days.sql");
+/// SQL that fills a day of `usage_days`' staging copy.
+pub const USAGE_DAYS_SQL: &str = include_str!("../queries/materialize_usage_days.sql");
 
 /// The derived tables and their staging copies.
-const TABLES: [(&str, &str); 5] = [
+const TABLES: [(&str, &str); 6] = [
     ("cold_starts", "materialize_stage_cold_starts"),
     ("cold_start_days", "materialize_stage_cold_start_days"),
     ("invocation_hours", "materialize_stage_invocation_hours"),
     ("function_hours", "materialize_stage_function_hours"),
     ("function_days", "materialize_stage_function_days"),
+    ("usage_days", "materialize_stage_usage_days"),
 ];
 
 /// A day's ingest watermark.
@@ -244,6 +249,13 @@ async fn build_day(store: &Store, day: NaiveDate, has_data: bool) -> Result<Buil
         )
         .await?;
         day_of(FUNCTION_DAYS_SQL, "materialize_function_days.sql", &[from]).await?;
+        let init_billed_from = faasight_pricing::aws_lambda::init_billing_from().timestamp();
+        day_of(
+            USAGE_DAYS_SQL,
+            "materialize_usage_days.sql",
+            &[init_billed_from, from, to],
+        )
+        .await?;
     }
     for (table, stage) in TABLES {
         execute(

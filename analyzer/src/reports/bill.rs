@@ -243,14 +243,11 @@ pub async fn bill_report(
         window,
     )
     .await?;
-    let init_from = faasight_pricing::aws_lambda::init_billing_from()
-        .timestamp()
-        .to_string();
     let (function_rows, function_trace) = super::fetch_window::<FunctionMonthUsage>(
         store,
         "function_month_usage.sql",
         FUNCTION_MONTH_USAGE_SQL,
-        &[&init_from, Provider::AwsLambda.as_str()],
+        &[Provider::AwsLambda.as_str()],
         tenant,
         window,
     )
