@@ -167,6 +167,24 @@ ENGINE = MergeTree()
 PARTITION BY day
 ORDER BY (tenant, provider, account, region, function, day, arch, runtime, memory_mb, observed_memory_mb);
 
+-- Invocations per function and minute (epoch minutes, sparse: only minutes
+-- with calls), one row per function and day: the arrivals the keep-alive
+-- what-if replays.
+CREATE TABLE IF NOT EXISTS function_minutes
+(
+    tenant String,
+    provider String,
+    account String,
+    region String,
+    function String,
+    day Date,
+    minutes Array(UInt32),
+    counts Array(UInt64)
+)
+ENGINE = MergeTree()
+PARTITION BY day
+ORDER BY (tenant, function, day, provider, account, region);
+
 -- What each day was built from: the day's invocation count and latest
 -- `ingested_at` (all tenants) when the pass read it. A day whose current
 -- figures differ was written to since (late data, an import, retention) and
@@ -189,4 +207,5 @@ CREATE TABLE IF NOT EXISTS materialize_stage_cold_start_days AS cold_start_days;
 CREATE TABLE IF NOT EXISTS materialize_stage_invocation_hours AS invocation_hours;
 CREATE TABLE IF NOT EXISTS materialize_stage_function_hours AS function_hours;
 CREATE TABLE IF NOT EXISTS materialize_stage_function_days AS function_hours;
-CREATE TABLE IF NOT EXISTS materialize_stage_usage_days AS usage_days
+CREATE TABLE IF NOT EXISTS materialize_stage_usage_days AS usage_days;
+CREATE TABLE IF NOT EXISTS materialize_stage_function_minutes AS function_minutes

@@ -245,6 +245,10 @@ def main():
             "toDate('2026-01-01'), 2, 33, 0.000000950001, 0, 0, 1767230100)"
         )
         sess.query(
+            "INSERT INTO function_minutes (tenant, provider, account, region, function, day, minutes, counts) "
+            "VALUES ('default', 'aws_lambda', '1', 'us-east-1', 'f', toDate('2026-01-01'), [29453833, 29453835], [1, 1])"
+        )
+        sess.query(
             "INSERT INTO materialized_days (day, invocations, max_ingested_at, built_at) VALUES "
             "(toDate('2026-01-01'), 2, toDateTime(1767230200), toDateTime(1767230300))"
         )

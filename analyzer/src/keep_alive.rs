@@ -22,12 +22,14 @@ pub const ARRIVALS_PER_MINUTE_SQL: &str = include_str!("queries/arrivals_per_min
 #[derive(Debug, clickhouse::Row, serde::Deserialize)]
 struct ArrivalRow {
     function: String,
-    minute: u32,
-    n: u32,
+    /// Epoch minutes with calls, and the calls in each.
+    minutes: Vec<u32>,
+    counts: Vec<u64>,
 }
 
 /// Recorded invocations per function and minute of `range` (dense: one
-/// count per minute of the range), read from `invocations`.
+/// count per minute of the range), read from the materialized
+/// `function_minutes` (so up to date as of the last materialize pass).
 pub async fn arrivals_per_minute(
     store: &Store,
     tenant: &str,
@@ -45,20 +47,32 @@ pub async fn arrivals_per_minute(
             query: "arrivals_per_minute.sql",
             source,
         })?;
-    let first = (range.from.timestamp() / 60) as u32;
+    Ok(dense_arrivals(&rows, range))
+}
+
+/// One dense series per function name (rows come sorted by name), minutes
+/// outside `range` dropped. Pure.
+fn dense_arrivals(rows: &[ArrivalRow], range: TimeRange) -> Vec<(String, Vec<u32>)> {
+    let first = range.from.timestamp().div_euclid(60);
     let minutes = ((range.to.timestamp() - range.from.timestamp()) / 60).max(0) as usize;
     let mut out: Vec<(String, Vec<u32>)> = Vec::new();
     for r in rows {
         if out.last().map(|(f, _)| f != &r.function).unwrap_or(true) {
             out.push((r.function.clone(), vec![0; minutes]));
         }
-        if let (Some((_, counts)), Some(i)) = (out.last_mut(), r.minute.checked_sub(first)) {
-            if let Some(slot) = counts.get_mut(i as usize) {
-                *slot = r.n;
+        let Some((_, series)) = out.last_mut() else {
+            continue;
+        };
+        for (&minute, &n) in r.minutes.iter().zip(&r.counts) {
+            let Ok(i) = usize::try_from(i64::from(minute) - first) else {
+                continue;
+            };
+            if let Some(slot) = series.get_mut(i) {
+                *slot = slot.saturating_add(u32::try_from(n).unwrap_or(u32::MAX));
             }
         }
     }
-    Ok(out)
+    out
 }
 
 /// Result of one keep-alive policy over a set of functions.
@@ -356,6 +370,34 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn arrivals_become_one_dense_series_per_name_within_the_window() {
+        // Window: minutes 1000..1005 (epoch 60,000 s .. 60,300 s).
+        let range = TimeRange {
+            from: chrono::DateTime::from_timestamp(60_000, 0).unwrap(),
+            to: chrono::DateTime::from_timestamp(60_300, 0).unwrap(),
+        };
+        let row = |function: &str, minutes: Vec<u32>, counts: Vec<u64>| ArrivalRow {
+            function: function.into(),
+            minutes,
+            counts,
+        };
+        // "api" in two accounts (two rows, added up); minutes 999 and 1005
+        // fall outside.
+        let rows = [
+            row("api", vec![999, 1000, 1003], vec![7, 2, 1]),
+            row("api", vec![1003, 1005], vec![4, 9]),
+            row("cron", vec![1004], vec![1]),
+        ];
+        assert_eq!(
+            dense_arrivals(&rows, range),
+            vec![
+                ("api".to_string(), vec![2, 0, 0, 5, 0]),
+                ("cron".to_string(), vec![0, 0, 0, 0, 1]),
+            ]
+        );
+    }
 
     #[test]
     fn provisioned_instances_by_hour() {

@@ -38,7 +38,7 @@ enum Partitioning {
 /// whether it is a rollup (kept for `keep_rollup_days`).
 /// The materialized tables (migration 0008) are derived from the raw
 /// invocations day by day and kept as long.
-const TABLES: [(&str, Partitioning, &str, bool); 10] = [
+const TABLES: [(&str, Partitioning, &str, bool); 11] = [
     ("invocations", Partitioning::Day, "start_time", false),
     ("spans", Partitioning::Day, "timestamp", false),
     ("logs", Partitioning::Day, "timestamp", false),
@@ -49,6 +49,7 @@ const TABLES: [(&str, Partitioning, &str, bool); 10] = [
     ("function_hours", Partitioning::Day, "day", false),
     ("function_days", Partitioning::Day, "day", false),
     ("usage_days", Partitioning::Day, "day", false),
+    ("function_minutes", Partitioning::Day, "day", false),
 ];
 
 /// The active partitions of every table in [`TABLES`].
@@ -56,7 +57,7 @@ const PARTS_SQL: &str = "SELECT table, partition, toUInt64(sum(rows)) AS rows FR
              WHERE database = currentDatabase() AND active \
              AND table IN ('invocations', 'spans', 'logs', 'invocations_hourly', \
              'cold_starts', 'cold_start_days', 'invocation_hours', 'function_hours', \
-             'function_days', 'usage_days') \
+             'function_days', 'usage_days', 'function_minutes') \
              GROUP BY table, partition ORDER BY table, partition";
 
 /// What to keep, in days.

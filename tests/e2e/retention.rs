@@ -98,13 +98,13 @@ async fn retention_drops_whole_old_partitions_and_keeps_the_rollup_longer() {
     // 100-day row: it ended at most 70 days ago. It drops nothing.
     let said = keep_30_60(&["--dry-run"]);
     assert!(
-        said.contains("would drop 17 partitions (17 rows)"),
+        said.contains("would drop 19 partitions (19 rows)"),
         "{said}"
     );
     assert_eq!(ages(&ch).await, all);
 
     let said = keep_30_60(&[]);
-    assert!(said.contains("dropped 17 partitions (17 rows)"), "{said}");
+    assert!(said.contains("dropped 19 partitions (19 rows)"), "{said}");
     assert!(said.contains("no TTL"), "{said}");
     // The 40-day row's rollup stays: its month ends less than 60 days ago.
     assert_eq!(
@@ -112,9 +112,9 @@ async fn retention_drops_whole_old_partitions_and_keeps_the_rollup_longer() {
         vec![(100, 0, 0, 0, 0), (40, 0, 0, 0, 1), (5, 1, 1, 1, 1)]
     );
     // The materialized tables (built by the import) go with the raw data:
-    // of the 17 partitions, 10 were theirs (a day of `invocation_hours`,
-    // `cold_start_days`, `function_hours`, `function_days` and `usage_days`
-    // per old day).
+    // of the 19 partitions, 12 were theirs (a day of `invocation_hours`,
+    // `cold_start_days`, `function_hours`, `function_days`, `usage_days`
+    // and `function_minutes` per old day).
     for (age, kept) in [(100, 0), (40, 0), (5, 1)] {
         let day = Utc::now().date_naive() - Duration::days(age);
         for (table, count) in [
@@ -123,6 +123,7 @@ async fn retention_drops_whole_old_partitions_and_keeps_the_rollup_longer() {
             ("function_hours", "invocations"),
             ("function_days", "invocations"),
             ("usage_days", "requests"),
+            ("function_minutes", "arraySum(counts)"),
         ] {
             let n = ch
                 .count(&format!(

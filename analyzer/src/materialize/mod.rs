@@ -16,7 +16,9 @@
 //!   architecture, the counts, sums and histograms right-sizing and the
 //!   warnings read;
 //! - `usage_days`: per day and billed configuration, what the monthly bill
-//!   reads.
+//!   reads;
+//! - `function_minutes`: invocations per function and minute, what the
+//!   keep-alive what-if replays.
 //!
 //! A day is built into staging copies of the tables and swapped in with
 //! `ALTER TABLE … REPLACE PARTITION` (the tables are partitioned by day), so
@@ -54,15 +56,18 @@ pub const FUNCTION_HOURS_SQL: &str = include_str!("../queries/materialize_functi
 pub const FUNCTION_DAYS_SQL: &str = include_str!("../queries/materialize_function_days.sql");
 /// SQL that fills a day of `usage_days`' staging copy.
 pub const USAGE_DAYS_SQL: &str = include_str!("../queries/materialize_usage_days.sql");
+/// SQL that fills a day of `function_minutes`' staging copy.
+pub const FUNCTION_MINUTES_SQL: &str = include_str!("../queries/materialize_function_minutes.sql");
 
 /// The derived tables and their staging copies.
-const TABLES: [(&str, &str); 6] = [
+const TABLES: [(&str, &str); 7] = [
     ("cold_starts", "materialize_stage_cold_starts"),
     ("cold_start_days", "materialize_stage_cold_start_days"),
     ("invocation_hours", "materialize_stage_invocation_hours"),
     ("function_hours", "materialize_stage_function_hours"),
     ("function_days", "materialize_stage_function_days"),
     ("usage_days", "materialize_stage_usage_days"),
+    ("function_minutes", "materialize_stage_function_minutes"),
 ];
 
 /// A day's ingest watermark.
@@ -254,6 +259,12 @@ async fn build_day(store: &Store, day: NaiveDate, has_data: bool) -> Result<Buil
             USAGE_DAYS_SQL,
             "materialize_usage_days.sql",
             &[init_billed_from, from, to],
+        )
+        .await?;
+        day_of(
+            FUNCTION_MINUTES_SQL,
+            "materialize_function_minutes.sql",
+            &[from, to],
         )
         .await?;
     }
