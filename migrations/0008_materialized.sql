@@ -93,8 +93,7 @@ ORDER BY (tenant, provider, function, hour, version, memory_mb);
 
 -- Per function, memory size and architecture, per hour (`function_hours`)
 -- and per day (`function_days`, the same columns with `hour` at midnight):
--- what right-sizing, the warnings and the functions table read (`errors`:
--- every status but success, as the hourly rollup counts them). Reports take whole days from
+-- what right-sizing and warnings read. Reports take whole days from
 -- `function_days` and the hours at a window's ragged ends from
 -- `function_hours`. Durations are kept as a histogram of 0.5 %-wide
 -- logarithmic buckets (bucket k ≥ 1 holds 0.001 ms × 1.005^(k−1) to
@@ -119,7 +118,6 @@ CREATE TABLE IF NOT EXISTS function_hours
     timeout_ms_max UInt32,
     timeout_ms_last UInt32,
     invocations UInt64,
-    errors UInt64,
     cold_starts UInt64,
     timeouts UInt64,
     oom_errors UInt64,

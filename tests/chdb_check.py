@@ -232,10 +232,10 @@ def main():
         for table in ("function_hours", "function_days"):
             sess.query(
                 f"INSERT INTO {table} (tenant, provider, account, region, function, memory_mb, arch, day, hour, "
-                "runtime, last_seen, timeout_ms_max, timeout_ms_last, invocations, errors, cold_starts, timeouts, oom_errors, "
+                "runtime, last_seen, timeout_ms_max, timeout_ms_last, invocations, cold_starts, timeouts, oom_errors, "
                 "duration_sum, duration_max, billed_ms, cost_usd, max_memory_max, duration_buckets, duration_counts, "
                 "memory_values, memory_counts) VALUES ('default', 'aws_lambda', '1', 'us-east-1', 'f', 1024, 'x86_64', "
-                "toDate('2026-01-01'), toDateTime(1767229200), 'python3.12', 1767230100000, 30000, 30000, 2, 1, 1, 0, 0, "
+                "toDate('2026-01-01'), toDateTime(1767229200), 'python3.12', 1767230100000, 30000, 30000, 2, 1, 0, 0, "
                 "32.5, 20.0, 33, 0.000000950001, 0, [1892, 1986], [1, 1], [], [])"
             )
         sess.query(

@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 
 /// SQL of the range totals.
 pub const RANGE_TOTALS_SQL: &str = include_str!("../queries/range_totals.sql");
+/// SQL of the functions table.
+pub const FUNCTIONS_TABLE_SQL: &str = include_str!("../queries/functions_table.sql");
 /// SQL of one function's series.
 pub const FUNCTION_SERIES_SQL: &str = include_str!("../queries/function_series.sql");
 /// SQL of one function's INIT histogram.
@@ -191,77 +193,67 @@ pub struct FunctionLine {
     pub cost_usd: PicoUsd,
 }
 
-/// Every function of `tenant` with invocations in `range`, from the
-/// materialized per-function usage (`function_usage.sql`): runtime,
-/// architecture and memory of its latest invocation; duration quantiles
-/// from the merged histograms (within 0.25 %).
+#[derive(Debug, clickhouse::Row, Deserialize)]
+struct FunctionRow {
+    provider: String,
+    account: String,
+    region: String,
+    function: String,
+    runtime: String,
+    arch: String,
+    memory_mb: u32,
+    invocations: u64,
+    errors: u64,
+    cold_starts: u64,
+    p50_duration_ms: f64,
+    p95_duration_ms: f64,
+    p99_duration_ms: f64,
+    max_memory_used_mb: u32,
+    cost_usd: String,
+}
+
+/// Every function of `tenant` with invocations in `range`.
 pub async fn functions_table(
     store: &Store,
     tenant: &str,
     range: TimeRange,
 ) -> Result<(Vec<FunctionLine>, QueryTrace)> {
-    let (usage, trace) =
-        crate::reports::function_usage::function_usage(store, tenant, range).await?;
-    Ok((function_lines(&usage)?, trace))
-}
-
-/// One line per function from its rows per memory size and architecture,
-/// in the order the rows come (by provider, account, region, function).
-/// Pure.
-fn function_lines(
-    usage: &[crate::reports::function_usage::FunctionUsage],
-) -> Result<Vec<FunctionLine>> {
-    use crate::reports::function_usage::{duration_quantile, merge_histograms};
-    let mut lines = Vec::new();
-    let mut start = 0;
-    while start < usage.len() {
-        let same = |u: &&crate::reports::function_usage::FunctionUsage| {
-            (&u.provider, &u.account, &u.region, &u.function)
-                == (
-                    &usage[start].provider,
-                    &usage[start].account,
-                    &usage[start].region,
-                    &usage[start].function,
-                )
-        };
-        let end = start + usage[start..].iter().take_while(same).count();
-        let rows = &usage[start..end];
-        start = end;
-        let latest = rows
-            .iter()
-            .max_by_key(|u| u.last_seen)
-            .expect("a function has rows");
-        let parts: Vec<(&[u16], &[u64])> = rows
-            .iter()
-            .map(|u| (u.duration_buckets.as_slice(), u.duration_counts.as_slice()))
-            .collect();
-        let (buckets, counts) = merge_histograms(&parts);
-        let quantile = |level| duration_quantile(&buckets, &counts, level).unwrap_or(0.0);
-        let cost_pico = rows
-            .iter()
-            .map(|u| cost("function_usage.sql", &u.cost_usd).map(|c| c.0))
-            .sum::<Result<i64>>()?;
-        lines.push(FunctionLine {
-            cost_usd: PicoUsd(cost_pico),
-            key: FunctionKey {
-                provider: latest.provider.clone(),
-                account: latest.account.clone(),
-                region: latest.region.clone(),
-                function: latest.function.clone(),
-            },
-            runtime: latest.runtime.clone(),
-            arch: latest.arch.clone(),
-            memory_mb: latest.memory_mb,
-            invocations: rows.iter().map(|u| u.invocations).sum(),
-            errors: rows.iter().map(|u| u.errors).sum(),
-            cold_starts: rows.iter().map(|u| u.cold_starts).sum(),
-            p50_duration_ms: quantile(0.5),
-            p95_duration_ms: quantile(0.95),
-            p99_duration_ms: quantile(0.99),
-            max_memory_used_mb: rows.iter().map(|u| u.max_memory_max).max().unwrap_or(0),
-        });
-    }
-    Ok(lines)
+    const Q: &str = "functions_table.sql";
+    let (rows, trace): (Vec<FunctionRow>, _) = fetch(
+        store,
+        Q,
+        FUNCTIONS_TABLE_SQL,
+        |q| q,
+        Vec::new(),
+        tenant,
+        range,
+    )
+    .await?;
+    let lines = rows
+        .into_iter()
+        .map(|r| {
+            Ok(FunctionLine {
+                cost_usd: cost(Q, &r.cost_usd)?,
+                key: FunctionKey {
+                    provider: r.provider,
+                    account: r.account,
+                    region: r.region,
+                    function: r.function,
+                },
+                runtime: r.runtime,
+                arch: r.arch,
+                memory_mb: r.memory_mb,
+                invocations: r.invocations,
+                errors: r.errors,
+                cold_starts: r.cold_starts,
+                p50_duration_ms: r.p50_duration_ms,
+                p95_duration_ms: r.p95_duration_ms,
+                p99_duration_ms: r.p99_duration_ms,
+                max_memory_used_mb: r.max_memory_used_mb,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((lines, trace))
 }
 
 /// One bucket of a function's series.
@@ -509,70 +501,4 @@ pub async fn daily_cost_by(
         })
         .collect::<Result<Vec<_>>>()?;
     Ok((days, trace))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::reports::function_usage::FunctionUsage;
-
-    fn usage(
-        function: &str,
-        memory_mb: u32,
-        last_seen: i64,
-        buckets: &[u16],
-        counts: &[u64],
-    ) -> FunctionUsage {
-        FunctionUsage {
-            provider: "aws_lambda".into(),
-            account: "1".into(),
-            region: "eu-west-1".into(),
-            function: function.into(),
-            memory_mb,
-            arch: "x86_64".into(),
-            runtime: format!("rt{memory_mb}"),
-            last_seen,
-            timeout_ms_max: 3_000,
-            timeout_ms_last: 3_000,
-            invocations: counts.iter().sum(),
-            errors: 1,
-            cold_starts: 2,
-            timeouts: 0,
-            oom_errors: 0,
-            duration_sum: "0".into(),
-            duration_max: 0.0,
-            billed_ms: 0,
-            cost_usd: "0.000000000003".into(),
-            max_memory_max: memory_mb / 4,
-            duration_buckets: buckets.to_vec(),
-            duration_counts: counts.to_vec(),
-            memory_values: vec![],
-            memory_counts: vec![],
-        }
-    }
-
-    #[test]
-    fn a_line_per_function_from_its_sizes() {
-        // "api" at 512 MB (latest, t = 9) and 256 MB; "cron" alone.
-        let rows = [
-            usage("api", 256, 5, &[100, 200], &[50, 10]),
-            usage("api", 512, 9, &[100, 300], &[30, 10]),
-            usage("cron", 128, 1, &[7], &[4]),
-        ];
-        let lines = function_lines(&rows).unwrap();
-        assert_eq!(lines.len(), 2);
-        let api = &lines[0];
-        assert_eq!(api.key.function, "api");
-        assert_eq!((api.memory_mb, api.runtime.as_str()), (512, "rt512"));
-        assert_eq!((api.invocations, api.errors, api.cold_starts), (100, 2, 4));
-        assert_eq!(api.cost_usd, PicoUsd(6));
-        assert_eq!(api.max_memory_used_mb, 128);
-        // Merged: bucket 100 ×80, 200 ×10, 300 ×10; p50 is rank 50 (bucket
-        // 100), p95 rank 95 (bucket 300), as quantileExact ranks them.
-        let bucket = |k: f64| 0.001 * 1.005f64.powf(k - 0.5);
-        assert!((api.p50_duration_ms - bucket(100.0)).abs() < 1e-12);
-        assert!((api.p95_duration_ms - bucket(300.0)).abs() < 1e-12);
-        assert_eq!(lines[1].key.function, "cron");
-        assert_eq!(lines[1].invocations, 4);
-    }
 }

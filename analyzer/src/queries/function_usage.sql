@@ -1,5 +1,5 @@
 -- Per function, memory size and architecture over a window: what
--- right-sizing, the warnings and the functions table read, from the materialized tables
+-- right-sizing and the warnings read, from the materialized tables
 -- (migration 0008), never from every invocation: whole days from
 -- function_days, the hours at the window's ragged ends from function_hours.
 -- Duration quantiles come from the merged histograms (analyzer/src/reports/
@@ -17,7 +17,6 @@ SELECT
     timeout_max AS timeout_ms_max,
     timeout_last AS timeout_ms_last,
     all_invocations AS invocations,
-    all_errors AS errors,
     all_cold_starts AS cold_starts,
     all_timeouts AS timeouts,
     all_oom_errors AS oom_errors,
@@ -44,7 +43,6 @@ FROM
         max(timeout_ms_max) AS timeout_max,
         argMax(timeout_ms_last, last_seen) AS timeout_last,
         toUInt64(sum(invocations)) AS all_invocations,
-        toUInt64(sum(errors)) AS all_errors,
         toUInt64(sum(cold_starts)) AS all_cold_starts,
         toUInt64(sum(timeouts)) AS all_timeouts,
         toUInt64(sum(oom_errors)) AS all_oom_errors,

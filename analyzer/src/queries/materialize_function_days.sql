@@ -17,7 +17,6 @@ SELECT
     max(timeout_ms_max) AS timeout_max,
     argMax(timeout_ms_last, last_seen) AS timeout_last,
     sum(invocations) AS all_invocations,
-    sum(errors) AS all_errors,
     sum(cold_starts) AS all_cold_starts,
     sum(timeouts) AS all_timeouts,
     sum(oom_errors) AS all_oom_errors,

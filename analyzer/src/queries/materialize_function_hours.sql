@@ -18,7 +18,6 @@ SELECT
     max(timeout_ms) AS timeout_max,
     argMax(timeout_ms, start_time_ms) AS timeout_last,
     toUInt64(count()) AS invocations,
-    toUInt64(countIf(status != 'success')) AS errors,
     toUInt64(countIf(start_type IN ('cold', 'snapstart'))) AS cold_starts,
     toUInt64(countIf(status = 'timeout')) AS timeouts,
     toUInt64(countIf(position(error_type, 'OutOfMemory') > 0)) AS oom_errors,

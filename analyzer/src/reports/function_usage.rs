@@ -34,7 +34,6 @@ pub(crate) struct FunctionUsage {
     /// The timeout of the latest invocation.
     pub timeout_ms_last: u32,
     pub invocations: u64,
-    pub errors: u64,
     pub cold_starts: u64,
     pub timeouts: u64,
     pub oom_errors: u64,

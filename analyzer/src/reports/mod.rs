@@ -8,7 +8,7 @@ pub mod anomalies;
 pub mod bill;
 pub mod cold_starts;
 pub mod forecast;
-pub(crate) mod function_usage;
+mod function_usage;
 pub mod rightsizing;
 pub mod warnings;
 

@@ -195,7 +195,6 @@ mod tests {
             timeout_ms_max: 3_000,
             timeout_ms_last: u32::try_from(last_seen).unwrap(),
             invocations: durations.1.iter().sum(),
-            errors: 0,
             cold_starts: 1,
             timeouts: 2,
             oom_errors: 0,
