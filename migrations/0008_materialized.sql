@@ -188,15 +188,17 @@ ORDER BY (tenant, function, day, provider, account, region);
 -- What each day was built from: the day's invocation count and latest
 -- `ingested_at` (all tenants) when the pass read it. A day whose current
 -- figures differ was written to since (late data, an import, retention) and
--- is built again; the latest row per day wins.
+-- is built again; the latest row per day wins, by `build_us` (epoch
+-- microseconds: two builds of a day can fall in the same second).
 CREATE TABLE IF NOT EXISTS materialized_days
 (
     day Date,
     invocations UInt64,
     max_ingested_at DateTime('UTC'),
-    built_at DateTime('UTC')
+    built_at DateTime('UTC'),
+    build_us UInt64
 )
-ENGINE = ReplacingMergeTree(built_at)
+ENGINE = ReplacingMergeTree(build_us)
 ORDER BY day;
 
 -- The job's staging copies, one per derived table: a day is built here and

@@ -249,8 +249,8 @@ def main():
             "VALUES ('default', 'aws_lambda', '1', 'us-east-1', 'f', toDate('2026-01-01'), [29453833, 29453835], [1, 1])"
         )
         sess.query(
-            "INSERT INTO materialized_days (day, invocations, max_ingested_at, built_at) VALUES "
-            "(toDate('2026-01-01'), 2, toDateTime(1767230200), toDateTime(1767230300))"
+            "INSERT INTO materialized_days (day, invocations, max_ingested_at, built_at, build_us) VALUES "
+            "(toDate('2026-01-01'), 2, toDateTime(1767230200), toDateTime(1767230300), 1767230300000000)"
         )
         for path in sorted(glob.glob(os.path.join(ROOT, "analyzer", "src", "queries", "*.sql"))):
             sql = bind(open(path).read(), path)

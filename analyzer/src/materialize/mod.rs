@@ -291,6 +291,7 @@ async fn record(store: &Store, day: NaiveDate, figures: Figures) -> Result<()> {
         invocations: u64,
         max_ingested_at: u32,
         built_at: u32,
+        build_us: u64,
     }
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch exists");
     let row = Built {
@@ -298,6 +299,7 @@ async fn record(store: &Store, day: NaiveDate, figures: Figures) -> Result<()> {
         invocations: figures.invocations,
         max_ingested_at: figures.max_ingested_at,
         built_at: u32::try_from(Utc::now().timestamp()).unwrap_or(u32::MAX),
+        build_us: u64::try_from(Utc::now().timestamp_micros()).unwrap_or(0),
     };
     store.insert_rows("materialized_days", &[row]).await?;
     Ok(())
