@@ -353,8 +353,12 @@ pub fn parse_seconds(text: &str) -> Result<u64, String> {
         Some(d) => (d, 60),
         None => (t.strip_suffix('s').unwrap_or(t), 1),
     };
-    match digits.parse::<u64>() {
-        Ok(n) if n * scale <= 86_400 => Ok(n * scale),
+    match digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+    {
+        Some(seconds) if seconds <= 86_400 => Ok(seconds),
         _ => Err(format!(
             "{text:?} is not a duration from 0s to 1440m (e.g. 30s or 5m)"
         )),
@@ -834,5 +838,18 @@ mod tests {
     #[test]
     fn arguments_are_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_in_seconds_or_minutes_up_to_a_day() {
+        use super::parse_seconds;
+        assert_eq!(parse_seconds("30"), Ok(30));
+        assert_eq!(parse_seconds("30s"), Ok(30));
+        assert_eq!(parse_seconds("5m"), Ok(300));
+        assert_eq!(parse_seconds("1440m"), Ok(86_400));
+        assert!(parse_seconds("1441m").is_err());
+        // Would overflow once scaled: refused, not a panic.
+        assert!(parse_seconds("18446744073709551615m").is_err());
+        assert!(parse_seconds("soon").is_err());
     }
 }

@@ -47,14 +47,15 @@ struct TracedQuery {
 
 impl TracedQuery {
     /// The statement with its values in place, bound as the `clickhouse`
-    /// crate binds them: numbers as they are, text quoted.
+    /// crate binds them: integers as they are (every number a route binds
+    /// is one), text quoted — `nan` or `1e5` is text.
     fn bound(&self) -> String {
         let mut out = String::new();
         let mut params = self.params.iter();
         for (i, part) in self.sql.split('?').enumerate() {
             if i > 0 {
                 match params.next() {
-                    Some(v) if v.parse::<f64>().is_ok() => out.push_str(v),
+                    Some(v) if v.parse::<i64>().is_ok() => out.push_str(v),
                     Some(v) => {
                         out.push('\'');
                         out.push_str(&v.replace('\\', "\\\\").replace('\'', "\\'"));

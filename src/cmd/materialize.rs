@@ -3,7 +3,7 @@
 //! days whose invocations changed since they were last built.
 
 use crate::cli::DbArgs;
-use faasight_analyzer::materialize::{refresh, MaterializePass};
+use faasight_analyzer::materialize::{refresh, refresh_until, MaterializePass};
 use faasight_store::Store;
 use std::time::{Duration, Instant};
 
@@ -37,7 +37,9 @@ pub async fn run(db: DbArgs) -> anyhow::Result<()> {
 
 /// The running collector's job: a pass at start, then one `period` after
 /// each pass ends, until `stop` turns true. A failed pass is logged and
-/// tried again; it never stops ingest. Quiet while nothing changed.
+/// tried again; it never stops ingest. Quiet while nothing changed. A pass
+/// is not cancelled mid-day (that would leave its lock behind for the next
+/// start to wait on): it ends after the day it is building.
 pub(crate) async fn every(
     store: Store,
     period: Duration,
@@ -45,14 +47,20 @@ pub(crate) async fn every(
 ) {
     loop {
         let started = Instant::now();
-        let run = refresh(&store);
-        tokio::select! {
-            result = run => match result {
-                Ok(pass) if pass.days_built.is_empty() => {}
-                Ok(pass) => eprintln!("{}", describe(&pass, started.elapsed())),
-                Err(e) => eprintln!("materialize: the pass failed ({e}); trying again in {} s", period.as_secs()),
-            },
-            _ = stop.wait_for(|s| *s) => return,
+        let result = {
+            let stopped = || *stop.borrow();
+            refresh_until(&store, &stopped).await
+        };
+        match result {
+            Ok(pass) if pass.days_built.is_empty() => {}
+            Ok(pass) => eprintln!("{}", describe(&pass, started.elapsed())),
+            Err(e) => eprintln!(
+                "materialize: the pass failed ({e}); trying again in {} s",
+                period.as_secs()
+            ),
+        }
+        if *stop.borrow() {
+            return;
         }
         tokio::select! {
             _ = tokio::time::sleep(period) => {}

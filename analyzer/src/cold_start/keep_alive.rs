@@ -113,6 +113,19 @@ impl Default for ColdStartOptions {
     }
 }
 
+impl ColdStartOptions {
+    /// The keep-alive the rule falls back to for a function of `provider`
+    /// when its idle periods cannot tell: the provider's published figure,
+    /// else [`ColdStartOptions::default_keep_alive_ms`], kept within the
+    /// informative gap and the cap.
+    pub fn fallback_keep_alive_ms(&self, provider: Option<&str>) -> i64 {
+        provider
+            .and_then(provider_keep_alive_ms)
+            .unwrap_or(self.default_keep_alive_ms)
+            .clamp(self.min_informative_gap_ms, self.max_keep_alive_ms)
+    }
+}
+
 /// A provider's keep-alive when the data cannot tell, ms
 /// ([`faasight_pricing::Provider::default_keep_alive_ms`], which cites the
 /// measurements); `None` for an unknown provider or one without a

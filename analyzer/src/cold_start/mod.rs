@@ -253,12 +253,20 @@ impl StartType {
         })
     }
 
+    /// Whether the cause rule classifies a start of this type.
     fn classified(self) -> bool {
         matches!(
             self,
             StartType::Cold | StartType::Suppressed | StartType::SnapStart | StartType::Provisioned
         )
     }
+}
+
+/// Whether the cause rule gives a start of type `start_type` a cause
+/// (`cold`, `suppressed`, `snapstart`, `provisioned`); unknown types get
+/// none.
+pub fn is_classified_start_type(start_type: &str) -> bool {
+    StartType::parse(start_type).is_some_and(StartType::classified)
 }
 
 /// One invocation, borrowed from the frame.
@@ -433,10 +441,7 @@ pub fn cold_start_causes(
                 if done.contains(function) {
                     return Err(out_of_order());
                 }
-                let default_ms = provider
-                    .and_then(provider_keep_alive_ms)
-                    .unwrap_or(o.default_keep_alive_ms)
-                    .clamp(o.min_informative_gap_ms, o.max_keep_alive_ms);
+                let default_ms = o.fallback_keep_alive_ms(provider);
                 current = Some((function, default_ms));
             }
         }

@@ -2,7 +2,7 @@
 //! and a look-back before it, streamed into a frame, classified by
 //! [`cold_start_causes`] with the look-back only setting the scene.
 
-use crate::cold_start::{cold_start_causes, ColdStartOptions};
+use crate::cold_start::{cold_start_causes, is_classified_start_type, ColdStartOptions};
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
 use faasight_store::Store;
@@ -16,13 +16,6 @@ pub const SEQUENCE_SQL: &str = include_str!("../queries/materialize_sequence.sql
 pub const FUNCTIONS_SQL: &str = include_str!("../queries/materialize_functions.sql");
 /// SQL of the functions that ran before a look-back.
 pub const KNOWN_BEFORE_SQL: &str = include_str!("../queries/materialize_known_before.sql");
-
-/// How far before a day its pass reads: the longest keep-alive the rule
-/// uses ([`ColdStartOptions::max_keep_alive_ms`]), so that every instance
-/// that could still be warm at midnight, and every invocation still busy,
-/// is seen. A function with nothing in the look-back but known from before
-/// it had been idle longer than any keep-alive.
-pub const LOOK_BACK_MS: i64 = 2 * 3_600_000;
 
 #[derive(Debug, clickhouse::Row, Deserialize)]
 struct SequenceRow<'a> {
@@ -115,7 +108,12 @@ pub(super) async fn classify_day(
     end: DateTime<Utc>,
 ) -> Result<DayRows> {
     use polars::prelude::{IntoColumn, NamedFrom, Series, StringChunkedBuilder};
-    let read_from = start - chrono::Duration::milliseconds(LOOK_BACK_MS);
+    // The look-back is the longest keep-alive the rule uses, so that every
+    // instance that could still be warm at midnight, and every invocation
+    // still busy, is seen. A function with nothing in it but known from
+    // before it had been idle longer than any keep-alive.
+    let defaults = ColdStartOptions::default();
+    let read_from = start - chrono::Duration::milliseconds(defaults.max_keep_alive_ms);
     let query_error = |query: &'static str| move |source| Error::Query { query, source };
     let names = fetch_names(store, read_from, end);
     let known_before = async {
@@ -159,10 +157,7 @@ pub(super) async fn classify_day(
             starts.push(r.start_time_ms);
             duration.push(r.duration_ms);
             init.push(r.init_duration_ms);
-            if !matches!(
-                r.start_type,
-                "cold" | "suppressed" | "snapstart" | "provisioned"
-            ) {
+            if !is_classified_start_type(r.start_type) {
                 extra_of_row.push(u32::MAX);
             } else {
                 extra_of_row.push(extras.len() as u32);
@@ -202,10 +197,10 @@ pub(super) async fn classify_day(
             Series::new("memory_mb".into(), memory.clone()).into_column(),
             instance.finish().into_column(),
             request.finish().into_column(),
-            Series::new("start_time_ms".into(), starts.clone()).into_column(),
-            Series::new("duration_ms".into(), duration.clone()).into_column(),
+            Series::new("start_time_ms".into(), starts).into_column(),
+            Series::new("duration_ms".into(), duration).into_column(),
             start_type.finish().into_column(),
-            Series::new("init_duration_ms".into(), init.clone()).into_column(),
+            Series::new("init_duration_ms".into(), init).into_column(),
         ],
     )
     .and_then(|frame| frame.take(&order))
@@ -217,7 +212,7 @@ pub(super) async fn classify_day(
             .filter(|(id, _, _)| names.contains_key(id))
             .map(|(id, version, memory_mb)| (id.to_string(), (version, memory_mb)))
             .collect(),
-        ..ColdStartOptions::default()
+        ..defaults
     };
     let analysis = cold_start_causes(&frame, &options).map_err(|e| {
         Error::Model(format!(
@@ -225,9 +220,11 @@ pub(super) async fn classify_day(
             start.date_naive()
         ))
     })?;
-    let day = day_number(start);
+    let day = super::date_column(start.date_naive());
     let order: Vec<IdxSize> = order.into_no_null_iter().collect();
-    let versions = frame_strings(&frame, "version")?;
+    // Only classified rows need their version: read by row, not copied.
+    let versions = crate::frame_input::strings(&frame, "version")
+        .map_err(|e| Error::Model(format!("the sequence frame: {e}")))?;
     let mut cold_starts = Vec::with_capacity(analysis.cold_starts.len());
     for c in analysis.cold_starts {
         let original = order[c.row] as usize;
@@ -243,7 +240,7 @@ pub(super) async fn classify_day(
             account: name.account.clone(),
             region: name.region.clone(),
             function: name.function.clone(),
-            version: versions[c.row].clone(),
+            version: versions.get(c.row).unwrap_or_default().to_string(),
             runtime,
             memory_mb: memory[original],
             trigger,
@@ -314,20 +311,6 @@ async fn fetch_names(
     Ok(rows.into_iter().map(|r| (r.function_id, r)).collect())
 }
 
-fn frame_strings(frame: &DataFrame, column: &'static str) -> Result<Vec<String>> {
-    let values = crate::frame_input::strings(frame, column)
-        .map_err(|e| Error::Model(format!("the sequence frame: {e}")))?;
-    Ok(values
-        .iter()
-        .map(|v| v.unwrap_or_default().to_string())
-        .collect())
-}
-
-/// Days since 1970-01-01, as a `Date` column holds them.
-fn day_number(start: DateTime<Utc>) -> u16 {
-    u16::try_from(start.timestamp().div_euclid(86_400)).unwrap_or(u16::MAX)
-}
-
 /// The order the model needs — by function, then start time — as row
 /// indices into rows that arrived unsorted. Sorting here rather than in
 /// ClickHouse lets the server stream rows as it reads them (an ORDER BY
@@ -365,13 +348,5 @@ mod tests {
         // Function 3 (rows 3, 1), then function 7: at t=100 the warm row 4
         // before the cold row 2, then t=200.
         assert_eq!(order, vec![3, 1, 4, 2, 0]);
-    }
-
-    #[test]
-    fn days_are_counted_from_the_epoch() {
-        let day = DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        assert_eq!(day_number(day), 20_454);
     }
 }

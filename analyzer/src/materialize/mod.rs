@@ -42,8 +42,6 @@ use faasight_store::Store;
 use serde::Deserialize;
 use std::collections::{BTreeMap, BTreeSet};
 
-pub use cold_starts::LOOK_BACK_MS;
-
 /// SQL of the days' current figures.
 pub const WATERMARKS_SQL: &str = include_str!("../queries/materialize_watermarks.sql");
 /// SQL of the figures each day was built from.
@@ -70,8 +68,8 @@ const TABLES: [(&str, &str); 7] = [
     ("function_minutes", "materialize_stage_function_minutes"),
 ];
 
-/// A day's ingest watermark.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clickhouse::Row, Deserialize)]
+/// A day's ingest watermark (all zero: a day without data).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Figures {
     invocations: u64,
     max_ingested_at: u32,
@@ -103,10 +101,7 @@ fn stale_days(
     current: &BTreeMap<NaiveDate, Figures>,
     built: &BTreeMap<NaiveDate, Figures>,
 ) -> Vec<NaiveDate> {
-    let gone = Figures {
-        invocations: 0,
-        max_ingested_at: 0,
-    };
+    let gone = Figures::default();
     let mut changed: BTreeSet<NaiveDate> = current
         .iter()
         .filter(|(day, figures)| built.get(day) != Some(figures))
@@ -164,13 +159,30 @@ async fn figures(
 /// last built, and returns what it did. Waits while another process runs
 /// a pass.
 pub async fn refresh(store: &Store) -> Result<MaterializePass> {
-    let held = lock::Lock::acquire(store).await?;
-    let result = refresh_locked(store).await;
+    refresh_until(store, &|| false).await
+}
+
+/// [`refresh`], ending early — between two days, with the lock released —
+/// once `stopped` turns true: how a service shuts down without leaving the
+/// lock behind or waiting for a long pass. The days not built stay stale
+/// for the next pass.
+pub async fn refresh_until(
+    store: &Store,
+    stopped: &(dyn Fn() -> bool + Sync),
+) -> Result<MaterializePass> {
+    let Some(held) = lock::Lock::acquire(store, stopped).await? else {
+        return Ok(MaterializePass::default());
+    };
+    let result = refresh_locked(store, &held, stopped).await;
     held.release(store).await;
     result
 }
 
-async fn refresh_locked(store: &Store) -> Result<MaterializePass> {
+async fn refresh_locked(
+    store: &Store,
+    held: &lock::Lock,
+    stopped: &(dyn Fn() -> bool + Sync),
+) -> Result<MaterializePass> {
     let current = figures(store, WATERMARKS_SQL, "materialize_watermarks.sql").await?;
     let built = figures(store, BUILT_SQL, "materialize_built.sql").await?;
     let days = stale_days(&current, &built);
@@ -183,15 +195,16 @@ async fn refresh_locked(store: &Store) -> Result<MaterializePass> {
         execute(store, &format!("CREATE TABLE {stage} AS {table}")).await?;
     }
     for day in days {
-        let figures = current.get(&day).copied().unwrap_or(Figures {
-            invocations: 0,
-            max_ingested_at: 0,
-        });
+        if stopped() {
+            break;
+        }
+        let figures = current.get(&day).copied().unwrap_or_default();
         let built = build_day(store, day, figures.invocations > 0).await?;
         pass.cold_starts += built.cold_starts;
         pass.invocations_read += built.invocations_read;
         pass.days_built.push(day);
         record(store, day, figures).await?;
+        held.heartbeat(store).await;
     }
     Ok(pass)
 }
@@ -293,9 +306,8 @@ async fn record(store: &Store, day: NaiveDate, figures: Figures) -> Result<()> {
         built_at: u32,
         build_us: u64,
     }
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch exists");
     let row = Built {
-        day: u16::try_from((day - epoch).num_days()).unwrap_or(u16::MAX),
+        day: date_column(day),
         invocations: figures.invocations,
         max_ingested_at: figures.max_ingested_at,
         built_at: u32::try_from(Utc::now().timestamp()).unwrap_or(u32::MAX),
@@ -303,6 +315,12 @@ async fn record(store: &Store, day: NaiveDate, figures: Figures) -> Result<()> {
     };
     store.insert_rows("materialized_days", &[row]).await?;
     Ok(())
+}
+
+/// `day` as a `Date` column holds it: days since 1970-01-01.
+fn date_column(day: NaiveDate) -> u16 {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("the epoch exists");
+    u16::try_from((day - epoch).num_days()).unwrap_or(u16::MAX)
 }
 
 async fn execute(store: &Store, sql: &str) -> Result<()> {
@@ -322,6 +340,11 @@ mod tests {
             invocations: n,
             max_ingested_at: at,
         }
+    }
+
+    #[test]
+    fn dates_are_counted_from_the_epoch() {
+        assert_eq!(date_column(day(1)), 20_454);
     }
 
     #[test]

@@ -109,8 +109,7 @@ pub struct ColdStartsReport {
     pub configuration: Vec<ConfigurationContext>,
     /// When the causes were classified: the oldest latest build of the
     /// window's days (`None` before the first materialize pass).
-    /// Invocations that arrived since are in the rates of the window's
-    /// edges only.
+    /// Invocations that arrived since show after the next pass.
     pub materialized_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Queries behind the numbers.
     pub queries: Vec<QueryTrace>,
@@ -304,28 +303,15 @@ async fn fetch_rates(
     range: TimeRange,
     dimension: &'static str,
 ) -> Result<(Vec<RateQueryRow>, QueryTrace)> {
-    let (from, to) = (range.from.timestamp(), range.to.timestamp());
-    let rows = store
-        .client()
-        .query(COLD_START_RATES_SQL)
-        .bind(dimension)
-        .bind(tenant)
-        .bind(from)
-        .bind(to)
-        .fetch_all()
-        .await
-        .map_err(|source| Error::Query {
-            query: "cold_start_rates.sql",
-            source,
-        })?;
-    let params = vec![
-        dimension.to_string(),
-        tenant.to_string(),
-        from.to_string(),
-        to.to_string(),
-    ];
-    let trace = QueryTrace::new("cold_start_rates.sql", COLD_START_RATES_SQL, params);
-    Ok((rows, trace))
+    super::fetch_window(
+        store,
+        "cold_start_rates.sql",
+        COLD_START_RATES_SQL,
+        &[dimension],
+        tenant,
+        range,
+    )
+    .await
 }
 
 /// Only the rates by `rates_by`, without the causes, for views that break
@@ -437,9 +423,7 @@ fn function_cold_starts(
     causes: &[CauseRow],
     keep_alive: &[KeepAliveRow],
 ) -> Result<Vec<FunctionColdStarts>> {
-    use crate::cold_start::{
-        provider_keep_alive_ms, CauseCounts, KeepAliveBasis, KeepAliveEstimate,
-    };
+    use crate::cold_start::{CauseCounts, KeepAliveBasis, KeepAliveEstimate};
     use std::collections::BTreeMap;
     let mut functions: BTreeMap<&str, (u64, CauseCounts)> = BTreeMap::new();
     for r in invocations {
@@ -484,11 +468,9 @@ fn function_cold_starts(
                     k.deploys,
                 ),
                 None => {
-                    let provider = function.split('/').next().unwrap_or_default();
-                    let defaults = ColdStartOptions::default();
-                    let keep_alive_ms = provider_keep_alive_ms(provider)
-                        .unwrap_or(defaults.default_keep_alive_ms)
-                        .clamp(defaults.min_informative_gap_ms, defaults.max_keep_alive_ms);
+                    let provider = function.split('/').next();
+                    let keep_alive_ms =
+                        ColdStartOptions::default().fallback_keep_alive_ms(provider);
                     (
                         KeepAliveEstimate {
                             keep_alive_ms,
