@@ -302,6 +302,24 @@ def main():
             "('default', 'aws_lambda', 'f', 'us-east-1', '1', 'java21', 512, toDateTime(1767233600), "
             "1767233600000, 30.0, 30, 150.0, 'snapstart', 512, 'error', 'Runtime.OutOfMemory', 0.000000700000)"
         )
+        # And what a materialize pass makes of it, which the cold-start and
+        # memory panels read.
+        sess.query(
+            "INSERT INTO function_hours (tenant, provider, account, region, function, memory_mb, arch, day, hour, "
+            "runtime, last_seen, timeout_ms_max, timeout_ms_last, invocations, cold_starts, timeouts, oom_errors, "
+            "duration_sum, duration_max, billed_ms, cost_usd, max_memory_max, duration_buckets, duration_counts, "
+            "memory_values, memory_counts) VALUES ('default', 'aws_lambda', '1', 'us-east-1', 'f', 512, 'x86_64', "
+            "toDate('2026-01-01'), toDateTime(1767232800), 'java21', 1767233600000, 30000, 30000, 1, 1, 0, 1, "
+            "30.0, 30.0, 30, 0.0000007, 512, [2067], [1], [512], [1])"
+        )
+        sess.query(
+            "INSERT INTO cold_starts (tenant, provider, account, region, function, version, runtime, memory_mb, "
+            "trigger, day, start_time, start_time_ms, request_id, start_type, cause, gap_ms, concurrent_busy, "
+            "init_duration_ms, restore_duration_ms, init_cost_pico) VALUES "
+            "('default', 'aws_lambda', '1', 'us-east-1', 'f', '$LATEST', 'java21', 512, 'http', "
+            "toDate('2026-01-01'), toDateTime(1767233600), 1767233600000, 'r3', 'snapstart', 'idle', 3500000, 0, "
+            "0, 150.0, 0)"
+        )
         for path in sorted(glob.glob(os.path.join(ROOT, "dashboards", "*.toml"))):
             rel = os.path.relpath(path, ROOT)
             for line, panel in dashboard_panels(path):

@@ -24,6 +24,7 @@
 #![deny(missing_docs)]
 
 pub mod catalog;
+mod pool;
 pub mod rng;
 mod simulate;
 mod telemetry;

@@ -8,6 +8,7 @@
 use crate::catalog::{
     init_profile, keep_alive_minutes, utc_offset_hours, FunctionSpec, Pattern, Step, Volume,
 };
+use crate::pool::{Instance, Pool};
 use crate::rng::Rng;
 use crate::telemetry::{self, Planned, Telemetry};
 use crate::DemoConfig;
@@ -119,18 +120,6 @@ pub(crate) fn hourly_rates(cfg: &DemoConfig, fleet: &[FunctionSpec]) -> Vec<Vec<
         .collect()
 }
 
-#[derive(Debug)]
-struct Instance {
-    id: String,
-    created_ms: i64,
-    busy_until_ms: i64,
-    last_end_ms: i64,
-    keep_alive_ms: i64,
-    lifetime_ms: i64,
-    provisioned: bool,
-    used: bool,
-}
-
 /// What a caller hands a function it invokes synchronously.
 struct TraceContext {
     /// The caller's trace.
@@ -169,7 +158,7 @@ pub(crate) struct FunctionSim<'a> {
     start_ms: i64,
     end_ms: i64,
     days: u32,
-    instances: Vec<Instance>,
+    instances: Pool,
     version: u32,
     deployed: u32,
     burst_left: u32,
@@ -192,7 +181,7 @@ impl<'a> FunctionSim<'a> {
             start_ms: start.timestamp_millis(),
             end_ms: end.timestamp_millis(),
             days: cfg.days,
-            instances: Vec::new(),
+            instances: Pool::default(),
             version,
             deployed: version,
             burst_left: 0,
@@ -360,32 +349,15 @@ impl<'a> FunctionSim<'a> {
             self.deployed = version;
             self.instances.clear();
         }
-        self.instances.retain(|i| {
-            i.provisioned
-                || (t - i.last_end_ms <= i.keep_alive_ms || t < i.busy_until_ms)
-                    && t - i.created_ms <= i.lifetime_ms
-        });
-        let provisioned_now = self.instances.iter().filter(|i| i.provisioned).count() as u32;
-        for _ in provisioned_now..spec.provisioned {
+        for _ in self.instances.provisioned()..spec.provisioned {
             let inst = self.new_instance(t - 60_000, true);
-            self.instances.push(inst);
+            self.instances.add(inst);
         }
-        // Most recently used free environment first (as Lambda routes);
-        // provisioned ones before on-demand.
-        let pick = self
-            .instances
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| i.busy_until_ms <= t)
-            .max_by_key(|(_, i)| (i.provisioned, i.last_end_ms))
-            .map(|(n, _)| n);
-        let (index, fresh) = match pick {
-            Some(n) => (n, false),
-            None => {
-                let inst = self.new_instance(t, false);
-                self.instances.push(inst);
-                (self.instances.len() - 1, true)
-            }
+        // The most recently used free environment (as Lambda routes),
+        // provisioned ones before on-demand; or a new one.
+        let (inst, fresh) = match self.instances.take(t) {
+            Some(inst) => (inst, false),
+            None => (self.new_instance(t, false), true),
         };
 
         let memory_mb = self.memory_at(t);
@@ -395,8 +367,8 @@ impl<'a> FunctionSim<'a> {
         let mut start_type = "warm";
         let mut init_duration_ms = 0.0;
         let mut restore_duration_ms = 0.0;
-        let first_use = !self.instances[index].used;
-        if self.instances[index].provisioned && first_use {
+        let first_use = !inst.used;
+        if inst.provisioned && first_use {
             start_type = "provisioned";
             init_duration_ms = self.rng.lognormal(init_median, init_sigma);
         } else if fresh {
@@ -564,14 +536,16 @@ impl<'a> FunctionSim<'a> {
         let end_ms = wait + duration_ms;
         let duration_ms = (duration_ms * 100.0).round() / 100.0;
 
-        let inst = &mut self.instances[index];
+        let mut inst = inst;
         inst.used = true;
         inst.busy_until_ms = t + (wait + duration_ms).ceil() as i64;
         inst.last_end_ms = inst.busy_until_ms;
         let instance_id = inst.id.clone();
         // A crashed or timed-out environment is torn down.
         if status == "timeout" || error_type == "Runtime.OutOfMemory" {
-            self.instances.swap_remove(index);
+            self.instances.tear_down(inst);
+        } else {
+            self.instances.give_back(inst);
         }
 
         let start_time = Utc.timestamp_millis_opt(t).unwrap();

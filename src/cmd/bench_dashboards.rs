@@ -117,7 +117,11 @@ fn page_queries(html: &str) -> Vec<TracedQuery> {
         out
     };
     let mut out = Vec::new();
-    let mut rest = html;
+    // Only the query list: a page shows other <pre> blocks (a Power Tuning
+    // input, for one).
+    let mut rest = html
+        .find("<details class=\"queries\"")
+        .map_or("", |i| &html[i..]);
     while let Some(start) = rest.find("<pre>") {
         let after = &rest[start + 5..];
         let Some(end) = after.find("</pre>") else {
@@ -485,7 +489,8 @@ mod tests {
 
     #[test]
     fn a_pages_query_list_is_read_back() {
-        let html = "<details class=\"queries\"><summary>Queries behind these numbers</summary>\
+        let html = "<pre><code>{\"num\": 50}</code></pre>\
+            <details class=\"queries\"><summary>Queries behind these numbers</summary>\
             <h4>Rates</h4><pre>SELECT a FROM t WHERE x &lt; ? AND y = ?</pre>\
             <p class=\"note\">Parameters: <!---->default, 42</p>\
             <h4>Other</h4><pre>SELECT 1</pre><p class=\"note\">Parameters: </p>\

@@ -5,6 +5,8 @@
 //! to a brute-force count of the raw invocations.
 
 use super::common::{faasight, faasight_ok, ClickHouse};
+use faasight_analyzer::explore::{init_histogram, FunctionKey};
+use faasight_analyzer::TimeRange;
 use faasight_store::PicoUsd;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -297,5 +299,55 @@ async fn rates_from_materialized_hours_equal_a_count_of_the_raw_invocations() {
             .find(|r| r.0 == f["function"].as_str().unwrap())
             .unwrap();
         assert_eq!(f["invocations"].as_u64().unwrap(), *invocations);
+    }
+    // A function page's INIT histogram: per bin of 20 buckets (edges
+    // 0.001 ms × 1.005^(20 j)), the count of the raw cold starts whose
+    // INIT + restore lies in it, counted here value by value.
+    let window = TimeRange::new(
+        "2026-01-26T10:00:00Z".parse().unwrap(),
+        "2026-01-29T11:00:00Z".parse().unwrap(),
+    )
+    .unwrap();
+    let waits: Vec<(String, String, String, String, f64)> = ch
+        .store()
+        .client()
+        .query(
+            "SELECT provider, account, region, function, init_duration_ms + restore_duration_ms \
+             FROM invocations WHERE start_type IN ('cold', 'snapstart') \
+             AND init_duration_ms + restore_duration_ms > 0 \
+             AND start_time >= toDateTime(?) AND start_time < toDateTime(?)",
+        )
+        .bind(from)
+        .bind("2026-01-29 11:00:00")
+        .fetch_all()
+        .await
+        .unwrap();
+    let mut by_function: BTreeMap<FunctionKey, BTreeMap<u32, u64>> = BTreeMap::new();
+    for (provider, account, region, function, ms) in waits {
+        let edge = |j: u32| 0.001 * 1.005f64.powi(20 * j as i32);
+        let bin = (0..).find(|&j| ms < edge(j + 1)).unwrap();
+        assert!(edge(bin) <= ms);
+        let key = FunctionKey {
+            provider,
+            account,
+            region,
+            function,
+        };
+        *by_function.entry(key).or_default().entry(bin).or_default() += 1;
+    }
+    assert!(by_function.len() > 10, "{}", by_function.len());
+    for (key, expected) in &by_function {
+        let (bins, _) = init_histogram(&ch.store(), "default", key, window)
+            .await
+            .unwrap();
+        let got: BTreeMap<u32, u64> = bins
+            .iter()
+            .map(|b| {
+                let j = ((b.from_ms / 0.001).ln() / 1.005f64.ln() / 20.0).round() as u32;
+                assert!((b.to_ms / b.from_ms - 1.005f64.powi(20)).abs() < 1e-9);
+                (j, b.cold_starts)
+            })
+            .collect();
+        assert_eq!(&got, expected, "{key:?}");
     }
 }

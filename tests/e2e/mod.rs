@@ -18,6 +18,8 @@ mod chdb;
 mod cli;
 /// The harness: private ClickHouse, `faasight up` / `faasight collector` over it, and helpers.
 mod common;
+/// Every shipped dashboard panel on ClickHouse 18.16 after a materialize pass, as the read-only user.
+mod dashboards;
 /// Exactly-once delivery through ClickHouse outages, crashes and a SIGKILLed collector.
 mod durability;
 /// Hostile and broken input against the collector alone: refused per record, bounded, authenticated.

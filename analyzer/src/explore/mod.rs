@@ -12,19 +12,26 @@ pub use traces::{
 
 use crate::reports::QueryTrace;
 use crate::{Error, Result, TimeRange};
+use chrono::{DateTime, Utc};
 use faasight_store::{PicoUsd, Store};
 use serde::{Deserialize, Serialize};
 
 /// SQL of the range totals.
 pub const RANGE_TOTALS_SQL: &str = include_str!("../queries/range_totals.sql");
+/// SQL of the range counts.
+pub const RANGE_COUNTS_SQL: &str = include_str!("../queries/range_counts.sql");
 /// SQL of the functions table.
 pub const FUNCTIONS_TABLE_SQL: &str = include_str!("../queries/functions_table.sql");
+/// SQL of the overview's most costly functions.
+pub const TOP_FUNCTIONS_SQL: &str = include_str!("../queries/top_functions.sql");
 /// SQL of one function's series.
 pub const FUNCTION_SERIES_SQL: &str = include_str!("../queries/function_series.sql");
 /// SQL of one function's INIT histogram.
 pub const INIT_HISTOGRAM_SQL: &str = include_str!("../queries/init_histogram.sql");
 /// SQL of one function's latest invocations.
 pub const RECENT_INVOCATIONS_SQL: &str = include_str!("../queries/recent_invocations.sql");
+/// SQL of one function's invocations per hour, newest first.
+pub const RECENT_HOURS_SQL: &str = include_str!("../queries/recent_hours.sql");
 /// SQL of the daily cost by a dimension.
 pub const DAILY_COST_BY_SQL: &str = include_str!("../queries/daily_cost_by.sql");
 
@@ -164,6 +171,53 @@ pub async fn range_totals(
     Ok((totals, trace))
 }
 
+/// A tenant's counts and list cost over a range (the totals without
+/// percentiles).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RangeCounts {
+    /// Invocations.
+    pub invocations: u64,
+    /// Errors and timeouts.
+    pub errors: u64,
+    /// Cold starts (on-demand inits and SnapStart restores).
+    pub cold_starts: u64,
+    /// List cost.
+    pub cost_usd: PicoUsd,
+}
+
+/// Counts and list cost of `tenant` over `range`.
+pub async fn range_counts(
+    store: &Store,
+    tenant: &str,
+    range: TimeRange,
+) -> Result<(RangeCounts, QueryTrace)> {
+    const Q: &str = "range_counts.sql";
+    #[derive(Debug, clickhouse::Row, Deserialize)]
+    struct Row {
+        invocations: u64,
+        errors: u64,
+        cold_starts: u64,
+        cost_usd: String,
+    }
+    let (rows, trace): (Vec<Row>, _) =
+        fetch(store, Q, RANGE_COUNTS_SQL, |q| q, Vec::new(), tenant, range).await?;
+    let counts = match rows.into_iter().next() {
+        Some(r) => RangeCounts {
+            invocations: r.invocations,
+            errors: r.errors,
+            cold_starts: r.cold_starts,
+            cost_usd: cost(Q, &r.cost_usd)?,
+        },
+        None => RangeCounts {
+            invocations: 0,
+            errors: 0,
+            cold_starts: 0,
+            cost_usd: PicoUsd(0),
+        },
+    };
+    Ok((counts, trace))
+}
+
 /// One line of the functions table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FunctionLine {
@@ -254,6 +308,65 @@ pub async fn functions_table(
         })
         .collect::<Result<Vec<_>>>()?;
     Ok((lines, trace))
+}
+
+/// A function's list cost and invocations over a range.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FunctionCost {
+    /// Which function.
+    pub key: FunctionKey,
+    /// Invocations.
+    pub invocations: u64,
+    /// List cost.
+    pub cost_usd: PicoUsd,
+}
+
+/// The `limit` functions of `tenant` that cost the most in `range`, most
+/// costly first (ties by name).
+pub async fn top_functions(
+    store: &Store,
+    tenant: &str,
+    range: TimeRange,
+    limit: u32,
+) -> Result<(Vec<FunctionCost>, QueryTrace)> {
+    const Q: &str = "top_functions.sql";
+    #[derive(Debug, clickhouse::Row, Deserialize)]
+    struct Row {
+        provider: String,
+        account: String,
+        region: String,
+        function: String,
+        invocations: u64,
+        cost_usd: String,
+    }
+    let rows: Vec<Row> = store
+        .client()
+        .query(TOP_FUNCTIONS_SQL)
+        .bind(tenant)
+        .bind(range.from.timestamp())
+        .bind(range.to.timestamp())
+        .bind(limit)
+        .fetch_all()
+        .await
+        .map_err(query_error(Q))?;
+    let mut params = window_params(&[], tenant, range);
+    params.push(limit.to_string());
+    let lines = rows
+        .into_iter()
+        .map(|r| {
+            Ok(FunctionCost {
+                cost_usd: cost(Q, &r.cost_usd)?,
+                key: FunctionKey {
+                    provider: r.provider,
+                    account: r.account,
+                    region: r.region,
+                    function: r.function,
+                },
+                invocations: r.invocations,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((lines, QueryTrace::new(Q, TOP_FUNCTIONS_SQL, params)))
 }
 
 /// One bucket of a function's series.
@@ -354,46 +467,63 @@ pub async fn function_series(
     Ok((buckets, trace))
 }
 
-/// Cold starts per INIT-duration bin: `(bin start ms, count)`; the last
-/// bin (59 × `bin_ms` and up) is open-ended.
+/// Consecutive 0.5 % buckets of `invocation_hours`' INIT histogram per
+/// bin of [`init_histogram`]: bins 1.005^20 − 1 ≈ 10.5 % wide, about 50
+/// between 50 ms and 10 s.
+pub const INIT_BUCKETS_PER_BIN: u32 = 20;
+
+/// One bin of a function's INIT-duration histogram.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct InitBin {
+    /// Lower edge (included), ms.
+    pub from_ms: f64,
+    /// Upper edge (excluded), ms.
+    pub to_ms: f64,
+    /// Cold starts whose INIT (or restore) lies in the bin.
+    pub cold_starts: u64,
+}
+
+/// Edge `j` of the INIT histogram's bins, ms: 0.001 ms × 1.005^(j × 20).
+pub fn init_bin_edge_ms(j: u32) -> f64 {
+    0.001 * 1.005f64.powi((j * INIT_BUCKETS_PER_BIN) as i32)
+}
+
+/// `key`'s cold starts in `range` per INIT-duration bin (logarithmic, see
+/// `init_histogram.sql`), from the materialized hourly results: as current
+/// as the last materialize pass.
 pub async fn init_histogram(
     store: &Store,
     tenant: &str,
     key: &FunctionKey,
     range: TimeRange,
-    bin_ms: u32,
-) -> Result<(Vec<(u32, u64)>, QueryTrace)> {
+) -> Result<(Vec<InitBin>, QueryTrace)> {
     const Q: &str = "init_histogram.sql";
     #[derive(Debug, clickhouse::Row, Deserialize)]
     struct BinRow {
         bin: u32,
         cold_starts: u64,
     }
-    let rows: Vec<BinRow> = store
-        .client()
-        .query(INIT_HISTOGRAM_SQL)
-        .bind(bin_ms)
-        .bind(&key.provider)
-        .bind(&key.account)
-        .bind(&key.region)
-        .bind(&key.function)
-        .bind(tenant)
-        .bind(range.from.timestamp())
-        .bind(range.to.timestamp())
-        .fetch_all()
-        .await
-        .map_err(query_error(Q))?;
-    let mut leading = vec![bin_ms.to_string()];
+    let mut leading = vec![INIT_BUCKETS_PER_BIN.to_string()];
     leading.extend(key_params(key));
+    let (rows, trace): (Vec<BinRow>, _) = fetch(
+        store,
+        Q,
+        INIT_HISTOGRAM_SQL,
+        |q| bind_key(q.bind(INIT_BUCKETS_PER_BIN), key),
+        leading,
+        tenant,
+        range,
+    )
+    .await?;
     Ok((
         rows.into_iter()
-            .map(|r| (r.bin * bin_ms, r.cold_starts))
+            .map(|r| InitBin {
+                from_ms: init_bin_edge_ms(r.bin),
+                to_ms: init_bin_edge_ms(r.bin + 1),
+                cold_starts: r.cold_starts,
+            })
             .collect(),
-        QueryTrace::new(
-            Q,
-            INIT_HISTOGRAM_SQL,
-            window_params(&leading, tenant, range),
-        ),
+        trace,
     ))
 }
 
@@ -426,24 +556,70 @@ pub struct InvocationLine {
     pub cost_usd: String,
 }
 
-/// `key`'s latest 50 invocations in `range`, newest first.
+/// How many invocations [`recent_invocations`] lists.
+pub const RECENT_INVOCATIONS: u64 = 50;
+
+/// `key`'s latest 50 invocations in `range`, newest first. Two queries:
+/// the hourly rollup says from which hour on the function has 50
+/// invocations ([`recent_since`]); only those hours of raw rows are read.
 pub async fn recent_invocations(
     store: &Store,
     tenant: &str,
     key: &FunctionKey,
     range: TimeRange,
-) -> Result<(Vec<InvocationLine>, QueryTrace)> {
-    const Q: &str = "recent_invocations.sql";
-    fetch(
+) -> Result<(Vec<InvocationLine>, Vec<QueryTrace>)> {
+    #[derive(Debug, clickhouse::Row, Deserialize)]
+    struct HourRow {
+        hour_start: i64,
+        calls: u64,
+    }
+    let (hours, hours_trace): (Vec<HourRow>, _) = fetch(
         store,
-        Q,
-        RECENT_INVOCATIONS_SQL,
+        "recent_hours.sql",
+        RECENT_HOURS_SQL,
         |q| bind_key(q, key),
         key_params(key),
         tenant,
         range,
     )
-    .await
+    .await?;
+    let hours: Vec<(i64, u64)> = hours.iter().map(|h| (h.hour_start, h.calls)).collect();
+    let since = recent_since(&hours, range, RECENT_INVOCATIONS);
+    let narrowed = TimeRange::new(since, range.to)?;
+    let (rows, rows_trace) = fetch(
+        store,
+        "recent_invocations.sql",
+        RECENT_INVOCATIONS_SQL,
+        |q| bind_key(q, key),
+        key_params(key),
+        tenant,
+        narrowed,
+    )
+    .await?;
+    Ok((rows, vec![hours_trace, rows_trace]))
+}
+
+/// The latest start of an hour from which `range` surely holds `wanted`
+/// invocations, given the function's invocations per hour (`(hour start,
+/// count)`, newest first): the newest `wanted` invocations in `range` all
+/// start at or after it. An hour that `range` cuts (its start before
+/// `range.from`, or its end after `range.to`) may hold invocations outside
+/// the range, so it counts for nothing; with too few, `range.from`. Pure.
+pub fn recent_since(hours: &[(i64, u64)], range: TimeRange, wanted: u64) -> DateTime<Utc> {
+    let (from, to) = (range.from.timestamp(), range.to.timestamp());
+    let mut seen = 0u64;
+    for &(start, calls) in hours {
+        if start < from {
+            break;
+        }
+        if start + 3_600 <= to {
+            seen += calls;
+        }
+        if seen >= wanted {
+            return DateTime::from_timestamp(start, 0).unwrap_or(range.from);
+        }
+    }
+    range.from
 }
 
 /// The breakdowns of [`daily_cost_by`].
@@ -501,4 +677,34 @@ pub async fn daily_cost_by(
         })
         .collect::<Result<Vec<_>>>()?;
     Ok((days, trace))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(h: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_767_225_600 + h * 3_600, 0).unwrap()
+    }
+
+    #[test]
+    fn recent_since_is_the_latest_hour_that_covers_the_wanted_invocations() {
+        // Hours 0..10 of the range; invocations in hours 9 (30), 7 (15),
+        // 6 (10), 2 (100), newest first.
+        let range = TimeRange::new(at(0), at(10)).unwrap();
+        let h = |k: i64| at(k).timestamp();
+        let hours = [(h(9), 30), (h(7), 15), (h(6), 10), (h(2), 100)];
+        // 30 + 15 = 45 < 50; with hour 6, 55: the 50 newest start at or
+        // after hour 6 (brute force: 30 + 15 + 5 of hour 6's 10).
+        assert_eq!(recent_since(&hours, range, 50), at(6));
+        assert_eq!(recent_since(&hours, range, 30), at(9));
+        assert_eq!(recent_since(&hours, range, 31), at(7));
+        // 155 in all: asking for more reads the whole range.
+        assert_eq!(recent_since(&hours, range, 156), at(0));
+        assert_eq!(recent_since(&[], range, 1), at(0));
+        // An hour before the range (the rollup never returns one, but a
+        // caller could pass one) is not counted.
+        let range = TimeRange::new(at(3), at(10)).unwrap();
+        assert_eq!(recent_since(&hours, range, 60), at(3));
+    }
 }

@@ -3,8 +3,13 @@
 -- (migration 0008), never from every invocation: whole days from
 -- function_days, the hours at the window's ragged ends from function_hours.
 -- Duration quantiles come from the merged histograms (analyzer/src/reports/
--- function_usage.rs); memory used is exact, value by value.
--- params: tenant = 'default'; first_day = 1767225600; end_day = 1769904000; tenant = 'default'; from_epoch = 1767225600; first_day = 1767225600; end_day = 1769904000; to_epoch = 1769904000
+-- function_usage.rs); memory used is exact, value by value, and only merged
+-- when the caller needs it (`with_memory`: right-sizing does, the warnings
+-- do not — the merge is a third of the query's time). The hours' branch
+-- names the days it may touch, so ClickHouse reads at most the two
+-- partitions of the ragged ends: `function_hours` is partitioned by day and
+-- 18.16 cannot prune partitions from a condition on `hour`.
+-- params: with_memory = 1; tenant = 'default'; first_day = 1767225600; end_day = 1769904000; tenant = 'default'; from_epoch = 1767225600; last_second = 1769903999; first_day = 1767225600; end_day = 1769904000; from_epoch = 1767225600; first_day = 1767225600; end_day = 1769904000; to_epoch = 1769904000
 SELECT
     provider,
     account,
@@ -52,14 +57,17 @@ FROM
         sum(cost_usd) AS all_cost_usd,
         max(max_memory_max) AS most_memory,
         sumMap(duration_buckets, duration_counts) AS durations,
-        sumMap(memory_values, memory_counts) AS memory_used
+        sumMapIf(memory_values, memory_counts, ? = 1) AS memory_used
     FROM
     (
         SELECT * FROM function_days
         WHERE tenant = ? AND day >= toDate(toDateTime(?)) AND day < toDate(toDateTime(?))
         UNION ALL
         SELECT * FROM function_hours
-        WHERE tenant = ? AND ((hour >= toDateTime(?) AND hour < toDateTime(?))
+        WHERE tenant = ?
+          AND day >= toDate(toDateTime(?)) AND day <= toDate(toDateTime(?))
+          AND (day < toDate(toDateTime(?)) OR day >= toDate(toDateTime(?)))
+          AND ((hour >= toDateTime(?) AND hour < toDateTime(?))
                            OR (hour >= toDateTime(?) AND hour < toDateTime(?)))
     )
     GROUP BY provider, account, region, function, memory_mb, arch

@@ -147,46 +147,65 @@ fn whole_days(range: TimeRange) -> (i64, i64) {
     }
 }
 
-/// Runs `function_usage.sql` for `tenant` over `range`.
+/// Runs `function_usage.sql` for `tenant` over `range`; memory-used
+/// histograms only `with_memory` (empty otherwise).
 pub(crate) async fn function_usage(
     store: &Store,
     tenant: &str,
     range: TimeRange,
+    with_memory: bool,
 ) -> Result<(Vec<FunctionUsage>, QueryTrace)> {
     let (first, end) = whole_days(range);
     let (from, to) = (range.from.timestamp(), range.to.timestamp());
-    let rows = store
-        .client()
-        .query(FUNCTION_USAGE_SQL)
-        .bind(tenant)
-        .bind(first)
-        .bind(end)
-        .bind(tenant)
-        .bind(from)
-        .bind(first)
-        .bind(end)
-        .bind(to)
-        .fetch_all()
-        .await
-        .map_err(|source| Error::Query {
-            query: "function_usage.sql",
-            source,
-        })?;
-    let params = [
-        tenant.to_string(),
-        first.to_string(),
-        end.to_string(),
-        tenant.to_string(),
-        from.to_string(),
-        first.to_string(),
-        end.to_string(),
-        to.to_string(),
+    let params: [i64; 13] = [
+        i64::from(with_memory),
+        0, // tenant
+        first,
+        end,
+        0, // tenant
+        from,
+        to - 1,
+        first,
+        end,
+        from,
+        first,
+        end,
+        to,
     ];
+    let query =
+        params
+            .iter()
+            .enumerate()
+            .fold(store.client().query(FUNCTION_USAGE_SQL), |q, (n, v)| {
+                if TENANT_AT.contains(&n) {
+                    q.bind(tenant)
+                } else {
+                    q.bind(*v)
+                }
+            });
+    let rows = query.fetch_all().await.map_err(|source| Error::Query {
+        query: "function_usage.sql",
+        source,
+    })?;
+    let params = params
+        .iter()
+        .enumerate()
+        .map(|(n, v)| {
+            if TENANT_AT.contains(&n) {
+                tenant.to_string()
+            } else {
+                v.to_string()
+            }
+        })
+        .collect();
     Ok((
         rows,
-        QueryTrace::new("function_usage.sql", FUNCTION_USAGE_SQL, params.to_vec()),
+        QueryTrace::new("function_usage.sql", FUNCTION_USAGE_SQL, params),
     ))
 }
+
+/// Positions of the tenant among `function_usage.sql`'s parameters.
+const TENANT_AT: [usize; 2] = [1, 4];
 
 #[cfg(test)]
 mod tests {

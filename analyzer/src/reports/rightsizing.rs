@@ -226,7 +226,7 @@ pub async fn rightsizing_report(
 ) -> Result<RightsizingReport> {
     options.window_days = range.hours() as f64 / 24.0;
     let ((usage, trace), (inventory, inventory_trace)) = tokio::try_join!(
-        super::function_usage::function_usage(store, tenant, range),
+        super::function_usage::function_usage(store, tenant, range, true),
         super::bill::fetch_inventory(store, tenant, range.to),
     )?;
     let rows = usage

@@ -141,7 +141,7 @@ pub async fn warnings_report(
 ) -> Result<WarningsReport> {
     let previous_from = range.from - (range.to - range.from);
     let ((usage, current_trace), (previous, previous_trace)) = tokio::try_join!(
-        super::function_usage::function_usage(store, tenant, range),
+        super::function_usage::function_usage(store, tenant, range, false),
         super::fetch_window::<CostRow>(
             store,
             "cost_per_function.sql",

@@ -403,34 +403,42 @@ pub fn bars(
     Ok(hover.into_svg(svg))
 }
 
-/// A histogram of `(bin start, count)` with bins `width` wide; the last
-/// bin is open-ended.
-pub fn histogram(
-    caption: &str,
-    x_desc: &str,
-    bins: &[(u32, u64)],
-    width: u32,
-    open_from: u32,
-) -> Result<String, String> {
+/// A histogram of cold starts over bins `(from ms, to ms, count)` on a
+/// logarithmic axis (INIT durations span 50 ms to tens of seconds; bins of
+/// equal relative width look equally wide).
+pub fn histogram(caption: &str, x_desc: &str, bins: &[(f64, f64, u64)]) -> Result<String, String> {
+    use plotters::coord::combinators::IntoLogRange;
     let mut svg = String::new();
     let mut hover = Hover::default();
     {
         let root = area(&mut svg, 260);
         root.fill(&WHITE).map_err(err)?;
-        let x_max = bins.iter().map(|b| b.0 + width).max().unwrap_or(width) as f64;
-        let y_max = bins.iter().map(|b| b.1).max().unwrap_or(0).max(1) as f64 * 1.1;
+        let x_min = bins.iter().map(|b| b.0).fold(f64::INFINITY, f64::min);
+        let x_max = bins.iter().map(|b| b.1).fold(0.0, f64::max);
+        let (x_min, x_max) = if x_min.is_finite() && x_max > x_min && x_min > 0.0 {
+            (x_min / 1.1, x_max * 1.1)
+        } else {
+            (1.0, 10.0)
+        };
+        let y_max = bins.iter().map(|b| b.2).max().unwrap_or(0).max(1) as f64 * 1.1;
         let mut chart = ChartBuilder::on(&root)
             .margin(12)
             .caption(caption, ("sans-serif", 16))
             .x_label_area_size(34)
             .y_label_area_size(64)
-            .build_cartesian_2d(0f64..x_max, 0f64..y_max)
+            .build_cartesian_2d((x_min..x_max).log_scale(), 0f64..y_max)
             .map_err(err)?;
         chart
             .configure_mesh()
             .x_labels(10)
             .x_desc(x_desc)
-            .x_label_formatter(&|v| format!("{v:.0}"))
+            .x_label_formatter(&|v| {
+                if *v < 10.0 {
+                    format!("{v:.1}")
+                } else {
+                    format!("{v:.0}")
+                }
+            })
             .y_labels(5)
             .y_desc("cold starts")
             .y_label_formatter(&|v| format!("{v:.0}"))
@@ -438,37 +446,20 @@ pub fn histogram(
             .draw()
             .map_err(err)?;
         let color = PALETTE[1];
-        let rects: Vec<_> = bins
-            .iter()
-            .map(|(start, count)| {
-                (
-                    [
-                        (*start as f64, 0.0),
-                        ((*start + width) as f64, *count as f64),
-                    ],
-                    *start,
-                    *count,
-                )
-            })
-            .collect();
         chart
-            .draw_series(rects.iter().map(|(c, _, _)| {
+            .draw_series(bins.iter().map(|&(from, to, count)| {
+                // A hair of space between bars: 2 % of the bin's width.
                 Rectangle::new(
-                    [c[0], (c[1].0 - width as f64 * 0.05, c[1].1)],
+                    [(from, 0.0), (from + (to - from) * 0.98, count as f64)],
                     color.filled(),
                 )
             }))
             .map_err(err)?;
-        for (c, start, count) in &rects {
-            let label = if *start >= open_from {
-                format!("{start} ms and more: {count} cold starts")
-            } else {
-                format!("{start}–{} ms: {count} cold starts", start + width)
-            };
+        for &(from, to, count) in bins {
             hover.rect(
-                chart.backend_coord(&c[0]),
-                chart.backend_coord(&c[1]),
-                &label,
+                chart.backend_coord(&(from, 0.0)),
+                chart.backend_coord(&(to, count as f64)),
+                &format!("{from:.1}–{to:.1} ms: {count} cold starts"),
             );
         }
         root.present().map_err(err)?;

@@ -132,9 +132,6 @@ pub struct FunctionData {
     pub queries: Vec<QueryTrace>,
 }
 
-/// Width of the INIT histogram's bins, ms.
-pub const INIT_BIN_MS: u32 = 100;
-
 /// The function page's data.
 #[server(input = GetUrl)]
 pub async fn get_function(
@@ -179,7 +176,7 @@ mod data {
         let advice_range = s.at_least_days(30);
         let (series, init, recent, advice, anomalies) = tokio::try_join!(
             function_series(&s.store, s.tenant(), &key, s.range, bucket),
-            init_histogram(&s.store, s.tenant(), &key, s.range, INIT_BIN_MS),
+            init_histogram(&s.store, s.tenant(), &key, s.range),
             recent_invocations(&s.store, s.tenant(), &key, s.range),
             rightsizing_report(
                 &s.store,
@@ -267,11 +264,12 @@ mod data {
         } else {
             Some(
                 histogram(
-                    "INIT duration of cold starts",
-                    "INIT duration (ms)",
-                    &init,
-                    INIT_BIN_MS,
-                    59 * INIT_BIN_MS,
+                    "INIT duration of cold starts (bins 10.5 % wide)",
+                    "INIT or restore duration (ms, logarithmic)",
+                    &init
+                        .iter()
+                        .map(|b| (b.from_ms, b.to_ms, b.cold_starts))
+                        .collect::<Vec<_>>(),
                 )
                 .map_err(ServerFnError::new)?,
             )
@@ -415,8 +413,13 @@ mod data {
         let mut queries = vec![
             trace("Totals and the time charts (sums of the buckets)", series_q),
             trace("INIT histogram", init_q),
-            trace("Latest invocations", recent_q),
         ];
+        queries.extend(recent_q.into_iter().map(|q| {
+            trace(
+                "Latest invocations (the hours that hold them, then those rows)",
+                q,
+            )
+        }));
         queries.extend(
             advice
                 .queries

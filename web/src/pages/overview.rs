@@ -110,7 +110,7 @@ pub async fn get_overview(query: String) -> Result<OverviewData, ServerFnError> 
 mod data {
     use super::*;
     use crate::server::{analysis_error, page_scope, trace};
-    use faasight_analyzer::explore::{daily_cost_by, functions_table, range_totals};
+    use faasight_analyzer::explore::{daily_cost_by, range_counts, range_totals, top_functions};
     use faasight_analyzer::reports::anomalies::anomalies_report;
     use faasight_analyzer::reports::forecast::forecast_report;
     use faasight_analyzer::reports::warnings::warnings_report;
@@ -120,6 +120,8 @@ mod data {
     /// A month's rest is at most 31 days, so the forecast always reaches
     /// the month's end for the projection.
     const HORIZON_DAYS: u32 = 31;
+    /// Functions in the top list.
+    const TOP_FUNCTIONS: u32 = 10;
 
     pub async fn load(query: &str) -> Result<OverviewData, ServerFnError> {
         let s = page_scope(query).await?;
@@ -132,15 +134,15 @@ mod data {
         let defaults = ReportRequest::default();
         let (now, before, functions, daily, forecast, warnings, anomalies) = tokio::try_join!(
             range_totals(store, tenant, s.range),
-            range_totals(store, tenant, s.previous),
-            functions_table(store, tenant, s.range),
+            range_counts(store, tenant, s.previous),
+            top_functions(store, tenant, s.range, TOP_FUNCTIONS),
             daily_cost_by(store, tenant, history, "provider"),
             forecast_report(store, tenant, history, forecast_request),
             warnings_report(store, tenant, s.range, TryFrom::try_from(&defaults)?),
             anomalies_report(store, tenant, s.range, TryFrom::try_from(&defaults)?),
         )
         .map_err(analysis_error)?;
-        let ((now, now_q), (before, _), (functions, functions_q), (daily, daily_q)) =
+        let ((now, now_q), (before, before_q), (functions, functions_q), (daily, daily_q)) =
             (now, before, functions, daily);
 
         let mut per_day: BTreeMap<String, i64> = BTreeMap::new();
@@ -220,11 +222,8 @@ mod data {
         .map_err(ServerFnError::new)?;
 
         let total_cost = now.cost_usd.0.max(1) as f64;
-        let mut top: Vec<_> = functions.iter().collect();
-        top.sort_by_key(|f| std::cmp::Reverse(f.cost_usd));
-        let top = top
-            .into_iter()
-            .take(10)
+        let top = functions
+            .iter()
             .map(|f| TopFunction {
                 name: f.key.function.clone(),
                 place: format!("{} · {} · {}", f.key.provider, f.key.region, f.key.account),
@@ -298,9 +297,10 @@ mod data {
         };
         let mut queries = vec![
             trace(
-                "Cost, invocations, errors, cold starts and p95 (this range and the previous one)",
+                "Cost, invocations, errors, cold starts and p95 (this range)",
                 now_q,
             ),
+            trace("Cost and invocations of the previous range", before_q),
             trace("Top functions", functions_q),
             trace("Daily cost (summed over providers)", daily_q),
         ];
