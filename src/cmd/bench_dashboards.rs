@@ -47,15 +47,19 @@ struct TracedQuery {
 
 impl TracedQuery {
     /// The statement with its values in place, bound as the `clickhouse`
-    /// crate binds them: integers as they are (every number a route binds
-    /// is one), text quoted — `nan` or `1e5` is text.
+    /// crate binds them: integers as they are, text quoted — `nan` or
+    /// `1e5` is text. A page's trace has lost the types, so an integer
+    /// compared with a text column (`account = ?`: AWS account ids are
+    /// digits) is quoted too.
     fn bound(&self) -> String {
         let mut out = String::new();
         let mut params = self.params.iter();
         for (i, part) in self.sql.split('?').enumerate() {
             if i > 0 {
                 match params.next() {
-                    Some(v) if v.parse::<i64>().is_ok() => out.push_str(v),
+                    Some(v) if v.parse::<i64>().is_ok() && !compares_text(&out) => {
+                        out.push_str(v)
+                    }
                     Some(v) => {
                         out.push('\'');
                         out.push_str(&v.replace('\\', "\\\\").replace('\'', "\\'"));
@@ -72,6 +76,22 @@ impl TracedQuery {
             .collect::<Vec<_>>()
             .join("\n")
     }
+}
+
+/// Columns of text that a route binds values to.
+const TEXT_COLUMNS: [&str; 5] = ["tenant", "provider", "account", "region", "function"];
+
+/// Whether `sql` ends comparing a text column: `… account = `.
+fn compares_text(sql: &str) -> bool {
+    let Some(before) = sql.trim_end().strip_suffix('=') else {
+        return false;
+    };
+    let column = before
+        .trim_end()
+        .rsplit(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .next()
+        .unwrap_or_default();
+    TEXT_COLUMNS.contains(&column)
 }
 
 /// The queries of an API report's JSON (`queries: [{sql, params}]`).
@@ -477,13 +497,18 @@ mod tests {
     #[test]
     fn traced_queries_are_bound_as_the_client_binds_them() {
         let q = TracedQuery {
-            sql: "-- a comment\nSELECT ? AS a, ? AS b WHERE x = ?".into(),
-            params: vec!["default".into(), "1767225600".into(), "it's".into()],
+            sql: "-- a comment\nSELECT ? AS a, ? AS b WHERE x = ? AND account = ?".into(),
+            params: vec![
+                "default".into(),
+                "1767225600".into(),
+                "it's".into(),
+                "412345678901".into(),
+            ],
         };
         // Comment lines go: one would swallow the `;` that follows it.
         assert_eq!(
             q.bound(),
-            "SELECT 'default' AS a, 1767225600 AS b WHERE x = 'it\\'s'"
+            "SELECT 'default' AS a, 1767225600 AS b WHERE x = 'it\\'s' AND account = '412345678901'"
         );
     }
 
