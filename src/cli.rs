@@ -23,8 +23,9 @@ pub enum Command {
     /// Run only the collector (HTTP receivers, OTLP/gRPC, the write
     /// pipeline and its spool) against an existing ClickHouse.
     Collector(CollectorArgs),
-    /// Apply the schema migrations that are not yet applied.
-    Migrate(DbArgs),
+    /// Apply the schema migrations that are not yet applied (on every node
+    /// of a cluster with --cluster).
+    Migrate(MigrateArgs),
     /// Generate the demo workload: write it as NDJSON, or load it.
     DemoData(DemoDataArgs),
     /// Import invocation records from files.
@@ -428,6 +429,27 @@ pub struct DbArgs {
         default_value = "http://127.0.0.1:18123"
     )]
     pub clickhouse_url: String,
+    /// In cluster mode (see `migrate --cluster`), the HTTP URL of every
+    /// node of the cluster, repeated or comma-separated; by default each
+    /// node's host from `system.clusters` with this URL's port.
+    #[arg(
+        long = "cluster-node",
+        env = "FAASIGHT_CLUSTER_NODES",
+        value_delimiter = ','
+    )]
+    pub cluster_nodes: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Migrate every node of this cluster (a `<remote_servers>` entry):
+    /// the tables in DATABASE_local on each node, and Distributed tables
+    /// of the same names in DATABASE that the collector, the analyses and
+    /// the web UI use as they would a single server's.
+    #[arg(long)]
+    pub cluster: Option<String>,
 }
 
 #[derive(Debug, Args, Clone)]

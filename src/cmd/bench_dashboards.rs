@@ -57,9 +57,7 @@ impl TracedQuery {
         for (i, part) in self.sql.split('?').enumerate() {
             if i > 0 {
                 match params.next() {
-                    Some(v) if v.parse::<i64>().is_ok() && !compares_text(&out) => {
-                        out.push_str(v)
-                    }
+                    Some(v) if v.parse::<i64>().is_ok() && !compares_text(&out) => out.push_str(v),
                     Some(v) => {
                         out.push('\'');
                         out.push_str(&v.replace('\\', "\\\\").replace('\'', "\\'"));

@@ -87,6 +87,7 @@ impl RunningCollector {
         let metrics = Arc::new(Metrics::default());
         let lambda_envs_file = setup.spool_dir.join(LAMBDA_ENVIRONMENTS_FILE);
         let mut config = PipelineConfig::new(setup.spool_dir);
+        config.cluster_nodes = super::cluster_nodes();
         if let Some(rows) = setup.max_queued_rows {
             config.max_queued_rows = rows;
         }
@@ -201,7 +202,7 @@ pub async fn run(args: CollectorArgs) -> anyhow::Result<()> {
     let retention = args.keep.retention()?;
     let http = bind(args.listen, "collector").await?;
     let grpc = bind(args.otlp_grpc_listen, "otlp grpc").await?;
-    let store = super::connect(&args.db.clickhouse_url).await?;
+    let store = super::connect_db(&args.db).await?;
     let report = super::migrate_quietly(&store).await?;
     if !report.applied.is_empty() {
         eprintln!("migrations: applied {:?}", report.applied);

@@ -52,7 +52,7 @@ pub async fn run(args: DemoDataArgs) -> anyhow::Result<()> {
             );
         }
         None => {
-            let store = super::connect(&args.db.clickhouse_url).await?;
+            let store = super::connect_db(&args.db).await?;
             super::migrate_quietly(&store).await?;
             load(&store, &cfg).await?;
         }

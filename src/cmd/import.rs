@@ -358,7 +358,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<()> {
         out.flush()?;
         return Ok(());
     }
-    let store = super::connect(&args.db.clickhouse_url).await?;
+    let store = super::connect_db(&args.db).await?;
     super::migrate_quietly(&store).await?;
     let progress = std::io::stderr().is_terminal();
     let total = decoded.invocations.len();
@@ -415,7 +415,7 @@ async fn store_cur(args: &ImportArgs, mut items: Vec<CurLineItemRow>) -> anyhow:
         out.flush()?;
         return Ok(());
     }
-    let store = super::connect(&args.db.clickhouse_url).await?;
+    let store = super::connect_db(&args.db).await?;
     super::migrate_quietly(&store).await?;
     // One INSERT: a report delivery is stored whole or not at all.
     store.insert_cur_line_items(&items).await?;

@@ -20,16 +20,21 @@ fn describe(pass: &MaterializePass, took: Duration) -> String {
     }
 }
 
-/// One pass, and what it did on stderr.
+/// One pass, and what it did on stderr; in cluster mode one per node, on
+/// the node's own tables (a function's rows all live on one shard).
 pub(crate) async fn pass(store: &Store) -> anyhow::Result<MaterializePass> {
-    let started = Instant::now();
-    let pass = refresh(store).await?;
-    eprintln!("{}", describe(&pass, started.elapsed()));
-    Ok(pass)
+    let mut all = MaterializePass::default();
+    for node in super::data_stores(store).await? {
+        let started = Instant::now();
+        let pass = refresh(&node).await?;
+        eprintln!("{}", describe(&pass, started.elapsed()));
+        all.absorb(pass);
+    }
+    Ok(all)
 }
 
 pub async fn run(db: DbArgs) -> anyhow::Result<()> {
-    let store = super::connect(&db.clickhouse_url).await?;
+    let store = super::connect_db(&db).await?;
     super::migrate_quietly(&store).await?;
     pass(&store).await?;
     Ok(())
@@ -47,10 +52,15 @@ pub(crate) async fn every(
 ) {
     loop {
         let started = Instant::now();
-        let result = {
+        let result = async {
             let stopped = || *stop.borrow();
-            refresh_until(&store, &stopped).await
-        };
+            let mut all = MaterializePass::default();
+            for node in super::data_stores(&store).await? {
+                all.absorb(refresh_until(&node, &stopped).await?);
+            }
+            anyhow::Ok(all)
+        }
+        .await;
         match result {
             Ok(pass) if pass.days_built.is_empty() => {}
             Ok(pass) => eprintln!("{}", describe(&pass, started.elapsed())),

@@ -44,7 +44,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Forecast(a) => report::run(&a).await,
         Command::Anomalies(a) => report::run(&a).await,
         Command::Warnings(a) => report::run(&a).await,
-        Command::Migrate(db) => migrate::run(db).await,
+        Command::Migrate(args) => migrate::run(args).await,
         Command::DemoData(args) => demo_data::run(args).await,
         Command::Import(args) => import::run(args).await,
         Command::Retention(args) => retention::run(args).await,
@@ -82,6 +82,38 @@ pub async fn connect(url: &str) -> anyhow::Result<Store> {
     let store = Store::connect(&url);
     store.ensure_database().await?;
     Ok(store)
+}
+
+/// The cluster's node URLs the command was given (`--cluster-node`), for
+/// the passes that run where the data is ([`data_stores`]).
+static CLUSTER_NODES: std::sync::OnceLock<Vec<ClickHouseUrl>> = std::sync::OnceLock::new();
+
+/// [`connect`] to the database of `db`, remembering its cluster nodes.
+pub async fn connect_db(db: &crate::cli::DbArgs) -> anyhow::Result<Store> {
+    let nodes = db
+        .cluster_nodes
+        .iter()
+        .map(|u| {
+            let mut url =
+                ClickHouseUrl::parse(u).map_err(|e| InputError(format!("--cluster-node: {e}")))?;
+            private_server_password(&mut url, Access::Write);
+            Ok(url)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let _ = CLUSTER_NODES.set(nodes);
+    connect(&db.clickhouse_url).await
+}
+
+/// The stores that hold `store`'s data: each node's local database when
+/// `store` is a cluster's (faasight_store::cluster), else `store`.
+pub async fn data_stores(store: &Store) -> anyhow::Result<Vec<Store>> {
+    let nodes = CLUSTER_NODES.get().map_or(&[][..], Vec::as_slice);
+    Ok(faasight_store::cluster::data_stores(store, nodes).await?)
+}
+
+/// The node URLs given with `--cluster-node`.
+pub fn cluster_nodes() -> Vec<ClickHouseUrl> {
+    CLUSTER_NODES.get().cloned().unwrap_or_default()
 }
 
 /// Connects to read only (the analyses): on the private server as its

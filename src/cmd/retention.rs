@@ -38,10 +38,14 @@ fn describe(pass: &RetentionPass, dry_run: bool) -> String {
 
 pub async fn run(args: RetentionArgs) -> anyhow::Result<()> {
     let retention = crate::cli::retention(args.keep, args.keep_rollups)?;
-    let store = super::connect(&args.db.clickhouse_url).await?;
+    let store = super::connect_db(&args.db).await?;
     super::migrate_quietly(&store).await?;
-    let pass = apply(&store, retention, today(), args.dry_run).await?;
-    println!("{}", describe(&pass, args.dry_run));
+    // In cluster mode, on each node's own tables: a Distributed table has
+    // no partitions to drop.
+    for node in super::data_stores(&store).await? {
+        let pass = apply(&node, retention, today(), args.dry_run).await?;
+        println!("{}", describe(&pass, args.dry_run));
+    }
     Ok(())
 }
 
@@ -59,9 +63,20 @@ pub(crate) async fn daily(
             _ = every_day.tick() => {}
             _ = stop.wait_for(|s| *s) => return,
         }
-        match apply(&store, retention, today(), false).await {
-            Ok(pass) => eprintln!("{}", describe(&pass, false)),
-            Err(e) => eprintln!("retention: the daily pass failed ({e}); trying again in 24 hours"),
+        let nodes = match super::data_stores(&store).await {
+            Ok(nodes) => nodes,
+            Err(e) => {
+                eprintln!("retention: the daily pass failed ({e}); trying again in 24 hours");
+                continue;
+            }
+        };
+        for node in nodes {
+            match apply(&node, retention, today(), false).await {
+                Ok(pass) => eprintln!("{}", describe(&pass, false)),
+                Err(e) => {
+                    eprintln!("retention: the daily pass failed ({e}); trying again in 24 hours")
+                }
+            }
         }
     }
 }

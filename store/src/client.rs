@@ -223,9 +223,17 @@ impl Store {
             return Ok(());
         }
         let what = format!("insert into {table}");
+        // Through a cluster's Distributed table (store::cluster), the INSERT
+        // returns only once every shard has its rows: an acknowledged row
+        // is then on a shard, not in a node's forwarding queue. A table that
+        // is not Distributed ignores the setting.
+        let client = self
+            .client
+            .clone()
+            .with_setting("insert_distributed_sync", "1");
         let client = match query_id {
-            Some(id) => self.client.clone().with_setting("query_id", id),
-            None => self.client.clone(),
+            Some(id) => client.with_setting("query_id", id),
+            None => client,
         };
         let mut insert = client
             .insert::<T>(table)

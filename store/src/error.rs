@@ -56,6 +56,9 @@ pub enum Error {
         #[source]
         source: clickhouse::error::Error,
     },
+    /// A cluster could not be used as asked.
+    #[error("{0}")]
+    Cluster(String),
     /// The list of migrations is malformed (duplicate or unordered numbers).
     #[error("invalid migration list: {0}")]
     InvalidMigrations(String),

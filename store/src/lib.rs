@@ -9,6 +9,7 @@
 #![deny(missing_docs)]
 
 mod client;
+pub mod cluster;
 pub mod dashboards;
 mod error;
 pub mod local;

@@ -23,6 +23,9 @@ pub struct LocalConfig {
     pub tcp_port: u16,
     /// How long to wait for the first answer.
     pub start_timeout: Duration,
+    /// A `<remote_servers>` element for the server's configuration (the
+    /// clusters it knows), e.g. the two shards of the cluster-mode test.
+    pub remote_servers: Option<String>,
 }
 
 impl LocalConfig {
@@ -33,6 +36,7 @@ impl LocalConfig {
             http_port: 18123,
             tcp_port: 19000,
             start_timeout: Duration::from_secs(60),
+            remote_servers: None,
         }
     }
 
@@ -396,10 +400,12 @@ fn server_config(dir: &Path, cfg: &LocalConfig) -> String {
   <timezone>UTC</timezone>
   <default_profile>default</default_profile>
   <default_database>default</default_database>
+  {remote_servers}
 </yandex>
 "#,
         http = cfg.http_port,
         tcp = cfg.tcp_port,
+        remote_servers = cfg.remote_servers.as_deref().unwrap_or_default(),
     )
 }
 

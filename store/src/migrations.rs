@@ -43,7 +43,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_materialized.sql"),
 ];
 
-const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \
+pub(crate) const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \
      (version UInt32, name String, checksum String, applied_at DateTime('UTC')) \
      ENGINE = ReplacingMergeTree(applied_at) ORDER BY version";
 
@@ -136,6 +136,18 @@ pub async fn apply(store: &Store, migrations: &[Migration]) -> Result<Report> {
         .await
         .map_err(|e| Error::query("read schema_migrations", e))?;
 
+    let pending = migrations
+        .iter()
+        .any(|m| !applied.iter().any(|a| a.version == m.version));
+    if pending && crate::cluster::Cluster::of(store, &[]).await?.is_some() {
+        // Its tables are Distributed: the ordinary DDL would put
+        // materialized views on them and count every row twice.
+        return Err(Error::Cluster(format!(
+            "database {} is spread over a cluster (its tables are Distributed) and misses \
+             migrations: run `faasight migrate --cluster NAME` to migrate every node",
+            store.url().database
+        )));
+    }
     let mut report = Report::default();
     for m in migrations {
         let checksum = m.checksum();

@@ -46,7 +46,7 @@ fn cli_json(command: &str, extra: &[&str], ch: &ClickHouse) -> Value {
 /// The path of the first place two JSON documents differ, with both values.
 /// Integers (counts, pico-dollars) must be equal exactly; floats equal up
 /// to 1e-9 relative.
-fn first_difference(a: &Value, b: &Value, path: String) -> Option<String> {
+pub(super) fn first_difference(a: &Value, b: &Value, path: String) -> Option<String> {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();

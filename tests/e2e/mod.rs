@@ -16,6 +16,8 @@ mod browser;
 mod chdb;
 /// The CLI's errors and exit codes, `import --dry-run` of every format, the keep-alive replay.
 mod cli;
+/// Cluster mode on two shards: migrate, two collectors, a pass per shard, every analysis equal to one server's.
+mod cluster;
 /// The harness: private ClickHouse, `faasight up` / `faasight collector` over it, and helpers.
 mod common;
 /// Every shipped dashboard panel on ClickHouse 18.16 after a materialize pass, as the read-only user.

@@ -93,6 +93,18 @@ pub struct MaterializePass {
     pub invocations_read: u64,
 }
 
+impl MaterializePass {
+    /// Adds what a pass on another node (cluster mode) did: days built on
+    /// any node, once each, in order; counts summed.
+    pub fn absorb(&mut self, other: MaterializePass) {
+        self.days_built.extend(other.days_built);
+        self.days_built.sort();
+        self.days_built.dedup();
+        self.cold_starts += other.cold_starts;
+        self.invocations_read += other.invocations_read;
+    }
+}
+
 /// The days to build: those whose figures differ from what they were built
 /// from (new days included), those built with data that has gone
 /// (retention, a dropped partition), and the day after each of them (whose

@@ -56,6 +56,10 @@ pub struct PipelineConfig {
     /// server busy: one INSERT is parsed while the next batch is gathered
     /// and sent.
     pub concurrent_inserts: usize,
+    /// In cluster mode, every node's HTTP URL (see
+    /// `faasight_store::cluster`): a replay rebuilds a rollup key on the
+    /// nodes' own tables. Empty: derived from `system.clusters`.
+    pub cluster_nodes: Vec<faasight_store::ClickHouseUrl>,
 }
 
 impl PipelineConfig {
@@ -74,6 +78,7 @@ impl PipelineConfig {
             check_timeout: Duration::from_secs(10),
             retry_backoff: Duration::from_millis(500),
             concurrent_inserts: 2,
+            cluster_nodes: Vec::new(),
         }
     }
 }

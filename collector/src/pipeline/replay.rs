@@ -195,7 +195,7 @@ pub(crate) async fn replay(
         done.inserted_rows += inserted;
     }
     if !b.invocations.is_empty() {
-        done.rebuilt_keys = reconcile_rollup(store, &b.batch_id, limit).await?;
+        done.rebuilt_keys = reconcile_rollup(store, &b.batch_id, cfg, limit).await?;
     }
     Ok(done)
 }
@@ -222,8 +222,17 @@ where
 type RollupKey = (String, String, String, u32);
 
 /// Rebuilds the rollup keys of the batch that disagree with the base
-/// table; returns how many.
-async fn reconcile_rollup(store: &Store, batch_id: &str, limit: Duration) -> Result<usize, String> {
+/// table; returns how many. In cluster mode the counts are read through
+/// the Distributed tables and a key is rebuilt on every node's own tables
+/// (a mutation cannot go through a Distributed table; the node that holds
+/// no row of the key deletes and inserts nothing).
+async fn reconcile_rollup(
+    front: &Store,
+    batch_id: &str,
+    cfg: &PipelineConfig,
+    limit: Duration,
+) -> Result<usize, String> {
+    let store = front;
     let counts = |sql: &'static str| async move {
         let q = store.client().query(sql).bind(batch_id);
         within(limit, q.fetch_all::<(String, String, String, u32, u64)>())
@@ -242,27 +251,38 @@ async fn reconcile_rollup(store: &Store, batch_id: &str, limit: Duration) -> Res
         .map(|(k, _)| k)
         .collect();
     wrong.sort();
+    let nodes = if wrong.is_empty() {
+        Vec::new()
+    } else {
+        within(
+            limit,
+            faasight_store::cluster::data_stores(front, &cfg.cluster_nodes),
+        )
+        .await?
+    };
     for (tenant, provider, function, hour) in &wrong {
-        tracing::warn!(%tenant, %provider, %function, hour, base = base[&(tenant.clone(), provider.clone(), function.clone(), *hour)], "Hourly rollup disagrees with the invocations after a failed insert; rebuilding it.");
-        let delete = store
-            .client()
-            .query(ROLLUP_DELETE)
-            .bind(tenant.as_str())
-            .bind(provider.as_str())
-            .bind(function.as_str())
-            .bind(*hour);
-        let before = rollup_mutations(store, limit).await?;
-        within(limit, delete.execute()).await?;
-        wait_for_mutations(store, &before, limit).await?;
-        let rebuild = store
-            .client()
-            .query(ROLLUP_REBUILD)
-            .bind(tenant.as_str())
-            .bind(provider.as_str())
-            .bind(function.as_str())
-            .bind(*hour)
-            .bind(*hour);
-        within(limit, rebuild.execute()).await?;
+        for store in &nodes {
+            tracing::warn!(%tenant, %provider, %function, hour, base = base[&(tenant.clone(), provider.clone(), function.clone(), *hour)], "Hourly rollup disagrees with the invocations after a failed insert; rebuilding it.");
+            let delete = store
+                .client()
+                .query(ROLLUP_DELETE)
+                .bind(tenant.as_str())
+                .bind(provider.as_str())
+                .bind(function.as_str())
+                .bind(*hour);
+            let before = rollup_mutations(store, limit).await?;
+            within(limit, delete.execute()).await?;
+            wait_for_mutations(store, &before, limit).await?;
+            let rebuild = store
+                .client()
+                .query(ROLLUP_REBUILD)
+                .bind(tenant.as_str())
+                .bind(provider.as_str())
+                .bind(function.as_str())
+                .bind(*hour)
+                .bind(*hour);
+            within(limit, rebuild.execute()).await?;
+        }
     }
     Ok(wrong.len())
 }
