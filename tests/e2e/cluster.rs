@@ -36,6 +36,12 @@ async fn node(dir: &Path, http: u16, tcp: u16, shards: &[u16]) -> LocalClickHous
     LocalClickHouse::start(&cfg).await.unwrap()
 }
 
+/// The real tables of the node whose HTTP port is `http`.
+fn local_store(http: u16) -> Store {
+    let url = format!("http://default:{PASSWORD}@127.0.0.1:{http}/?database=fs_local");
+    Store::connect(&ClickHouseUrl::parse(&url).unwrap())
+}
+
 fn url(http: u16) -> String {
     format!("http://default:{PASSWORD}@127.0.0.1:{http}/?database=fs")
 }
@@ -85,32 +91,19 @@ async fn two_shards_give_every_analysis_of_one_server() {
     let shard_a = node(dirs.0.path(), http_a, tcp_a, &[tcp_a, tcp_b]).await;
     let shard_b = node(dirs.1.path(), http_b, tcp_b, &[tcp_a, tcp_b]).await;
     let (url_a, url_b) = (url(http_a), url(http_b));
+    // A command against the cluster through `front`, told both nodes.
+    let on_cluster = |command: &[&str], front: &str| {
+        let mut args = command.to_vec();
+        args.extend(["--clickhouse-url", front, "--cluster-node", &url_a]);
+        args.extend(["--cluster-node", &url_b]);
+        faasight_ok(&args)
+    };
 
-    let out = faasight_ok(&[
-        "migrate",
-        "--cluster",
-        "faas",
-        "--clickhouse-url",
-        &url_a,
-        "--cluster-node",
-        &url_a,
-        "--cluster-node",
-        &url_b,
-    ]);
+    let out = on_cluster(&["migrate", "--cluster", "faas"], &url_a);
     assert!(out.contains("Distributed tables made: "), "{out}");
     assert_eq!(out.matches("migrations on ").count(), 2, "{out}");
     // Again: nothing to do, nothing made twice.
-    let again = faasight_ok(&[
-        "migrate",
-        "--cluster",
-        "faas",
-        "--clickhouse-url",
-        &url_a,
-        "--cluster-node",
-        &url_a,
-        "--cluster-node",
-        &url_b,
-    ]);
+    let again = on_cluster(&["migrate", "--cluster", "faas"], &url_a);
     assert_eq!(
         again.matches("Distributed tables made: none").count(),
         2,
@@ -130,17 +123,7 @@ async fn two_shards_give_every_analysis_of_one_server() {
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(!refused.status.success(), "{said}");
     assert!(said.contains("faasight migrate --cluster NAME"), "{said}");
-    faasight_ok(&[
-        "migrate",
-        "--cluster",
-        "faas",
-        "--clickhouse-url",
-        &url_b,
-        "--cluster-node",
-        &url_a,
-        "--cluster-node",
-        &url_b,
-    ]);
+    on_cluster(&["migrate", "--cluster", "faas"], &url_b);
     faasight_ok(&["migrate", "--clickhouse-url", &url_b]);
 
     // The demo workload, and the single server's copy of it.
@@ -226,12 +209,7 @@ async fn two_shards_give_every_analysis_of_one_server() {
     assert_eq!(total, lines.len() as u64);
     let mut per_shard = Vec::new();
     for n in [http_a, http_b] {
-        let local = Store::connect(
-            &ClickHouseUrl::parse(&format!(
-                "http://default:{PASSWORD}@127.0.0.1:{n}/?database=fs_local"
-            ))
-            .unwrap(),
-        );
+        let local = local_store(n);
         let (rows, functions): (u64, Vec<String>) = (
             local
                 .client()
@@ -258,22 +236,9 @@ async fn two_shards_give_every_analysis_of_one_server() {
 
     // A pass per shard, on the shard's own tables: each shard's hourly
     // results count its own invocations.
-    faasight_ok(&[
-        "materialize",
-        "--clickhouse-url",
-        &url_a,
-        "--cluster-node",
-        &url_a,
-        "--cluster-node",
-        &url_b,
-    ]);
+    on_cluster(&["materialize"], &url_a);
     for (n, (rows, _)) in [http_a, http_b].iter().zip(&per_shard) {
-        let local = Store::connect(
-            &ClickHouseUrl::parse(&format!(
-                "http://default:{PASSWORD}@127.0.0.1:{n}/?database=fs_local"
-            ))
-            .unwrap(),
-        );
+        let local = local_store(*n);
         let hours: u64 = local
             .client()
             .query("SELECT toUInt64(sum(invocations)) FROM invocation_hours")
@@ -308,17 +273,7 @@ async fn two_shards_give_every_analysis_of_one_server() {
 
     // Retention on every node's own tables: the demo ended in March, so a
     // 30-day keep drops all of it, on both shards.
-    faasight_ok(&[
-        "retention",
-        "--keep",
-        "30d",
-        "--clickhouse-url",
-        &url_a,
-        "--cluster-node",
-        &url_a,
-        "--cluster-node",
-        &url_b,
-    ]);
+    on_cluster(&["retention", "--keep", "30d"], &url_a);
     for table in [
         "invocations",
         "invocations_hourly",
