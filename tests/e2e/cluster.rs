@@ -155,33 +155,17 @@ async fn two_shards_give_every_analysis_of_one_server() {
     ]);
 
     // Two collectors, one per node, each with half of the requests.
+    let args = [
+        "--materialize-every",
+        "0",
+        "--cluster-node",
+        &url_a,
+        "--cluster-node",
+        &url_b,
+    ];
     let collectors = (
-        Collector::start(
-            &url_a,
-            dirs.0.path(),
-            &[
-                "--materialize-every",
-                "0",
-                "--cluster-node",
-                &url_a,
-                "--cluster-node",
-                &url_b,
-            ],
-        )
-        .await,
-        Collector::start(
-            &url_b,
-            dirs.1.path(),
-            &[
-                "--materialize-every",
-                "0",
-                "--cluster-node",
-                &url_a,
-                "--cluster-node",
-                &url_b,
-            ],
-        )
-        .await,
+        Collector::start(&url_a, dirs.0.path(), &args).await,
+        Collector::start(&url_b, dirs.1.path(), &args).await,
     );
     // Requests of 2,000 lines, alternately to each collector.
     let half = |parity: usize| -> Vec<&str> {
