@@ -411,6 +411,23 @@ mod tests {
     use super::*;
     use faasight_store::InvocationRow;
 
+    /// Collectors writing to one cluster share no batch id: a replay asks
+    /// which rows of *its* batch are stored (`batch_id = ?`), so another
+    /// collector's rows can never count as its own. Ids of one writer
+    /// differ by their counter, of two writers by a random prefix (the
+    /// process id and the clock alone would tie for two writers started
+    /// together in one process).
+    #[test]
+    fn two_writers_never_share_a_batch_id() {
+        let writers: Vec<BatchIds> = (0..1_000).map(|_| BatchIds::new()).collect();
+        let prefixes: std::collections::HashSet<u64> = writers.iter().map(|w| w.prefix).collect();
+        assert_eq!(prefixes.len(), writers.len());
+        let mut one = BatchIds::new();
+        let (a, b) = (one.next(), one.next());
+        assert_ne!(a, b);
+        assert_eq!(a[..16], b[..16], "one writer keeps its prefix");
+    }
+
     fn submission(rows: usize) -> Submission {
         let (ack, _) = tokio::sync::oneshot::channel();
         Submission {
