@@ -254,9 +254,9 @@ async fn every_page_shows_the_analyzers_numbers_and_follows_its_url() {
         .await
         .unwrap();
     assert!(
-        shown == before.invocations || shown == after.invocations,
+        shown == before.counts.invocations || shown == after.counts.invocations,
         "30d: page {shown}, analyzer {}",
-        before.invocations
+        before.counts.invocations
     );
     assert!(count(&browser, "#cost-chart svg").await == 1);
     assert!(count(&browser, "#top-functions tbody tr").await >= 5);
@@ -273,9 +273,9 @@ async fn every_page_shows_the_analyzers_numbers_and_follows_its_url() {
     let (expected, _) = range_totals(&store, "default", last(24)).await.unwrap();
     assert!(day < shown, "24h {day} < 30d {shown}");
     assert!(
-        day.abs_diff(expected.invocations) <= expected.invocations / 50 + 5,
+        day.abs_diff(expected.counts.invocations) <= expected.counts.invocations / 50 + 5,
         "24h page {day}, analyzer {}",
-        expected.invocations
+        expected.counts.invocations
     );
     let url = browser.current_url().await.unwrap();
     assert!(url.as_str().contains("range=24h"), "{url}");

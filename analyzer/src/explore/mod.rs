@@ -111,14 +111,9 @@ fn window_params(leading: &[String], tenant: &str, range: TimeRange) -> Vec<Stri
 /// A tenant's totals over a range.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct RangeTotals {
-    /// Invocations.
-    pub invocations: u64,
-    /// Errors and timeouts.
-    pub errors: u64,
-    /// Cold starts (on-demand inits and SnapStart restores).
-    pub cold_starts: u64,
-    /// List cost.
-    pub cost_usd: PicoUsd,
+    /// Invocations, errors, cold starts and list cost.
+    #[serde(flatten)]
+    pub counts: RangeCounts,
     /// Duration percentiles across all functions (t-digest estimates), ms.
     pub p50_duration_ms: f64,
     /// p95, ms.
@@ -150,19 +145,18 @@ pub async fn range_totals(
     let nan_free = |v: f64| if v.is_finite() { v } else { 0.0 };
     let totals = match rows.into_iter().next() {
         Some(r) => RangeTotals {
-            invocations: r.invocations,
-            errors: r.errors,
-            cold_starts: r.cold_starts,
-            cost_usd: cost(Q, &r.cost_usd)?,
+            counts: RangeCounts {
+                invocations: r.invocations,
+                errors: r.errors,
+                cold_starts: r.cold_starts,
+                cost_usd: cost(Q, &r.cost_usd)?,
+            },
             p50_duration_ms: nan_free(r.p50_duration_ms),
             p95_duration_ms: nan_free(r.p95_duration_ms),
             p99_duration_ms: nan_free(r.p99_duration_ms),
         },
         None => RangeTotals {
-            invocations: 0,
-            errors: 0,
-            cold_starts: 0,
-            cost_usd: PicoUsd(0),
+            counts: RangeCounts::default(),
             p50_duration_ms: 0.0,
             p95_duration_ms: 0.0,
             p99_duration_ms: 0.0,
@@ -172,8 +166,8 @@ pub async fn range_totals(
 }
 
 /// A tenant's counts and list cost over a range (the totals without
-/// percentiles).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+/// percentiles; all zero without invocations).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct RangeCounts {
     /// Invocations.
     pub invocations: u64,
@@ -208,12 +202,7 @@ pub async fn range_counts(
             cold_starts: r.cold_starts,
             cost_usd: cost(Q, &r.cost_usd)?,
         },
-        None => RangeCounts {
-            invocations: 0,
-            errors: 0,
-            cold_starts: 0,
-            cost_usd: PicoUsd(0),
-        },
+        None => RangeCounts::default(),
     };
     Ok((counts, trace))
 }

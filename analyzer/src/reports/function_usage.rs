@@ -157,45 +157,37 @@ pub(crate) async fn function_usage(
 ) -> Result<(Vec<FunctionUsage>, QueryTrace)> {
     let (first, end) = whole_days(range);
     let (from, to) = (range.from.timestamp(), range.to.timestamp());
-    let params: [i64; 13] = [
-        i64::from(with_memory),
-        0, // tenant
-        first,
-        end,
-        0, // tenant
-        from,
-        to - 1,
-        first,
-        end,
-        from,
-        first,
-        end,
-        to,
+    use Arg::{Int, Text};
+    let args = [
+        Int(i64::from(with_memory)),
+        Text(tenant),
+        Int(first),
+        Int(end),
+        Text(tenant),
+        Int(from),
+        Int(to - 1),
+        Int(first),
+        Int(end),
+        Int(from),
+        Int(first),
+        Int(end),
+        Int(to),
     ];
-    let query =
-        params
-            .iter()
-            .enumerate()
-            .fold(store.client().query(FUNCTION_USAGE_SQL), |q, (n, v)| {
-                if TENANT_AT.contains(&n) {
-                    q.bind(tenant)
-                } else {
-                    q.bind(*v)
-                }
-            });
+    let query = args
+        .iter()
+        .fold(store.client().query(FUNCTION_USAGE_SQL), |q, a| match a {
+            Text(s) => q.bind(*s),
+            Int(v) => q.bind(*v),
+        });
     let rows = query.fetch_all().await.map_err(|source| Error::Query {
         query: "function_usage.sql",
         source,
     })?;
-    let params = params
+    let params = args
         .iter()
-        .enumerate()
-        .map(|(n, v)| {
-            if TENANT_AT.contains(&n) {
-                tenant.to_string()
-            } else {
-                v.to_string()
-            }
+        .map(|a| match a {
+            Text(s) => s.to_string(),
+            Int(v) => v.to_string(),
         })
         .collect();
     Ok((
@@ -204,8 +196,11 @@ pub(crate) async fn function_usage(
     ))
 }
 
-/// Positions of the tenant among `function_usage.sql`'s parameters.
-const TENANT_AT: [usize; 2] = [1, 4];
+/// A parameter of `function_usage.sql`, in the order of its `?`.
+enum Arg<'a> {
+    Text(&'a str),
+    Int(i64),
+}
 
 #[cfg(test)]
 mod tests {

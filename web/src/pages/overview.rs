@@ -221,7 +221,7 @@ mod data {
         )
         .map_err(ServerFnError::new)?;
 
-        let total_cost = now.cost_usd.0.max(1) as f64;
+        let total_cost = now.counts.cost_usd.0.max(1) as f64;
         let top = functions
             .iter()
             .map(|f| TopFunction {
@@ -309,12 +309,12 @@ mod data {
         queries.extend(anomalies.queries.into_iter().map(|q| trace("Anomalies", q)));
         Ok(OverviewData {
             label: s.label.clone(),
-            cost_pico: now.cost_usd.0,
+            cost_pico: now.counts.cost_usd.0,
             previous_cost_pico: before.cost_usd.0,
-            invocations: now.invocations,
+            invocations: now.counts.invocations,
             previous_invocations: before.invocations,
-            error_pct: pct(now.errors, now.invocations),
-            cold_pct: pct(now.cold_starts, now.invocations),
+            error_pct: pct(now.counts.errors, now.counts.invocations),
+            cold_pct: pct(now.counts.cold_starts, now.counts.invocations),
             p95_ms: now.p95_duration_ms,
             cost_chart,
             month_end,
