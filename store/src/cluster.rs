@@ -162,7 +162,7 @@ impl Cluster {
 
 /// The cluster named by the engine of `store`'s `invocations` table, when
 /// it is `Distributed('cluster', …)`.
-async fn distributed_over(store: &Store) -> Result<Option<String>> {
+pub(crate) async fn distributed_over(store: &Store) -> Result<Option<String>> {
     let engines: Vec<String> = store
         .client()
         .query(
@@ -250,9 +250,10 @@ pub async fn migrate(store: &Store, cluster: &Cluster) -> Result<Vec<NodeReport>
         let front = Store::connect(&on_database(node.url(), &database));
         front.ensure_database().await?;
         let existing = columns(&front, &database).await?;
+        let views = views(node, &local).await?;
         let mut created = Vec::new();
         for (table, cols) in columns(node, &local).await? {
-            if node_only(&table) || is_view(node, &local, &table).await? {
+            if node_only(&table) || views.contains(&table) {
                 continue;
             }
             match existing.iter().find(|(t, _)| *t == table) {
@@ -296,16 +297,15 @@ pub async fn migrate(store: &Store, cluster: &Cluster) -> Result<Vec<NodeReport>
     Ok(reports)
 }
 
-async fn is_view(store: &Store, database: &str, table: &str) -> Result<bool> {
-    let engine: Vec<String> = store
+/// The views of `database` (their rows live in the tables they write to).
+async fn views(store: &Store, database: &str) -> Result<Vec<String>> {
+    store
         .client()
-        .query("SELECT engine FROM system.tables WHERE database = ? AND name = ?")
+        .query("SELECT name FROM system.tables WHERE database = ? AND engine LIKE '%View'")
         .bind(database)
-        .bind(table)
         .fetch_all()
         .await
-        .map_err(|e| Error::query("read system.tables", e))?;
-    Ok(engine.iter().any(|e| e.contains("View")))
+        .map_err(|e| Error::query("read system.tables", e))
 }
 
 #[cfg(test)]

@@ -139,7 +139,7 @@ pub async fn apply(store: &Store, migrations: &[Migration]) -> Result<Report> {
     let pending = migrations
         .iter()
         .any(|m| !applied.iter().any(|a| a.version == m.version));
-    if pending && crate::cluster::Cluster::of(store, &[]).await?.is_some() {
+    if pending && crate::cluster::distributed_over(store).await?.is_some() {
         // Its tables are Distributed: the ordinary DDL would put
         // materialized views on them and count every row twice.
         return Err(Error::Cluster(format!(

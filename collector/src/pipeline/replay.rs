@@ -232,9 +232,8 @@ async fn reconcile_rollup(
     cfg: &PipelineConfig,
     limit: Duration,
 ) -> Result<usize, String> {
-    let store = front;
     let counts = |sql: &'static str| async move {
-        let q = store.client().query(sql).bind(batch_id);
+        let q = front.client().query(sql).bind(batch_id);
         within(limit, q.fetch_all::<(String, String, String, u32, u64)>())
             .await
             .map(|rows| {
@@ -261,8 +260,8 @@ async fn reconcile_rollup(
         .await?
     };
     for (tenant, provider, function, hour) in &wrong {
+        tracing::warn!(%tenant, %provider, %function, hour, base = base[&(tenant.clone(), provider.clone(), function.clone(), *hour)], "Hourly rollup disagrees with the invocations after a failed insert; rebuilding it.");
         for store in &nodes {
-            tracing::warn!(%tenant, %provider, %function, hour, base = base[&(tenant.clone(), provider.clone(), function.clone(), *hour)], "Hourly rollup disagrees with the invocations after a failed insert; rebuilding it.");
             let delete = store
                 .client()
                 .query(ROLLUP_DELETE)
