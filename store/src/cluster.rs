@@ -162,17 +162,36 @@ impl Cluster {
 
 /// The cluster named by the engine of `store`'s `invocations` table, when
 /// it is `Distributed('cluster', …)`.
+///
+/// `EXISTS` and `SHOW CREATE` rather than `system.tables`: 18.16 fails a
+/// query on `system.tables` when another table of the database is dropped
+/// while it runs (the materialize pass drops its staging tables), and every
+/// process asks this at its start.
 pub(crate) async fn distributed_over(store: &Store) -> Result<Option<String>> {
-    let engines: Vec<String> = store
+    let exists: u8 = store
         .client()
-        .query(
-            "SELECT engine_full FROM system.tables \
-             WHERE database = currentDatabase() AND name = 'invocations' AND engine = 'Distributed'",
-        )
-        .fetch_all()
+        .query("EXISTS TABLE invocations")
+        .fetch_one()
         .await
-        .map_err(|e| Error::query("read system.tables", e))?;
-    Ok(engines.first().map(|e| cluster_of_engine(e)))
+        .map_err(|e| Error::query("look for the invocations table", e))?;
+    if exists == 0 {
+        return Ok(None);
+    }
+    let create: String = store
+        .client()
+        .query("SHOW CREATE TABLE invocations")
+        .fetch_one()
+        .await
+        .map_err(|e| Error::query("show the invocations table", e))?;
+    Ok(engine_clause(&create)
+        .filter(|e| e.starts_with("Distributed("))
+        .map(cluster_of_engine))
+}
+
+/// The engine of a `CREATE TABLE` statement: what follows `ENGINE =`.
+fn engine_clause(create: &str) -> Option<&str> {
+    let at = create.rfind("ENGINE = ")?;
+    Some(create[at + "ENGINE = ".len()..].trim_start())
 }
 
 /// The first argument of `Distributed(…)`, unquoted.
@@ -336,6 +355,20 @@ mod tests {
             cluster_of_engine("Distributed(faas, db_local, t, rand())"),
             "faas"
         );
+    }
+
+    /// `SHOW CREATE TABLE` as 18.16 (one line) and 24.x (one clause per
+    /// line) print it.
+    #[test]
+    fn finds_the_engine_clause_of_a_create_statement() {
+        let old = "CREATE TABLE fs.invocations ( tenant String,  function String) ENGINE = Distributed(faas, 'fs_local', 'invocations', cityHash64(tenant, provider, function))";
+        assert_eq!(
+            engine_clause(old).map(cluster_of_engine).as_deref(),
+            Some("faas")
+        );
+        let new = "CREATE TABLE fs.invocations\n(\n    `tenant` String\n)\nENGINE = MergeTree\nPARTITION BY toDate(start_time)\nORDER BY tenant";
+        assert!(engine_clause(new).is_some_and(|e| e.starts_with("MergeTree")));
+        assert_eq!(engine_clause("CREATE VIEW v AS SELECT 1"), None);
     }
 
     #[test]
