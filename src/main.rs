@@ -12,7 +12,8 @@ use clap::Parser;
 /// mimalloc rather than glibc's malloc: the collector allocates and frees
 /// millions of short strings per second (span attributes, ids), and under
 /// glibc that cost more CPU (malloc_consolidate, unlink_chunk) than
-/// decoding the spans did; the analyzer's large frames gain as well.
+/// decoding the spans did; the analyzer's large frames gain as well. Built
+/// without transparent huge pages (Cargo.toml says why).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

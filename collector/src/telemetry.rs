@@ -69,9 +69,10 @@ pub struct Metrics {
     latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
-    /// Batches written to the spool.
+    /// Batches written to the spool: every acknowledged batch.
     pub spooled_batches: AtomicU64,
-    /// Spooled batches replayed (inserted or found already stored).
+    /// Spooled batches replayed from disk after a failed INSERT or a
+    /// restart (inserted, or found already stored).
     pub replayed_batches: AtomicU64,
     /// Replayed batches that ClickHouse already had (not inserted again).
     pub duplicate_batches_skipped: AtomicU64,
@@ -83,9 +84,9 @@ pub struct Metrics {
     /// 1 once the spool refuses writes (an fsync failed): the collector
     /// must be restarted; `/readyz` says so.
     pub spool_failed: AtomicU64,
-    /// Rows accepted and not yet durable.
+    /// Rows held in memory and not yet in ClickHouse.
     pub queued_rows: AtomicU64,
-    /// Batches in the spool waiting for replay.
+    /// Batches acknowledged and not yet in ClickHouse.
     pub spool_pending: AtomicU64,
 }
 
@@ -186,12 +187,12 @@ impl Metrics {
         for (name, help, v) in [
             (
                 "faasight_collector_spooled_batches_total",
-                "Batches written to the on-disk spool.",
+                "Batches written to the on-disk spool (every acknowledged batch).",
                 &self.spooled_batches,
             ),
             (
                 "faasight_collector_replayed_batches_total",
-                "Spooled batches replayed.",
+                "Spooled batches replayed from disk after a failed insert or a restart.",
                 &self.replayed_batches,
             ),
             (
@@ -220,13 +221,13 @@ impl Metrics {
         family(
             "faasight_collector_queued_rows",
             "gauge",
-            "Rows accepted and not yet durable.",
+            "Rows held in memory and not yet in ClickHouse.",
             vec![(String::new(), self.queued_rows.load(Relaxed))],
         );
         family(
             "faasight_collector_spool_pending_batches",
             "gauge",
-            "Batches in the spool awaiting replay.",
+            "Batches acknowledged and not yet in ClickHouse.",
             vec![(String::new(), self.spool_pending.load(Relaxed))],
         );
         family(

@@ -181,6 +181,8 @@ async fn two_shards_give_every_analysis_of_one_server() {
         send(&collectors.0.http, &even),
         send(&collectors.1.http, &odd)
     );
+    super::common::stored(&collectors.0.http).await;
+    super::common::stored(&collectors.1.http).await;
 
     // Every row once, on exactly one shard, each function on one shard.
     let front = Store::connect(&ClickHouseUrl::parse(&url_a).unwrap());

@@ -738,3 +738,21 @@ pub fn terminate(pid: u32) {
         libc::kill(pid as libc::pid_t, libc::SIGTERM);
     }
 }
+
+/// Waits until everything the collector at `collector` (its HTTP base URL)
+/// has acknowledged is in ClickHouse. A request is answered once its rows
+/// are in the collector's spool; the INSERT follows within the linger
+/// (200 ms) when ClickHouse answers.
+pub async fn stored(collector: &str) {
+    wait_for(
+        "the acknowledged rows to be in ClickHouse",
+        Duration::from_secs(60),
+        || async {
+            let m = metrics(collector).await?;
+            (gauge(&m, "faasight_collector_spool_pending_batches") == 0
+                && gauge(&m, "faasight_collector_queued_rows") == 0)
+                .then_some(())
+        },
+    )
+    .await
+}

@@ -111,8 +111,8 @@ async fn clickhouse_stopped_mid_load_loses_and_duplicates_nothing() {
     assert_stored_once(&up.collector, &ch, (200_000, 200_000, 200_000)).await;
     let metrics = metrics(&up.collector).await.unwrap();
     assert!(
-        gauge(&metrics, "faasight_collector_spooled_batches_total") > 0,
-        "the outage went through the spool:\n{metrics}"
+        gauge(&metrics, "faasight_collector_replayed_batches_total") > 0,
+        "the outage was replayed from the spool on disk:\n{metrics}"
     );
     assert!(up.stop().await.success());
 }

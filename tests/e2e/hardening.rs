@@ -68,6 +68,7 @@ async fn a_hostile_platform_report_is_refused_and_lambda_ingest_goes_on() {
             "{body}"
         );
     }
+    super::common::stored(&c.http).await;
     assert_eq!(
         ch.count(
             "SELECT count() FROM invocations WHERE function = 'victim' AND start_type = 'cold'"
@@ -101,6 +102,7 @@ async fn unknown_providers_are_refused_and_opentelemetry_names_priced() {
         (200, Some(1)),
         "{body}"
     );
+    super::common::stored(&c.http).await;
     let cost: String = ch
         .store()
         .client()
@@ -162,6 +164,7 @@ async fn a_firehose_delivery_has_one_budget_and_a_retry_is_stored_once() {
         let (status, body) = post(url.clone(), &[], once.clone()).await;
         assert_eq!(status, 200, "{body}");
     }
+    super::common::stored(&c.http).await;
     assert_eq!(
         ch.count("SELECT count() FROM invocations WHERE function = 'fh'")
             .await,
@@ -213,6 +216,7 @@ async fn times_outside_datetime_are_refused_per_record() {
         "{answer}"
     );
 
+    super::common::stored(&c.http).await;
     assert_eq!(
         ch.count("SELECT count() FROM spans WHERE name = 'ok'")
             .await,
@@ -422,6 +426,7 @@ async fn tokens_file_authenticates_http_and_grpc() {
         .insert("authorization", "Bearer tok-glbx-0002".parse().unwrap());
     client.export(right).await.unwrap();
 
+    super::common::stored(&c.http).await;
     let tenants: Vec<(String, String)> = ch
         .store()
         .client()

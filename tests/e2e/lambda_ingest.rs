@@ -62,6 +62,7 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
             );
         }
     }
+    super::common::stored(&up.collector).await;
     let got = rows(
         &ch,
         "SELECT request_id, start_type, status, init_duration_ms, trace_id FROM invocations WHERE function = 'checkout' AND tenant = 'acme' ORDER BY start_time_ms",
@@ -133,6 +134,7 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
     )
     .await;
     assert_eq!(status, 200);
+    super::common::stored(&up.collector).await;
     let got: (String, String, String, String, String, u32, String) = ch
         .store()
         .client()
@@ -192,6 +194,7 @@ async fn telemetry_cloudwatch_and_firehose_become_invocations_and_logs() {
     assert_eq!(status, 200);
     assert_eq!(v["requestId"], "fh-req-1");
     assert!(v["timestamp"].as_i64().unwrap() > 1_769_940_200_000);
+    super::common::stored(&up.collector).await;
     assert_eq!(count().await, 2);
 
     // --- Tokens: none → 401; a record naming another tenant → 400.
@@ -255,6 +258,7 @@ async fn an_init_waiting_for_its_first_invocation_survives_a_collector_restart()
     ]"#,
     )
     .await;
+    super::common::stored(&up.collector).await;
     let got = rows(
         &ch,
         "SELECT request_id, start_type, status, init_duration_ms, trace_id FROM invocations WHERE function = 'restarted'",
@@ -340,6 +344,7 @@ async fn bombs_and_garbage_get_4xx_while_good_traffic_flows() {
     while let Some(r) = tasks.join_next().await {
         r.unwrap();
     }
+    super::common::stored(&up.collector).await;
     let stored = ch
         .count("SELECT count() FROM invocations WHERE function = 'steady'")
         .await;

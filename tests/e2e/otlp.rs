@@ -30,6 +30,7 @@ async fn python_sdk_exports_over_http_and_grpc_become_rows() {
     .await
     .unwrap();
 
+    super::common::stored(&up.collector).await;
     for (function, run) in [("otel-http", "h1"), ("otel-grpc", "g1")] {
         let rows: Vec<(String, String, String, String, u32, String, String)> = ch
             .store()
@@ -112,6 +113,7 @@ async fn captured_sdk_requests_and_bad_bodies_get_otlp_answers() {
             "answered in the request's encoding"
         );
     }
+    super::common::stored(&up.collector).await;
     let spans = ch.count("SELECT count() FROM spans").await;
     assert!(spans > 0);
     let protobuf = [("content-type", "application/x-protobuf")];

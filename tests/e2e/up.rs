@@ -134,7 +134,11 @@ async fn collector_stores_ndjson_and_refuses_bad_bodies_whole() {
             id % 10
         )
     };
-    let count = || ch.count("SELECT count() FROM invocations WHERE function = 'ingest-test'");
+    let count = || async {
+        super::common::stored(&up.collector).await;
+        ch.count("SELECT count() FROM invocations WHERE function = 'ingest-test'")
+            .await
+    };
     let ndjson = [("content-type", "application/x-ndjson")];
 
     let body = (0..3).map(line).collect::<Vec<_>>().join("\n");

@@ -1,17 +1,18 @@
-//! From accepted requests to durable storage: a bounded queue, one writer
-//! that batches, an on-disk spool for when ClickHouse is down or slow, and
+//! From accepted requests to durable storage: a bounded queue, an on-disk
+//! spool (a write-ahead log), INSERTs as large as the load allows, and
 //! replay that never stores a batch twice.
 //!
-//! A request is acknowledged only once its rows are in ClickHouse or fsynced
-//! to the spool. A few INSERTs may run at once (`concurrent_inserts`); while
-//! the spool holds anything, new batches are appended behind it and replay
-//! waits for in-flight inserts, so the spool is replayed in its own order.
-//! Every row carries its batch's id, and every INSERT the batch's id as its
-//! `query_id`; before a spooled batch is replayed the writer asks
-//! ClickHouse what of it is already there (the insert may have succeeded,
-//! or partly, although the collector saw a timeout or a crash), so neither
-//! the tables nor the rollups fed by them lose or double a row (see
-//! `replay`).
+//! A request is acknowledged once its rows are fsynced to the spool. The
+//! rows stay in memory too, holding their share of the queue, until an
+//! INSERT has them in ClickHouse; one INSERT takes every batch that piled
+//! up meanwhile (see `writer`). When an INSERT fails, memory is let go and
+//! the spool is replayed from disk, batch by batch in its own order, before
+//! anything newer is written. Every row carries its batch's id, and every
+//! INSERT the id of its first batch as its `query_id`; before a spooled
+//! batch is replayed the writer asks ClickHouse what of it is already there
+//! (the insert may have succeeded, or partly, although the collector saw a
+//! timeout or a crash), so neither the tables nor the rollups fed by them
+//! lose or double a row (see `replay`).
 
 mod replay;
 pub mod spool;
@@ -30,20 +31,26 @@ use tokio::sync::{mpsc, oneshot, OwnedSemaphorePermit, Semaphore};
 pub struct PipelineConfig {
     /// Where the spool lives.
     pub spool_dir: PathBuf,
-    /// Rows accepted but not yet durable, at most; beyond, requests are
-    /// refused (429) until the writer catches up.
+    /// Rows held in memory and not yet in ClickHouse (queued, or spooled
+    /// and waiting for their INSERT), at most; beyond, requests are refused
+    /// (429) until the writer catches up. After a failed INSERT, spooled
+    /// rows no longer count: an outage fills the disk, not memory.
     pub max_queued_rows: usize,
     /// The same bound in bytes (the rows' approximate memory): a few rows
     /// with huge attributes must not hold more memory than many small ones.
     pub max_queued_bytes: usize,
-    /// Largest batch written in one INSERT (kept below ClickHouse's block
-    /// size so that an insert is all-or-nothing).
+    /// Most rows written in one INSERT, and in one spooled batch (kept below
+    /// ClickHouse's block size, 1,048,576 rows).
     pub max_batch_rows: usize,
-    /// A batch smaller than this waits up to `linger` for more rows, so a
-    /// trickle of small requests does not become one ClickHouse part each.
+    /// Fewer rows than this wait up to `linger` for more before their
+    /// INSERT, so a trickle of small requests does not become one
+    /// ClickHouse part each. Requests are answered meanwhile.
     pub min_batch_rows: usize,
-    /// How long a small batch waits for more rows.
+    /// How long a small INSERT waits for more rows.
     pub linger: Duration,
+    /// INSERTs running at once. Two keep a two-core server busy: one is
+    /// parsed by ClickHouse while the next group is encoded and sent.
+    pub concurrent_inserts: usize,
     /// An INSERT that takes longer counts as failed (the batch is spooled;
     /// replay skips it if it did arrive).
     pub insert_timeout: Duration,
@@ -52,10 +59,6 @@ pub struct PipelineConfig {
     pub check_timeout: Duration,
     /// First wait before retrying ClickHouse after a failure (doubles up to 30 s).
     pub retry_backoff: Duration,
-    /// Drains of the queue written at the same time. Two keep a two-core
-    /// server busy: one INSERT is parsed while the next batch is gathered
-    /// and sent.
-    pub concurrent_inserts: usize,
     /// In cluster mode, every node's HTTP URL (see
     /// `faasight_store::cluster`): a replay rebuilds a rollup key on the
     /// nodes' own tables. Empty: derived from `system.clusters`.
@@ -165,9 +168,8 @@ impl Claim {
         self.settle(Self::TAKEN)
     }
 
-    /// Gives the submission's share of the queue back: its rows are
-    /// written or spooled. Done before its request is answered, so a
-    /// sender that sends again at once finds the room it just used.
+    /// Gives the submission's share of the queue back: its rows are in
+    /// ClickHouse, or only on disk (after a failed INSERT), or refused.
     pub(crate) fn release(&self) {
         drop(
             self.permits
@@ -309,5 +311,53 @@ impl Pipeline {
                 "the writer stopped before storing the batch".into(),
             )),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(queue: &Arc<Semaphore>, bytes: &Arc<Semaphore>) -> Claim {
+        Claim::new((
+            queue.clone().try_acquire_many_owned(600).unwrap(),
+            bytes.clone().try_acquire_many_owned(4096).unwrap(),
+        ))
+    }
+
+    /// A request past its deadline withdraws its rows unless the writer has
+    /// already taken them (then it waits for the answer): whichever comes
+    /// first wins, and a withdrawn request's share of the queue is free at
+    /// once, not when the writer gets round to it.
+    #[test]
+    fn a_submission_is_taken_or_withdrawn_never_both() {
+        let (queue, bytes) = (
+            Arc::new(Semaphore::new(1000)),
+            Arc::new(Semaphore::new(8192)),
+        );
+        let withdrawn = claim(&queue, &bytes);
+        assert!(withdrawn.withdraw());
+        assert_eq!(
+            (queue.available_permits(), bytes.available_permits()),
+            (1000, 8192)
+        );
+        assert!(!withdrawn.take(), "the writer drops a withdrawn submission");
+
+        let taken = claim(&queue, &bytes);
+        assert!(taken.take());
+        assert!(
+            !taken.withdraw(),
+            "a taken submission is answered by the writer"
+        );
+        assert_eq!(
+            queue.available_permits(),
+            400,
+            "held until its rows are stored"
+        );
+        taken.release();
+        assert_eq!(
+            (queue.available_permits(), bytes.available_permits()),
+            (1000, 8192)
+        );
     }
 }

@@ -1,16 +1,17 @@
-//! The on-disk spool: batches the collector acknowledged but could not yet
-//! write to ClickHouse.
+//! The on-disk spool: every batch the collector acknowledges, until it is
+//! in ClickHouse.
 //!
 //! Segments `NNNNNNNNNNNNNNNN.seg` hold records appended in order, each
-//! `"FSP2" | length u32 LE | CRC-32 u32 LE | JSON payload`, the CRC over
-//! the length's bytes and the payload (records written before the CRC
-//! covered the length carry the magic `"FSPL"` and are still read). Every
-//! append is fsynced before the batch is acknowledged. A `cursor` file
-//! (replaced atomically) remembers how far replay got. After a crash the
-//! last record of the newest segment may be torn; it was never
-//! acknowledged, so opening the spool cuts it off. A record whose checksum
-//! does not match is skipped with an error count rather than replayed
-//! corrupt.
+//! `"FSP3" | length u32 LE | CRC-32 u32 LE | payload`, the CRC over the
+//! length's bytes and the payload, which is the batch in bincode (standard
+//! configuration, through serde). Records of earlier versions are still
+//! read: `"FSP2"` (same layout, JSON payload) and `"FSPL"` (JSON, the CRC
+//! over the payload only). Every append is fsynced before the batch is
+//! acknowledged. A `cursor` file (replaced atomically) remembers how far
+//! the writer got. After a crash the last record of the newest segment may
+//! be torn; it was never acknowledged, so opening the spool cuts it off. A
+//! record whose checksum does not match is skipped with an error count
+//! rather than replayed corrupt.
 //!
 //! A failed append (disk full, I/O error) is cut off again at once, so the
 //! next acknowledged record never lands behind garbage that replay would
@@ -25,8 +26,10 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8; 4] = b"FSP2";
-/// Records whose CRC covers only the payload.
+const MAGIC: &[u8; 4] = b"FSP3";
+/// Records with a JSON payload.
+const MAGIC_V2: &[u8; 4] = b"FSP2";
+/// Records with a JSON payload whose CRC covers only the payload.
 const MAGIC_V1: &[u8; 4] = b"FSPL";
 const HEADER: u64 = 12;
 /// A new segment is started past this size, so finished ones can be deleted.
@@ -81,10 +84,56 @@ fn checksum(length: &[u8], payload: &[u8]) -> u32 {
     h.finalize()
 }
 
+/// How a record's payload is encoded.
+#[derive(Debug, Clone, Copy)]
+enum Encoding {
+    Bincode,
+    Json,
+}
+
+/// The whole record of `batch`: header and bincode payload, encoded in
+/// place into one buffer sized from the rows' memory (an upper bound of
+/// their encoding), so that it is neither grown nor copied.
+fn encode_record(batch: &SpooledBatch) -> io::Result<Vec<u8>> {
+    let estimate = batch
+        .invocations
+        .iter()
+        .map(InvocationRow::approx_bytes)
+        .sum::<usize>()
+        + batch.spans.iter().map(SpanRow::approx_bytes).sum::<usize>()
+        + batch.logs.iter().map(LogRow::approx_bytes).sum::<usize>();
+    let mut record = Vec::with_capacity(HEADER as usize + estimate + 64);
+    record.extend_from_slice(&[0; HEADER as usize]);
+    bincode::serde::encode_into_std_write(batch, &mut record, bincode::config::standard())
+        .map_err(io::Error::other)?;
+    let len = u32::try_from(record.len() - HEADER as usize)
+        .map_err(|_| io::Error::other("batch too large to spool"))?
+        .to_le_bytes();
+    let crc = checksum(&len, &record[HEADER as usize..]).to_le_bytes();
+    record[0..4].copy_from_slice(MAGIC);
+    record[4..8].copy_from_slice(&len);
+    record[8..12].copy_from_slice(&crc);
+    Ok(record)
+}
+
+fn decode(payload: &[u8], encoding: Encoding) -> io::Result<SpooledBatch> {
+    match encoding {
+        Encoding::Bincode => {
+            bincode::serde::decode_from_slice(payload, bincode::config::standard())
+                .map(|(batch, _)| batch)
+                .map_err(io::Error::other)
+        }
+        Encoding::Json => serde_json::from_slice(payload).map_err(io::Error::other),
+    }
+}
+
+/// A place in the spool: a segment and a byte offset in it.
+pub type Position = (u64, u64);
+
 /// What lies at an offset of a segment.
 enum Record {
-    /// A whole record: its payload and total size.
-    Whole(Vec<u8>, u64),
+    /// A whole record: its payload, how it is encoded, and its total size.
+    Whole(Vec<u8>, Encoding, u64),
     /// A whole record whose checksum does not match: its total size.
     Corrupt(u64),
     /// The end of the data, or a torn tail.
@@ -98,9 +147,10 @@ fn read_record(file: &mut File, offset: u64, file_len: u64) -> io::Result<Record
     file.seek(SeekFrom::Start(offset))?;
     let mut header = [0u8; HEADER as usize];
     file.read_exact(&mut header)?;
-    let covers_length = match &header[0..4] {
-        m if m == MAGIC => true,
-        m if m == MAGIC_V1 => false,
+    let (covers_length, encoding) = match &header[0..4] {
+        m if m == MAGIC => (true, Encoding::Bincode),
+        m if m == MAGIC_V2 => (true, Encoding::Json),
+        m if m == MAGIC_V1 => (false, Encoding::Json),
         _ => return Ok(Record::End),
     };
     let len = u32::from_le_bytes([header[4], header[5], header[6], header[7]]) as u64;
@@ -118,7 +168,7 @@ fn read_record(file: &mut File, offset: u64, file_len: u64) -> io::Result<Record
     if expected != crc {
         return Ok(Record::Corrupt(HEADER + len));
     }
-    Ok(Record::Whole(payload, HEADER + len))
+    Ok(Record::Whole(payload, encoding, HEADER + len))
 }
 
 impl Spool {
@@ -147,7 +197,7 @@ impl Spool {
             .open(&path)?;
         let file_len = active.metadata()?.len();
         let mut good = 0;
-        while let Record::Whole(_, n) | Record::Corrupt(n) =
+        while let Record::Whole(_, _, n) | Record::Corrupt(n) =
             read_record(&mut active, good, file_len)?
         {
             good += n;
@@ -188,7 +238,7 @@ impl Spool {
             } else {
                 0
             };
-            while let Record::Whole(_, size) | Record::Corrupt(size) =
+            while let Record::Whole(_, _, size) | Record::Corrupt(size) =
                 read_record(&mut file, off, len)?
             {
                 n += 1;
@@ -198,7 +248,7 @@ impl Spool {
         Ok(n)
     }
 
-    /// Batches waiting to be replayed.
+    /// Batches acknowledged and not yet stored.
     pub fn pending(&self) -> u64 {
         self.pending
     }
@@ -213,9 +263,10 @@ impl Spool {
         self.failed.as_deref()
     }
 
-    /// Appends a batch durably (written and fsynced when this returns). On
+    /// Appends a batch durably (written and fsynced when this returns) and
+    /// returns the position just past it (see [`Spool::advance_to`]). On
     /// an error nothing of the batch stays in the spool.
-    pub fn append(&mut self, batch: &SpooledBatch) -> io::Result<()> {
+    pub fn append(&mut self, batch: &SpooledBatch) -> io::Result<Position> {
         if let Some(why) = &self.failed {
             return Err(io::Error::other(format!(
                 "the spool refuses writes since an fsync failed ({why}); restart the collector"
@@ -232,14 +283,7 @@ impl Spool {
             self.active = next;
             self.active_len = 0;
         }
-        let payload = serde_json::to_vec(batch).map_err(io::Error::other)?;
-        let len = u32::try_from(payload.len())
-            .map_err(|_| io::Error::other("batch too large to spool"))?;
-        let mut record = Vec::with_capacity(payload.len() + HEADER as usize);
-        record.extend_from_slice(MAGIC);
-        record.extend_from_slice(&len.to_le_bytes());
-        record.extend_from_slice(&checksum(&len.to_le_bytes(), &payload).to_le_bytes());
-        record.extend_from_slice(&payload);
+        let record = encode_record(batch)?;
         if let Err(e) = self.active.write_all(&record) {
             // Cut off what was written of it; if even that fails, the file
             // is in an unknown state.
@@ -256,7 +300,7 @@ impl Spool {
         }
         self.active_len += record.len() as u64;
         self.pending += 1;
-        Ok(())
+        Ok((self.active_seq, self.active_len))
     }
 
     /// The oldest batch not yet replayed, if any (corrupt records are
@@ -278,11 +322,7 @@ impl Spool {
             };
             let len = file.metadata()?.len();
             match read_record(&mut file, off, len)? {
-                Record::Whole(payload, _) => {
-                    return serde_json::from_slice(&payload)
-                        .map(Some)
-                        .map_err(io::Error::other);
-                }
+                Record::Whole(payload, encoding, _) => return decode(&payload, encoding).map(Some),
                 Record::End if seq < self.active_seq => self.move_cursor((seq + 1, 0))?,
                 Record::End => {
                     self.pending = 0;
@@ -303,11 +343,21 @@ impl Spool {
         let mut file = File::open(segment_path(&self.dir, seq))?;
         let len = file.metadata()?.len();
         let size = match read_record(&mut file, off, len)? {
-            Record::Whole(_, size) | Record::Corrupt(size) => size,
+            Record::Whole(_, _, size) | Record::Corrupt(size) => size,
             Record::End => len.saturating_sub(off),
         };
+        self.move_cursor((seq, off + size))?;
         self.pending = self.pending.saturating_sub(1);
-        self.move_cursor((seq, off + size))
+        Ok(())
+    }
+
+    /// Marks the `records` oldest pending batches as stored, the last of
+    /// them ending at `end` (as [`Spool::append`] returned it): one cursor
+    /// write for a whole group, without reading the records back.
+    pub fn advance_to(&mut self, end: Position, records: u64) -> io::Result<()> {
+        self.move_cursor(end)?;
+        self.pending = self.pending.saturating_sub(records);
+        Ok(())
     }
 
     fn move_cursor(&mut self, to: (u64, u64)) -> io::Result<()> {
@@ -364,6 +414,127 @@ mod tests {
         assert_eq!(spool.pending(), 0);
     }
 
+    /// bincode is not self-describing: a field it wrote out of step would
+    /// shift every later one. Every field of every row kind, none at its
+    /// default, comes back equal.
+    #[test]
+    fn every_field_of_every_row_survives_the_spool() {
+        use chrono::TimeZone;
+        let at = chrono::Utc.with_ymd_and_hms(2026, 3, 1, 12, 30, 5).unwrap();
+        let batch = SpooledBatch {
+            batch_id: "0123456789abcdef-0000000042".into(),
+            invocations: vec![InvocationRow {
+                tenant: "acme".into(),
+                provider: "aws_lambda".into(),
+                account: "123456789012".into(),
+                region: "eu-west-1".into(),
+                function: "checkout".into(),
+                version: "$LATEST".into(),
+                runtime: "nodejs20.x".into(),
+                arch: "arm64".into(),
+                memory_mb: 1769,
+                timeout_ms: 30_000,
+                request_id: "8f5e2c1a-4d3b".into(),
+                instance_id: "2026/03/01/[$LATEST]ab".into(),
+                trace_id: "1-65e1-abcdef".into(),
+                start_time: at,
+                start_time_ms: 1_772_368_205_123,
+                duration_ms: 123.45,
+                billed_duration_ms: 124,
+                init_duration_ms: 456.7,
+                restore_duration_ms: 8.9,
+                billed_restore_duration_ms: 9,
+                cpu_time_ms: 101.5,
+                start_type: "cold".into(),
+                max_memory_used_mb: 180,
+                status: "error".into(),
+                error_type: "Runtime.ExitError".into(),
+                trigger: "http".into(),
+                cost_usd: faasight_store::PicoUsd(2_083_334),
+                source: "ndjson".into(),
+                batch_id: "0123456789abcdef-0000000042".into(),
+                batch_row: 1,
+                ingested_at: at + chrono::Duration::seconds(3),
+            }],
+            spans: vec![SpanRow {
+                tenant: "acme".into(),
+                timestamp: at,
+                start_time_unix_nano: 1,
+                end_time_unix_nano: 5,
+                duration_ns: 4,
+                trace_id: "t".into(),
+                span_id: "s".into(),
+                parent_span_id: "p".into(),
+                trace_state: "k=v".into(),
+                name: "GET /".into(),
+                kind: 2,
+                status_code: -1,
+                status_message: "boom".into(),
+                service_name: "checkout".into(),
+                resource_keys: vec!["cloud.region".into()],
+                resource_values: vec!["eu-west-1".into()],
+                scope_name: "scope".into(),
+                scope_version: "1.0".into(),
+                attribute_keys: vec!["a".into(), "b".into()],
+                attribute_values: vec!["1".into(), "2".into()],
+                event_time_unix_nano: vec![3],
+                event_names: vec!["exception".into()],
+                event_attributes: vec!["{}".into()],
+                link_trace_ids: vec!["lt".into()],
+                link_span_ids: vec!["ls".into()],
+                batch_id: "0123456789abcdef-0000000042".into(),
+                batch_row: 1,
+            }],
+            logs: vec![LogRow {
+                tenant: "acme".into(),
+                timestamp: at,
+                time_unix_nano: 7,
+                observed_time_unix_nano: 8,
+                trace_id: "t".into(),
+                span_id: "s".into(),
+                severity_number: 17,
+                severity_text: "ERROR".into(),
+                body: "it broke".into(),
+                service_name: "checkout".into(),
+                function: "checkout".into(),
+                request_id: "8f5e2c1a-4d3b".into(),
+                resource_keys: vec!["faas.name".into()],
+                resource_values: vec!["checkout".into()],
+                scope_name: "scope".into(),
+                attribute_keys: vec!["code".into()],
+                attribute_values: vec!["500".into()],
+                source: "otlp".into(),
+                batch_id: "0123456789abcdef-0000000042".into(),
+                batch_row: 1,
+            }],
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(dir.path()).unwrap();
+        spool.append(&batch).unwrap();
+        drop(spool);
+        let mut spool = Spool::open(dir.path()).unwrap();
+        assert_eq!(spool.peek().unwrap(), Some(batch));
+    }
+
+    /// A group written in one INSERT moves the cursor once, past its last
+    /// record, and a reopened spool starts after it.
+    #[test]
+    fn advancing_past_a_group_keeps_what_follows_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(dir.path()).unwrap();
+        let ends: Vec<Position> = (0..4)
+            .map(|i| spool.append(&batch(&format!("b{i}"), 1)).unwrap())
+            .collect();
+        assert!(ends.windows(2).all(|w| w[0] < w[1]));
+        spool.advance_to(ends[2], 3).unwrap();
+        assert_eq!(spool.pending(), 1);
+        assert_eq!(spool.peek().unwrap().unwrap().batch_id, "b3");
+        drop(spool);
+        let mut spool = Spool::open(dir.path()).unwrap();
+        assert_eq!(spool.pending(), 1);
+        assert_eq!(spool.peek().unwrap().unwrap().batch_id, "b3");
+    }
+
     #[test]
     fn a_torn_tail_is_cut_and_a_corrupt_record_skipped() {
         let dir = tempfile::tempdir().unwrap();
@@ -392,21 +563,36 @@ mod tests {
     }
 
     #[test]
-    fn records_of_the_earlier_format_are_still_read_and_the_crc_covers_the_length() {
+    fn records_of_the_earlier_formats_are_still_read_and_the_crc_covers_the_length() {
         let dir = tempfile::tempdir().unwrap();
-        let payload = serde_json::to_vec(&batch("v1", 2)).unwrap();
+        // A JSON record whose CRC covers the payload only, then a JSON one
+        // whose CRC covers the length too, as earlier versions wrote them.
         let mut old = Vec::new();
+        let payload = serde_json::to_vec(&batch("v1", 2)).unwrap();
         old.extend_from_slice(MAGIC_V1);
         old.extend_from_slice(&(payload.len() as u32).to_le_bytes());
         old.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
         old.extend_from_slice(&payload);
+        let payload = serde_json::to_vec(&batch("v2", 3)).unwrap();
+        let len = (payload.len() as u32).to_le_bytes();
+        old.extend_from_slice(MAGIC_V2);
+        old.extend_from_slice(&len);
+        old.extend_from_slice(&checksum(&len, &payload).to_le_bytes());
+        old.extend_from_slice(&payload);
         fs::write(segment_path(dir.path(), 1), &old).unwrap();
         let mut spool = Spool::open(dir.path()).unwrap();
-        spool.append(&batch("v2", 1)).unwrap();
-        assert_eq!(spool.pending(), 2);
-        assert_eq!(spool.peek().unwrap().unwrap().batch_id, "v1");
+        spool.append(&batch("v3", 1)).unwrap();
+        assert_eq!(spool.pending(), 3);
+        let v1 = spool.peek().unwrap().unwrap();
+        assert_eq!(
+            (v1.batch_id.as_str(), v1.invocations[1].function.as_str()),
+            ("v1", "f1")
+        );
         spool.advance().unwrap();
-        assert_eq!(spool.peek().unwrap().unwrap().batch_id, "v2");
+        let v2 = spool.peek().unwrap().unwrap();
+        assert_eq!((v2.batch_id.as_str(), v2.invocations.len()), ("v2", 3));
+        spool.advance().unwrap();
+        assert_eq!(spool.peek().unwrap().unwrap().batch_id, "v3");
         drop(spool);
 
         // A flipped bit in the length of a new record: the length still
@@ -464,7 +650,7 @@ mod tests {
         for i in 0..100 {
             let id = format!("b{i}");
             match spool.append(&batch(&id, 200)) {
-                Ok(()) => acknowledged.push(id),
+                Ok(_) => acknowledged.push(id),
                 Err(e) => {
                     assert_eq!(e.kind(), io::ErrorKind::StorageFull, "{e}");
                     failed = true;

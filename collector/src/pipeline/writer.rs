@@ -1,15 +1,27 @@
-//! The single writer task: batches submissions, writes them, spools on
-//! failure, replays the spool in order.
+//! The write path's two tasks: the *acceptor* spools what requests submit
+//! and acknowledges it; the *inserter* writes the spool to ClickHouse in
+//! groups as large as have piled up, and replays it record by record
+//! (checking what is already stored) after a failure or a restart.
+//!
+//! Why two: a request is answered once its rows are fsynced to the spool,
+//! not once they are in ClickHouse, so senders do not wait on INSERTs and
+//! an INSERT takes everything that arrived during the previous one. On a
+//! two-core machine the number of INSERTs is what ClickHouse's cost
+//! follows (every INSERT writes a part per day partition of the table and
+//! of its rollup, and creating a part's files dominates its CPU, measured
+//! in docs/performance.md), so fewer, larger INSERTs leave the cores to
+//! decoding.
 
 use super::replay;
-use super::spool::{Spool, SpooledBatch};
-use super::{PipelineConfig, Submission};
+use super::spool::{Position, Spool, SpooledBatch};
+use super::{Claim, PipelineConfig, Submission};
 use crate::telemetry::Metrics;
 use faasight_store::Store;
+use std::collections::VecDeque;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 use tokio::time::Instant;
 
 /// Longest the writer spends replaying before it looks at new submissions.
@@ -87,6 +99,8 @@ fn into_batches(
         }
         macro_rules! take_rows {
             ($field:ident) => {
+                let room = max_rows.saturating_sub(rows).max(1);
+                current.$field.reserve(sub.batch.$field.len().min(room));
                 for row in sub.batch.$field.drain(..) {
                     current.$field.push(row);
                     rows += 1;
@@ -153,97 +167,71 @@ async fn write(
     Ok(())
 }
 
-/// Writes the batches of one drain of the queue, in order; the first
-/// failure stops it (later batches are spooled behind the failed one).
-/// Returns how many batches were written.
-async fn write_all(
-    store: Store,
-    batches: Vec<SpooledBatch>,
-    cfg: PipelineConfig,
-    metrics: Arc<Metrics>,
-) -> (Vec<SpooledBatch>, usize, Option<String>) {
-    for (i, b) in batches.iter().enumerate() {
-        if let Err(e) = write(&store, b, &cfg, &metrics).await {
-            return (batches, i, Some(e));
+/// Queue shares still held after a request was answered: its rows are
+/// spooled and kept in memory for the inserter, and count against the
+/// queue until they are in ClickHouse (or only on disk).
+#[derive(Default)]
+struct Held {
+    claims: Vec<Arc<Claim>>,
+    rows: u64,
+}
+
+impl Held {
+    fn release(self, metrics: &Metrics) {
+        metrics.queued_rows.fetch_sub(self.rows, Relaxed);
+        for claim in self.claims {
+            claim.release();
         }
     }
-    let n = batches.len();
-    (batches, n, None)
 }
 
-/// Appends batches to the spool. On failure, returns how many were
-/// spooled and the error for the requests whose rows were not.
-fn spool_batches(
-    spool: &mut Spool,
-    batches: &[SpooledBatch],
-    metrics: &Metrics,
-) -> Result<(), (usize, String)> {
-    for (i, b) in batches.iter().enumerate() {
-        if let Err(e) = spool.append(b) {
-            tracing::error!(error = %e, "Could not spool a batch.");
-            metrics
-                .spool_failed
-                .store(u64::from(spool.failed().is_some()), Relaxed);
-            return Err((
-                i,
-                format!("ClickHouse is unavailable and the spool failed: {e}"),
-            ));
-        }
-        metrics.spooled_batches.fetch_add(1, Relaxed);
+/// A spooled batch still in memory, waiting for its INSERT.
+struct Cached {
+    batch: SpooledBatch,
+    /// Where the spool's cursor moves once the batch is stored.
+    end: Position,
+    held: Held,
+}
+
+/// What the acceptor and the inserter share. Never locked across an await.
+struct State {
+    spool: Spool,
+    /// The newest pending batches of the spool, in memory, in order: the
+    /// inserter writes them without reading the spool back. Always a
+    /// suffix of the spool's pending batches (the inserter takes groups
+    /// from its front only when nothing older is pending).
+    cached: VecDeque<Cached>,
+    /// Whether the acceptor keeps new batches in `cached`. Off from a
+    /// failed INSERT (its batches must be replayed with checks, from disk)
+    /// and at a start with batches left in the spool, until the spool has
+    /// been replayed empty; meanwhile memory is freed as soon as a batch is
+    /// on disk, so an outage fills the disk, not the queue.
+    caching: bool,
+    /// The acceptor has stopped (the queue is closed).
+    closed: bool,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    /// Woken when the acceptor spools a batch or stops.
+    spooled: Notify,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
-    Ok(())
-}
-
-/// Answers the requests: those whose rows all lie in batches before
-/// `durable` (written or spooled) succeed; the others get `error`. A
-/// request whose rows were stored is never told they were not (its sender
-/// would send them again).
-fn acknowledge(
-    subs: Vec<Submission>,
-    last_batch: &[usize],
-    durable: usize,
-    error: Option<String>,
-    spool: &Spool,
-    metrics: &Metrics,
-) {
-    metrics.spool_pending.store(spool.pending(), Relaxed);
-    for (s, last) in subs.into_iter().zip(last_batch) {
-        metrics.queued_rows.fetch_sub(s.rows as u64, Relaxed);
-        s.claim.release();
-        let result = match &error {
-            Some(e) if *last >= durable => Err(e.clone()),
-            _ => Ok(()),
-        };
-        let _ = s.ack.send(result);
-    }
-}
-
-/// Spools `batches` (those from index `from` of a drain on) and answers
-/// the drain's requests.
-fn spool_and_acknowledge(
-    spool: &mut Spool,
-    batches: &[SpooledBatch],
-    from: usize,
-    subs: Vec<Submission>,
-    last_batch: &[usize],
-    metrics: &Metrics,
-) {
-    let (durable, error) = match spool_batches(spool, &batches[from..], metrics) {
-        Ok(()) => (batches.len(), None),
-        Err((spooled, e)) => (from + spooled, Some(e)),
-    };
-    acknowledge(subs, last_batch, durable, error, spool, metrics);
 }
 
 /// Takes the submission `first` and everything already waiting, up to
-/// `max_batch_rows`; then, only while that is still below
-/// `min_batch_rows`, waits up to `linger` for more. Under load the queue
-/// fills while inserts run, so batches grow by themselves and nobody
-/// waits for the timer.
-async fn gather(
+/// `max_rows`. No waiting for more: requests are answered once spooled,
+/// and it is the inserter that gathers rows into large INSERTs.
+fn gather(
     first: Submission,
     rx: &mut mpsc::UnboundedReceiver<Submission>,
-    cfg: &PipelineConfig,
+    max_rows: usize,
 ) -> Vec<Submission> {
     let mut rows = 0;
     let mut subs = Vec::new();
@@ -256,109 +244,395 @@ async fn gather(
         }
     };
     take(first, &mut rows);
-    while rows < cfg.max_batch_rows {
+    while rows < max_rows {
         match rx.try_recv() {
             Ok(s) => take(s, &mut rows),
             Err(_) => break,
         }
     }
-    let deadline = Instant::now() + cfg.linger;
-    while rows < cfg.min_batch_rows {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(s)) => take(s, &mut rows),
-            _ => break,
-        }
-    }
     subs
 }
 
-/// What a write task hands back: the batches, how many of them were
-/// written, the error that stopped it, and the requests to answer with the
-/// last batch of each.
-type WriteOutcome = (
-    Vec<SpooledBatch>,
-    usize,
-    Option<String>,
-    Vec<Submission>,
-    Vec<usize>,
-);
-
-pub(crate) async fn run(
-    store: Store,
-    mut spool: Spool,
+/// The acceptor: spools every drain of the queue and answers its requests.
+/// A request whose rows are not all spooled (the disk failed) gets the
+/// error; one whose rows are is never told they were not (its sender would
+/// send them again).
+async fn accept(
+    shared: Arc<Shared>,
     cfg: PipelineConfig,
     mut rx: mpsc::UnboundedReceiver<Submission>,
     metrics: Arc<Metrics>,
 ) {
     let mut ids = BatchIds::new();
-    let mut backoff = cfg.retry_backoff;
-    let mut next_retry = Instant::now();
-    let mut in_flight: tokio::task::JoinSet<WriteOutcome> = tokio::task::JoinSet::new();
-    let max_in_flight = cfg.concurrent_inserts.max(1);
-    let mut open = true;
-    while open || !in_flight.is_empty() {
-        // Replay only when no fresh write is in flight, so the spool is the
-        // single source of order while it holds anything.
-        let replay_due = spool.pending() > 0 && in_flight.is_empty();
-        tokio::select! {
-            biased;
-            Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
-                let (batches, written, error, subs, last_batch) = match done {
-                    Ok(outcome) => outcome,
+    while let Some(first) = rx.recv().await {
+        let mut subs = gather(first, &mut rx, cfg.max_batch_rows);
+        if subs.is_empty() {
+            continue;
+        }
+        let (batches, last_batch) = into_batches(&mut subs, cfg.max_batch_rows, &mut ids);
+        // A request's queue share goes with the last batch holding its rows.
+        let mut held: Vec<Held> = batches.iter().map(|_| Held::default()).collect();
+        let mut acks = Vec::with_capacity(subs.len());
+        for (s, &last) in subs.into_iter().zip(&last_batch) {
+            held[last].claims.push(s.claim);
+            held[last].rows += s.rows as u64;
+            acks.push((s.ack, last));
+        }
+        let mut durable = batches.len();
+        let mut error = None;
+        {
+            let mut state = shared.lock();
+            for (i, (batch, held)) in batches.into_iter().zip(held).enumerate() {
+                if error.is_some() {
+                    held.release(&metrics);
+                    continue;
+                }
+                match state.spool.append(&batch) {
+                    Ok(end) => {
+                        metrics.spooled_batches.fetch_add(1, Relaxed);
+                        if state.caching {
+                            state.cached.push_back(Cached { batch, end, held });
+                        } else {
+                            held.release(&metrics);
+                        }
+                    }
                     Err(e) => {
-                        // The task's requests see their ack dropped and fail.
-                        tracing::error!(error = %e, "A write task failed.");
-                        continue;
-                    }
-                };
-                match error {
-                    None => {
-                        backoff = cfg.retry_backoff;
-                        acknowledge(subs, &last_batch, batches.len(), None, &spool, &metrics);
-                    }
-                    Some(e) => {
-                        tracing::warn!(error = %e, batch = %batches[written].batch_id, "Insert failed; spooling the batch.");
-                        metrics.insert_failures.fetch_add(1, Relaxed);
-                        next_retry = Instant::now() + backoff;
-                        backoff = (backoff * 2).min(MAX_BACKOFF);
-                        spool_and_acknowledge(&mut spool, &batches, written, subs, &last_batch, &metrics);
+                        tracing::error!(error = %e, "Could not spool a batch.");
+                        metrics
+                            .spool_failed
+                            .store(u64::from(state.spool.failed().is_some()), Relaxed);
+                        held.release(&metrics);
+                        durable = i;
+                        error = Some(format!("the batch could not be spooled: {e}"));
                     }
                 }
             }
-            _ = tokio::time::sleep_until(next_retry), if replay_due => {
-                replay_slice(&store, &mut spool, &cfg, &metrics, &mut backoff, &mut next_retry).await;
+            metrics.spool_pending.store(state.spool.pending(), Relaxed);
+        }
+        shared.spooled.notify_one();
+        for (ack, last) in acks {
+            let result = match &error {
+                Some(e) if last >= durable => Err(e.clone()),
+                _ => Ok(()),
+            };
+            let _ = ack.send(result);
+        }
+    }
+    shared.lock().closed = true;
+    shared.spooled.notify_one();
+}
+
+fn rows_of(batch: &SpooledBatch) -> usize {
+    batch.invocations.len() + batch.spans.len() + batch.logs.len()
+}
+
+fn cached_rows(state: &State) -> usize {
+    state.cached.iter().map(|c| rows_of(&c.batch)).sum()
+}
+
+/// Takes from the front of `cached` a group of batches for one INSERT: at
+/// most `max_rows` rows (a batch larger than that alone goes alone), and
+/// the batches' own rows and ids unchanged — replay after a failure checks
+/// each batch by its own id.
+fn take_group(cached: &mut VecDeque<Cached>, max_rows: usize) -> Vec<Cached> {
+    let mut group = Vec::new();
+    let mut rows = 0;
+    while let Some(next) = cached.front() {
+        let n = rows_of(&next.batch);
+        if !group.is_empty() && rows + n > max_rows {
+            break;
+        }
+        rows += n;
+        group.extend(cached.pop_front());
+    }
+    group
+}
+
+/// The group's rows as one batch for [`write`]. Its id is the first
+/// batch's, so the INSERTs carry that batch's query ids: replay, which
+/// goes through the spool in order, waits on them before it looks at any
+/// batch of the group.
+fn merged(group: &mut [Cached]) -> SpooledBatch {
+    let mut out = SpooledBatch {
+        batch_id: group
+            .first()
+            .map(|c| c.batch.batch_id.clone())
+            .unwrap_or_default(),
+        invocations: Vec::with_capacity(group.iter().map(|c| c.batch.invocations.len()).sum()),
+        spans: Vec::with_capacity(group.iter().map(|c| c.batch.spans.len()).sum()),
+        logs: Vec::with_capacity(group.iter().map(|c| c.batch.logs.len()).sum()),
+    };
+    for c in group.iter_mut() {
+        out.invocations.append(&mut c.batch.invocations);
+        out.spans.append(&mut c.batch.spans);
+        out.logs.append(&mut c.batch.logs);
+    }
+    out
+}
+
+/// A group whose INSERT was started, in spool order.
+struct InFlight {
+    /// Numbers the groups of one inserter.
+    number: u64,
+    /// Where the spool's cursor moves once this group and every earlier
+    /// one are stored.
+    end: Position,
+    batches: u64,
+    held: Vec<Held>,
+    /// `Some(true)` stored, `Some(false)` failed, `None` still running.
+    stored: Option<bool>,
+}
+
+/// What an INSERT task hands back: its group's number and how it went.
+type GroupOutcome = (u64, Result<(), String>);
+
+/// The inserter's own state.
+struct Inserter {
+    store: Store,
+    shared: Arc<Shared>,
+    cfg: PipelineConfig,
+    metrics: Arc<Metrics>,
+    running: tokio::task::JoinSet<GroupOutcome>,
+    groups: VecDeque<InFlight>,
+    next_number: u64,
+    /// An INSERT of the current groups failed: no new group starts until
+    /// the running ones have ended, then the spool is replayed from disk.
+    failed: bool,
+    backoff: Duration,
+    next_retry: Instant,
+}
+
+impl Inserter {
+    /// Starts the INSERT of the next group of cached batches.
+    fn start_group(&mut self) {
+        let mut group = take_group(&mut self.shared.lock().cached, self.cfg.max_batch_rows);
+        let Some(end) = group.last().map(|c| c.end) else {
+            return;
+        };
+        let batch = merged(&mut group);
+        let number = self.next_number;
+        self.next_number += 1;
+        self.groups.push_back(InFlight {
+            number,
+            end,
+            batches: group.len() as u64,
+            held: group.into_iter().map(|c| c.held).collect(),
+            stored: None,
+        });
+        let (store, cfg, metrics) = (self.store.clone(), self.cfg.clone(), self.metrics.clone());
+        self.running.spawn(async move {
+            let result = write(&store, &batch, &cfg, &metrics).await;
+            if let Err(e) = &result {
+                tracing::warn!(error = %e, batch = %batch.batch_id, "Insert failed; replaying from the spool.");
             }
-            s = rx.recv(), if open && in_flight.len() < max_in_flight => {
-                let Some(first) = s else {
-                    open = false;
-                    continue;
-                };
-                let mut subs = gather(first, &mut rx, &cfg).await;
-                if subs.is_empty() {
-                    continue;
+            (number, result)
+        });
+    }
+
+    /// Records how a group's INSERT ended, and moves the spool's cursor
+    /// past every group stored in order from the oldest.
+    fn finished(&mut self, joined: Option<Result<GroupOutcome, tokio::task::JoinError>>) {
+        let (number, stored) = match joined {
+            Some(Ok((number, result))) => (Some(number), result.is_ok()),
+            // A panicked INSERT task: which group it was is unknown, so
+            // every running group is treated as failed.
+            Some(Err(e)) => {
+                tracing::error!(error = %e, "An insert task failed.");
+                (None, false)
+            }
+            None => return,
+        };
+        for g in self.groups.iter_mut() {
+            if number.is_none_or(|n| n == g.number) && g.stored.is_none() {
+                g.stored = Some(stored);
+            }
+        }
+        if stored {
+            self.backoff = self.cfg.retry_backoff;
+        } else {
+            self.metrics.insert_failures.fetch_add(1, Relaxed);
+            self.next_retry = Instant::now() + self.backoff;
+            self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+            if !self.failed {
+                // The group may be partly stored: every pending batch is
+                // replayed from disk with checks, and memory is freed.
+                self.failed = true;
+                let mut state = self.shared.lock();
+                state.caching = false;
+                for c in state.cached.drain(..) {
+                    c.held.release(&self.metrics);
                 }
-                let (batches, last_batch) = into_batches(&mut subs, cfg.max_batch_rows, &mut ids);
-                if spool.pending() == 0 && Instant::now() >= next_retry {
-                    let (store, cfg, metrics) = (store.clone(), cfg.clone(), metrics.clone());
-                    in_flight.spawn(async move {
-                        let (batches, written, error) = write_all(store, batches, cfg, metrics).await;
-                        (batches, written, error, subs, last_batch)
-                    });
-                } else {
-                    spool_and_acknowledge(&mut spool, &batches, 0, subs, &last_batch, &metrics);
+            }
+        }
+        while self.groups.front().is_some_and(|g| g.stored == Some(true)) {
+            let Some(g) = self.groups.pop_front() else {
+                break;
+            };
+            let mut state = self.shared.lock();
+            if let Err(e) = state.spool.advance_to(g.end, g.batches) {
+                // The rows are stored; with the cursor behind them they are
+                // replayed with checks, which skips them.
+                tracing::error!(error = %e, "Could not advance the spool cursor.");
+                state.caching = false;
+                for c in state.cached.drain(..) {
+                    c.held.release(&self.metrics);
+                }
+                self.failed = true;
+            }
+            self.metrics
+                .spool_pending
+                .store(state.spool.pending(), Relaxed);
+            drop(state);
+            for h in g.held {
+                h.release(&self.metrics);
+            }
+        }
+        if self.failed && self.running.is_empty() {
+            // Groups behind a failed one stay in the spool for replay.
+            for g in self.groups.drain(..) {
+                for h in g.held {
+                    h.release(&self.metrics);
                 }
             }
         }
     }
-    // Queue closed. Batches still in the spool are replayed at the next start.
-    metrics.spool_pending.store(spool.pending(), Relaxed);
+
+    /// Batches still in the spool that are neither cached nor in a running
+    /// group: they are replayed from disk before anything newer is written.
+    fn on_disk(&self, state: &State) -> bool {
+        let in_groups: u64 = self.groups.iter().map(|g| g.batches).sum();
+        state.spool.pending() > state.cached.len() as u64 + in_groups
+    }
 }
 
-/// Replays spooled batches for up to [`REPLAY_SLICE`], then returns so new
-/// submissions are looked at.
+/// The inserter: writes cached batches in groups, up to
+/// `concurrent_inserts` at once; after a failure (and at a start with a
+/// non-empty spool) replays the spool from disk first.
+async fn insert(store: Store, shared: Arc<Shared>, cfg: PipelineConfig, metrics: Arc<Metrics>) {
+    let mut ins = Inserter {
+        store,
+        shared,
+        backoff: cfg.retry_backoff,
+        next_retry: Instant::now(),
+        cfg,
+        metrics,
+        running: tokio::task::JoinSet::new(),
+        groups: VecDeque::new(),
+        next_number: 0,
+        failed: false,
+    };
+    let max_running = ins.cfg.concurrent_inserts.max(1);
+    loop {
+        if ins.failed && !ins.running.is_empty() {
+            let joined = ins.running.join_next().await;
+            ins.finished(joined);
+            continue;
+        }
+        ins.failed = false;
+        let (on_disk, waiting_rows, closed) = {
+            let state = ins.shared.lock();
+            (ins.on_disk(&state), cached_rows(&state), state.closed)
+        };
+        if on_disk && ins.running.is_empty() {
+            if closed {
+                // Replayed at the next start.
+                break;
+            }
+            if Instant::now() < ins.next_retry {
+                tokio::select! {
+                    _ = tokio::time::sleep_until(ins.next_retry) => {}
+                    _ = ins.shared.spooled.notified() => {}
+                }
+                continue;
+            }
+            let (mut backoff, mut next_retry) = (ins.backoff, ins.next_retry);
+            replay_slice(
+                &ins.store,
+                &ins.shared,
+                &ins.cfg,
+                &ins.metrics,
+                &mut backoff,
+                &mut next_retry,
+            )
+            .await;
+            (ins.backoff, ins.next_retry) = (backoff, next_retry);
+            continue;
+        }
+        let busy = !ins.running.is_empty();
+        // A second INSERT beside a running one only for a full group's
+        // worth of rows; otherwise wait for the running one or for more.
+        let start_now = waiting_rows > 0
+            && ins.running.len() < max_running
+            && (waiting_rows >= ins.cfg.min_batch_rows || (!busy && closed));
+        if start_now {
+            ins.start_group();
+            continue;
+        }
+        if busy {
+            tokio::select! {
+                joined = ins.running.join_next() => ins.finished(joined),
+                _ = ins.shared.spooled.notified() => {}
+            }
+            continue;
+        }
+        if waiting_rows == 0 {
+            if closed {
+                break;
+            }
+            ins.shared.spooled.notified().await;
+            continue;
+        }
+        // A trickle: wait a little for more, so that it does not make a
+        // ClickHouse part per request.
+        let shared = ins.shared.clone();
+        let min = ins.cfg.min_batch_rows;
+        let _ = tokio::time::timeout(ins.cfg.linger, async {
+            loop {
+                shared.spooled.notified().await;
+                let state = shared.lock();
+                if cached_rows(&state) >= min || state.closed {
+                    break;
+                }
+            }
+        })
+        .await;
+        ins.start_group();
+    }
+    ins.metrics
+        .spool_pending
+        .store(ins.shared.lock().spool.pending(), Relaxed);
+}
+
+pub(crate) async fn run(
+    store: Store,
+    spool: Spool,
+    cfg: PipelineConfig,
+    rx: mpsc::UnboundedReceiver<Submission>,
+    metrics: Arc<Metrics>,
+) {
+    let caching = spool.pending() == 0;
+    let shared = Arc::new(Shared {
+        state: Mutex::new(State {
+            spool,
+            cached: VecDeque::new(),
+            caching,
+            closed: false,
+        }),
+        spooled: Notify::new(),
+    });
+    let inserter = tokio::spawn(insert(store, shared.clone(), cfg.clone(), metrics.clone()));
+    accept(shared, cfg, rx, metrics).await;
+    if let Err(e) = inserter.await {
+        tracing::error!(error = %e, "The inserter failed.");
+    }
+}
+
+/// Replays batches from the spool on disk for up to [`REPLAY_SLICE`], then
+/// returns so that the inserter looks at the state again. When the spool
+/// is empty, the acceptor keeps batches in memory again.
 async fn replay_slice(
     store: &Store,
-    spool: &mut Spool,
+    shared: &Shared,
     cfg: &PipelineConfig,
     metrics: &Metrics,
     backoff: &mut Duration,
@@ -366,9 +640,22 @@ async fn replay_slice(
 ) {
     let slice_end = Instant::now() + REPLAY_SLICE;
     while Instant::now() < slice_end {
-        let batch = match spool.peek() {
+        // Only the acceptor appends meanwhile, so the oldest pending batch
+        // stays the oldest while it is replayed without the lock.
+        let peeked = {
+            let mut state = shared.lock();
+            if state.spool.pending() == 0 {
+                state.caching = true;
+                break;
+            }
+            state.spool.peek()
+        };
+        let batch = match peeked {
             Ok(Some(b)) => b,
-            Ok(None) => break,
+            Ok(None) => {
+                shared.lock().caching = true;
+                break;
+            }
             Err(e) => {
                 tracing::error!(error = %e, "Could not read the spool.");
                 *next_retry = Instant::now() + MAX_BACKOFF;
@@ -383,7 +670,7 @@ async fn replay_slice(
                         .fetch_add(done.rebuilt_keys as u64, Relaxed);
                 }
                 let skipped = done.skipped_rows > 0;
-                if let Err(e) = spool.advance() {
+                if let Err(e) = shared.lock().spool.advance() {
                     tracing::error!(error = %e, "Could not advance the spool cursor.");
                     *next_retry = Instant::now() + MAX_BACKOFF;
                     break;
@@ -395,7 +682,7 @@ async fn replay_slice(
                 *backoff = cfg.retry_backoff;
             }
             Err(e) => {
-                tracing::warn!(error = %e, pending = spool.pending(), "Replay failed; will retry.");
+                tracing::warn!(error = %e, pending = shared.lock().spool.pending(), "Replay failed; will retry.");
                 metrics.insert_failures.fetch_add(1, Relaxed);
                 *next_retry = Instant::now() + *backoff;
                 *backoff = (*backoff * 2).min(MAX_BACKOFF);
@@ -403,7 +690,9 @@ async fn replay_slice(
             }
         }
     }
-    metrics.spool_pending.store(spool.pending(), Relaxed);
+    metrics
+        .spool_pending
+        .store(shared.lock().spool.pending(), Relaxed);
 }
 
 #[cfg(test)]
