@@ -129,6 +129,11 @@ impl Metrics {
             .fetch_add(took.as_micros() as u64, Relaxed);
     }
 
+    /// INSERT statements that succeeded.
+    pub fn inserts(&self) -> u64 {
+        self.latency_count.load(Relaxed)
+    }
+
     /// Rows inserted into `table` so far.
     pub fn inserted_rows(&self, table: &str) -> u64 {
         self.inserted

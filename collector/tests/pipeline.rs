@@ -147,6 +147,46 @@ async fn spools_while_clickhouse_is_down_and_replays_exactly_once() {
     writer.await.unwrap();
 }
 
+/// After a failed INSERT, only the batches it held are replayed one by one
+/// with checks; those spooled behind them were never attempted and go to
+/// ClickHouse together, so catching up does not cost a part per batch.
+#[tokio::test(flavor = "multi_thread")]
+async fn after_an_outage_batches_never_attempted_are_inserted_together() {
+    let (dir, cfg, ch, store) = fresh_clickhouse().await;
+    let metrics = Arc::new(Metrics::default());
+    let mut pcfg = PipelineConfig::new(dir.path().join("spool"));
+    pcfg.linger = Duration::from_millis(1);
+    pcfg.retry_backoff = Duration::from_millis(100);
+    let (pipeline, writer) = Pipeline::start(store.clone(), pcfg, metrics.clone()).unwrap();
+    ch.stop().await.unwrap();
+    pipeline.submit(batch("tried", 100), later()).await.unwrap();
+    wait_until("the INSERT to fail", async || {
+        metrics.insert_failures.load(Relaxed) > 0
+    })
+    .await;
+    for k in 0..6 {
+        pipeline
+            .submit(batch(&format!("behind{k}"), 100), later())
+            .await
+            .unwrap();
+    }
+    let (_ch, store) = start_clickhouse(&cfg).await;
+    spool_drained(&metrics).await;
+    assert_eq!(count(&store, "SELECT count() FROM invocations").await, 700);
+    assert_eq!(
+        count(&store, "SELECT uniqExact(request_id) FROM invocations").await,
+        700
+    );
+    assert_eq!(metrics.replayed_batches.load(Relaxed), 7);
+    assert_eq!(
+        metrics.inserts(),
+        2,
+        "one checked replay of the tried batch, one INSERT of the six behind it"
+    );
+    drop(pipeline);
+    writer.await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_spooled_batch_that_clickhouse_already_has_is_not_stored_twice() {
     let (dir, _cfg, _ch, store) = fresh_clickhouse().await;

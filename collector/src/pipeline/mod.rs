@@ -293,7 +293,12 @@ impl Pipeline {
                 ack,
                 claim: claim.clone(),
             })
-            .map_err(|_| SubmitError::Failed("the writer has stopped".into()))?;
+            .map_err(|_| {
+                self.metrics
+                    .queued_rows
+                    .fetch_sub(rows as u64, std::sync::atomic::Ordering::Relaxed);
+                SubmitError::Failed("the writer has stopped".into())
+            })?;
         let answer = match tokio::time::timeout_at(deadline, &mut done).await {
             Ok(answer) => answer,
             Err(_) if claim.withdraw() => {

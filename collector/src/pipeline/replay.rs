@@ -9,9 +9,12 @@
 //! flight while the spool holds anything), therefore:
 //!
 //! 1. waits while an INSERT of the batch still runs on the server: every
-//!    INSERT carries the `query_id` `<batch>-<table>`, a client that gave
-//!    up waiting does not stop the server from committing, and the server
-//!    refuses a second query with a running query's id;
+//!    INSERT carries the `query_id` `<batch>-<table>` of the first batch it
+//!    holds (the writer merges consecutive batches into one INSERT, and
+//!    replay goes in spool order, so the first batch's check comes before
+//!    the others'), a client that gave up waiting does not stop the server
+//!    from committing, and the server refuses a second query with a
+//!    running query's id;
 //! 2. per table, asks which rows of the batch are stored — every row
 //!    carries its batch's id and its position in it (`batch_row`) — and
 //!    inserts the others;
@@ -68,11 +71,17 @@ async fn within<T, E: std::fmt::Display>(
     }
 }
 
-async fn still_running(store: &Store, id: &str, limit: Duration) -> Result<bool, String> {
+/// Whether an INSERT of the batch into any table still runs. Every table,
+/// whatever rows the batch has: a group's INSERT into a table carries its
+/// *first* batch's id, and that batch may have no rows for the table
+/// while later batches of the group do.
+async fn still_running(store: &Store, batch_id: &str, limit: Duration) -> Result<bool, String> {
     let q = store
         .client()
-        .query("SELECT count() FROM system.processes WHERE query_id = ?")
-        .bind(id);
+        .query("SELECT count() FROM system.processes WHERE query_id IN (?, ?, ?)")
+        .bind(query_id(batch_id, TABLES[0]))
+        .bind(query_id(batch_id, TABLES[1]))
+        .bind(query_id(batch_id, TABLES[2]));
     Ok(within(limit, q.fetch_one::<u64>()).await? > 0)
 }
 
@@ -153,6 +162,12 @@ pub(crate) async fn replay(
 ) -> Result<Replayed, String> {
     let (limit, insert_limit) = (cfg.check_timeout, cfg.insert_timeout);
     let mut done = Replayed::default();
+    if still_running(store, &b.batch_id, limit).await? {
+        return Err(format!(
+            "an earlier INSERT of batch {} is still running",
+            b.batch_id
+        ));
+    }
     for table in TABLES {
         let n = match table {
             "invocations" => b.invocations.len(),
@@ -163,12 +178,6 @@ pub(crate) async fn replay(
             continue;
         }
         let id = query_id(&b.batch_id, table);
-        if still_running(store, &id, limit).await? {
-            return Err(format!(
-                "an earlier INSERT of batch {} into {table} is still running",
-                b.batch_id
-            ));
-        }
         let stored = stored_rows(store, table, &b.batch_id, limit).await?;
         let started = std::time::Instant::now();
         let ctx = (

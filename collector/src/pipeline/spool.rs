@@ -337,6 +337,50 @@ impl Spool {
         }
     }
 
+    /// The oldest pending batches, in order, holding at most `max_rows`
+    /// rows (but at least one batch), and the position just past the last
+    /// of them — without moving the cursor. Stops before a corrupt record
+    /// ([`Spool::peek`] skips it), so the result may be empty.
+    pub fn read_ahead(&mut self, max_rows: usize) -> io::Result<(Vec<SpooledBatch>, Position)> {
+        let mut out = Vec::new();
+        let mut rows = 0;
+        let (mut seq, mut off) = self.cursor;
+        let mut open: Option<(u64, File, u64)> = None;
+        while (out.len() as u64) < self.pending {
+            if open.as_ref().is_none_or(|(s, _, _)| *s != seq) {
+                match File::open(segment_path(&self.dir, seq)) {
+                    Ok(f) => {
+                        let len = f.metadata()?.len();
+                        open = Some((seq, f, len));
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::NotFound && seq < self.active_seq => {
+                        (seq, off) = (seq + 1, 0);
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            let Some((_, file, len)) = open.as_mut() else {
+                break;
+            };
+            match read_record(file, off, *len)? {
+                Record::Whole(payload, encoding, size) => {
+                    let batch = decode(&payload, encoding)?;
+                    let n = batch.invocations.len() + batch.spans.len() + batch.logs.len();
+                    if !out.is_empty() && rows + n > max_rows {
+                        break;
+                    }
+                    rows += n;
+                    out.push(batch);
+                    off += size;
+                }
+                Record::End if seq < self.active_seq => (seq, off) = (seq + 1, 0),
+                Record::End | Record::Corrupt(_) => break,
+            }
+        }
+        Ok((out, (seq, off)))
+    }
+
     /// Marks the batch returned by [`Spool::peek`] as replayed.
     pub fn advance(&mut self) -> io::Result<()> {
         let (seq, off) = self.cursor;
@@ -514,6 +558,29 @@ mod tests {
         drop(spool);
         let mut spool = Spool::open(dir.path()).unwrap();
         assert_eq!(spool.peek().unwrap(), Some(batch));
+    }
+
+    /// Reading ahead leaves the cursor alone and stops at the row limit
+    /// (a first batch larger than it still comes alone).
+    #[test]
+    fn reads_ahead_up_to_a_row_limit_without_moving() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut spool = Spool::open(dir.path()).unwrap();
+        let ends: Vec<Position> = [3, 4, 5, 1]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| spool.append(&batch(&format!("b{i}"), *n)).unwrap())
+            .collect();
+        let (got, end) = spool.read_ahead(8).unwrap();
+        let ids: Vec<&str> = got.iter().map(|b| b.batch_id.as_str()).collect();
+        assert_eq!((ids, end), (vec!["b0", "b1"], ends[1]));
+        let (got, _) = spool.read_ahead(2).unwrap();
+        assert_eq!(got.len(), 1, "one batch even above the limit");
+        spool.advance_to(ends[1], 2).unwrap();
+        let (got, end) = spool.read_ahead(100).unwrap();
+        let ids: Vec<&str> = got.iter().map(|b| b.batch_id.as_str()).collect();
+        assert_eq!((ids, end), (vec!["b2", "b3"], ends[3]));
+        assert_eq!(spool.peek().unwrap().unwrap().batch_id, "b2");
     }
 
     /// A group written in one INSERT moves the cursor once, past its last

@@ -352,20 +352,20 @@ fn take_group(cached: &mut VecDeque<Cached>, max_rows: usize) -> Vec<Cached> {
 /// batch's, so the INSERTs carry that batch's query ids: replay, which
 /// goes through the spool in order, waits on them before it looks at any
 /// batch of the group.
-fn merged(group: &mut [Cached]) -> SpooledBatch {
+fn merged(group: Vec<SpooledBatch>) -> SpooledBatch {
     let mut out = SpooledBatch {
         batch_id: group
             .first()
-            .map(|c| c.batch.batch_id.clone())
+            .map(|b| b.batch_id.clone())
             .unwrap_or_default(),
-        invocations: Vec::with_capacity(group.iter().map(|c| c.batch.invocations.len()).sum()),
-        spans: Vec::with_capacity(group.iter().map(|c| c.batch.spans.len()).sum()),
-        logs: Vec::with_capacity(group.iter().map(|c| c.batch.logs.len()).sum()),
+        invocations: Vec::with_capacity(group.iter().map(|b| b.invocations.len()).sum()),
+        spans: Vec::with_capacity(group.iter().map(|b| b.spans.len()).sum()),
+        logs: Vec::with_capacity(group.iter().map(|b| b.logs.len()).sum()),
     };
-    for c in group.iter_mut() {
-        out.invocations.append(&mut c.batch.invocations);
-        out.spans.append(&mut c.batch.spans);
-        out.logs.append(&mut c.batch.logs);
+    for mut b in group {
+        out.invocations.append(&mut b.invocations);
+        out.spans.append(&mut b.spans);
+        out.logs.append(&mut b.logs);
     }
     out
 }
@@ -398,6 +398,11 @@ struct Inserter {
     /// An INSERT of the current groups failed: no new group starts until
     /// the running ones have ended, then the spool is replayed from disk.
     failed: bool,
+    /// How many of the oldest pending batches may be stored already, in
+    /// whole or in part (their INSERT was attempted, or they were left by
+    /// an earlier run): they are replayed one by one with checks. Batches
+    /// behind them were never attempted and go from disk in groups.
+    unchecked: u64,
     backoff: Duration,
     next_retry: Instant,
 }
@@ -405,18 +410,21 @@ struct Inserter {
 impl Inserter {
     /// Starts the INSERT of the next group of cached batches.
     fn start_group(&mut self) {
-        let mut group = take_group(&mut self.shared.lock().cached, self.cfg.max_batch_rows);
+        let group = take_group(&mut self.shared.lock().cached, self.cfg.max_batch_rows);
         let Some(end) = group.last().map(|c| c.end) else {
             return;
         };
-        let batch = merged(&mut group);
+        let batches = group.len() as u64;
+        let (group, held): (Vec<SpooledBatch>, Vec<Held>) =
+            group.into_iter().map(|c| (c.batch, c.held)).unzip();
+        let batch = merged(group);
         let number = self.next_number;
         self.next_number += 1;
         self.groups.push_back(InFlight {
             number,
             end,
-            batches: group.len() as u64,
-            held: group.into_iter().map(|c| c.held).collect(),
+            batches,
+            held,
             stored: None,
         });
         let (store, cfg, metrics) = (self.store.clone(), self.cfg.clone(), self.metrics.clone());
@@ -471,13 +479,17 @@ impl Inserter {
             let mut state = self.shared.lock();
             if let Err(e) = state.spool.advance_to(g.end, g.batches) {
                 // The rows are stored; with the cursor behind them they are
-                // replayed with checks, which skips them.
+                // replayed with checks, which skips them. No later group
+                // may move the cursor past them.
                 tracing::error!(error = %e, "Could not advance the spool cursor.");
                 state.caching = false;
                 for c in state.cached.drain(..) {
                     c.held.release(&self.metrics);
                 }
                 self.failed = true;
+                drop(state);
+                self.groups.push_front(g);
+                break;
             }
             self.metrics
                 .spool_pending
@@ -488,11 +500,57 @@ impl Inserter {
             }
         }
         if self.failed && self.running.is_empty() {
-            // Groups behind a failed one stay in the spool for replay.
+            // The groups not yet behind the cursor were attempted: replayed
+            // with checks. Batches cached behind them were not.
+            self.unchecked = self.groups.iter().map(|g| g.batches).sum();
             for g in self.groups.drain(..) {
                 for h in g.held {
                     h.release(&self.metrics);
                 }
+            }
+        }
+    }
+
+    /// Writes the oldest pending batches, never attempted, from disk in one
+    /// group: how the spool catches up after a failure without a
+    /// ClickHouse part per small batch.
+    async fn insert_from_disk(&mut self) {
+        let read = self.shared.lock().spool.read_ahead(self.cfg.max_batch_rows);
+        let (group, end) = match read {
+            Ok((group, end)) if !group.is_empty() => (group, end),
+            Ok(_) => {
+                // A corrupt record at the head: checked replay skips it.
+                self.unchecked = 1;
+                return;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "Could not read the spool.");
+                self.next_retry = Instant::now() + MAX_BACKOFF;
+                return;
+            }
+        };
+        let batches = group.len() as u64;
+        let batch = merged(group);
+        match write(&self.store, &batch, &self.cfg, &self.metrics).await {
+            Ok(()) => {
+                self.backoff = self.cfg.retry_backoff;
+                let mut state = self.shared.lock();
+                if let Err(e) = state.spool.advance_to(end, batches) {
+                    tracing::error!(error = %e, "Could not advance the spool cursor.");
+                    self.unchecked = batches;
+                    self.next_retry = Instant::now() + MAX_BACKOFF;
+                }
+                self.metrics
+                    .spool_pending
+                    .store(state.spool.pending(), Relaxed);
+                self.metrics.replayed_batches.fetch_add(batches, Relaxed);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, batch = %batch.batch_id, "Insert from the spool failed; will retry with checks.");
+                self.metrics.insert_failures.fetch_add(1, Relaxed);
+                self.unchecked = batches;
+                self.next_retry = Instant::now() + self.backoff;
+                self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
             }
         }
     }
@@ -520,7 +578,9 @@ async fn insert(store: Store, shared: Arc<Shared>, cfg: PipelineConfig, metrics:
         groups: VecDeque::new(),
         next_number: 0,
         failed: false,
+        unchecked: 0,
     };
+    ins.unchecked = ins.shared.lock().spool.pending();
     let max_running = ins.cfg.concurrent_inserts.max(1);
     loop {
         if ins.failed && !ins.running.is_empty() {
@@ -530,7 +590,12 @@ async fn insert(store: Store, shared: Arc<Shared>, cfg: PipelineConfig, metrics:
         }
         ins.failed = false;
         let (on_disk, waiting_rows, closed) = {
-            let state = ins.shared.lock();
+            let mut state = ins.shared.lock();
+            if !state.caching && state.spool.pending() == 0 {
+                // Caught up: new batches stay in memory again (`cached` is
+                // empty, so it is a suffix of the pending batches).
+                state.caching = true;
+            }
             (ins.on_disk(&state), cached_rows(&state), state.closed)
         };
         if on_disk && ins.running.is_empty() {
@@ -545,17 +610,11 @@ async fn insert(store: Store, shared: Arc<Shared>, cfg: PipelineConfig, metrics:
                 }
                 continue;
             }
-            let (mut backoff, mut next_retry) = (ins.backoff, ins.next_retry);
-            replay_slice(
-                &ins.store,
-                &ins.shared,
-                &ins.cfg,
-                &ins.metrics,
-                &mut backoff,
-                &mut next_retry,
-            )
-            .await;
-            (ins.backoff, ins.next_retry) = (backoff, next_retry);
+            if ins.unchecked > 0 {
+                replay_slice(&mut ins).await;
+            } else {
+                ins.insert_from_disk().await;
+            }
             continue;
         }
         let busy = !ins.running.is_empty();
@@ -627,72 +686,60 @@ pub(crate) async fn run(
     }
 }
 
-/// Replays batches from the spool on disk for up to [`REPLAY_SLICE`], then
-/// returns so that the inserter looks at the state again. When the spool
-/// is empty, the acceptor keeps batches in memory again.
-async fn replay_slice(
-    store: &Store,
-    shared: &Shared,
-    cfg: &PipelineConfig,
-    metrics: &Metrics,
-    backoff: &mut Duration,
-    next_retry: &mut Instant,
-) {
+/// Replays the unchecked batches at the head of the spool (see
+/// [`Inserter::unchecked`]) one by one with checks, for up to
+/// [`REPLAY_SLICE`], then returns so that the inserter looks at the state
+/// again.
+async fn replay_slice(ins: &mut Inserter) {
     let slice_end = Instant::now() + REPLAY_SLICE;
-    while Instant::now() < slice_end {
+    while ins.unchecked > 0 && Instant::now() < slice_end {
         // Only the acceptor appends meanwhile, so the oldest pending batch
         // stays the oldest while it is replayed without the lock.
-        let peeked = {
-            let mut state = shared.lock();
-            if state.spool.pending() == 0 {
-                state.caching = true;
-                break;
-            }
-            state.spool.peek()
-        };
+        let peeked = ins.shared.lock().spool.peek();
         let batch = match peeked {
             Ok(Some(b)) => b,
             Ok(None) => {
-                shared.lock().caching = true;
+                ins.unchecked = 0;
                 break;
             }
             Err(e) => {
                 tracing::error!(error = %e, "Could not read the spool.");
-                *next_retry = Instant::now() + MAX_BACKOFF;
+                ins.next_retry = Instant::now() + MAX_BACKOFF;
                 break;
             }
         };
-        match replay::replay(store, &batch, cfg, metrics).await {
+        match replay::replay(&ins.store, &batch, &ins.cfg, &ins.metrics).await {
             Ok(done) => {
                 if done.rebuilt_keys > 0 {
-                    metrics
+                    ins.metrics
                         .rollup_keys_rebuilt
                         .fetch_add(done.rebuilt_keys as u64, Relaxed);
                 }
                 let skipped = done.skipped_rows > 0;
-                if let Err(e) = shared.lock().spool.advance() {
+                if let Err(e) = ins.shared.lock().spool.advance() {
                     tracing::error!(error = %e, "Could not advance the spool cursor.");
-                    *next_retry = Instant::now() + MAX_BACKOFF;
+                    ins.next_retry = Instant::now() + MAX_BACKOFF;
                     break;
                 }
-                metrics.replayed_batches.fetch_add(1, Relaxed);
+                ins.unchecked -= 1;
+                ins.metrics.replayed_batches.fetch_add(1, Relaxed);
                 if skipped {
-                    metrics.duplicate_batches_skipped.fetch_add(1, Relaxed);
+                    ins.metrics.duplicate_batches_skipped.fetch_add(1, Relaxed);
                 }
-                *backoff = cfg.retry_backoff;
+                ins.backoff = ins.cfg.retry_backoff;
             }
             Err(e) => {
-                tracing::warn!(error = %e, pending = shared.lock().spool.pending(), "Replay failed; will retry.");
-                metrics.insert_failures.fetch_add(1, Relaxed);
-                *next_retry = Instant::now() + *backoff;
-                *backoff = (*backoff * 2).min(MAX_BACKOFF);
+                tracing::warn!(error = %e, pending = ins.shared.lock().spool.pending(), "Replay failed; will retry.");
+                ins.metrics.insert_failures.fetch_add(1, Relaxed);
+                ins.next_retry = Instant::now() + ins.backoff;
+                ins.backoff = (ins.backoff * 2).min(MAX_BACKOFF);
                 break;
             }
         }
     }
-    metrics
+    ins.metrics
         .spool_pending
-        .store(shared.lock().spool.pending(), Relaxed);
+        .store(ins.shared.lock().spool.pending(), Relaxed);
 }
 
 #[cfg(test)]
