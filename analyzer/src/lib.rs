@@ -21,6 +21,7 @@ mod error;
 pub mod explore;
 pub mod forecast;
 pub mod frame_input;
+pub mod insights;
 pub mod keep_alive;
 pub mod materialize;
 pub mod monthly_bill;

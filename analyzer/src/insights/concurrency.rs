@@ -1,0 +1,185 @@
+//! How many invocations ran at once, reconstructed from their starts and
+//! durations.
+//!
+//! An invocation holds an execution environment from its start for its
+//! duration. With durations rounded up to the millisecond (the unit Lambda
+//! reports and bills in), the number running at each millisecond is exact,
+//! and a sweep gives it in O(n log n): +1 at a start, −1 at an end, ends
+//! before starts at the same millisecond — an occupancy is `[start, end)`,
+//! so an environment freed at `t` can take an invocation starting at `t`.
+//! The same count over all functions of an account and region is what AWS
+//! compares with the account's concurrency limit (1,000 by default,
+//! <https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html>).
+
+/// One invocation's occupancy, milliseconds since the epoch: `[start_ms, end_ms)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Busy {
+    /// First millisecond the invocation runs.
+    pub start_ms: i64,
+    /// First millisecond it no longer runs.
+    pub end_ms: i64,
+}
+
+impl Busy {
+    /// An invocation starting at `start_ms` that ran `duration_ms`, rounded
+    /// up to whole milliseconds; at least one (it ran).
+    pub fn new(start_ms: i64, duration_ms: f64) -> Busy {
+        let whole = if duration_ms.is_finite() && duration_ms > 0.0 {
+            duration_ms.ceil() as i64
+        } else {
+            0
+        };
+        Busy {
+            start_ms,
+            end_ms: start_ms + whole.max(1),
+        }
+    }
+}
+
+/// The most invocations running at once, and the first millisecond at which
+/// that many ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Peak {
+    /// Invocations running at once.
+    pub concurrency: u64,
+    /// First millisecond with that many (0 when there is none).
+    pub at_ms: i64,
+}
+
+/// Starts and ends in time order, ends first at the same millisecond.
+fn events(busy: &[Busy]) -> Vec<(i64, i8)> {
+    let mut events: Vec<(i64, i8)> = busy
+        .iter()
+        .flat_map(|b| [(b.start_ms, 1), (b.end_ms, -1)])
+        .collect();
+    events.sort_unstable();
+    events
+}
+
+/// The peak of all `busy` together.
+pub fn peak(busy: &[Busy]) -> Peak {
+    let mut best = Peak::default();
+    let mut running: i64 = 0;
+    for (at, step) in events(busy) {
+        running += i64::from(step);
+        if running > best.concurrency as i64 {
+            best = Peak {
+                concurrency: running as u64,
+                at_ms: at,
+            };
+        }
+    }
+    best
+}
+
+/// The highest concurrency within each of `windows` consecutive windows
+/// `[from_ms + k·step_ms, from_ms + (k+1)·step_ms)`: the series a chart of
+/// concurrency over time draws (a mean per window would hide the peak that
+/// meets a limit).
+pub fn peak_per_window(busy: &[Busy], from_ms: i64, step_ms: i64, windows: usize) -> Vec<u64> {
+    let events = events(busy);
+    let mut next = 0;
+    let mut running: i64 = 0;
+    let mut out = Vec::with_capacity(windows);
+    for k in 0..windows as i64 {
+        let (start, end) = (from_ms + k * step_ms, from_ms + (k + 1) * step_ms);
+        // The count at the window's first millisecond.
+        while next < events.len() && events[next].0 <= start {
+            running += i64::from(events[next].1);
+            next += 1;
+        }
+        let mut highest = running;
+        while next < events.len() && events[next].0 < end {
+            running += i64::from(events[next].1);
+            highest = highest.max(running);
+            next += 1;
+        }
+        out.push(highest.max(0) as u64);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// xorshift64*: random intervals without a dependency, the same on every run.
+    struct Rng(u64);
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
+        }
+    }
+
+    /// Counting, millisecond by millisecond, the intervals that hold it.
+    fn brute_force(busy: &[Busy], t: i64) -> u64 {
+        busy.iter()
+            .filter(|b| b.start_ms <= t && t < b.end_ms)
+            .count() as u64
+    }
+
+    #[test]
+    fn the_sweep_equals_a_count_at_every_millisecond() {
+        for seed in 1..=40u64 {
+            let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            let n = 1 + rng.below(200) as usize;
+            let busy: Vec<Busy> = (0..n)
+                .map(|_| {
+                    let start = rng.below(2_000) as i64;
+                    // Whole and fractional durations, some shorter than 1 ms.
+                    let duration = rng.below(30_000) as f64 / 100.0;
+                    Busy::new(start, duration)
+                })
+                .collect();
+            let counts: Vec<u64> = (0..2_400).map(|t| brute_force(&busy, t)).collect();
+            let expected_peak = *counts.iter().max().unwrap();
+            let expected_at = counts.iter().position(|c| *c == expected_peak).unwrap() as i64;
+            assert_eq!(
+                peak(&busy),
+                Peak {
+                    concurrency: expected_peak,
+                    at_ms: expected_at
+                },
+                "seed {seed}"
+            );
+            let windows: Vec<u64> = counts
+                .chunks(100)
+                .map(|w| *w.iter().max().unwrap())
+                .collect();
+            assert_eq!(peak_per_window(&busy, 0, 100, 24), windows, "seed {seed}");
+        }
+    }
+
+    /// 200 arrivals a second, evenly spaced (one every 5 ms), each running
+    /// 100 ms: once the first has ended, exactly 100 / 5 = 20 run at any
+    /// millisecond (Little's law with no variance), never 21 — an ending
+    /// and a start at the same millisecond do not overlap.
+    #[test]
+    fn a_steady_burst_peaks_at_rate_times_duration() {
+        let busy: Vec<Busy> = (0..2_000).map(|i| Busy::new(i * 5, 100.0)).collect();
+        assert_eq!(
+            peak(&busy),
+            Peak {
+                concurrency: 20,
+                at_ms: 95
+            }
+        );
+        // Ramp-up in the first 100 ms window, 20 throughout, ramp-down after
+        // the last start (9,995 ms) until 10,095 ms.
+        let per_second = peak_per_window(&busy, 0, 1_000, 11);
+        assert_eq!(per_second, [20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 19]);
+        assert_eq!(peak_per_window(&busy, -100, 100, 2), [0, 20]);
+    }
+
+    #[test]
+    fn durations_round_up_to_the_millisecond() {
+        assert_eq!(Busy::new(10, 0.2).end_ms, 11);
+        assert_eq!(Busy::new(10, 3.0).end_ms, 13);
+        assert_eq!(Busy::new(10, 3.01).end_ms, 14);
+        assert_eq!(Busy::new(10, f64::NAN).end_ms, 11);
+        assert_eq!(peak(&[]), Peak::default());
+    }
+}
