@@ -744,9 +744,14 @@ pub fn terminate(pid: u32) {
 /// are in the collector's spool; the INSERT follows within the linger
 /// (200 ms) when ClickHouse answers.
 pub async fn stored(collector: &str) {
+    stored_within(collector, Duration::from_secs(60)).await
+}
+
+/// [`stored`], waiting up to `limit` (a spool replayed after an outage).
+pub async fn stored_within(collector: &str, limit: Duration) {
     wait_for(
         "the acknowledged rows to be in ClickHouse",
-        Duration::from_secs(60),
+        limit,
         || async {
             let m = metrics(collector).await?;
             (gauge(&m, "faasight_collector_spool_pending_batches") == 0

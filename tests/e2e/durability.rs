@@ -82,17 +82,7 @@ async fn counts(store: &Store) -> Option<(u64, u64, u64)> {
 /// that `(rows, unique, rolled_up)` are `expected`: every row stored and
 /// rolled up once.
 async fn assert_stored_once(collector: &str, ch: &ClickHouse, expected: (u64, u64, u64)) {
-    wait_for(
-        "the collector to drain its queue and spool",
-        Duration::from_secs(180),
-        || async {
-            let m = metrics(collector).await?;
-            (gauge(&m, "faasight_collector_spool_pending_batches") == 0
-                && gauge(&m, "faasight_collector_queued_rows") == 0)
-                .then_some(())
-        },
-    )
-    .await;
+    super::common::stored_within(collector, Duration::from_secs(180)).await;
     let (rows, unique, rolled_up) = counts(&ch.store()).await.unwrap();
     assert_eq!((rows, unique, rolled_up), expected);
 }

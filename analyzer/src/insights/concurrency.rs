@@ -99,6 +99,28 @@ pub fn peak_per_window(busy: &[Busy], from_ms: i64, step_ms: i64, windows: usize
     out
 }
 
+/// The most events within any `window_ms` (a half-open window
+/// `[t, t + window_ms)`), and the first event of the first such window.
+/// With cold starts as the events (each one a new execution environment)
+/// and a 10-second window, it is what AWS's scaling rate bounds: each
+/// function scales by at most 1,000 environments every 10 seconds
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html>);
+/// a burst above it is throttled.
+pub fn densest_window(mut times_ms: Vec<i64>, window_ms: i64) -> (u64, i64) {
+    times_ms.sort_unstable();
+    let (mut best, mut at) = (0usize, 0i64);
+    let mut first = 0;
+    for (last, &t) in times_ms.iter().enumerate() {
+        while times_ms[first] + window_ms <= t {
+            first += 1;
+        }
+        if last + 1 - first > best {
+            (best, at) = (last + 1 - first, times_ms[first]);
+        }
+    }
+    (best as u64, at)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +194,36 @@ mod tests {
         let per_second = peak_per_window(&busy, 0, 1_000, 11);
         assert_eq!(per_second, [20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 19]);
         assert_eq!(peak_per_window(&busy, -100, 100, 2), [0, 20]);
+    }
+
+    /// The densest window equals the best of every window that starts at
+    /// an event, counted directly (a densest window can always be slid
+    /// right until it starts at an event).
+    #[test]
+    fn the_densest_window_equals_a_direct_count() {
+        for seed in 1..=40u64 {
+            let mut rng = Rng(seed.wrapping_mul(0xd1b5_4a32_d192_ed03));
+            let times: Vec<i64> = (0..1 + rng.below(300))
+                .map(|_| rng.below(5_000) as i64)
+                .collect();
+            let window = 1 + rng.below(400) as i64;
+            let mut sorted = times.clone();
+            sorted.sort_unstable();
+            let counts: Vec<(u64, i64)> = sorted
+                .iter()
+                .map(|&s| {
+                    let n = times.iter().filter(|&&t| s <= t && t < s + window).count();
+                    (n as u64, s)
+                })
+                .collect();
+            let best = counts.iter().map(|c| c.0).max().unwrap();
+            let expected = *counts.iter().find(|c| c.0 == best).unwrap();
+            assert_eq!(densest_window(times, window), expected, "seed {seed}");
+        }
+        assert_eq!(densest_window(Vec::new(), 10_000), (0, 0));
+        // 1,500 new environments in 1.5 s: 1,500 within one 10-second window.
+        let burst: Vec<i64> = (0..1_500).map(|i| 60_000 + i).collect();
+        assert_eq!(densest_window(burst, 10_000), (1_500, 60_000));
     }
 
     #[test]
