@@ -739,10 +739,10 @@ pub struct CollectorArgs {
     /// OTLP/gRPC address.
     #[arg(long, default_value = "127.0.0.1:4317")]
     pub otlp_grpc_listen: SocketAddr,
-    /// Where batches wait while ClickHouse is unavailable.
+    /// The write-ahead log: every acknowledged batch until ClickHouse has it.
     #[arg(long, default_value = ".faasight/spool")]
     pub spool_dir: PathBuf,
-    /// Rows accepted but not yet durable, at most (beyond: 429).
+    /// Rows held in memory and not yet in ClickHouse, at most (beyond: 429).
     #[arg(long)]
     pub max_queued_rows: Option<usize>,
     /// Ingest tokens: a file of `token tenant` lines (see `up --tokens-file`).

@@ -153,7 +153,7 @@ impl RunningCollector {
     }
 
     /// Waits for the servers to stop (after the stop signal) and for the
-    /// writer to make everything accepted durable.
+    /// writer to store what it holds in memory (the spool keeps the rest).
     pub(crate) async fn finish(self) -> anyhow::Result<()> {
         self.http.await??;
         self.grpc.await??;
