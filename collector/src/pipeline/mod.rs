@@ -105,13 +105,19 @@ impl Batch {
 
     /// The rows' approximate memory.
     pub fn approx_bytes(&self) -> usize {
-        self.invocations
-            .iter()
-            .map(InvocationRow::approx_bytes)
-            .chain(self.spans.iter().map(SpanRow::approx_bytes))
-            .chain(self.logs.iter().map(LogRow::approx_bytes))
-            .sum()
+        approx_bytes(&self.invocations, &self.spans, &self.logs)
     }
+}
+
+/// The approximate memory of rows of all kinds: what the queue bounds, and
+/// what the spool sizes a record's buffer from.
+fn approx_bytes(invocations: &[InvocationRow], spans: &[SpanRow], logs: &[LogRow]) -> usize {
+    invocations
+        .iter()
+        .map(InvocationRow::approx_bytes)
+        .chain(spans.iter().map(SpanRow::approx_bytes))
+        .chain(logs.iter().map(LogRow::approx_bytes))
+        .sum()
 }
 
 /// Why a batch was not accepted.
@@ -137,7 +143,42 @@ pub enum SubmitError {
 #[derive(Debug, Default)]
 pub(crate) struct Claim {
     state: std::sync::atomic::AtomicU8,
-    permits: std::sync::Mutex<Option<(OwnedSemaphorePermit, OwnedSemaphorePermit)>>,
+    share: std::sync::Mutex<Option<Share>>,
+}
+
+/// A submission's share of the queue: its row and byte permits and its
+/// rows in the `queued_rows` gauge, given back together, once — when the
+/// share is released or, whatever path the submission took, dropped.
+#[derive(Debug)]
+struct Share {
+    _permits: (OwnedSemaphorePermit, OwnedSemaphorePermit),
+    rows: u64,
+    metrics: Arc<Metrics>,
+}
+
+impl Share {
+    fn new(
+        permits: (OwnedSemaphorePermit, OwnedSemaphorePermit),
+        rows: u64,
+        metrics: Arc<Metrics>,
+    ) -> Share {
+        metrics
+            .queued_rows
+            .fetch_add(rows, std::sync::atomic::Ordering::Relaxed);
+        Share {
+            _permits: permits,
+            rows,
+            metrics,
+        }
+    }
+}
+
+impl Drop for Share {
+    fn drop(&mut self) {
+        self.metrics
+            .queued_rows
+            .fetch_sub(self.rows, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 impl Claim {
@@ -145,10 +186,10 @@ impl Claim {
     const TAKEN: u8 = 1;
     const WITHDRAWN: u8 = 2;
 
-    fn new(permits: (OwnedSemaphorePermit, OwnedSemaphorePermit)) -> Self {
+    fn new(share: Share) -> Self {
         Claim {
             state: Default::default(),
-            permits: std::sync::Mutex::new(Some(permits)),
+            share: std::sync::Mutex::new(Some(share)),
         }
     }
 
@@ -172,7 +213,7 @@ impl Claim {
     /// ClickHouse, or only on disk (after a failed INSERT), or refused.
     pub(crate) fn release(&self) {
         drop(
-            self.permits
+            self.share
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .take(),
@@ -281,11 +322,12 @@ impl Pipeline {
                     (self.max_queued_bytes - self.byte_capacity.available_permits()) >> 20
                 ))
             })?;
-        self.metrics
-            .queued_rows
-            .fetch_add(rows as u64, std::sync::atomic::Ordering::Relaxed);
         let (ack, mut done) = oneshot::channel();
-        let claim = Arc::new(Claim::new((row_permit, byte_permit)));
+        let claim = Arc::new(Claim::new(Share::new(
+            (row_permit, byte_permit),
+            rows as u64,
+            self.metrics.clone(),
+        )));
         self.tx
             .send(Submission {
                 batch,
@@ -293,20 +335,10 @@ impl Pipeline {
                 ack,
                 claim: claim.clone(),
             })
-            .map_err(|_| {
-                self.metrics
-                    .queued_rows
-                    .fetch_sub(rows as u64, std::sync::atomic::Ordering::Relaxed);
-                SubmitError::Failed("the writer has stopped".into())
-            })?;
+            .map_err(|_| SubmitError::Failed("the writer has stopped".into()))?;
         let answer = match tokio::time::timeout_at(deadline, &mut done).await {
             Ok(answer) => answer,
-            Err(_) if claim.withdraw() => {
-                self.metrics
-                    .queued_rows
-                    .fetch_sub(rows as u64, std::sync::atomic::Ordering::Relaxed);
-                return Err(SubmitError::TimedOut);
-            }
+            Err(_) if claim.withdraw() => return Err(SubmitError::TimedOut),
             Err(_) => done.await,
         };
         match answer {
@@ -322,11 +354,16 @@ impl Pipeline {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::Ordering::Relaxed;
 
-    fn claim(queue: &Arc<Semaphore>, bytes: &Arc<Semaphore>) -> Claim {
-        Claim::new((
-            queue.clone().try_acquire_many_owned(600).unwrap(),
-            bytes.clone().try_acquire_many_owned(4096).unwrap(),
+    fn claim(queue: &Arc<Semaphore>, bytes: &Arc<Semaphore>, metrics: &Arc<Metrics>) -> Claim {
+        Claim::new(Share::new(
+            (
+                queue.clone().try_acquire_many_owned(600).unwrap(),
+                bytes.clone().try_acquire_many_owned(4096).unwrap(),
+            ),
+            600,
+            metrics.clone(),
         ))
     }
 
@@ -340,15 +377,18 @@ mod tests {
             Arc::new(Semaphore::new(1000)),
             Arc::new(Semaphore::new(8192)),
         );
-        let withdrawn = claim(&queue, &bytes);
+        let metrics = Arc::new(Metrics::default());
+        let withdrawn = claim(&queue, &bytes, &metrics);
+        assert_eq!(metrics.queued_rows.load(Relaxed), 600);
         assert!(withdrawn.withdraw());
         assert_eq!(
             (queue.available_permits(), bytes.available_permits()),
             (1000, 8192)
         );
+        assert_eq!(metrics.queued_rows.load(Relaxed), 0);
         assert!(!withdrawn.take(), "the writer drops a withdrawn submission");
 
-        let taken = claim(&queue, &bytes);
+        let taken = claim(&queue, &bytes, &metrics);
         assert!(taken.take());
         assert!(
             !taken.withdraw(),
@@ -360,9 +400,16 @@ mod tests {
             "held until its rows are stored"
         );
         taken.release();
+        taken.release();
         assert_eq!(
             (queue.available_permits(), bytes.available_permits()),
             (1000, 8192)
         );
+        assert_eq!(metrics.queued_rows.load(Relaxed), 0, "given back once");
+
+        // A submission dropped on any other path gives its share back too.
+        drop(claim(&queue, &bytes, &metrics));
+        assert_eq!(queue.available_permits(), 1000);
+        assert_eq!(metrics.queued_rows.load(Relaxed), 0);
     }
 }

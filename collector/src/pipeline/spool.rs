@@ -48,6 +48,13 @@ pub struct SpooledBatch {
     pub logs: Vec<LogRow>,
 }
 
+impl SpooledBatch {
+    /// Rows of all kinds.
+    pub fn rows(&self) -> usize {
+        self.invocations.len() + self.spans.len() + self.logs.len()
+    }
+}
+
 /// An open spool directory.
 #[derive(Debug)]
 pub struct Spool {
@@ -95,13 +102,7 @@ enum Encoding {
 /// place into one buffer sized from the rows' memory (an upper bound of
 /// their encoding), so that it is neither grown nor copied.
 fn encode_record(batch: &SpooledBatch) -> io::Result<Vec<u8>> {
-    let estimate = batch
-        .invocations
-        .iter()
-        .map(InvocationRow::approx_bytes)
-        .sum::<usize>()
-        + batch.spans.iter().map(SpanRow::approx_bytes).sum::<usize>()
-        + batch.logs.iter().map(LogRow::approx_bytes).sum::<usize>();
+    let estimate = super::approx_bytes(&batch.invocations, &batch.spans, &batch.logs);
     let mut record = Vec::with_capacity(HEADER as usize + estimate + 64);
     record.extend_from_slice(&[0; HEADER as usize]);
     bincode::serde::encode_into_std_write(batch, &mut record, bincode::config::standard())
@@ -366,7 +367,7 @@ impl Spool {
             match read_record(file, off, *len)? {
                 Record::Whole(payload, encoding, size) => {
                     let batch = decode(&payload, encoding)?;
-                    let n = batch.invocations.len() + batch.spans.len() + batch.logs.len();
+                    let n = batch.rows();
                     if !out.is_empty() && rows + n > max_rows {
                         break;
                     }

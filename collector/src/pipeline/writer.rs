@@ -171,15 +171,11 @@ async fn write(
 /// spooled and kept in memory for the inserter, and count against the
 /// queue until they are in ClickHouse (or only on disk).
 #[derive(Default)]
-struct Held {
-    claims: Vec<Arc<Claim>>,
-    rows: u64,
-}
+struct Held(Vec<Arc<Claim>>);
 
 impl Held {
-    fn release(self, metrics: &Metrics) {
-        metrics.queued_rows.fetch_sub(self.rows, Relaxed);
-        for claim in self.claims {
+    fn release(self) {
+        for claim in self.0 {
             claim.release();
         }
     }
@@ -274,8 +270,7 @@ async fn accept(
         let mut held: Vec<Held> = batches.iter().map(|_| Held::default()).collect();
         let mut acks = Vec::with_capacity(subs.len());
         for (s, &last) in subs.into_iter().zip(&last_batch) {
-            held[last].claims.push(s.claim);
-            held[last].rows += s.rows as u64;
+            held[last].0.push(s.claim);
             acks.push((s.ack, last));
         }
         let mut durable = batches.len();
@@ -284,7 +279,7 @@ async fn accept(
             let mut state = shared.lock();
             for (i, (batch, held)) in batches.into_iter().zip(held).enumerate() {
                 if error.is_some() {
-                    held.release(&metrics);
+                    held.release();
                     continue;
                 }
                 match state.spool.append(&batch) {
@@ -293,7 +288,7 @@ async fn accept(
                         if state.caching {
                             state.cached.push_back(Cached { batch, end, held });
                         } else {
-                            held.release(&metrics);
+                            held.release();
                         }
                     }
                     Err(e) => {
@@ -301,7 +296,7 @@ async fn accept(
                         metrics
                             .spool_failed
                             .store(u64::from(state.spool.failed().is_some()), Relaxed);
-                        held.release(&metrics);
+                        held.release();
                         durable = i;
                         error = Some(format!("the batch could not be spooled: {e}"));
                     }
@@ -322,12 +317,8 @@ async fn accept(
     shared.spooled.notify_one();
 }
 
-fn rows_of(batch: &SpooledBatch) -> usize {
-    batch.invocations.len() + batch.spans.len() + batch.logs.len()
-}
-
 fn cached_rows(state: &State) -> usize {
-    state.cached.iter().map(|c| rows_of(&c.batch)).sum()
+    state.cached.iter().map(|c| c.batch.rows()).sum()
 }
 
 /// Takes from the front of `cached` a group of batches for one INSERT: at
@@ -338,7 +329,7 @@ fn take_group(cached: &mut VecDeque<Cached>, max_rows: usize) -> Vec<Cached> {
     let mut group = Vec::new();
     let mut rows = 0;
     while let Some(next) = cached.front() {
-        let n = rows_of(&next.batch);
+        let n = next.batch.rows();
         if !group.is_empty() && rows + n > max_rows {
             break;
         }
@@ -408,6 +399,32 @@ struct Inserter {
 }
 
 impl Inserter {
+    /// An INSERT (or a replay) failed: counted, and the next attempt waits,
+    /// twice as long after every failure in a row, up to [`MAX_BACKOFF`].
+    fn attempt_failed(&mut self) {
+        self.metrics.insert_failures.fetch_add(1, Relaxed);
+        self.next_retry = Instant::now() + self.backoff;
+        self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+    }
+
+    /// The spool's disk failed `doing` something: logged, and the next
+    /// attempt waits the longest backoff (the disk, not ClickHouse, has to
+    /// recover).
+    fn spool_io_failed(&mut self, doing: &str, e: &std::io::Error) {
+        tracing::error!(error = %e, "Could not {doing}.");
+        self.next_retry = Instant::now() + MAX_BACKOFF;
+    }
+
+    /// From now on the pending batches go from disk: new ones are not kept
+    /// in memory, and the cached ones give their share of the queue back.
+    fn stop_caching(&self) {
+        let mut state = self.shared.lock();
+        state.caching = false;
+        for c in state.cached.drain(..) {
+            c.held.release();
+        }
+    }
+
     /// Starts the INSERT of the next group of cached batches.
     fn start_group(&mut self) {
         let group = take_group(&mut self.shared.lock().cached, self.cfg.max_batch_rows);
@@ -458,18 +475,12 @@ impl Inserter {
         if stored {
             self.backoff = self.cfg.retry_backoff;
         } else {
-            self.metrics.insert_failures.fetch_add(1, Relaxed);
-            self.next_retry = Instant::now() + self.backoff;
-            self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+            self.attempt_failed();
             if !self.failed {
                 // The group may be partly stored: every pending batch is
                 // replayed from disk with checks, and memory is freed.
                 self.failed = true;
-                let mut state = self.shared.lock();
-                state.caching = false;
-                for c in state.cached.drain(..) {
-                    c.held.release(&self.metrics);
-                }
+                self.stop_caching();
             }
         }
         while self.groups.front().is_some_and(|g| g.stored == Some(true)) {
@@ -482,12 +493,9 @@ impl Inserter {
                 // replayed with checks, which skips them. No later group
                 // may move the cursor past them.
                 tracing::error!(error = %e, "Could not advance the spool cursor.");
-                state.caching = false;
-                for c in state.cached.drain(..) {
-                    c.held.release(&self.metrics);
-                }
-                self.failed = true;
                 drop(state);
+                self.stop_caching();
+                self.failed = true;
                 self.groups.push_front(g);
                 break;
             }
@@ -496,7 +504,7 @@ impl Inserter {
                 .store(state.spool.pending(), Relaxed);
             drop(state);
             for h in g.held {
-                h.release(&self.metrics);
+                h.release();
             }
         }
         if self.failed && self.running.is_empty() {
@@ -505,9 +513,10 @@ impl Inserter {
             self.unchecked = self.groups.iter().map(|g| g.batches).sum();
             for g in self.groups.drain(..) {
                 for h in g.held {
-                    h.release(&self.metrics);
+                    h.release();
                 }
             }
+            self.failed = false;
         }
     }
 
@@ -524,8 +533,7 @@ impl Inserter {
                 return;
             }
             Err(e) => {
-                tracing::error!(error = %e, "Could not read the spool.");
-                self.next_retry = Instant::now() + MAX_BACKOFF;
+                self.spool_io_failed("read the spool", &e);
                 return;
             }
         };
@@ -534,23 +542,24 @@ impl Inserter {
         match write(&self.store, &batch, &self.cfg, &self.metrics).await {
             Ok(()) => {
                 self.backoff = self.cfg.retry_backoff;
-                let mut state = self.shared.lock();
-                if let Err(e) = state.spool.advance_to(end, batches) {
-                    tracing::error!(error = %e, "Could not advance the spool cursor.");
+                let advanced = {
+                    let mut state = self.shared.lock();
+                    let advanced = state.spool.advance_to(end, batches);
+                    self.metrics
+                        .spool_pending
+                        .store(state.spool.pending(), Relaxed);
+                    advanced
+                };
+                if let Err(e) = advanced {
                     self.unchecked = batches;
-                    self.next_retry = Instant::now() + MAX_BACKOFF;
+                    self.spool_io_failed("advance the spool cursor", &e);
                 }
-                self.metrics
-                    .spool_pending
-                    .store(state.spool.pending(), Relaxed);
                 self.metrics.replayed_batches.fetch_add(batches, Relaxed);
             }
             Err(e) => {
                 tracing::warn!(error = %e, batch = %batch.batch_id, "Insert from the spool failed; will retry with checks.");
-                self.metrics.insert_failures.fetch_add(1, Relaxed);
                 self.unchecked = batches;
-                self.next_retry = Instant::now() + self.backoff;
-                self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+                self.attempt_failed();
             }
         }
     }
@@ -567,6 +576,8 @@ impl Inserter {
 /// `concurrent_inserts` at once; after a failure (and at a start with a
 /// non-empty spool) replays the spool from disk first.
 async fn insert(store: Store, shared: Arc<Shared>, cfg: PipelineConfig, metrics: Arc<Metrics>) {
+    // Batches left by an earlier run may be stored in part.
+    let unchecked = shared.lock().spool.pending();
     let mut ins = Inserter {
         store,
         shared,
@@ -578,9 +589,8 @@ async fn insert(store: Store, shared: Arc<Shared>, cfg: PipelineConfig, metrics:
         groups: VecDeque::new(),
         next_number: 0,
         failed: false,
-        unchecked: 0,
+        unchecked,
     };
-    ins.unchecked = ins.shared.lock().spool.pending();
     let max_running = ins.cfg.concurrent_inserts.max(1);
     loop {
         if ins.failed && !ins.running.is_empty() {
@@ -588,7 +598,6 @@ async fn insert(store: Store, shared: Arc<Shared>, cfg: PipelineConfig, metrics:
             ins.finished(joined);
             continue;
         }
-        ins.failed = false;
         let (on_disk, waiting_rows, closed) = {
             let mut state = ins.shared.lock();
             if !state.caching && state.spool.pending() == 0 {
@@ -703,8 +712,7 @@ async fn replay_slice(ins: &mut Inserter) {
                 break;
             }
             Err(e) => {
-                tracing::error!(error = %e, "Could not read the spool.");
-                ins.next_retry = Instant::now() + MAX_BACKOFF;
+                ins.spool_io_failed("read the spool", &e);
                 break;
             }
         };
@@ -716,9 +724,9 @@ async fn replay_slice(ins: &mut Inserter) {
                         .fetch_add(done.rebuilt_keys as u64, Relaxed);
                 }
                 let skipped = done.skipped_rows > 0;
-                if let Err(e) = ins.shared.lock().spool.advance() {
-                    tracing::error!(error = %e, "Could not advance the spool cursor.");
-                    ins.next_retry = Instant::now() + MAX_BACKOFF;
+                let advanced = ins.shared.lock().spool.advance();
+                if let Err(e) = advanced {
+                    ins.spool_io_failed("advance the spool cursor", &e);
                     break;
                 }
                 ins.unchecked -= 1;
@@ -730,9 +738,7 @@ async fn replay_slice(ins: &mut Inserter) {
             }
             Err(e) => {
                 tracing::warn!(error = %e, pending = ins.shared.lock().spool.pending(), "Replay failed; will retry.");
-                ins.metrics.insert_failures.fetch_add(1, Relaxed);
-                ins.next_retry = Instant::now() + ins.backoff;
-                ins.backoff = (ins.backoff * 2).min(MAX_BACKOFF);
+                ins.attempt_failed();
                 break;
             }
         }
