@@ -9,6 +9,7 @@ pub mod bill;
 pub mod cold_starts;
 pub mod forecast;
 mod function_usage;
+pub mod insights;
 pub mod rightsizing;
 pub mod warnings;
 
@@ -89,6 +90,8 @@ analyses! {
     Anomalies => "anomalies", anomalies::AnomaliesReport, anomalies_report;
     /// Per-function warnings (cold starts, memory, timeouts, cost increase).
     Warnings => "warnings", warnings::WarningsReport, warnings_report;
+    /// Serverless anti-patterns, concurrency limits and idle money.
+    Insights => "insights", insights::InsightsReport, insights_report;
 }
 
 impl std::str::FromStr for ReportKind {
@@ -144,6 +147,9 @@ pub struct ReportRequest {
     pub threshold: Option<f64>,
     /// Warnings: threshold overrides, e.g. `cold_start_pct=2,memory_pct=90`.
     pub thresholds: Option<String>,
+    /// Insights: concurrent executions an AWS account allows per region
+    /// (default 1,000, AWS's default quota).
+    pub account_limit: Option<u32>,
 }
 
 impl ReportRequest {
