@@ -805,3 +805,31 @@ fn print_fleet() {
         demo.cfg.window()
     );
 }
+
+#[test]
+#[ignore]
+fn tmp_fingerprint() {
+    use std::hash::{Hash, Hasher};
+    let demo = default_demo();
+    let mut out = String::new();
+    let mut per: BTreeMap<String, (usize, std::collections::hash_map::DefaultHasher)> = BTreeMap::new();
+    for r in &demo.rows {
+        let e = per.entry(format!("rows {}", r.function)).or_insert((0, Default::default()));
+        e.0 += 1;
+        format!("{r:?}").hash(&mut e.1);
+    }
+    for s in &demo.spans {
+        let e = per.entry(format!("spans {}", s.service_name)).or_insert((0, Default::default()));
+        e.0 += 1;
+        format!("{s:?}").hash(&mut e.1);
+    }
+    for l in &demo.logs {
+        let e = per.entry(format!("logs {}", l.service_name)).or_insert((0, Default::default()));
+        e.0 += 1;
+        format!("{l:?}").hash(&mut e.1);
+    }
+    for (k, (n, h)) in per {
+        out.push_str(&format!("{k} {n} {:x}\n", h.finish()));
+    }
+    std::fs::write(std::env::var("FP_OUT").unwrap(), out).unwrap();
+}

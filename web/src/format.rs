@@ -65,6 +65,49 @@ pub fn change(now: f64, before: f64) -> String {
     }
 }
 
+/// A measured figure with its unit: money for a unit starting with `USD`
+/// (`USD / month` reads `$12.34 / month`), milliseconds for `ms`, a
+/// percentage for `%`, otherwise the number (thousands separated, decimals
+/// only when it has some) followed by its unit.
+pub fn quantity(value: f64, unit: &str) -> String {
+    if !value.is_finite() {
+        return format!("– {unit}").trim_end().to_string();
+    }
+    if let Some(rest) = unit.strip_prefix("USD") {
+        return format!("{}{rest}", dollars(value));
+    }
+    match unit {
+        "ms" => ms(value),
+        "%" => pct(value),
+        _ => {
+            let decimals = if value.fract() == 0.0 {
+                0
+            } else if value.abs() >= 100.0 {
+                1
+            } else {
+                2
+            };
+            let number = thousands_f(value, decimals);
+            if unit.is_empty() {
+                number
+            } else {
+                format!("{number} {unit}")
+            }
+        }
+    }
+}
+
+/// A length of time in days: `7 days`, `1 day`, `2.5 days`.
+pub fn days(d: f64) -> String {
+    if (d - 1.0).abs() < 1e-9 {
+        "1 day".to_string()
+    } else if (d - d.round()).abs() < 1e-9 {
+        format!("{d:.0} days")
+    } else {
+        format!("{d:.1} days")
+    }
+}
+
 /// An id shortened for a table cell (the full id is in the link).
 pub fn short_id(id: &str) -> String {
     if id.chars().count() > 14 {
@@ -129,5 +172,17 @@ mod tests {
         assert_eq!(pct(12.345), "12.3 %");
         assert_eq!(ms(12.34), "12.3 ms");
         assert_eq!(ms(12345.6), "12,346 ms");
+        assert_eq!(quantity(1234.0, "invocations"), "1,234 invocations");
+        assert_eq!(quantity(0.5, "s"), "0.50 s");
+        assert_eq!(quantity(1234.56, "GB-s"), "1,234.6 GB-s");
+        assert_eq!(quantity(12.34, "USD / month"), "$12.34 / month");
+        assert_eq!(quantity(3.0, "USD"), "$3.00");
+        assert_eq!(quantity(250.0, "ms"), "250 ms");
+        assert_eq!(quantity(42.26, "%"), "42.3 %");
+        assert_eq!(quantity(7.0, ""), "7");
+        assert_eq!(quantity(f64::NAN, "ms"), "– ms");
+        assert_eq!(days(7.0), "7 days");
+        assert_eq!(days(1.0), "1 day");
+        assert_eq!(days(2.5), "2.5 days");
     }
 }

@@ -99,6 +99,49 @@ pub fn peak_per_window(busy: &[Busy], from_ms: i64, step_ms: i64, windows: usize
     out
 }
 
+/// Environment-milliseconds of at most `cap` environments used within
+/// each of `windows` consecutive windows of `step_ms` from `from_ms`:
+/// ∫ min(concurrency, cap) dt. With `cap` the provisioned concurrency, it
+/// is the time provisioned environments were busy (Lambda routes
+/// invocations to them first), so divided by `cap × step_ms` it is their
+/// utilisation in the window, the figure CloudWatch reports as
+/// `ProvisionedConcurrencyUtilization`.
+pub fn capped_busy_per_window(
+    busy: &[Busy],
+    cap: u64,
+    from_ms: i64,
+    step_ms: i64,
+    windows: usize,
+) -> Vec<i64> {
+    let mut out = vec![0i64; windows];
+    let end_ms = from_ms + step_ms * windows as i64;
+    let mut running: i64 = 0;
+    // The level `running` holds from `since` on, added to the windows it
+    // covers when the level changes.
+    let mut since = from_ms;
+    let add = |from: i64, to: i64, level: i64, out: &mut Vec<i64>| {
+        let (from, to) = (from.max(from_ms), to.min(end_ms));
+        if level <= 0 || from >= to {
+            return;
+        }
+        let level = level.min(cap as i64);
+        let mut t = from;
+        while t < to {
+            let k = ((t - from_ms) / step_ms) as usize;
+            let window_end = (from_ms + (k as i64 + 1) * step_ms).min(to);
+            out[k] += level * (window_end - t);
+            t = window_end;
+        }
+    };
+    for (at, step) in events(busy) {
+        add(since, at, running, &mut out);
+        running += i64::from(step);
+        since = at;
+    }
+    add(since, end_ms, running, &mut out);
+    out
+}
+
 /// The most events within any `window_ms` (a half-open window
 /// `[t, t + window_ms)`), and the first event of the first such window.
 /// With cold starts as the events (each one a new execution environment)
@@ -224,6 +267,31 @@ mod tests {
         // 1,500 new environments in 1.5 s: 1,500 within one 10-second window.
         let burst: Vec<i64> = (0..1_500).map(|i| 60_000 + i).collect();
         assert_eq!(densest_window(burst, 10_000), (1_500, 60_000));
+    }
+
+    #[test]
+    fn capped_busy_time_equals_a_count_at_every_millisecond() {
+        for seed in 1..=30u64 {
+            let mut rng = Rng(seed.wrapping_mul(0x94d0_49bb_1331_11eb));
+            let n = 1 + rng.below(150) as usize;
+            let busy: Vec<Busy> = (0..n)
+                .map(|_| {
+                    let start = rng.below(3_000) as i64 - 200;
+                    Busy::new(start, rng.below(400) as f64 + 0.5)
+                })
+                .collect();
+            let cap = 1 + rng.below(6);
+            let (from, step, windows) = (0i64, 250i64, 10usize);
+            let got = capped_busy_per_window(&busy, cap, from, step, windows);
+            let expected: Vec<i64> = (0..windows as i64)
+                .map(|k| {
+                    (from + k * step..from + (k + 1) * step)
+                        .map(|t| brute_force(&busy, t).min(cap) as i64)
+                        .sum()
+                })
+                .collect();
+            assert_eq!(got, expected, "seed {seed}, cap {cap}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod cost;
 pub mod dashboards;
 pub mod function;
 pub mod functions;
+pub mod insights;
 pub mod overview;
 pub mod rightsizing;
 pub mod traces;
