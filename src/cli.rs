@@ -57,6 +57,12 @@ pub enum Command {
     /// duration > 95 % of the limit, OOMs, timeouts, < 10 % memory used,
     /// cost +20 % period over period.
     Warnings(WarningsArgs),
+    /// Serverless anti-patterns found in traces and invocations (a function
+    /// waiting on another, one handler doing too much, sequential loops
+    /// that could fan out), AWS concurrency and scaling limits reached, and
+    /// idle provisioned concurrency — each with its evidence, example
+    /// traces and the money at stake per month.
+    Insights(InsightsArgs),
     /// What-if replays on recorded or published arrivals.
     #[command(subcommand)]
     Simulate(SimulateCommand),
@@ -656,6 +662,29 @@ impl AnalysisCommand for WarningsArgs {
     fn request(&self) -> Result<ReportRequest, InputError> {
         Ok(ReportRequest {
             thresholds: self.thresholds.clone(),
+            ..Default::default()
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct InsightsArgs {
+    #[command(flatten)]
+    pub report: ReportArgs,
+    /// Concurrent executions each AWS account allows per region (AWS's
+    /// default quota is 1,000; use the quota your account was granted).
+    #[arg(long)]
+    pub account_limit: Option<u32>,
+}
+
+impl AnalysisCommand for InsightsArgs {
+    const KIND: ReportKind = ReportKind::Insights;
+    fn common(&self) -> &ReportArgs {
+        &self.report
+    }
+    fn request(&self) -> Result<ReportRequest, InputError> {
+        Ok(ReportRequest {
+            account_limit: self.account_limit,
             ..Default::default()
         })
     }

@@ -185,6 +185,28 @@ def main():
             "('default', toDateTime(1767230000), 1767230000000000000, 1767230000012500000, 12500000, "
             "'0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331', '', 'GET /checkout', 2, 0, 'f')"
         )
+        # A traced request of a function calling another, with a loop of
+        # four same-named calls, for the insight queries.
+        res = ("['cloud.provider', 'cloud.platform', 'cloud.account.id', 'cloud.region', 'faas.name'], "
+               "['aws', 'aws_lambda', '1', 'us-east-1', '{}']")
+        t0 = 1767230000000000000
+        ms = 1000000
+        spans = [
+            ("s1", "", "GET /x", 2, 0, 100, "f", "['faas.invocation_id', 'http.route']", "['r1', '/x']"),
+            ("c1", "s1", "Invoke", 3, 10, 60, "f", "['faas.invoked_name']", "['g']"),
+            ("s2", "c1", "g", 2, 15, 55, "g", "[]", "[]"),
+        ] + [(f"l{i}", "s1", "GET", 3, 60 + 10 * i, 70 + 10 * i, "f", "[]", "[]") for i in range(4)]
+        sess.query(
+            "INSERT INTO spans (tenant, timestamp, start_time_unix_nano, end_time_unix_nano, duration_ns, "
+            "trace_id, span_id, parent_span_id, name, kind, status_code, service_name, resource_keys, "
+            "resource_values, attribute_keys, attribute_values) VALUES "
+            + ", ".join(
+                f"('default', toDateTime(1767230000), {t0 + a * ms}, {t0 + b * ms}, {(b - a) * ms}, "
+                f"'1bf7651916cd43dd8448eb211c80319c', '{sid}', '{parent}', '{name}', {kind}, 0, '{fn}', "
+                f"{res.format(fn)}, {keys}, {values})"
+                for sid, parent, name, kind, a, b, fn, keys, values in spans
+            )
+        )
         sess.query(
             "INSERT INTO logs (tenant, timestamp, time_unix_nano, trace_id, span_id, severity_text, body, "
             "service_name, function, request_id) VALUES "

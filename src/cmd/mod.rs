@@ -44,6 +44,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Forecast(a) => report::run(&a).await,
         Command::Anomalies(a) => report::run(&a).await,
         Command::Warnings(a) => report::run(&a).await,
+        Command::Insights(a) => report::run(&a).await,
         Command::Migrate(args) => migrate::run(args).await,
         Command::DemoData(args) => demo_data::run(args).await,
         Command::Import(args) => import::run(args).await,

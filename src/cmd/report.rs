@@ -416,6 +416,64 @@ fn print_table(report: &Report) -> String {
             out!(o, "({} incidents, {} anomalous hours at score ≥ {} (one-sided p < {:.1e}); counts judged by their Poisson / negative-binomial noise, error and cold-start rates by their invocations (beta-binomial), cost by its invocations and cost per invocation; expected values from the same hour on earlier weekdays or weekend days, fitted on up to {} weeks before each day; --format json has each model)",
                 r.incidents.len(), r.anomalies.len(), r.threshold, r.p_threshold, r.lookback_weeks);
         }
+        Report::Insights(i) => {
+            let total = PicoUsd(i.findings.iter().map(|f| f.monthly_usd.0).sum());
+            out!(
+                o,
+                "{:<28} {:>14}  {:<44} summary",
+                "finding",
+                "USD / month",
+                "functions"
+            );
+            for f in &i.findings {
+                out!(
+                    o,
+                    "{:<28} {:>14}  {:<44} {}",
+                    f.kind.name(),
+                    usd(f.monthly_usd),
+                    f.functions.join(" → "),
+                    f.summary
+                );
+                if !f.example_trace_ids.is_empty() {
+                    out!(
+                        o,
+                        "{:<28} {:>14}  traces: {}",
+                        "",
+                        "",
+                        f.example_trace_ids.join(", ")
+                    );
+                }
+            }
+            if i.findings.is_empty() {
+                out!(o, "No anti-pattern found in the window.");
+            }
+            out!(o);
+            out!(
+                o,
+                "Peak concurrency per account and region (exact at 1 ms):"
+            );
+            for p in &i.account_peaks {
+                out!(
+                    o,
+                    "  {:<48} {:>7} at {}{}",
+                    p.scope,
+                    p.concurrency,
+                    p.at.format("%Y-%m-%d %H:%M:%S%.3f UTC"),
+                    p.limit.map_or(String::new(), |l| format!(
+                        " ({:.0} % of {l})",
+                        100.0 * p.concurrency as f64 / f64::from(l)
+                    ))
+                );
+            }
+            out!(
+                o,
+                "({} findings, {} at stake per month at list price; {} traced requests over {:.1} days; --format json has each finding's evidence and advice)",
+                i.findings.len(),
+                usd(total),
+                i.traced_invocations,
+                i.window_days
+            );
+        }
         Report::Warnings(w) => {
             let name = |v: serde_json::Value| v.as_str().unwrap_or_default().to_string();
             for x in &w.warnings {

@@ -26,6 +26,8 @@ mod dashboards;
 mod durability;
 /// Hostile and broken input against the collector alone: refused per record, bounded, authenticated.
 mod hardening;
+/// Anti-pattern findings on traces sent with the OpenTelemetry Python SDK.
+mod insights;
 /// Lambda Telemetry API, CloudWatch and Firehose ingest with tokens, restarts and bombs.
 mod lambda_ingest;
 /// Materialized cold-start causes: across midnight, rebuilt after late data, two passes at once; rates equal raw counts.

@@ -39,8 +39,9 @@ pub struct Provisioned {
 }
 
 /// A finding for each configuration used below [`MAX_UTILISATION`];
-/// `busy` holds the function's invocations.
-pub fn idle_provisioned(config: &Provisioned, busy: &[Busy], window_days: f64) -> Option<Finding> {
+/// `busy` holds the function's invocations. The money is the idle share
+/// of the charge over the time configured, scaled to a month.
+pub fn idle_provisioned(config: &Provisioned, busy: &[Busy]) -> Option<Finding> {
     let hours = ((config.to_ms - config.from_ms) / HOUR_MS).max(0) as usize;
     if config.allocated == 0 || hours < MIN_HOURS {
         return None;
@@ -53,7 +54,10 @@ pub fn idle_provisioned(config: &Provisioned, busy: &[Busy], window_days: f64) -
         return None;
     }
     let busiest = per_hour.iter().copied().max().unwrap_or(0) as f64 / capacity;
-    let idle_hours = per_hour.iter().filter(|&&b| (b as f64) < 0.1 * capacity).count();
+    let idle_hours = per_hour
+        .iter()
+        .filter(|&&b| (b as f64) < 0.1 * capacity)
+        .count();
     // The charge covers the configured time; the judged hours may leave
     // out a last partial hour, whose share is charged at the same
     // utilisation.
@@ -81,7 +85,7 @@ pub fn idle_provisioned(config: &Provisioned, busy: &[Busy], window_days: f64) -
             Evidence::new("provisioned concurrency charge in the window", config.charge_pico as f64 / 1e12, "USD"),
         ],
         example_trace_ids: Vec::new(),
-        monthly_usd: per_month(idle_pico, window_days),
+        monthly_usd: per_month(idle_pico, (config.to_ms - config.from_ms) as f64 / 86_400_000.0),
     })
 }
 
@@ -107,8 +111,9 @@ mod tests {
         // boundary … simply: 12 h of one environment busy = 12 / 96 of
         // the capacity, 12.5 % utilisation; 87.5 % of $1 is idle.
         let busy = [Busy::new(0, 12.0 * HOUR_MS as f64)];
-        let f = idle_provisioned(&config(2), &busy, 30.4375).unwrap();
-        assert_eq!(f.monthly_usd, PicoUsd(875_000_000_000));
+        let f = idle_provisioned(&config(2), &busy).unwrap();
+        // $0.875 idle over 2 days: × 30.4375 / 2 a month.
+        assert_eq!(f.monthly_usd, PicoUsd(13_316_406_250_000));
         assert_eq!(f.evidence[2].value, 12.5);
         // The busiest hours used one of two environments.
         assert_eq!(f.evidence[3].value, 50.0);
@@ -122,12 +127,12 @@ mod tests {
         let busy: Vec<Busy> = (0..4)
             .map(|_| Busy::new(0, 20.0 * HOUR_MS as f64))
             .collect();
-        assert!(idle_provisioned(&config(2), &busy, 30.0).is_none());
+        assert!(idle_provisioned(&config(2), &busy).is_none());
         // Under a day configured: not judged.
         let short = Provisioned {
             to_ms: 23 * HOUR_MS,
             ..config(2)
         };
-        assert!(idle_provisioned(&short, &[], 30.0).is_none());
+        assert!(idle_provisioned(&short, &[]).is_none());
     }
 }

@@ -65,7 +65,9 @@ pub struct FunctionPrice {
 pub fn needed_memory_mb(used_mb: u32, price: &FunctionPrice) -> u32 {
     let step = price.step_mb.max(1);
     let want = (f64::from(used_mb) * HEADROOM).ceil() as u32;
-    want.div_ceil(step).saturating_mul(step).max(price.min_memory_mb)
+    want.div_ceil(step)
+        .saturating_mul(step)
+        .max(price.min_memory_mb)
 }
 
 /// Findings over every function's routes. `price` knows each function's
@@ -89,7 +91,9 @@ pub fn doing_too_much(
             .iter()
             .copied()
             .filter(|r| r.calls >= MIN_CALLS && r.calls as f64 >= MIN_SHARE * traced as f64)
-            .filter(|r| r.matched > 0)
+            // Memory used is known only from sources that report it
+            // (Lambda REPORT lines); without it there is nothing to size.
+            .filter(|r| r.matched > 0 && r.memory_used_max_mb > 0)
             .collect();
         let Some(heavy) = counted
             .iter()

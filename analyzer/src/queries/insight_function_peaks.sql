@@ -1,0 +1,27 @@
+-- Each function's highest concurrency, exact at 1 ms
+-- (analyzer/src/insights/concurrency.rs does the same sweep): an
+-- invocation holds [start, start + ceil(duration, ≥ 1 ms)); events are
+-- encoded as 2·t + 1 for a start and 2·t for an end, so that sorted, an
+-- end comes before a start at the same millisecond; the running sum of
+-- +1/−1 is the concurrency after each event.
+-- params: tenant = 'default'; from_epoch = 1767225600; to_epoch = 1769904000
+SELECT provider, account, region, function, peak, intDiv(peak_event, 2) AS peak_at_ms
+FROM
+(
+    SELECT
+        provider,
+        account,
+        region,
+        function,
+        arraySort(arrayConcat(
+            groupArray(toInt64(start_time_ms) * 2 + 1),
+            groupArray((toInt64(start_time_ms) + greatest(toInt64(ceil(duration_ms)), 1)) * 2))) AS events,
+        arrayCumSum(arrayMap(e -> if(e % 2 = 1, 1, -1), events)) AS running,
+        toUInt64(arrayReduce('max', running)) AS peak,
+        events[indexOf(running, arrayReduce('max', running))] AS peak_event
+    FROM invocations
+    WHERE tenant = ? AND start_time >= toDateTime(?) AND start_time < toDateTime(?)
+    GROUP BY provider, account, region, function
+)
+ORDER BY peak DESC, provider, account, region, function
+LIMIT 20

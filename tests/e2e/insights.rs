@@ -1,0 +1,162 @@
+//! `GET /api/v1/insights` on traces sent with the real OpenTelemetry
+//! Python SDK (`tests/insights_traces.py`): a caller waiting on a callee,
+//! a function with a light and a heavy route, and a sequential loop give
+//! exactly their three findings; an asynchronous call and a parallel loop
+//! give none. Money from AWS's published price, computed here by hand.
+
+use super::common::{faasight_ok, Stack};
+use serde_json::Value;
+use std::process::Command;
+
+/// AWS Lambda duration price, x86, us-east-1: $0.0000166667 per GB-second
+/// (<https://aws.amazon.com/lambda/pricing/>), in pico-USD.
+const PICO_PER_GB_S: f64 = 16_666_700.0;
+/// Days in a month, as the reports scale a window to a month.
+const DAYS_PER_MONTH: f64 = 30.4375;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn traces_from_the_python_sdk_give_exactly_the_expected_findings() {
+    let Stack { ch, up, api, .. } = Stack::start().await;
+    // 2026-11-02 10:00 UTC; the report covers 2026-11-02.
+    let start_ms: i64 = 1_793_613_600_000;
+    let dir = tempfile::tempdir().unwrap();
+    let ndjson = dir.path().join("media.ndjson");
+    let (collector, path) = (up.collector.clone(), ndjson.clone());
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new(super::common::python())
+            .args([
+                concat!(env!("CARGO_MANIFEST_DIR"), "/tests/insights_traces.py"),
+                &collector,
+                &start_ms.to_string(),
+                path.to_str().unwrap(),
+            ])
+            .output()
+            .expect("python3 runs")
+    })
+    .await
+    .unwrap();
+    assert!(
+        out.status.success(),
+        "the OpenTelemetry SDK export failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    faasight_ok(&[
+        "import",
+        "--format",
+        "ndjson",
+        ndjson.to_str().unwrap(),
+        "--clickhouse-url",
+        &ch.url(),
+    ]);
+    super::common::stored(&up.collector).await;
+
+    let response = api
+        .get(format!(
+            "{}/api/v1/insights?days=1&to=2026-11-03T00:00:00Z",
+            up.web
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let report: Value = response.json().await.unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let mut kinds: Vec<(&str, &str)> = findings
+        .iter()
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap(),
+                f["functions"][0].as_str().unwrap(),
+            )
+        })
+        .collect();
+    kinds.sort();
+    let key = |f: &str| format!("aws_lambda/210987654321/us-east-1/{f}");
+    assert_eq!(
+        kinds,
+        vec![
+            ("doing_too_much", key("media").as_str()),
+            ("function_waits_on_function", key("checkout").as_str()),
+            ("sequential_fan_out", key("notifier").as_str()),
+        ],
+        "{report:#}"
+    );
+    let find = |kind: &str| findings.iter().find(|f| f["kind"] == kind).unwrap();
+
+    // checkout waits 200 ms in each of 20 calls at 1,024 MB: 4 GB-s in a
+    // one-day window.
+    let waits = find("function_waits_on_function");
+    assert_eq!(waits["functions"][1], key("payment").as_str());
+    let expected = (4.0 * PICO_PER_GB_S * DAYS_PER_MONTH).round();
+    let got = waits["monthly_usd"].as_i64().unwrap() as f64;
+    assert!(
+        (got - expected).abs() <= 1e-6 * expected,
+        "{got} vs {expected}"
+    );
+    assert_eq!(waits["example_trace_ids"].as_array().unwrap().len(), 5);
+
+    // media's 40 GETs used 200 MB of 2,048: they need 240 MB. Their 40 ×
+    // 40 ms would cost (2,048 − 240) / 1,024 GB less each second.
+    let heavy = find("doing_too_much");
+    let expected = (1.6 * (2048.0 - 240.0) / 1024.0 * PICO_PER_GB_S * DAYS_PER_MONTH).round();
+    let got = heavy["monthly_usd"].as_i64().unwrap() as f64;
+    assert!(
+        (got - expected).abs() <= 1e-6 * expected,
+        "{got} vs {expected}"
+    );
+    assert!(
+        heavy["advice"].as_str().unwrap().contains("240 MB"),
+        "{heavy:#}"
+    );
+
+    // notifier: 12 requests of 5 × 100 ms in a row; in parallel 400 ms less.
+    let fan_out = find("sequential_fan_out");
+    assert_eq!(fan_out["monthly_usd"], 0);
+    let gain = fan_out["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["label"] == "median latency gain in parallel")
+        .unwrap();
+    assert!(
+        (gain["value"].as_f64().unwrap() - 400.0).abs() < 1e-6,
+        "{gain}"
+    );
+    let traced = fan_out["evidence"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["label"] == "traced requests with the loop")
+        .unwrap();
+    assert_eq!(traced["value"], 12.0);
+
+    // Example traces open in the trace view: each is stored.
+    for f in findings {
+        for t in f["example_trace_ids"].as_array().unwrap() {
+            let n = ch
+                .count(&format!(
+                    "SELECT count() FROM spans WHERE trace_id = '{}'",
+                    t.as_str().unwrap()
+                ))
+                .await;
+            assert!(n > 0, "example trace {t} is not stored");
+        }
+    }
+    assert_eq!(report["traced_invocations"], 20 * 4 + 12 * 2 + 80);
+
+    // The CLI gives the same findings.
+    let cli: Value = serde_json::from_str(&faasight_ok(&[
+        "insights",
+        "--days",
+        "1",
+        "--to",
+        "2026-11-03T00:00:00Z",
+        "--format",
+        "json",
+        "--clickhouse-url",
+        &ch.url(),
+    ]))
+    .unwrap();
+    assert_eq!(cli["findings"], report["findings"]);
+}
