@@ -145,6 +145,21 @@ async fn traces_from_the_python_sdk_give_exactly_the_expected_findings() {
     }
     assert_eq!(report["traced_invocations"], 20 * 4 + 12 * 2 + 80);
 
+    // The account's concurrency, by hand: at 10:00:10.060 (the second
+    // round) checkout, payment, orders, mailer, notifier, batcher and a
+    // POST /render of media run at once; never more. All of it in the
+    // 10:00 hour of the day.
+    let peak = &report["account_peaks"][0];
+    assert_eq!(peak["scope"], "aws_lambda/210987654321/us-east-1");
+    assert_eq!(peak["concurrency"], 7);
+    assert_eq!(peak["at"], "2026-11-02T10:00:10.060Z");
+    let mut hourly = vec![0u64; 24];
+    hourly[10] = 7;
+    assert_eq!(
+        report["account_series"][0]["peaks"],
+        serde_json::json!(hourly)
+    );
+
     // The CLI gives the same findings.
     let cli: Value = serde_json::from_str(&faasight_ok(&[
         "insights",

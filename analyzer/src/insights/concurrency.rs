@@ -99,6 +99,59 @@ pub fn peak_per_window(busy: &[Busy], from_ms: i64, step_ms: i64, windows: usize
     out
 }
 
+/// One window's figures as `insight_account_concurrency.sql` returns them.
+/// Events at the window's first millisecond are apart: until the last of
+/// them, the levels between are never held for a millisecond.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WindowLevels {
+    /// The window's start, ms since the epoch (a multiple of the step).
+    pub start_ms: i64,
+    /// Events at its first millisecond.
+    pub start_events: u64,
+    /// Concurrency after the last of them.
+    pub start_level: u64,
+    /// Highest concurrency after one of its later events (0 if none).
+    pub highest_after_start: u64,
+    /// Concurrency after its last event.
+    pub last: u64,
+}
+
+/// The highest concurrency in each of `windows` windows of `step_ms` from
+/// `from_ms`, from the windows that have events (`levels`, in time order):
+/// a window starts at the level the last event before it left, which is
+/// its peak too when nothing starts in it — what [`peak_per_window`]
+/// computes from the invocations themselves.
+pub fn peaks_from_levels(
+    levels: &[WindowLevels],
+    from_ms: i64,
+    step_ms: i64,
+    windows: usize,
+) -> Vec<u64> {
+    let mut out = Vec::with_capacity(windows);
+    let mut next = 0;
+    let mut carried = 0u64;
+    for k in 0..windows as i64 {
+        let start = from_ms + k * step_ms;
+        // Windows before this one (before the range too) set the level.
+        while next < levels.len() && levels[next].start_ms < start {
+            carried = levels[next].last;
+            next += 1;
+        }
+        let mut highest = carried;
+        if next < levels.len() && levels[next].start_ms == start {
+            let w = &levels[next];
+            let at_start = if w.start_events > 0 {
+                w.start_level
+            } else {
+                carried
+            };
+            highest = at_start.max(w.highest_after_start);
+        }
+        out.push(highest);
+    }
+    out
+}
+
 /// Environment-milliseconds of at most `cap` environments used within
 /// each of `windows` consecutive windows of `step_ms` from `from_ms`:
 /// ∫ min(concurrency, cap) dt. With `cap` the provisioned concurrency, it
@@ -291,6 +344,63 @@ mod tests {
                 })
                 .collect();
             assert_eq!(got, expected, "seed {seed}, cap {cap}");
+        }
+    }
+
+    /// The rows `insight_account_concurrency.sql` returns for `busy`, by
+    /// its own steps: sorted events, running sum, grouped by window.
+    fn sql_levels(busy: &[Busy], step_ms: i64) -> Vec<WindowLevels> {
+        let mut out: Vec<WindowLevels> = Vec::new();
+        let mut running = 0i64;
+        for (at, step) in events(busy) {
+            running += i64::from(step);
+            let start_ms = at.div_euclid(step_ms) * step_ms;
+            if out.last().is_none_or(|w| w.start_ms != start_ms) {
+                out.push(WindowLevels {
+                    start_ms,
+                    start_events: 0,
+                    start_level: 0,
+                    highest_after_start: 0,
+                    last: 0,
+                });
+            }
+            let w = out.last_mut().unwrap();
+            if at == start_ms {
+                w.start_events += 1;
+                w.start_level = running as u64;
+            } else {
+                w.highest_after_start = w.highest_after_start.max(running as u64);
+            }
+            w.last = running as u64;
+        }
+        out
+    }
+
+    #[test]
+    fn window_levels_carried_over_give_each_windows_peak() {
+        for seed in 1..=40u64 {
+            let mut rng = Rng(seed.wrapping_mul(0xbf58_476d_1ce4_e5b9));
+            let n = 1 + rng.below(100) as usize;
+            // Long invocations over short windows: many windows have no
+            // event and only carry a level.
+            let busy: Vec<Busy> = (0..n)
+                .map(|_| {
+                    let start = rng.below(5_000) as i64;
+                    let start = if rng.below(4) == 0 {
+                        start / 100 * 100
+                    } else {
+                        start
+                    };
+                    Busy::new(start, (rng.below(20) * 100) as f64 + rng.below(3) as f64)
+                })
+                .collect();
+            let (from, step, windows) = (1_000i64, 100i64, 50usize);
+            // Events on window boundaries too.
+            assert_eq!(
+                peaks_from_levels(&sql_levels(&busy, step), from, step, windows),
+                peak_per_window(&busy, from, step, windows),
+                "seed {seed}"
+            );
         }
     }
 

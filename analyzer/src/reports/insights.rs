@@ -3,7 +3,7 @@
 
 use super::QueryTrace;
 use crate::insights::calls::{waits_on_function, CallEdge, CallerPrice};
-use crate::insights::concurrency::{densest_window, Busy};
+use crate::insights::concurrency::{densest_window, peaks_from_levels, Busy, WindowLevels};
 use crate::insights::fan_out::{sequential_fan_out, ChildGroup};
 use crate::insights::limits::{
     above_scaling_rate, near_account_limit, ScalingBurst, ScopePeak, SCALING_RATE,
@@ -27,6 +27,9 @@ pub const ROUTES_SQL: &str = include_str!("../queries/insight_routes.sql");
 pub const FAN_OUT_SQL: &str = include_str!("../queries/insight_fan_out.sql");
 /// SQL of each account and region's peak concurrency.
 pub const ACCOUNT_PEAKS_SQL: &str = include_str!("../queries/insight_account_peaks.sql");
+/// SQL of each account and region's concurrency hour by hour.
+pub const ACCOUNT_CONCURRENCY_SQL: &str =
+    include_str!("../queries/insight_account_concurrency.sql");
 /// SQL of the busiest functions' peak concurrency.
 pub const FUNCTION_PEAKS_SQL: &str = include_str!("../queries/insight_function_peaks.sql");
 /// SQL of each function's invocations and configuration.
@@ -83,6 +86,21 @@ pub struct ConcurrencyPeak {
     pub limit: Option<u32>,
 }
 
+/// An account and region's highest concurrency in each hour of the window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConcurrencySeries {
+    /// `provider/account/region`.
+    pub scope: String,
+    /// The limit it is held against, for an AWS account.
+    pub limit: Option<u32>,
+    /// Start of the first hour.
+    pub from: DateTime<Utc>,
+    /// Seconds per point (3,600).
+    pub step_seconds: u32,
+    /// Highest concurrency in each hour, exact at 1 ms.
+    pub peaks: Vec<u64>,
+}
+
 /// The insights of a window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct InsightsReport {
@@ -97,6 +115,9 @@ pub struct InsightsReport {
     pub account_peaks: Vec<ConcurrencyPeak>,
     /// The 20 functions with the highest peaks, busiest first.
     pub function_peaks: Vec<ConcurrencyPeak>,
+    /// Each account and region's concurrency hour by hour, in the order
+    /// of `account_peaks`.
+    pub account_series: Vec<ConcurrencySeries>,
     /// SERVER spans of functions in the window: the traced requests the
     /// trace findings rest on.
     pub traced_invocations: u64,
@@ -160,6 +181,18 @@ struct AccountPeakRow {
     region: String,
     peak: u64,
     peak_at_ms: i64,
+}
+
+#[derive(Debug, clickhouse::Row, Deserialize)]
+struct HourLevelsRow {
+    provider: String,
+    account: String,
+    region: String,
+    hour_epoch: i64,
+    start_events: u64,
+    start_level: u64,
+    highest_after_start: u64,
+    last_level: u64,
 }
 
 #[derive(Debug, clickhouse::Row, Deserialize)]
@@ -519,6 +552,50 @@ pub async fn insights_report(
             limit: (p.provider == aws).then_some(options.account_limit),
         })
         .collect();
+    let (level_rows, trace) = fetch::<HourLevelsRow>(
+        store,
+        "insight_account_concurrency.sql",
+        ACCOUNT_CONCURRENCY_SQL,
+        &[],
+        tenant,
+        range,
+        1,
+    )
+    .await?;
+    queries.push(trace);
+    let mut levels: BTreeMap<String, Vec<WindowLevels>> = BTreeMap::new();
+    for r in level_rows {
+        levels
+            .entry(format!("{}/{}/{}", r.provider, r.account, r.region))
+            .or_default()
+            .push(WindowLevels {
+                start_ms: r.hour_epoch * 1_000,
+                start_events: r.start_events,
+                start_level: r.start_level,
+                highest_after_start: r.highest_after_start,
+                last: r.last_level,
+            });
+    }
+    const HOUR_MS: i64 = 3_600_000;
+    let first_hour_ms = range.from.timestamp_millis().div_euclid(HOUR_MS) * HOUR_MS;
+    let hours = (range.to.timestamp_millis() - first_hour_ms + HOUR_MS - 1)
+        .div_euclid(HOUR_MS)
+        .max(0) as usize;
+    let account_series = peaks
+        .iter()
+        .map(|p| ConcurrencySeries {
+            scope: p.scope.clone(),
+            limit: (p.provider == aws).then_some(options.account_limit),
+            from: instant(first_hour_ms),
+            step_seconds: 3_600,
+            peaks: peaks_from_levels(
+                levels.get(&p.scope).map_or(&[][..], Vec::as_slice),
+                first_hour_ms,
+                HOUR_MS,
+                hours,
+            ),
+        })
+        .collect();
     let (function_peak_rows, trace) = fetch::<FunctionPeakRow>(
         store,
         "insight_function_peaks.sql",
@@ -672,6 +749,7 @@ pub async fn insights_report(
         findings,
         account_peaks,
         function_peaks,
+        account_series,
         traced_invocations: traced.values().sum(),
         queries,
     })
