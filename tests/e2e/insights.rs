@@ -175,3 +175,164 @@ async fn traces_from_the_python_sdk_give_exactly_the_expected_findings() {
     .unwrap();
     assert_eq!(cli["findings"], report["findings"]);
 }
+
+/// xorshift64*: random intervals without a dependency, the same on every run.
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) % n
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn concurrency_peaks_pushed_down_equal_a_brute_force_count() {
+    let ch = super::common::ClickHouse::start().await;
+    // 2026-11-02 10:00 UTC.
+    let t0: i64 = 1_793_613_600_000;
+    let line = |account: &str, function: &str, id: String, start: i64, ms: u64, cold: bool| {
+        format!(
+            r#"{{"provider":"aws_lambda","account":"{account}","region":"eu-west-1","function":"{function}","memory_mb":512,"arch":"arm64","request_id":"{id}","start_time_ms":{start},"duration_ms":{ms},"start_type":"{}"}}"#,
+            if cold { "cold" } else { "warm" }
+        )
+    };
+    // Account 1: 3,000 random invocations within a minute, up to 20 s each.
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let random: Vec<(i64, u64)> = (0..3_000)
+        .map(|_| (t0 + rng.below(60_000) as i64, 1 + rng.below(20_000)))
+        .collect();
+    // Account 2: a burst of 1,200 new environments, one every 5 ms, each
+    // running 30 s: all 1,200 run at once from t0 + 5,995 ms, and all
+    // start within 6 s, above Lambda's 1,000 per 10 s.
+    let burst: Vec<(i64, u64)> = (0..1_200).map(|i| (t0 + i * 5, 30_000)).collect();
+    let mut lines: Vec<String> = random
+        .iter()
+        .enumerate()
+        .map(|(i, &(s, d))| line("111111111111", "random", format!("r{i}"), s, d, i % 3 == 0))
+        .collect();
+    lines.extend(
+        burst
+            .iter()
+            .enumerate()
+            .map(|(i, &(s, d))| line("222222222222", "burst", format!("b{i}"), s, d, true)),
+    );
+    ch.import_ndjson(&lines);
+
+    // Brute force: at every millisecond, the invocations that hold it.
+    let brute = |busy: &[(i64, u64)]| -> (u64, i64) {
+        let (from, to) = (
+            busy.iter().map(|b| b.0).min().unwrap(),
+            busy.iter().map(|b| b.0 + b.1 as i64).max().unwrap(),
+        );
+        let mut best = (0, 0);
+        for t in from..to {
+            let n = busy
+                .iter()
+                .filter(|&&(s, d)| s <= t && t < s + d as i64)
+                .count() as u64;
+            if n > best.0 {
+                best = (n, t);
+            }
+        }
+        best
+    };
+    let (random_peak, random_at) = brute(&random);
+    assert_eq!(brute(&burst), (1_200, t0 + 5_995));
+
+    let report: Value = serde_json::from_str(&faasight_ok(&[
+        "insights",
+        "--days",
+        "1",
+        "--to",
+        "2026-11-03T00:00:00Z",
+        "--format",
+        "json",
+        "--clickhouse-url",
+        &ch.url(),
+    ]))
+    .unwrap();
+    let peaks = report["account_peaks"].as_array().unwrap();
+    let at = |ms: i64| {
+        chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
+            .unwrap()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    };
+    let scope = |p: &Value| p["scope"].as_str().unwrap().to_string();
+    let burst_peak = peaks.iter().find(|p| scope(p).contains("222")).unwrap();
+    assert_eq!(burst_peak["concurrency"], 1_200);
+    assert_eq!(burst_peak["at"], at(t0 + 5_995).as_str());
+    let random_peak_row = peaks.iter().find(|p| scope(p).contains("111")).unwrap();
+    assert_eq!(random_peak_row["concurrency"], random_peak);
+    assert_eq!(random_peak_row["at"], at(random_at).as_str());
+    // The 10:00 hour of each series holds its peak.
+    for (p, s) in peaks
+        .iter()
+        .zip(report["account_series"].as_array().unwrap())
+    {
+        assert_eq!(s["scope"], p["scope"]);
+        assert_eq!(s["peaks"][10], p["concurrency"]);
+    }
+
+    // Findings: the burst's account at 120 % of its limit, the burst above
+    // the scaling rate; the random account only if it reached 800.
+    let mut kinds: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["kind"].as_str().unwrap().to_string(),
+                f["functions"][0].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    kinds.sort();
+    let mut expected = vec![
+        (
+            "concurrency_limit".to_string(),
+            "aws_lambda/222222222222/eu-west-1".to_string(),
+        ),
+        (
+            "scaling_rate".to_string(),
+            "aws_lambda/222222222222/eu-west-1/burst".to_string(),
+        ),
+    ];
+    if random_peak >= 800 {
+        expected.push((
+            "concurrency_limit".to_string(),
+            "aws_lambda/111111111111/eu-west-1".to_string(),
+        ));
+        expected.sort();
+    }
+    assert_eq!(kinds, expected);
+    let scaling = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "scaling_rate")
+        .unwrap();
+    assert_eq!(scaling["evidence"][0]["value"], 1_200.0);
+
+    // With the quota raised to 2,000, no account is near it.
+    let raised: Value = serde_json::from_str(&faasight_ok(&[
+        "insights",
+        "--days",
+        "1",
+        "--to",
+        "2026-11-03T00:00:00Z",
+        "--account-limit",
+        "2000",
+        "--format",
+        "json",
+        "--clickhouse-url",
+        &ch.url(),
+    ]))
+    .unwrap();
+    assert!(raised["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["kind"] != "concurrency_limit"));
+}

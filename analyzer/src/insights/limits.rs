@@ -88,6 +88,9 @@ pub struct ScalingBurst {
     pub new_environments: u64,
     /// Its first cold start, ms since the epoch.
     pub at_ms: i64,
+    /// What provisioning that many environments for one hour a day would
+    /// cost a month, pico-USD, when the function's size is known.
+    pub provisioned_hour_a_day_pico: Option<i64>,
 }
 
 /// A finding for each burst above [`SCALING_RATE`].
@@ -103,7 +106,14 @@ pub fn above_scaling_rate(bursts: &[ScalingBurst]) -> Vec<Finding> {
                 b.new_environments,
                 time(b.at_ms),
             ),
-            advice: "Smooth the burst (a queue with a bounded batch size and maximum concurrency in front of the function), or keep environments ready with provisioned concurrency for a burst that comes on a schedule.".into(),
+            advice: format!(
+                "Smooth the burst (a queue with a bounded batch size and maximum concurrency in front of the function), or keep environments ready with provisioned concurrency for a burst that comes on a schedule{}.",
+                b.provisioned_hour_a_day_pico.map_or(String::new(), |p| format!(
+                    " ({} environments for one hour a day cost about ${:.2} a month in Provisioned Concurrency charges, before the duration they run)",
+                    b.new_environments,
+                    p as f64 / 1e12
+                ))
+            ),
             functions: vec![b.function.clone()],
             evidence: vec![
                 Evidence::new("new environments in 10 s", b.new_environments as f64, "environments"),
@@ -149,8 +159,11 @@ mod tests {
             function: "aws_lambda/1/us-east-1/f".into(),
             new_environments: n,
             at_ms: 0,
+            provisioned_hour_a_day_pico: Some(2_000_000_000_000),
         };
         assert!(above_scaling_rate(&[burst(1_000)]).is_empty());
-        assert_eq!(above_scaling_rate(&[burst(1_001)]).len(), 1);
+        let f = above_scaling_rate(&[burst(1_001)]);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].advice.contains("$2.00 a month"), "{}", f[0].advice);
     }
 }

@@ -646,10 +646,22 @@ pub async fn insights_report(
             starts.iter().map(|s| s.start_ms).collect(),
             SCALING_WINDOW_MS,
         );
+        let key = format!("{}/{}/{}/{}", c.provider, c.account, c.region, c.function);
+        let provisioned_hour_a_day_pico = functions.get(&key).map(|f| {
+            let hour = faasight_pricing::aws_lambda::provisioned_concurrency_cost(
+                u64::from(f.memory_mb) * new_environments,
+                3_600,
+                &f.arch,
+                &f.region,
+                at,
+            );
+            (hour.0 as f64 * crate::rightsizing::DAYS_PER_MONTH).round() as i64
+        });
         bursts.push(ScalingBurst {
-            function: format!("{}/{}/{}/{}", c.provider, c.account, c.region, c.function),
+            function: key,
             new_environments,
             at_ms,
+            provisioned_hour_a_day_pico,
         });
     }
     findings.extend(above_scaling_rate(&bursts));
