@@ -2,13 +2,14 @@
 //! one calendar month (UTC), assembled from the analyses the UI shows —
 //! the bill (tiers and free grants), the functions' list costs, daily
 //! cost, next month's forecast, the projection of a running month's end,
-//! right-sizing savings and warnings — so
+//! right-sizing savings, warnings and architecture insights — so
 //! the PDF, the CSV, the JSON and the `bill` analysis give the same
 //! totals.
 
 use crate::explore::{daily_cost_by, functions_table};
 use crate::reports::bill::bill_report;
 use crate::reports::forecast::{forecast_report, ForecastRequest};
+use crate::reports::insights::{insights_report, InsightsOptions};
 use crate::reports::rightsizing::rightsizing_report;
 use crate::reports::warnings::warnings_report;
 use crate::reports::{QueryTrace, ReportRequest};
@@ -16,7 +17,7 @@ use crate::rightsizing::{RightsizingOptions, Status};
 use crate::{Error, Result, TimeRange};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use faasight_report::{
-    BillLine, CostReport, DailyCost, ForecastDay, ForecastSummary, FunctionCost,
+    BillLine, CostReport, DailyCost, ForecastDay, ForecastSummary, FunctionCost, InsightItem,
     MonthEndProjection, QueryUsed, RightsizingItem, RightsizingSummary, Subtotal, Totals,
     WarningItem,
 };
@@ -106,13 +107,14 @@ pub async fn cost_report(
         ..Default::default()
     })?;
     let defaults = ReportRequest::default();
-    let (bill, functions, daily, forecast, advice, warnings) = tokio::try_join!(
+    let (bill, functions, daily, forecast, advice, warnings, insights) = tokio::try_join!(
         bill_report(store, tenant, range, TryFrom::try_from(&defaults)?),
         functions_table(store, tenant, range),
         daily_cost_by(store, tenant, range, "provider"),
         forecast_report(store, tenant, range, forecast_request),
         rightsizing_report(store, tenant, history, RightsizingOptions::default()),
         warnings_report(store, tenant, range, TryFrom::try_from(&defaults)?),
+        insights_report(store, tenant, range, InsightsOptions::default()),
     )?;
     let ((functions, functions_q), (daily, daily_q)) = (functions, daily);
 
@@ -319,6 +321,12 @@ pub async fn cost_report(
             .map(|q| used("Right-sizing (30 days of volume)", q)),
     );
     queries.extend(warnings.queries.into_iter().map(|q| used("Warnings", q)));
+    queries.extend(
+        insights
+            .queries
+            .into_iter()
+            .map(|q| used("Architecture insights", q)),
+    );
     // Invoice reconciliation: only when a Cost and Usage Report was imported.
     let recon = crate::reconcile::reconciliation(store, tenant, month).await?;
     let reconciliation = crate::reconcile::report_section(&recon);
@@ -356,6 +364,20 @@ pub async fn cost_report(
                 function: w.function.clone(),
                 kind: enum_name(w.kind),
                 message: w.message.clone(),
+            })
+            .collect(),
+        // Already most money first (`insights::sort_findings`).
+        insights: insights
+            .findings
+            .iter()
+            .map(|f| InsightItem {
+                kind: f.kind.name().to_string(),
+                title: f.kind.title().to_string(),
+                summary: f.summary.clone(),
+                advice: f.advice.clone(),
+                functions: f.functions.clone(),
+                monthly_usd_pico: f.monthly_usd.0,
+                example_trace_ids: f.example_trace_ids.clone(),
             })
             .collect(),
         queries,

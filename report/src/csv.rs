@@ -200,6 +200,7 @@ mod tests {
                 items: Vec::new(),
             },
             warnings: Vec::new(),
+            insights: Vec::new(),
             queries: Vec::new(),
             reconciliation: None,
         };

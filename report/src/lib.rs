@@ -57,6 +57,11 @@ pub struct CostReport {
     pub rightsizing: RightsizingSummary,
     /// Current warnings.
     pub warnings: Vec<WarningItem>,
+    /// Architecture insights of the month (serverless anti-patterns,
+    /// concurrency limits, idle provisioned concurrency), most money at
+    /// stake first.
+    #[serde(default)]
+    pub insights: Vec<InsightItem>,
     /// The queries behind the figures.
     pub queries: Vec<QueryUsed>,
     /// The month's AWS Lambda invoice (an imported Cost and Usage Report)
@@ -237,6 +242,30 @@ pub struct WarningItem {
     pub kind: String,
     /// The warning in a sentence.
     pub message: String,
+}
+
+/// An architecture insight: an anti-pattern or limit found in the month's
+/// invocations and traces.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InsightItem {
+    /// What it is about (`function_waits_on_function`, `doing_too_much`,
+    /// `sequential_fan_out`, `concurrency_limit`, `scaling_rate`,
+    /// `idle_provisioned_concurrency`).
+    pub kind: String,
+    /// The kind as a heading (`Function waits on function`).
+    pub title: String,
+    /// What was found, in a sentence with its figures.
+    pub summary: String,
+    /// What to do about it.
+    pub advice: String,
+    /// Functions involved (`provider/account/region/function`), or the
+    /// account (`provider/account/region`) for an account-wide finding.
+    pub functions: Vec<String>,
+    /// Money the anti-pattern costs per month at list price, pico-USD;
+    /// zero when its cost is latency or risk, not money.
+    pub monthly_usd_pico: i64,
+    /// Traces that show it (empty when it comes from invocations alone).
+    pub example_trace_ids: Vec<String>,
 }
 
 /// A query behind the report's figures.

@@ -331,6 +331,57 @@ fn an_empty_report_still_renders() {
 }
 
 #[test]
+fn insights_show_their_summaries_and_money_most_first() {
+    let pdf = write_pdf("insights", &fixture());
+    let text = squeeze(&poppler(
+        "pdftotext",
+        &["-layout", pdf.to_str().unwrap(), "-"],
+    ));
+    assert!(text.contains("Architecture insights"), "{text}");
+    for expected in INSIGHT_SUMMARIES.iter().chain(&INSIGHT_SHOWN) {
+        assert!(
+            text.contains(expected),
+            "{expected:?} not in the PDF text:\n{text}"
+        );
+    }
+    // $1,234.004 + $37.125 = $1,271.129 at stake, by hand.
+    assert!(text.contains("2 findings, $1,271.13 per month at stake in all"));
+    assert!(text.contains("4bf92f3577b34da6a3ce929d0e0e4736"));
+    let section = &text[text.find("Architecture insights").unwrap()..];
+    let (first, second) = (
+        section.find(INSIGHT_SHOWN[0]).unwrap(),
+        section.find(INSIGHT_SHOWN[1]).unwrap(),
+    );
+    assert!(first < second, "most money first");
+    assert!(!text.contains("No anti-pattern found in the month."));
+}
+
+#[test]
+fn a_month_without_insights_says_so() {
+    let mut report = fixture();
+    report.insights.clear();
+    let pdf = write_pdf("no-insights", &report);
+    let text = squeeze(&poppler(
+        "pdftotext",
+        &["-layout", pdf.to_str().unwrap(), "-"],
+    ));
+    assert!(text.contains("Architecture insights"));
+    assert!(
+        text.contains("No anti-pattern found in the month."),
+        "{text}"
+    );
+    assert!(!text.contains(INSIGHT_SUMMARIES[0]));
+}
+
+#[test]
+fn a_report_from_before_insights_reads_as_without_them() {
+    let mut json = serde_json::to_value(fixture()).unwrap();
+    json.as_object_mut().unwrap().remove("insights");
+    let report: faasight_report::CostReport = serde_json::from_value(json).unwrap();
+    assert!(report.insights.is_empty());
+}
+
+#[test]
 fn the_same_report_gives_the_same_bytes() {
     let report = fixture();
     assert_eq!(to_pdf(&report).unwrap(), to_pdf(&report).unwrap());

@@ -410,6 +410,55 @@ async fn every_page_shows_the_analyzers_numbers_and_follows_its_url() {
     assert_eq!(csv.text().await.unwrap().lines().count(), list.len() + 1);
     screenshots(&browser, "rightsizing").await;
 
+    // Insights: the findings and account peaks are the API's for the
+    // page's own window (its JSON export), or the empty state says so.
+    open(&browser, &web, "/insights?range=30d").await;
+    let json_href = browser
+        .find(Locator::Css("#export-json"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    let insights = get_json(&api, format!("{web}{json_href}")).await;
+    let findings = insights["findings"].as_array().unwrap().len();
+    assert_eq!(count(&browser, "#findings details.finding").await, findings);
+    assert_eq!(
+        count(&browser, "#no-findings").await,
+        usize::from(findings == 0)
+    );
+    assert_eq!(
+        count(&browser, "#account-peaks tbody tr").await,
+        insights["account_peaks"].as_array().unwrap().len()
+    );
+    screenshots(&browser, "insights").await;
+    // A finding with example traces opens to its evidence and traces; a
+    // trace opens as its waterfall.
+    let with_traces = insights["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|f| !f["example_trace_ids"].as_array().unwrap().is_empty());
+    if let Some(i) = with_traces {
+        let finding = format!("#findings details.finding:nth-child({})", i + 1);
+        click(&browser, &format!("{finding} summary .kind")).await;
+        appears(&browser, &format!("{finding}[open]"), "the finding opens").await;
+        let expected = &insights["findings"][i];
+        assert_eq!(
+            count(&browser, &format!("{finding} table.evidence tbody tr")).await,
+            expected["evidence"].as_array().unwrap().len()
+        );
+        assert_eq!(
+            count(&browser, &format!("{finding} a.trace")).await,
+            expected["example_trace_ids"].as_array().unwrap().len()
+        );
+        screenshots(&browser, "insights-finding").await;
+        click(&browser, &format!("{finding} a.trace")).await;
+        appears(&browser, "#waterfall svg", "the example trace's waterfall").await;
+        settled(&browser, "the example trace").await;
+    }
+
     // Cold starts: charts and the table; the what-if answers a slider
     // without reloading the page.
     open(&browser, &web, "/cold-starts?range=30d").await;

@@ -64,12 +64,13 @@ td.reason { min-width: 16rem; color: #52606d; }
 details { margin-top: 1rem; } pre { background: #fff; padding: 0.5rem; overflow-x: auto; font-size: 0.8rem; white-space: pre-wrap; }
 .error { color: #ab091e; } .note { color: #627d98; font-size: 0.85rem; }
 .empty { background: #fff; padding: 1rem; border-radius: 6px; }
+#account-limit { width: 7rem; }
 details.finding { background: #fff; border-radius: 6px; box-shadow: 0 1px 2px #0002; padding: 0.6rem 1rem; margin: 0 0 0.6rem; }
 details.finding > summary { cursor: pointer; }
 .finding-head { display: inline-flex; flex-wrap: wrap; gap: 0.2rem 1rem; width: calc(100% - 1.5rem); align-items: baseline; }
 .finding-head .money { margin-left: auto; font-weight: 600; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .finding-summary { display: block; margin: 0.3rem 0 0 1.1rem; }
-ul.subjects { list-style: none; display: flex; flex-wrap: wrap; gap: 0.2rem 1rem; padding: 0; margin: 0.3rem 0 0 1.1rem; font-size: 0.88rem; }
+.finding .subjects { display: flex; flex-wrap: wrap; gap: 0.2rem 1rem; margin: 0.3rem 0 0 1.1rem; font-size: 0.88rem; }
 details.finding h4 { margin: 0.8rem 0 0.3rem; } details.finding table { width: auto; min-width: min(100%, 28rem); }
 ul.traces { margin: 0; padding-left: 1.2rem; }
 tr.error-row td { background: #fff5f5; } tr.log.error td { background: #fff5f5; }

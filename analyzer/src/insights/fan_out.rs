@@ -56,12 +56,16 @@ pub fn sequential_gain(group: &ChildGroup) -> Option<(usize, u64, u64)> {
     Some((children.len(), sum, sum - longest))
 }
 
+/// A request that shows the pattern: its group, items, their sum and the
+/// gain in parallel (ns).
+type Shown<'a> = (&'a ChildGroup, usize, u64, u64);
+
 /// One finding per function and span name shown by at least
 /// [`MIN_TRACES`] requests. `traced(function)` is the function's traced
 /// requests in the window.
 pub fn sequential_fan_out(groups: &[ChildGroup], traced: impl Fn(&str) -> u64) -> Vec<Finding> {
     use std::collections::BTreeMap;
-    let mut by_key: BTreeMap<(&str, &str), Vec<(&ChildGroup, usize, u64, u64)>> = BTreeMap::new();
+    let mut by_key: BTreeMap<(&str, &str), Vec<Shown>> = BTreeMap::new();
     for g in groups {
         if let Some((items, sum, gain)) = sequential_gain(g) {
             by_key

@@ -1,6 +1,7 @@
 //! The report as a PDF (feature `pdf`): A4 portrait pages with a summary,
 //! the top functions, a daily cost chart, the forecast, the bill's line
-//! items, right-sizing advice, warnings and the queries behind it all.
+//! items, right-sizing advice, warnings, architecture insights and the
+//! queries behind it all.
 //!
 //! Written with krilla; the charts are plotters SVGs placed as vectors by
 //! krilla-svg. All text — the charts' too — is set in DejaVu Sans, embedded
@@ -83,6 +84,7 @@ pub fn to_pdf(report: &CostReport) -> Result<Vec<u8>, PdfError> {
     bill_lines(&mut doc, report);
     rightsizing(&mut doc, report);
     warnings(&mut doc, report);
+    insights(&mut doc, report);
     reconciliation(&mut doc, report);
     sources(&mut doc, report);
     let pages = doc.finish();
@@ -637,6 +639,96 @@ fn warnings(doc: &mut Composer<'_>, report: &CostReport) {
     for w in &report.warnings {
         doc.bullet(&format!("{} — {}", w.function, w.kind), &w.message);
     }
+}
+
+/// The architecture insights: one row per finding, most money at stake
+/// first, with the functions involved and, under it, what was found, what
+/// to do and the traces that show it.
+fn insights(doc: &mut Composer<'_>, report: &CostReport) {
+    let heading = "Architecture insights";
+    doc.heading(heading, 60.0);
+    if report.insights.is_empty() {
+        doc.paragraph("No anti-pattern found in the month.", Style::BODY, 0.0);
+        return;
+    }
+    let mut items: Vec<&crate::InsightItem> = report.insights.iter().collect();
+    // Most money first (the analyzer's order; kept for equal amounts).
+    items.sort_by_key(|i| std::cmp::Reverse(i.monthly_usd_pico));
+    let total: i128 = items.iter().map(|i| i128::from(i.monthly_usd_pico)).sum();
+    let total = i64::try_from(total).unwrap_or(if total < 0 { i64::MIN } else { i64::MAX });
+    doc.paragraph(
+        &format!(
+            "Serverless anti-patterns, concurrency limits and idle provisioned concurrency found \
+             in the month's invocations and traces: {} {}, {} per month at stake in all.",
+            items.len(),
+            if items.len() == 1 {
+                "finding"
+            } else {
+                "findings"
+            },
+            usd_cents(total)
+        ),
+        Style::BODY,
+        0.0,
+    );
+    doc.paragraph(
+        "Money per month at list price, at the month's rate; $0.00 where the cost is latency \
+         or risk rather than money.",
+        Style::NOTE,
+        0.0,
+    );
+    doc.gap(4.0);
+    doc.table(&Table {
+        name: heading.to_owned(),
+        columns: vec![
+            Column {
+                title: "Finding",
+                width: 115.0,
+                align: Align::Left,
+            },
+            Column {
+                title: "Functions",
+                width: 285.0,
+                align: Align::Left,
+            },
+            Column {
+                title: "USD / month",
+                width: 95.0,
+                align: Align::Right,
+            },
+        ],
+        rows: items
+            .iter()
+            .map(|i| {
+                let mut note = i.summary.clone();
+                if !i.advice.is_empty() {
+                    note.push_str(&format!("\nWhat to do: {}", i.advice));
+                }
+                if !i.example_trace_ids.is_empty() {
+                    note.push_str(&format!(
+                        "\nExample traces: {}",
+                        i.example_trace_ids.join(", ")
+                    ));
+                }
+                Row {
+                    cells: vec![
+                        i.title.clone(),
+                        // `provider/account/region/function` with spaces
+                        // around the slashes, so it wraps between parts.
+                        i.functions
+                            .iter()
+                            .map(|f| f.split('/').collect::<Vec<_>>().join(" / "))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                        usd_cents(i.monthly_usd_pico),
+                    ],
+                    note: Some(note),
+                    bold: false,
+                }
+            })
+            .collect(),
+        size: 8.5,
+    });
 }
 
 /// The invoice reconciliation table, and the likely causes of each

@@ -40,6 +40,16 @@ pub const TENANT: &str = "acme-retail";
 pub const MONTH: &str = "2025-06";
 /// The most expensive function.
 pub const TOP_FUNCTION: &str = "image-thumbnailer";
+/// The two insights' summaries, most money first.
+pub const INSIGHT_SUMMARIES: [&str; 2] = [
+    "Provisioned concurrency of 50 on checkout-api was 6 % used over the month.",
+    "order-events-consumer waited on pricing-quote synchronously in 1,240 of 1,300 traces, \
+     billed for 410 ms each time.",
+];
+/// Their money per month, pico-USD: $1,234.004 and $37.125.
+pub const INSIGHT_PICO: [i64; 2] = [1_234_004_000_000_000, 37_125_000_000_000];
+/// Those amounts as the PDF must show them (cents, half away from zero).
+pub const INSIGHT_SHOWN: [&str; 2] = ["$1,234.00", "$37.13"];
 
 const LIST_STEP: i64 = 10_123_456_789_012;
 const ADJUST_STEP: i64 = 1_000_000_000_005;
@@ -285,6 +295,32 @@ pub fn fixture() -> CostReport {
                 function: "gcp_cloud_functions/shop-prod/europe-west1/image-thumbnailer".to_owned(),
                 kind: "memory_near_limit".to_owned(),
                 message: "Peak memory reached 97 % of the configured 1024 MB.".to_owned(),
+            },
+        ],
+        insights: vec![
+            InsightItem {
+                kind: "idle_provisioned_concurrency".to_owned(),
+                title: "Idle provisioned concurrency".to_owned(),
+                summary: INSIGHT_SUMMARIES[0].to_owned(),
+                advice: "Lower it to 5, or schedule it for the busy hours only.".to_owned(),
+                functions: vec!["aws_lambda/123456789012/us-east-1/checkout-api".to_owned()],
+                monthly_usd_pico: INSIGHT_PICO[0],
+                example_trace_ids: Vec::new(),
+            },
+            InsightItem {
+                kind: "function_waits_on_function".to_owned(),
+                title: "Function waits on function".to_owned(),
+                summary: INSIGHT_SUMMARIES[1].to_owned(),
+                advice: "Invoke pricing-quote asynchronously, or merge the two.".to_owned(),
+                functions: vec![
+                    "aws_lambda/123456789012/us-east-1/order-events-consumer".to_owned(),
+                    "aws_lambda/123456789012/us-east-1/pricing-quote".to_owned(),
+                ],
+                monthly_usd_pico: INSIGHT_PICO[1],
+                example_trace_ids: vec![
+                    "4bf92f3577b34da6a3ce929d0e0e4736".to_owned(),
+                    "0af7651916cd43dd8448eb211c80319c".to_owned(),
+                ],
             },
         ],
         queries: vec![

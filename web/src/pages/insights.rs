@@ -9,7 +9,8 @@
 #![allow(missing_docs)]
 
 use crate::components::{
-    param, scoped_href, show, use_hydrated, use_set_params, Card, Loading, QueryList, RangePicker,
+    param, scoped_href, show, use_hydrated, use_set_params, Card, Chart, Loading, QueryList,
+    RangePicker,
 };
 use crate::format;
 use crate::model::QueryTrace;
@@ -71,6 +72,8 @@ pub struct FindingCard {
     pub trace_ids: Vec<String>,
     /// Money at stake per month, pico-USD.
     pub monthly_pico: i64,
+    /// The first example trace's waterfall (SVG), when it is stored.
+    pub waterfall: Option<String>,
 }
 
 /// An account's (or a function's) busiest moment.
@@ -105,6 +108,9 @@ pub struct InsightsData {
     pub findings: Vec<FindingCard>,
     /// Busiest moments, busiest first.
     pub peaks: Vec<Peak>,
+    /// The busiest accounts' concurrency hour by hour against their limit
+    /// (SVG), when there were invocations.
+    pub concurrency_chart: Option<String>,
     /// The kinds of finding looked for (their headings).
     pub checked: Vec<String>,
     /// The same report from the JSON API, for exactly this window.
@@ -124,9 +130,64 @@ mod data {
     use super::*;
     use crate::components::query_with;
     use crate::server::{analysis_error, page_scope, trace};
+    use faasight_analyzer::explore::trace_spans;
     use faasight_analyzer::insights::FindingKind;
+    use faasight_analyzer::reports::insights::InsightsReport;
     use faasight_analyzer::reports::insights::{insights_report, InsightsOptions};
     use faasight_analyzer::reports::ReportRequest;
+
+    /// Accounts drawn at most: the busiest, so the chart stays legible.
+    const CHART_ACCOUNTS: usize = 5;
+
+    /// The busiest accounts' hourly peaks, with each AWS account's limit
+    /// as a dashed line; `None` without invocations.
+    fn concurrency_chart(report: &InsightsReport) -> Result<Option<String>, String> {
+        use crate::chart::{time_series, Line};
+        let series: Vec<_> = report.account_series.iter().take(CHART_ACCOUNTS).collect();
+        if series.is_empty() {
+            return Ok(None);
+        }
+        let points = |s: &faasight_analyzer::reports::insights::ConcurrencySeries,
+                      v: &dyn Fn(u64) -> f64| {
+            s.peaks
+                .iter()
+                .enumerate()
+                .map(|(k, &p)| {
+                    (
+                        s.from.timestamp() + k as i64 * i64::from(s.step_seconds),
+                        v(p),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let mut lines: Vec<Line> = series
+            .iter()
+            .map(|s| Line {
+                name: s.scope.clone(),
+                points: points(s, &|p| p as f64),
+                dashed: false,
+            })
+            .collect();
+        // One limit line: the accounts share the limit applied.
+        if let Some(s) = series.iter().find(|s| s.limit.is_some()) {
+            let limit = f64::from(s.limit.unwrap_or_default());
+            lines.push(Line {
+                name: "AWS account limit".into(),
+                points: points(s, &|_| limit),
+                dashed: true,
+            });
+        }
+        time_series(
+            "Concurrency per account and region, highest each hour (exact at 1 ms)",
+            "invocations at once",
+            &lines,
+            None,
+            &[],
+            3_600,
+            &|v| format!("{v:.0}"),
+        )
+        .map(Some)
+    }
 
     pub async fn load(query: &str) -> Result<InsightsData, ServerFnError> {
         let s = page_scope(query).await?;
@@ -162,8 +223,30 @@ mod data {
                     .collect(),
                 trace_ids: f.example_trace_ids.clone(),
                 monthly_pico: f.monthly_usd.0,
+                waterfall: None,
             })
             .collect();
+        // Each finding opens on its first example trace's waterfall.
+        let mut findings = findings;
+        let mut queries = Vec::new();
+        for card in findings.iter_mut() {
+            let Some(id) = card.trace_ids.first() else {
+                continue;
+            };
+            let (spans, q) = trace_spans(&s.store, s.tenant(), id)
+                .await
+                .map_err(analysis_error)?;
+            if queries.is_empty() {
+                queries.push(trace(
+                    "The waterfall of each finding's first example trace",
+                    q,
+                ));
+            }
+            if !spans.is_empty() {
+                card.waterfall = Some(crate::chart::waterfall(&spans));
+            }
+        }
+        let concurrency_chart = concurrency_chart(&report).map_err(ServerFnError::new)?;
         let peaks = report
             .account_peaks
             .iter()
@@ -214,6 +297,7 @@ mod data {
                 .map(|k| k.title().to_string())
                 .collect(),
             json_href,
+            concurrency_chart,
             queries: report
                 .queries
                 .into_iter()
@@ -221,6 +305,7 @@ mod data {
                     let feeds = format!("Findings, peaks and traced invocations ({})", q.name);
                     trace(&feeds, q)
                 })
+                .chain(queries)
                 .collect(),
         })
     }
@@ -254,7 +339,8 @@ pub fn InsightsPage() -> impl IntoView {
     }
 }
 
-/// Links to the functions a finding names (an account is plain text).
+/// Links to the functions a finding names (an account is plain text);
+/// phrasing content only, as it sits in a `<summary>`.
 fn subjects_view(subjects: &[Subject], search: &str) -> impl IntoView {
     subjects
         .iter()
@@ -269,7 +355,7 @@ fn subjects_view(subjects: &[Subject], search: &str) -> impl IntoView {
                 .into_any()
             };
             view! {
-                <li>{name}{(!s.place.is_empty()).then(|| view! { <span class="sub">{format!(" {}", s.place)}</span> })}</li>
+                <span class="subject-item">{name}{(!s.place.is_empty()).then(|| view! { <span class="sub">{format!(" {}", s.place)}</span> })}</span>
             }
         })
         .collect_view()
@@ -304,7 +390,7 @@ fn InsightsBody(d: InsightsData) -> impl IntoView {
                             <span class="money">{format!("{} / month", format::usd(f.monthly_pico))}</span>
                         </span>
                         <span class="finding-summary">{f.summary.clone()}</span>
-                        <ul class="subjects">{subjects_view(&f.subjects, &search)}</ul>
+                        <span class="subjects">{subjects_view(&f.subjects, &search)}</span>
                     </summary>
                     <h4>"What to do"</h4>
                     <p class="advice">{f.advice.clone()}</p>
@@ -322,6 +408,10 @@ fn InsightsBody(d: InsightsData) -> impl IntoView {
                     } else {
                         view! { <ul class="traces">{traces}</ul> }.into_any()
                     }}
+                    {f.waterfall.clone().map(|svg| view! {
+                        <p class="note">"The first example trace; blue: server and internal spans, orange: client calls, red: errors."</p>
+                        <div class="chart waterfall" inner_html=svg></div>
+                    })}
                 </details>
             }
         })
@@ -382,6 +472,7 @@ fn InsightsBody(d: InsightsData) -> impl IntoView {
             .into_any()
         }}
         <h2>"Busiest moments against the concurrency limit"</h2>
+        {d.concurrency_chart.clone().map(|svg| view! { <Chart id="concurrency-chart" svg/> })}
         {if d.peaks.is_empty() {
             view! { <p class="note" id="no-peaks">"No concurrency measured: no invocations in this time range."</p> }.into_any()
         } else {
