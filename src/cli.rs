@@ -282,7 +282,7 @@ pub struct BenchAnalyzeArgs {
 
 #[derive(Debug, Args)]
 pub struct BenchDashboardsArgs {
-    /// Invocations of the demo workload (30 days, 36 functions).
+    /// Invocations of the demo workload (30 days, 39 functions).
     #[arg(long, default_value_t = 10_000_000)]
     pub invocations: u64,
     /// Timed requests per route (after one that warms up).

@@ -1,4 +1,4 @@
-//! The demo fleet: 36 functions across four providers, each with the traits
+//! The demo fleet: 39 functions across four providers, each with the traits
 //! that make its telemetry look like a real function's.
 //!
 //! The fleet is a mid-size shop's production account. Shapes are modelled
@@ -25,6 +25,31 @@
 //! functions of the fleet (`api-checkout` invokes `inventory-reserve` and
 //! `payment-authorize` and waits for them), from which sampled requests get
 //! OpenTelemetry spans and logs.
+//!
+//! The architecture insights' anti-patterns each occur at least once:
+//! - *function waits on function*: `api-checkout`, billed while its two
+//!   callees run (~170 traced calls per callee a month);
+//! - *doing too much*: `media-api` serves a metadata lookup (`GET
+//!   /media/{id}`, 75 %, ~40 ms, ~200 MB) and a preview transcode (`POST
+//!   /media/transcode-preview`, 25 %, ~2.5 s, ~1.5 GB) from one handler at
+//!   2,048 MB, so the light route pays for the heavy one's memory
+//!   ([`Route`]);
+//! - *sequential fan-out*: `order-notifier` sends one e-mail per recipient,
+//!   4 to 12 SendGrid calls awaited one after another ([`Step::Repeat`]),
+//!   which make most of its duration;
+//! - *concurrency limit*: `bulk-import` receives 1,500 S3 events within
+//!   30 s once, in the middle of the window, each running ~50 s: the data
+//!   account's us-east-1 runs at its 1,000 concurrent executions for
+//!   about 40 s, the throttled events start as room frees ([`Surge`]), and
+//!   about 500 environments start in the busiest 10 s (Lambda's scaling
+//!   rate allows 1,000);
+//! - *idle provisioned concurrency*: `auth-authorizer` keeps 4 provisioned
+//!   environments for 12 ms requests, a sliver of what it pays for.
+//!
+//! The three functions added for these cases come last (the fleet's order
+//! seeds each function's random stream) and their traffic is on top of
+//! `--invocations` ([`Volume::Extra`]), so the rest of the workload is what
+//! it was without them; the surge does not grow with `--invocations`.
 
 /// When a function is invoked.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -59,6 +84,11 @@ pub enum Volume {
     /// No traffic of its own: invoked synchronously by another function of
     /// the fleet ([`Step::Invoke`]), once per call.
     Called,
+    /// A fixed mean number per hour, like [`Volume::PerHour`], but on top
+    /// of `--invocations` instead of taken out of it: the functions that
+    /// exist for one analysis's case add their traffic without changing any
+    /// other function's.
+    Extra(f64),
 }
 
 /// Something a request does besides computing, in order; a traced request
@@ -92,6 +122,46 @@ pub enum Step {
         /// Probability that a request makes this call.
         chance: f64,
     },
+    /// The same query or outside call once per item of a list, one after
+    /// another (a loop awaiting each call): `min` to `max` times, drawn per
+    /// request. The request's own work grows with the number of items.
+    /// Holds a [`Step::Db`] or a [`Step::Http`].
+    Repeat {
+        /// The step repeated.
+        step: &'static Step,
+        /// Fewest items.
+        min: u32,
+        /// Most items.
+        max: u32,
+    },
+}
+
+/// One route of an HTTP function that serves several, each with its own
+/// weight.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Route {
+    /// Method and route, e.g. `GET /media/{id}`: the SERVER span's name
+    /// and `http.route`.
+    pub operation: &'static str,
+    /// Share of the function's requests.
+    pub share: f64,
+    /// Median duration at the configured memory, and log-space spread.
+    pub duration_ms: (f64, f64),
+    /// Typical memory used as a share of the configured memory.
+    pub memory_used: f64,
+}
+
+/// A one-off flood of asynchronous events (a partner's bulk upload, a
+/// backfill) on one day in the middle of the window, whatever
+/// `--invocations` is. Lambda runs at most 1,000 executions at once per
+/// account and region: events beyond it are throttled and retried, and
+/// start as soon as the account has room again.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Surge {
+    /// Events in the flood.
+    pub events: u32,
+    /// They arrive within this many ms.
+    pub spread_ms: u32,
 }
 
 /// One function of the demo fleet.
@@ -150,10 +220,18 @@ pub struct FunctionSpec {
     /// traffic starts.
     pub burst_chance: f64,
     /// Name of the function's SERVER span: the HTTP route for HTTP
-    /// functions, the function name otherwise.
+    /// functions, the function name otherwise (unused with `routes`).
     pub operation: &'static str,
     /// What a request does besides computing, in order.
     pub steps: &'static [Step],
+    /// Routes of an HTTP function that serves several: each request picks
+    /// one by share, which sets its SERVER span's name and `http.route`,
+    /// its duration and its memory used instead of `operation`,
+    /// `duration_ms` and `memory_used`. Empty: one route, `operation`.
+    pub routes: &'static [Route],
+    /// A one-off flood of events, throttled at the account's concurrency
+    /// limit.
+    pub surge: Option<Surge>,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -198,6 +276,8 @@ const fn f(
         burst_chance: 0.004,
         operation: name,
         steps: &[],
+        routes: &[],
+        surge: None,
     }
 }
 
@@ -226,6 +306,23 @@ const fn http(method: &'static str, host: &'static str, path: &'static str) -> S
 const fn invoke(function: &'static str, chance: f64) -> Step {
     Step::Invoke { function, chance }
 }
+
+const fn route(
+    operation: &'static str,
+    share: f64,
+    duration_ms: (f64, f64),
+    memory_used: f64,
+) -> Route {
+    Route {
+        operation,
+        share,
+        duration_ms,
+        memory_used,
+    }
+}
+
+/// One e-mail through SendGrid's API.
+const SEND_MAIL: Step = http("POST", "api.sendgrid.com", "/v3/mail/send");
 
 use Pattern::*;
 use Volume::*;
@@ -913,6 +1010,93 @@ pub fn fleet() -> Vec<FunctionSpec> {
             Steady,
             (95.0, 0.4),
         ),
+        // --- AWS Lambda: the architecture insights' cases, on top of the
+        // workload ---
+        // Doing too much: one handler serves a metadata lookup that needs
+        // ~200 MB and a preview transcode that needs ~1.5 GB, so every
+        // request is billed at the 2,048 MB the heavy route needs.
+        FunctionSpec {
+            cpu_bound: 0.5,
+            steps: const { &[db("dynamodb", "GetItem", "media")] },
+            routes: const {
+                &[
+                    route("GET /media/{id}", 0.75, (40.0, 0.35), 0.1),
+                    route("POST /media/transcode-preview", 0.25, (2500.0, 0.3), 0.75),
+                ]
+            },
+            ..f(
+                "media-api",
+                AWS,
+                AWS_PROD,
+                "us-east-1",
+                "nodejs20.x",
+                "x86_64",
+                2048,
+                29000,
+                "http",
+                Extra(12.0),
+                Diurnal,
+                (40.0, 0.35),
+            )
+        },
+        // Sequential fan-out: one e-mail per recipient of an order, each
+        // call awaited before the next, where parallel sends would take as
+        // long as one.
+        FunctionSpec {
+            cpu_bound: 0.05,
+            memory_used: 0.3,
+            operation: "POST /orders/{id}/notify",
+            steps: const {
+                &[
+                    db("dynamodb", "GetItem", "orders"),
+                    Step::Repeat {
+                        step: &SEND_MAIL,
+                        min: 4,
+                        max: 12,
+                    },
+                ]
+            },
+            ..f(
+                "order-notifier",
+                AWS,
+                AWS_PROD,
+                "us-east-1",
+                "nodejs20.x",
+                "arm64",
+                256,
+                30000,
+                "http",
+                Extra(3.0),
+                Diurnal,
+                (1600.0, 0.3),
+            )
+        },
+        // Concurrency limit: a partner's backfill drops 1,500 files at once
+        // in the middle of the window, each import running ~50 s; the data
+        // account's us-east-1 runs at its 1,000 concurrent executions until
+        // the throttled rest has run.
+        FunctionSpec {
+            cpu_bound: 0.4,
+            memory_used: 0.35,
+            surge: Some(Surge {
+                events: 1500,
+                spread_ms: 30_000,
+            }),
+            ..f(
+                "bulk-import",
+                AWS,
+                AWS_DATA,
+                "us-east-1",
+                "python3.12",
+                "arm64",
+                1024,
+                120000,
+                "s3",
+                Extra(0.5),
+                Business,
+                (50000.0, 0.08),
+            )
+        },
     ]
 }
 

@@ -1,7 +1,7 @@
 //! A realistic, deterministic demo workload for faasight.
 //!
 //! `generate_all` replays a month of a mid-size production account: the
-//! 36-function fleet in [`catalog`], whose bill is led by a few heavy
+//! 39-function fleet in [`catalog`], whose bill is led by a few heavy
 //! functions (minutes at several GB) while busy APIs make most of the
 //! invocations for cents. Arrivals follow daily and weekly cycles,
 //! scheduled batches, random bursts and idle spells; each function keeps a
@@ -11,8 +11,10 @@
 //! from a coin flip. Durations respond to memory through the CPU share a
 //! size buys, memory use sits below or near the configured size, and
 //! errors, timeouts and OOMs occur at per-function rates. Functions that
-//! invoke others synchronously wait for them, cold starts included. Every
-//! record is priced with `faasight-pricing`.
+//! invoke others synchronously wait for them, cold starts included. A
+//! one-off flood of events is throttled at the account's concurrency limit
+//! (1,000 per AWS account and region), given what the account's other
+//! functions run meanwhile. Every record is priced with `faasight-pricing`.
 //!
 //! A sample of HTTP requests is traced: each traced request, and every
 //! function it invokes, gets OpenTelemetry-shaped spans (`spans` table)
@@ -167,13 +169,22 @@ pub fn generate_all<E>(
         functions: fleet.len(),
         ..Default::default()
     };
-    for (index, spec) in fleet.iter().enumerate() {
+    // Functions with a surge come last: it is throttled at the concurrency
+    // limit of their account and region, given what the others ran then.
+    let mut order: Vec<usize> = (0..fleet.len()).collect();
+    order.sort_by_key(|&i| fleet[i].surge.is_some());
+    let mut load = simulate::AccountLoad::new(cfg, &fleet);
+    for index in order {
+        let spec = &fleet[index];
         // A function that is only ever invoked by another one is simulated
         // with its caller.
         if spec.volume == catalog::Volume::Called {
             continue;
         }
         let mut sim = simulate::FunctionSim::new(cfg, spec, index as u64);
+        if let Some(others) = load.others(index) {
+            sim.throttle_by(others);
+        }
         let mut callees: Vec<simulate::FunctionSim> = spec
             .steps
             .iter()
@@ -204,6 +215,7 @@ pub fn generate_all<E>(
                 if batch == DemoBatch::default() {
                     continue;
                 }
+                load.observe(index, &batch.invocations);
                 summary.rows += batch.invocations.len() as u64;
                 summary.spans += batch.spans.len() as u64;
                 summary.logs += batch.logs.len() as u64;

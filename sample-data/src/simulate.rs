@@ -3,10 +3,12 @@
 //! arrival by arrival, which ones start cold. A function that invokes
 //! others synchronously is simulated together with them: each call is an
 //! arrival at the callee, and the caller waits for the callee's answer
-//! (its cold start included) before going on.
+//! (its cold start included) before going on. A function with a surge is
+//! simulated after all others, and throttled at its account and region's
+//! concurrency limit, given what the others ran meanwhile.
 
 use crate::catalog::{
-    init_profile, keep_alive_minutes, utc_offset_hours, FunctionSpec, Pattern, Step, Volume,
+    init_profile, keep_alive_minutes, utc_offset_hours, FunctionSpec, Pattern, Route, Step, Volume,
 };
 use crate::pool::{Instance, Pool};
 use crate::rng::Rng;
@@ -14,6 +16,8 @@ use crate::telemetry::{self, Planned, Telemetry};
 use crate::DemoConfig;
 use chrono::{DateTime, Datelike, TimeZone, Timelike, Utc};
 use faasight_store::InvocationRow;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
@@ -30,6 +34,17 @@ pub const TRACES_PER_HOUR: u32 = 6;
 /// Functions that invoke others take no requests in the window's last
 /// minute, so every call they make lands inside the window too.
 const CALL_MARGIN_MS: i64 = 60_000;
+/// Executions that may run at once in an AWS account and region (the
+/// default quota,
+/// <https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html>):
+/// a function with a surge starts an invocation only while fewer run.
+pub(crate) const ACCOUNT_CONCURRENCY: usize = 1_000;
+/// UTC time of day of a surge (15:20, working hours in Europe and on the
+/// US east coast, away from the nightly batches).
+const SURGE_TIME_OF_DAY_MS: i64 = 15 * HOUR_MS + 20 * 60_000;
+/// How long after a surge starts the rest of its account is watched: the
+/// throttled events have all started well before.
+const SURGE_WATCH_MS: i64 = HOUR_MS;
 
 /// Relative traffic of `spec` in the hour starting at `t` (unscaled).
 fn shape(spec: &FunctionSpec, t: DateTime<Utc>) -> f64 {
@@ -92,12 +107,16 @@ pub(crate) fn hourly_rates(cfg: &DemoConfig, fleet: &[FunctionSpec]) -> Vec<Vec<
     let fixed = |spec: &FunctionSpec| match (spec.volume, spec.pattern) {
         (Volume::Called, _) => Some(0.0),
         (_, Pattern::Timer { every_minutes }) => Some(hours as f64 * 60.0 / every_minutes as f64),
-        (Volume::PerHour(r), _) => Some(r * hours as f64),
+        (Volume::PerHour(r) | Volume::Extra(r), _) => Some(r * hours as f64),
         (Volume::Share(_), _) => None,
     };
     let mut fixed_total = 0.0;
     let mut share_total = 0.0;
-    for spec in fleet {
+    // Extra traffic is on top of the total: it changes no other rate.
+    for spec in fleet
+        .iter()
+        .filter(|s| !matches!(s.volume, Volume::Extra(_)))
+    {
         match (fixed(spec), spec.volume) {
             (Some(n), _) => fixed_total += n * (1.0 + fan_out(spec)),
             (None, Volume::Share(s)) => share_total += s * (1.0 + fan_out(spec)),
@@ -120,6 +139,199 @@ pub(crate) fn hourly_rates(cfg: &DemoConfig, fleet: &[FunctionSpec]) -> Vec<Vec<
         .collect()
 }
 
+/// When `spec`'s surge starts, epoch ms: 15:20 UTC on the window's middle
+/// day (or the day before or after, if that one's does not fit); `None`
+/// without a surge, or in a window too short to hold one.
+pub(crate) fn surge_at(cfg: &DemoConfig, spec: &FunctionSpec) -> Option<i64> {
+    spec.surge?;
+    let (start, end) = cfg.window();
+    let (start, end) = (start.timestamp_millis(), end.timestamp_millis());
+    let middle = start + cfg.days as i64 * DAY_MS / 2;
+    let at = middle - middle.rem_euclid(DAY_MS) + SURGE_TIME_OF_DAY_MS;
+    [at, at - DAY_MS, at + DAY_MS]
+        .into_iter()
+        .find(|&t| t >= start && t + SURGE_WATCH_MS <= end)
+}
+
+/// When an invocation holds its execution environment, epoch ms
+/// `[start, end)`: from its start through the INIT or restore it waits
+/// for to the end of its duration, rounded up to the ms.
+pub(crate) fn occupancy(row: &InvocationRow) -> (i64, i64) {
+    let wait = match row.start_type.as_str() {
+        "cold" => row.init_duration_ms,
+        "snapstart" => row.restore_duration_ms,
+        _ => 0.0,
+    };
+    let start = row.start_time_ms as i64;
+    (
+        start,
+        start + ((wait + row.duration_ms).ceil() as i64).max(1),
+    )
+}
+
+/// How many invocations run at each moment, as a step function.
+#[derive(Debug, Default)]
+pub(crate) struct Occupancy {
+    /// From each time on, this many run; in time order, times distinct.
+    changes: Vec<(i64, usize)>,
+}
+
+impl Occupancy {
+    /// The occupancy of invocations running `[start, end)`.
+    pub(crate) fn new(busy: &[(i64, i64)]) -> Occupancy {
+        let mut events: Vec<(i64, i64)> = busy
+            .iter()
+            .flat_map(|&(start, end)| [(start, 1), (end, -1)])
+            .collect();
+        events.sort_unstable();
+        let mut changes: Vec<(i64, usize)> = Vec::new();
+        let mut running = 0i64;
+        for (t, step) in events {
+            running += step;
+            match changes.last_mut() {
+                Some(last) if last.0 == t => last.1 = running as usize,
+                _ => changes.push((t, running as usize)),
+            }
+        }
+        Occupancy { changes }
+    }
+
+    /// The most that run at once in `[from, to)`, and the next time after
+    /// `from` that the count changes.
+    fn max_over(&self, from: i64, to: i64) -> (usize, Option<i64>) {
+        let i = self.changes.partition_point(|c| c.0 <= from);
+        let at_from = if i == 0 { 0 } else { self.changes[i - 1].1 };
+        let later = self.changes[i..].iter().take_while(|c| c.0 < to);
+        let most = later.map(|c| c.1).fold(at_from, usize::max);
+        (most, self.changes.get(i).map(|c| c.0))
+    }
+}
+
+/// What the rest of each surge's account and region runs while the surge
+/// is on, collected as the other functions are generated.
+#[derive(Debug, Default)]
+pub(crate) struct AccountLoad {
+    watches: Vec<Watch>,
+}
+
+#[derive(Debug)]
+struct Watch {
+    /// Index in the fleet of the function with the surge.
+    index: usize,
+    provider: &'static str,
+    account: &'static str,
+    region: &'static str,
+    /// The watched span of time, epoch ms.
+    from_ms: i64,
+    to_ms: i64,
+    /// The other functions' invocations that ran in it.
+    busy: Vec<(i64, i64)>,
+}
+
+impl AccountLoad {
+    /// Watches the account and region of every function with a surge.
+    pub(crate) fn new(cfg: &DemoConfig, fleet: &[FunctionSpec]) -> AccountLoad {
+        let watches = fleet
+            .iter()
+            .enumerate()
+            .filter_map(|(index, spec)| {
+                let at = surge_at(cfg, spec)?;
+                Some(Watch {
+                    index,
+                    provider: spec.provider,
+                    account: spec.account,
+                    region: spec.region,
+                    from_ms: at,
+                    to_ms: at + SURGE_WATCH_MS,
+                    busy: Vec::new(),
+                })
+            })
+            .collect();
+        AccountLoad { watches }
+    }
+
+    /// Notes the rows generated for function `index` (its own or those of
+    /// the functions it invoked) that ran in a watched account and region
+    /// while another function's surge is on.
+    pub(crate) fn observe(&mut self, index: usize, rows: &[InvocationRow]) {
+        for w in self.watches.iter_mut().filter(|w| w.index != index) {
+            for r in rows {
+                // No invocation runs for an hour: most rows are out of the
+                // watched span at a glance.
+                let start = r.start_time_ms as i64;
+                if start >= w.to_ms || start + HOUR_MS <= w.from_ms {
+                    continue;
+                }
+                let (start, end) = occupancy(r);
+                if end > w.from_ms
+                    && r.region == w.region
+                    && r.account == w.account
+                    && r.provider == w.provider
+                {
+                    w.busy.push((start, end));
+                }
+            }
+        }
+    }
+
+    /// What the rest of the account and region ran during the surge of
+    /// function `index`, if it has one.
+    pub(crate) fn others(&self, index: usize) -> Option<Occupancy> {
+        self.watches
+            .iter()
+            .find(|w| w.index == index)
+            .map(|w| Occupancy::new(&w.busy))
+    }
+}
+
+/// The account and region's concurrency limit, as seen by one function:
+/// an arrival starts only while fewer than [`ACCOUNT_CONCURRENCY`]
+/// invocations run, the function's own and the others', for as long as it
+/// may run (the others were simulated first and are not throttled, so the
+/// function leaves room for what they start meanwhile); a throttled event
+/// is retried until one fits, in the order the events came.
+struct Throttle {
+    /// The other functions of the account and region.
+    others: Occupancy,
+    /// The longest an invocation of the function holds an environment.
+    longest_ms: i64,
+    /// Ends of this function's running invocations.
+    running: BinaryHeap<Reverse<i64>>,
+    /// The latest start so far.
+    last_start: i64,
+}
+
+impl Throttle {
+    /// When an event that arrived at `t` starts.
+    fn admit(&mut self, t: i64) -> i64 {
+        let mut at = t.max(self.last_start);
+        loop {
+            while self.running.peek().is_some_and(|end| end.0 <= at) {
+                self.running.pop();
+            }
+            let (others, next) = self.others.max_over(at, at + self.longest_ms);
+            if self.running.len() + others < ACCOUNT_CONCURRENCY {
+                break;
+            }
+            // Full: retry when the next invocation ends (or the others'
+            // count changes: a start does not make room, but moves the
+            // window past it).
+            at = match (self.running.peek(), next) {
+                (Some(end), Some(next)) => end.0.min(next),
+                (Some(end), None) => end.0,
+                (None, next) => next.expect("every invocation ends"),
+            };
+        }
+        self.last_start = at;
+        at
+    }
+
+    /// Notes an invocation of the function that runs until `end_ms`.
+    fn started(&mut self, end_ms: i64) {
+        self.running.push(Reverse(end_ms));
+    }
+}
+
 /// What a caller hands a function it invokes synchronously.
 struct TraceContext {
     /// The caller's trace.
@@ -134,6 +346,8 @@ struct Done {
     /// End of the execution (INIT or restore wait included), ms after the
     /// row's start.
     end_ms: f64,
+    /// When its environment is free again, epoch ms.
+    busy_until_ms: i64,
 }
 
 /// One function and day of output.
@@ -165,6 +379,10 @@ pub(crate) struct FunctionSim<'a> {
     burst_factor: f64,
     idle_left: u32,
     traced_this_hour: u32,
+    /// Start of the function's surge, epoch ms.
+    surge_at: Option<i64>,
+    /// The account's concurrency limit, for a function with a surge.
+    throttle: Option<Throttle>,
 }
 
 impl<'a> FunctionSim<'a> {
@@ -188,7 +406,21 @@ impl<'a> FunctionSim<'a> {
             burst_factor: 1.0,
             idle_left: 0,
             traced_this_hour: 0,
+            surge_at: surge_at(cfg, spec),
+            throttle: None,
         }
+    }
+
+    /// Holds the function to its account and region's concurrency limit,
+    /// given what the account's other functions run (`others`).
+    pub(crate) fn throttle_by(&mut self, others: Occupancy) {
+        self.throttle = Some(Throttle {
+            others,
+            // The timeout, and an INIT before it (at most 10 s on Lambda).
+            longest_ms: self.spec.timeout_ms as i64 + 10_000,
+            running: BinaryHeap::new(),
+            last_start: i64::MIN,
+        });
     }
 
     /// Generates one day (24 hourly rates) of invocations, in time order,
@@ -210,13 +442,28 @@ impl<'a> FunctionSim<'a> {
             let hour_start = self.start_ms + day as i64 * DAY_MS + h as i64 * HOUR_MS;
             self.traced_this_hour = 0;
             let mut arrivals = self.arrivals(hour_start, rate);
+            if let (Some(at), Some(surge)) = (self.surge_at, self.spec.surge) {
+                if (hour_start..hour_start + HOUR_MS).contains(&at) {
+                    arrivals.extend(
+                        (0..surge.events)
+                            .map(|_| at + self.rng.below(surge.spread_ms as u64) as i64),
+                    );
+                }
+            }
             arrivals.sort_unstable();
             for t in arrivals {
                 if calls_out && t >= self.end_ms - CALL_MARGIN_MS {
                     continue;
                 }
+                let t = match &mut self.throttle {
+                    Some(throttle) => throttle.admit(t),
+                    None => t,
+                };
                 let mut tree = Telemetry::default();
                 let done = self.invoke(t, None, callees, &mut out.callee_rows, &mut tree);
+                if let Some(throttle) = &mut self.throttle {
+                    throttle.started(done.busy_until_ms);
+                }
                 out.rows.push(done.row);
                 out.telemetry.append(tree);
             }
@@ -318,6 +565,59 @@ impl<'a> FunctionSim<'a> {
         }
     }
 
+    /// The route a request takes, for a function that serves several.
+    fn pick_route(&mut self) -> Option<&'static Route> {
+        let routes = self.spec.routes;
+        if routes.is_empty() {
+            return None;
+        }
+        let mut u = self.rng.f64() * routes.iter().map(|r| r.share).sum::<f64>();
+        for route in routes {
+            if u < route.share {
+                return Some(route);
+            }
+            u -= route.share;
+        }
+        routes.last()
+    }
+
+    /// The request's steps with each [`Step::Repeat`] drawn and written out
+    /// once per item, and how much longer than typical (the repeats at
+    /// their mean count) that makes the request's own work, given the
+    /// weight of a gap between steps.
+    fn unroll(&mut self, gap_weight: f64) -> (Vec<Step>, f64) {
+        let mut steps = Vec::new();
+        let mut typical = 0.0;
+        for step in self.spec.steps {
+            match *step {
+                Step::Repeat { step, min, max } => {
+                    assert!(
+                        matches!(step, Step::Db { .. } | Step::Http { .. }),
+                        "a repeated step is a query or an outside call"
+                    );
+                    let n = min + self.rng.below((max - min + 1) as u64) as u32;
+                    steps.extend(std::iter::repeat_n(*step, n as usize));
+                    typical += (min + max) as f64 / 2.0;
+                }
+                other => {
+                    steps.push(other);
+                    typical += 1.0;
+                }
+            }
+        }
+        // Expected weights of the timeline: a gap before, between and after
+        // the steps; one per query or outside call.
+        let calls = self
+            .spec
+            .steps
+            .iter()
+            .filter(|s| matches!(s, Step::Invoke { .. }))
+            .count() as f64;
+        let weight = |n: f64| (n + 1.0) * gap_weight + n - calls;
+        let scale = weight(steps.len() as f64) / weight(typical);
+        (steps, scale)
+    }
+
     /// Whether a new request of this (HTTP) function is traced.
     fn sample(&mut self) -> bool {
         let pick = self.rng.chance(TRACE_SAMPLE);
@@ -398,13 +698,18 @@ impl<'a> FunctionSim<'a> {
         // not.
         let vcpu = |mb: u32| (mb as f64 / MB_PER_VCPU).min(1.0);
         let cpu_scale = vcpu(spec.memory_mb) / vcpu(memory_mb);
-        let mut own_ms = self.rng.lognormal(spec.duration_ms.0, spec.duration_ms.1)
+        let route = self.pick_route();
+        let (operation, (median_ms, sigma), memory_used) = match route {
+            Some(r) => (r.operation, r.duration_ms, r.memory_used),
+            None => (spec.operation, spec.duration_ms, spec.memory_used),
+        };
+        let mut own_ms = self.rng.lognormal(median_ms, sigma)
             * ((1.0 - spec.cpu_bound) + spec.cpu_bound * cpu_scale);
         if matches!(start_type, "cold" | "snapstart") && spec.runtime.starts_with("java") {
             own_ms *= 1.4; // first requests run before the JIT warms up
         }
         let used_mb =
-            (spec.memory_mb as f64 * spec.memory_used * self.rng.lognormal(1.0, 0.06)).max(18.0);
+            (spec.memory_mb as f64 * memory_used * self.rng.lognormal(1.0, 0.06)).max(18.0);
         let mut max_memory_used_mb = used_mb.min(memory_mb as f64).round() as u32;
         let roll = self.rng.f64();
         let oom_rate = if memory_mb == spec.memory_mb {
@@ -446,13 +751,22 @@ impl<'a> FunctionSim<'a> {
         } else if spec.steps.is_empty() {
             cursor += own_ms;
         } else {
-            let n = spec.steps.len();
             let gap_weight = 0.2 + 2.0 * spec.cpu_bound;
+            let unrolled;
+            let steps: &[Step] = if spec.steps.iter().any(|s| matches!(s, Step::Repeat { .. })) {
+                let scale;
+                (unrolled, scale) = self.unroll(gap_weight);
+                own_ms *= scale;
+                &unrolled
+            } else {
+                spec.steps
+            };
+            let n = steps.len();
             let mut weights = Vec::with_capacity(2 * n + 1);
             for _ in 0..=n {
                 weights.push(self.rng.range(0.5, 1.5) * gap_weight);
             }
-            for step in spec.steps {
+            for step in steps {
                 weights.push(match step {
                     Step::Invoke { .. } => 0.0,
                     _ => self.rng.range(0.5, 1.5),
@@ -460,7 +774,7 @@ impl<'a> FunctionSim<'a> {
             }
             let total: f64 = weights.iter().sum();
             let part = |w: f64| own_ms * w / total;
-            for (i, step) in spec.steps.iter().enumerate() {
+            for (i, step) in steps.iter().enumerate() {
                 cursor += part(weights[i]);
                 match *step {
                     Step::Invoke { function, chance } => {
@@ -509,6 +823,7 @@ impl<'a> FunctionSim<'a> {
                         }
                         cursor += d;
                     }
+                    Step::Repeat { .. } => unreachable!("repeats are unrolled"),
                 }
             }
             cursor += part(weights[n]);
@@ -540,6 +855,7 @@ impl<'a> FunctionSim<'a> {
         inst.used = true;
         inst.busy_until_ms = t + (wait + duration_ms).ceil() as i64;
         inst.last_end_ms = inst.busy_until_ms;
+        let busy_until_ms = inst.busy_until_ms;
         let instance_id = inst.id.clone();
         // A crashed or timed-out environment is torn down.
         if status == "timeout" || error_type == "Runtime.OutOfMemory" {
@@ -610,13 +926,18 @@ impl<'a> FunctionSim<'a> {
                     parent_span_id: parent,
                     start: wait,
                     end: end_ms,
+                    operation,
                     failed_call,
                 },
                 planned,
                 tree,
             );
         }
-        Done { row, end_ms }
+        Done {
+            row,
+            end_ms,
+            busy_until_ms,
+        }
     }
 }
 

@@ -104,6 +104,7 @@ impl Planned {
                 ),
             },
             Step::Invoke { .. } => unreachable!("calls are planned with Planned::call"),
+            Step::Repeat { .. } => unreachable!("repeats are planned once per item"),
         }
     }
 
@@ -155,6 +156,9 @@ pub(crate) struct Server {
     /// Start (after INIT or restore) and end, ms after the invocation's start.
     pub(crate) start: f64,
     pub(crate) end: f64,
+    /// The span's name: the request's route for HTTP functions (see
+    /// [`FunctionSpec::routes`]), the function's name otherwise.
+    pub(crate) operation: &'static str,
     /// The callee whose failure failed this request.
     pub(crate) failed_call: Option<&'static str>,
 }
@@ -204,7 +208,7 @@ fn json_string(s: &str) -> String {
 
 /// What the request's error says, for the error log line and the span's
 /// exception event.
-fn error_message(spec: &FunctionSpec, row: &InvocationRow, failed_call: Option<&str>) -> String {
+fn error_message(spec: &FunctionSpec, row: &InvocationRow, server: &Server) -> String {
     match (row.status.as_str(), row.error_type.as_str()) {
         (_, "Runtime.OutOfMemory") => {
             "Runtime exited with error: signal: killed (out of memory)".to_string()
@@ -213,9 +217,9 @@ fn error_message(spec: &FunctionSpec, row: &InvocationRow, failed_call: Option<&
             "Task timed out after {:.2} seconds",
             spec.timeout_ms as f64 / 1000.0
         ),
-        _ => match failed_call {
-            Some(callee) => format!("{callee} failed, {} aborted", spec.operation),
-            None => format!("unhandled error in {}", spec.operation),
+        _ => match server.failed_call {
+            Some(callee) => format!("{callee} failed, {} aborted", server.operation),
+            None => format!("unhandled error in {}", server.operation),
         },
     }
 }
@@ -233,7 +237,7 @@ pub(crate) fn record(
     let t = row.start_time_ms;
     let (resource_keys, resource_values) = resource(row);
     let failed = row.status != "success";
-    let message = failed.then(|| error_message(spec, row, server.failed_call));
+    let message = failed.then(|| error_message(spec, row, &server));
     let span = |span_id: &str,
                 parent: &str,
                 name: String,
@@ -283,10 +287,10 @@ pub(crate) fn record(
         ("faas.coldstart", row.is_cold_start().to_string()),
     ];
     if http {
-        let (method, route) = spec
+        let (method, route) = server
             .operation
             .split_once(' ')
-            .unwrap_or(("GET", spec.operation));
+            .unwrap_or(("GET", server.operation));
         let code = match (row.status.as_str(), server.failed_call) {
             ("success", _) => 200,
             ("timeout", _) => 504,
@@ -300,7 +304,7 @@ pub(crate) fn record(
     let mut server_span = span(
         &server.span_id,
         &server.parent_span_id,
-        spec.operation.to_string(),
+        server.operation.to_string(),
         SERVER,
         server.start,
         server.end,
@@ -393,7 +397,7 @@ pub(crate) fn record(
             start + (first - start) / 2.0,
             INFO,
             SCOPE,
-            format!("{} started", spec.operation),
+            format!("{} started", server.operation),
         ));
     }
     for p in &planned {
@@ -413,7 +417,7 @@ pub(crate) fn record(
             end,
             INFO,
             SCOPE,
-            format!("{} completed in {duration:.0} ms", spec.operation),
+            format!("{} completed in {duration:.0} ms", server.operation),
         )),
     }
     match row.provider.as_str() {

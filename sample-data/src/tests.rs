@@ -124,7 +124,7 @@ fn covers_the_fleet_window_and_volume() {
         .iter()
         .all(|r| r.start_time >= start && r.start_time < end));
     let functions: BTreeSet<_> = rows.iter().map(|r| r.function.as_str()).collect();
-    assert!(functions.len() >= 36, "{} functions", functions.len());
+    assert!(functions.len() >= 39, "{} functions", functions.len());
     let providers: BTreeSet<_> = rows.iter().map(|r| r.provider.as_str()).collect();
     assert_eq!(providers.len(), 4, "{providers:?}");
     let arches: BTreeSet<_> = rows
@@ -806,30 +806,440 @@ fn print_fleet() {
     );
 }
 
+// --- The architecture insights' cases, each found by a brute-force
+// computation of its rule over the generated rows ---
+
+fn span_attr<'a>(s: &'a SpanRow, key: &str) -> Option<&'a str> {
+    attr(&s.attribute_keys, &s.attribute_values, key)
+}
+
+#[test]
+fn checkout_waits_on_both_its_callees_in_enough_traces() {
+    let demo = default_demo();
+    let servers: HashMap<(&str, &str), &SpanRow> = demo
+        .spans
+        .iter()
+        .filter(|s| s.kind == 2)
+        .map(|s| ((s.trace_id.as_str(), s.parent_span_id.as_str()), s))
+        .collect();
+    // (caller, callee) → traced calls: a CLIENT span naming the callee with
+    // the callee's SERVER span as its child.
+    let mut edges: BTreeMap<(&str, &str), usize> = BTreeMap::new();
+    for s in demo.spans.iter().filter(|s| s.kind == 3) {
+        let Some(callee) = span_attr(s, "faas.invoked_name") else {
+            continue;
+        };
+        if let Some(server) = servers.get(&(s.trace_id.as_str(), s.span_id.as_str())) {
+            assert_eq!(server.service_name, callee);
+            *edges.entry((s.service_name.as_str(), callee)).or_default() += 1;
+        }
+    }
+    eprintln!("traced synchronous calls: {edges:?}");
+    for callee in ["inventory-reserve", "payment-authorize"] {
+        let n = edges.get(&("api-checkout", callee)).copied().unwrap_or(0);
+        assert!(n >= 10, "api-checkout → {callee}: {n} traced calls");
+    }
+    assert_eq!(edges.len(), 2, "{edges:?}");
+}
+
+/// Lambda's memory sizes an advice would pick from.
+const SIZES_MB: [u32; 8] = [128, 256, 512, 1024, 1536, 2048, 3008, 4096];
+
+/// A function meeting the "doing too much" rule, with the figures of two
+/// of its routes.
+#[derive(Debug)]
+struct TooMuch {
+    function: String,
+    light: String,
+    heavy: String,
+    /// Traced calls of the light and the heavy route.
+    calls: (usize, usize),
+    /// Heavy route's median duration over the light one's.
+    ratio: f64,
+    /// Most memory a call of the light route used.
+    light_used_mb: u32,
+    /// The smallest size that holds that with 20 % headroom.
+    fits_mb: u32,
+    configured_mb: u32,
+}
+
+/// The functions whose SERVER spans show two routes (`http.route`, else
+/// the span's name), each at least 5 % of the function's traced calls and
+/// 20 calls, whose median durations differ by 4× or more, where the
+/// lighter route's memory used (the invocation rows') plus 20 % fits in
+/// half the configured size or less.
+fn doing_too_much(demo: &Demo) -> Vec<TooMuch> {
+    let rows: HashMap<&str, &InvocationRow> = demo
+        .rows
+        .iter()
+        .filter(|r| !r.trace_id.is_empty())
+        .map(|r| (r.request_id.as_str(), r))
+        .collect();
+    // function → route → (SERVER span durations, memory used, configured)
+    type Calls<'a> = BTreeMap<&'a str, (Vec<f64>, Vec<u32>, u32)>;
+    let mut functions: BTreeMap<&str, Calls> = BTreeMap::new();
+    for s in demo.spans.iter().filter(|s| s.kind == 2) {
+        let route = span_attr(s, "http.route").unwrap_or(&s.name);
+        let id = span_attr(s, "faas.invocation_id").unwrap();
+        let row = rows[id];
+        let calls = functions
+            .entry(&s.service_name)
+            .or_default()
+            .entry(route)
+            .or_default();
+        calls.0.push(s.duration_ns as f64 / 1e6);
+        calls.1.push(row.max_memory_used_mb);
+        calls.2 = calls.2.max(row.memory_mb);
+    }
+    let mut found = Vec::new();
+    for (function, routes) in functions {
+        let traced: usize = routes.values().map(|c| c.0.len()).sum();
+        let eligible: Vec<(&str, usize, f64, u32, u32)> = routes
+            .iter()
+            .filter(|(_, c)| c.0.len() >= 20 && c.0.len() as f64 >= 0.05 * traced as f64)
+            .map(|(route, c)| {
+                let used = *c.1.iter().max().unwrap();
+                (*route, c.0.len(), median(c.0.clone()), used, c.2)
+            })
+            .collect();
+        for light in &eligible {
+            for heavy in &eligible {
+                let ratio = heavy.2 / light.2;
+                let needed = light.3 as f64 * 1.2;
+                let fits = SIZES_MB.iter().copied().find(|mb| *mb as f64 >= needed);
+                if let Some(fits_mb) = fits.filter(|mb| ratio >= 4.0 && 2 * mb <= light.4) {
+                    found.push(TooMuch {
+                        function: function.to_string(),
+                        light: light.0.to_string(),
+                        heavy: heavy.0.to_string(),
+                        calls: (light.1, heavy.1),
+                        ratio,
+                        light_used_mb: light.3,
+                        fits_mb,
+                        configured_mb: light.4,
+                    });
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn only_the_media_api_is_doing_too_much() {
+    let demo = default_demo();
+    let found = doing_too_much(demo);
+    eprintln!("doing too much: {found:?}");
+    assert_eq!(found.len(), 1, "{found:?}");
+    let f = &found[0];
+    assert_eq!(f.function, "media-api");
+    assert_eq!(
+        (f.light.as_str(), f.heavy.as_str()),
+        ("/media/{id}", "/media/transcode-preview")
+    );
+    assert!(f.ratio >= 10.0, "{f:?}");
+    assert!(f.calls.0 > 2 * f.calls.1 && f.calls.1 >= 20, "{f:?}");
+    assert!(f.light_used_mb < 400 && f.fits_mb <= 512 && f.configured_mb == 2048);
+    // The rows agree with the spans: each invocation of the heavy route
+    // uses several times the memory of the light one.
+    let media: Vec<&InvocationRow> = demo
+        .rows
+        .iter()
+        .filter(|r| r.function == "media-api")
+        .collect();
+    let used = |light: bool| {
+        median(
+            media
+                .iter()
+                .filter(|r| (r.max_memory_used_mb < 1024) == light)
+                .map(|r| r.max_memory_used_mb as f64)
+                .collect(),
+        )
+    };
+    let share_light =
+        media.iter().filter(|r| r.max_memory_used_mb < 1024).count() as f64 / media.len() as f64;
+    assert!((0.7..0.8).contains(&share_light), "{share_light}");
+    assert!(used(false) > 5.0 * used(true));
+}
+
+/// Per function, the traced requests whose SERVER span has ≥ 4 CLIENT
+/// children of one name that run one after another and take together at
+/// least half of it.
+fn sequential_fan_outs(demo: &Demo) -> BTreeMap<&str, usize> {
+    let mut children: HashMap<(&str, &str), Vec<&SpanRow>> = HashMap::new();
+    for s in demo.spans.iter().filter(|s| !s.parent_span_id.is_empty()) {
+        children
+            .entry((s.trace_id.as_str(), s.parent_span_id.as_str()))
+            .or_default()
+            .push(s);
+    }
+    let mut found: BTreeMap<&str, usize> = BTreeMap::new();
+    for server in demo.spans.iter().filter(|s| s.kind == 2) {
+        let Some(kids) = children.get(&(server.trace_id.as_str(), server.span_id.as_str())) else {
+            continue;
+        };
+        let mut by_name: BTreeMap<&str, Vec<&SpanRow>> = BTreeMap::new();
+        for k in kids {
+            by_name.entry(&k.name).or_default().push(k);
+        }
+        let hit = by_name.values_mut().any(|same| {
+            same.sort_by_key(|s| s.start_time_unix_nano);
+            let sequential = same
+                .windows(2)
+                .all(|w| w[1].start_time_unix_nano >= w[0].end_time_unix_nano);
+            let took: u64 = same.iter().map(|s| s.duration_ns).sum();
+            same.len() >= 4 && sequential && 2 * took >= server.duration_ns
+        });
+        if hit {
+            *found.entry(&server.service_name).or_default() += 1;
+        }
+    }
+    found
+}
+
+#[test]
+fn only_the_order_notifier_fans_out_one_call_after_another() {
+    let demo = default_demo();
+    let found = sequential_fan_outs(demo);
+    let traced = demo
+        .spans
+        .iter()
+        .filter(|s| s.kind == 2 && s.service_name == "order-notifier")
+        .count();
+    eprintln!("sequential fan-out: {found:?} of {traced} traced order-notifier requests");
+    assert_eq!(
+        found.keys().copied().collect::<Vec<_>>(),
+        ["order-notifier"]
+    );
+    assert!(found["order-notifier"] >= 10, "{found:?}");
+    // The loop is 4 to 12 e-mails, and a request with more takes longer.
+    let (few, many): (Vec<f64>, Vec<f64>) = {
+        let mut sends: HashMap<(&str, &str), usize> = HashMap::new();
+        for s in demo.spans.iter().filter(|s| s.name.contains("sendgrid")) {
+            *sends
+                .entry((s.trace_id.as_str(), s.parent_span_id.as_str()))
+                .or_default() += 1;
+        }
+        assert!(sends.values().all(|n| (4..=12).contains(n)), "{sends:?}");
+        let (mut few, mut many) = (Vec::new(), Vec::new());
+        for s in demo
+            .spans
+            .iter()
+            .filter(|s| s.kind == 2 && s.service_name == "order-notifier")
+        {
+            match sends[&(s.trace_id.as_str(), s.span_id.as_str())] {
+                4..=6 => few.push(s.duration_ns as f64),
+                10..=12 => many.push(s.duration_ns as f64),
+                _ => {}
+            }
+        }
+        (few, many)
+    };
+    assert!(median(many) > 1.5 * median(few));
+}
+
+/// The most invocations of each AWS account and region running at once,
+/// counted at every start (where the count can rise): those whose
+/// `[start, start + duration rounded up)` covers it, or, with `init`, whose
+/// INIT or restore wait before it too.
+fn account_peaks(rows: &[InvocationRow], init: bool) -> BTreeMap<(String, String), usize> {
+    let mut groups: BTreeMap<(String, String), Vec<(u64, u64)>> = BTreeMap::new();
+    for r in rows.iter().filter(|r| r.provider == "aws_lambda") {
+        let wait = match (init, r.start_type.as_str()) {
+            (true, "cold") => r.init_duration_ms,
+            (true, "snapstart") => r.restore_duration_ms,
+            _ => 0.0,
+        };
+        let ms = ((wait + r.duration_ms).ceil() as u64).max(1);
+        groups
+            .entry((r.account.clone(), r.region.clone()))
+            .or_default()
+            .push((r.start_time_ms, r.start_time_ms + ms));
+    }
+    groups
+        .into_iter()
+        .map(|(key, mut busy)| {
+            busy.sort();
+            let longest = busy.iter().map(|(s, e)| e - s).max().unwrap();
+            let mut peak = 0;
+            for (i, &(at, _)) in busy.iter().enumerate() {
+                if busy.get(i + 1).is_some_and(|next| next.0 == at) {
+                    continue; // counted at the last of equal starts
+                }
+                let from = busy.partition_point(|b| b.0 + longest < at);
+                let running = busy[from..=i].iter().filter(|b| b.1 > at).count();
+                peak = peak.max(running);
+            }
+            (key, peak)
+        })
+        .collect()
+}
+
+#[test]
+fn a_bulk_import_runs_its_account_into_the_concurrency_limit() {
+    let demo = default_demo();
+    let peaks = account_peaks(&demo.rows, false);
+    let with_init = account_peaks(&demo.rows, true);
+    eprintln!("peak concurrency per AWS account and region: {peaks:?}, with INIT {with_init:?}");
+    let data = ("498765432109".to_string(), "us-east-1".to_string());
+    assert!((800..=1000).contains(&peaks[&data]), "{peaks:?}");
+    assert!(with_init[&data] <= 1000, "{with_init:?}");
+    for (key, peak) in &peaks {
+        assert!(key == &data || *peak < 800, "{key:?}: {peak}");
+    }
+
+    // The surge: 1,500 events on one afternoon, every one run, the ones
+    // over the limit later than they came.
+    let imports: Vec<&InvocationRow> = demo
+        .rows
+        .iter()
+        .filter(|r| r.function == "bulk-import")
+        .collect();
+    let (start, end) = demo.cfg.window();
+    let middle = start + (end - start) / 2;
+    let day = |r: &&&InvocationRow| {
+        (r.start_time - middle).num_hours().abs() < 24
+            && chrono::Timelike::hour(&r.start_time) == 15
+    };
+    let surge: Vec<&&InvocationRow> = imports.iter().filter(day).collect();
+    assert!((1_500..1_510).contains(&surge.len()), "{}", surge.len());
+    let mut starts: Vec<u64> = surge.iter().map(|r| r.start_time_ms).collect();
+    starts.sort();
+    // The events came within 30 s; those over the limit ran later.
+    let first = starts[10];
+    let later = starts.iter().filter(|t| **t > first + 35_000).count();
+    assert!((400..=600).contains(&later), "{later} retried");
+    assert!(imports.len() < 2_500, "{} bulk imports", imports.len());
+    // New environments stay within Lambda's scaling rate: at most 1,000
+    // per function in any 10 seconds.
+    let mut fresh: Vec<u64> = imports
+        .iter()
+        .filter(|r| r.start_type != "warm")
+        .map(|r| r.start_time_ms)
+        .collect();
+    fresh.sort();
+    let densest = (0..fresh.len())
+        .map(|i| fresh[i..].partition_point(|t| *t < fresh[i] + 10_000))
+        .max()
+        .unwrap();
+    eprintln!(
+        "bulk-import: {} events, {later} retried, {} new environments in the month, at most {densest} in 10 s",
+        surge.len(),
+        fresh.len()
+    );
+    assert!((400..=1_000).contains(&densest), "{densest}");
+}
+
+#[test]
+fn the_provisioned_concurrency_is_mostly_idle() {
+    let demo = default_demo();
+    let (start, end) = demo.cfg.window();
+    let hours = (end - start).num_hours() as f64;
+    let provisioned: Vec<faasight_store::FunctionConfigRow> = inventory(&demo.cfg)
+        .into_iter()
+        .filter(|c| c.provisioned_allocated > 0)
+        .collect();
+    assert_eq!(provisioned.len(), 1);
+    let config = &provisioned[0];
+    assert_eq!(config.function, "auth-authorizer");
+    let rows: Vec<&InvocationRow> = demo
+        .rows
+        .iter()
+        .filter(|r| r.function == config.function)
+        .collect();
+    let capacity_ms = config.provisioned_allocated as f64 * hours * 3_600_000.0;
+    let on_provisioned: f64 = rows
+        .iter()
+        .filter(|r| r.start_type == "provisioned")
+        .map(|r| r.duration_ms)
+        .sum();
+    // Even counting every invocation as if it ran on a provisioned
+    // environment, most of the paid capacity idles.
+    let all: f64 = rows.iter().map(|r| r.duration_ms).sum();
+    eprintln!(
+        "provisioned utilisation of {}: {:.2e} % ({} invocations of start type provisioned), at most {:.2e} %",
+        config.function,
+        100.0 * on_provisioned / capacity_ms,
+        rows.iter().filter(|r| r.start_type == "provisioned").count(),
+        100.0 * all / capacity_ms
+    );
+    assert!(on_provisioned > 0.0);
+    assert!(on_provisioned / capacity_ms < 0.4);
+    assert!(all / capacity_ms < 0.4);
+}
+
+#[test]
+fn extra_volumes_leave_the_rest_of_the_workload_as_it_was() {
+    let cfg = DemoConfig::new("2026-03-02T10:30:00Z".parse().unwrap());
+    let fleet = catalog::fleet();
+    let without: Vec<catalog::FunctionSpec> = fleet
+        .iter()
+        .filter(|f| !matches!(f.volume, catalog::Volume::Extra(_)))
+        .cloned()
+        .collect();
+    assert_eq!(fleet.len() - without.len(), 3);
+    assert!(fleet[..without.len()]
+        .iter()
+        .all(|f| !matches!(f.volume, catalog::Volume::Extra(_))));
+    let (a, b) = (
+        simulate::hourly_rates(&cfg, &fleet),
+        simulate::hourly_rates(&cfg, &without),
+    );
+    assert_eq!(a[..without.len()], b[..]);
+    // Routes and repeats are well formed.
+    for f in &fleet {
+        if !f.routes.is_empty() {
+            let total: f64 = f.routes.iter().map(|r| r.share).sum();
+            assert!((total - 1.0).abs() < 1e-9, "{}", f.name);
+            assert_eq!(f.trigger, "http");
+        }
+        for s in f.steps {
+            if let catalog::Step::Repeat { step, min, max } = s {
+                assert!(1 <= *min && min <= max, "{}", f.name);
+                assert!(matches!(
+                    step,
+                    catalog::Step::Db { .. } | catalog::Step::Http { .. }
+                ));
+            }
+        }
+    }
+}
+
+/// `cargo test -p faasight-sample-data benchmark_size -- --ignored --nocapture`
+/// (a minute or two): at the benchmark's 10 M invocations the surge is the
+/// same one-off of 1,500 events, and the account still runs at most 1,000
+/// at once while it is on.
 #[test]
 #[ignore]
-fn tmp_fingerprint() {
-    use std::hash::{Hash, Hasher};
-    let demo = default_demo();
-    let mut out = String::new();
-    let mut per: BTreeMap<String, (usize, std::collections::hash_map::DefaultHasher)> = BTreeMap::new();
-    for r in &demo.rows {
-        let e = per.entry(format!("rows {}", r.function)).or_insert((0, Default::default()));
-        e.0 += 1;
-        format!("{r:?}").hash(&mut e.1);
-    }
-    for s in &demo.spans {
-        let e = per.entry(format!("spans {}", s.service_name)).or_insert((0, Default::default()));
-        e.0 += 1;
-        format!("{s:?}").hash(&mut e.1);
-    }
-    for l in &demo.logs {
-        let e = per.entry(format!("logs {}", l.service_name)).or_insert((0, Default::default()));
-        e.0 += 1;
-        format!("{l:?}").hash(&mut e.1);
-    }
-    for (k, (n, h)) in per {
-        out.push_str(&format!("{k} {n} {:x}\n", h.finish()));
-    }
-    std::fs::write(std::env::var("FP_OUT").unwrap(), out).unwrap();
+fn the_surge_at_the_benchmark_size() {
+    let mut cfg = DemoConfig::new("2026-03-02T10:30:00Z".parse().unwrap());
+    cfg.invocations = 10_000_000;
+    let fleet = catalog::fleet();
+    let bulk = fleet.iter().find(|f| f.surge.is_some()).unwrap();
+    let at = simulate::surge_at(&cfg, bulk).unwrap() as u64;
+    let started = std::time::Instant::now();
+    let (mut account, mut imports) = (Vec::new(), 0usize);
+    let summary = generate(&cfg, |batch| {
+        for r in batch {
+            imports += usize::from(r.function == bulk.name);
+            if r.account == bulk.account
+                && r.region == bulk.region
+                && r.start_time_ms + 3_600_000 > at
+                && r.start_time_ms < at + 3_600_000
+            {
+                account.push(r);
+            }
+        }
+        Ok::<_, ()>(())
+    })
+    .unwrap();
+    let peaks = account_peaks(&account, true);
+    eprintln!(
+        "{} rows in {:.1} s; {imports} bulk imports; peak around the surge {peaks:?}",
+        summary.rows,
+        started.elapsed().as_secs_f64()
+    );
+    assert!(imports < 2_500);
+    let peak = peaks.values().next().copied().unwrap();
+    assert!((800..=1000).contains(&peak), "{peak}");
 }

@@ -1,7 +1,7 @@
 //! `faasight bench analyze`: every analysis on a large synthetic fleet
 //! (default 1,000 functions × 30 days), timed one by one and in total.
 //!
-//! The fleet is the demo workload's 36 functions generated again with other
+//! The fleet is the demo workload's 39 functions generated again with other
 //! seeds and renamed (`api-orders-007`, …), so each copy has its own
 //! arrivals, cold starts and memory use.
 
