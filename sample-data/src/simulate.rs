@@ -484,8 +484,12 @@ impl<'a> FunctionSim<'a> {
                 .collect();
         }
         // Bursts and idle spells: a few per month per function, bursts more
-        // often where the catalog says so.
-        if self.burst_left == 0 && self.rng.chance(self.spec.burst_chance) {
+        // often where the catalog says so. A scheduled batch does not
+        // burst: its size is its work's, and several times it would run
+        // thousands of environments at once, more than Lambda lets an
+        // account run (1,000 by default).
+        let scheduled = matches!(self.spec.pattern, Pattern::Batch { .. });
+        if !scheduled && self.burst_left == 0 && self.rng.chance(self.spec.burst_chance) {
             self.burst_left = 1 + self.rng.below(3) as u32;
             self.burst_factor = self.rng.range(4.0, 10.0);
         }

@@ -385,7 +385,8 @@ async fn cli_json_and_http_api_agree_on_every_analysis() {
             "cold-starts",
             "forecast",
             "anomalies",
-            "warnings"
+            "warnings",
+            "insights"
         ],
         "{index}"
     );
@@ -397,7 +398,7 @@ async fn cli_json_and_http_api_agree_on_every_analysis() {
     // API parameter must mean the same.
     /// An analysis, its CLI flags, and the same as API parameters.
     type Case<'a> = (&'a str, &'a [&'a str], &'a [(&'a str, &'a str)]);
-    let non_default: [Case; 8] = [
+    let non_default: [Case; 9] = [
         ("bill", &["--aws-free-tier"], &[("aws_free_tier", "true")]),
         (
             "rightsizing",
@@ -432,6 +433,11 @@ async fn cli_json_and_http_api_agree_on_every_analysis() {
             "warnings",
             &["--thresholds", "cold_start_pct=2,memory_pct=90"],
             &[("thresholds", "cold_start_pct=2,memory_pct=90")],
+        ),
+        (
+            "insights",
+            &["--account-limit", "250"],
+            &[("account_limit", "250")],
         ),
     ];
     for (analysis, flags, params) in non_default {

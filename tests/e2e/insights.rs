@@ -192,45 +192,53 @@ async fn concurrency_peaks_pushed_down_equal_a_brute_force_count() {
     let ch = super::common::ClickHouse::start().await;
     // 2026-11-02 10:00 UTC.
     let t0: i64 = 1_793_613_600_000;
-    let line = |account: &str, function: &str, id: String, start: i64, ms: u64, cold: bool| {
+    // A cold start's INIT (whole ms here) holds its environment before
+    // the invocation starts: it counts towards the limit.
+    let line = |account: &str, function: &str, id: String, start: i64, ms: u64, init: u64| {
         format!(
-            r#"{{"provider":"aws_lambda","account":"{account}","region":"eu-west-1","function":"{function}","memory_mb":512,"arch":"arm64","request_id":"{id}","start_time_ms":{start},"duration_ms":{ms},"start_type":"{}"}}"#,
-            if cold { "cold" } else { "warm" }
+            r#"{{"provider":"aws_lambda","account":"{account}","region":"eu-west-1","function":"{function}","memory_mb":512,"arch":"arm64","request_id":"{id}","start_time_ms":{start},"duration_ms":{ms},"init_duration_ms":{init},"start_type":"{}"}}"#,
+            if init > 0 { "cold" } else { "warm" }
         )
     };
-    // Account 1: 3,000 random invocations within a minute, up to 20 s each.
+    // Account 1: 3,000 random invocations within a minute, up to 20 s
+    // each, a third of them cold with up to 3 s of INIT.
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let random: Vec<(i64, u64)> = (0..3_000)
-        .map(|_| (t0 + rng.below(60_000) as i64, 1 + rng.below(20_000)))
+    let random: Vec<(i64, u64, u64)> = (0..3_000)
+        .map(|i| {
+            let init = if i % 3 == 0 { 1 + rng.below(3_000) } else { 0 };
+            (t0 + rng.below(60_000) as i64, 1 + rng.below(20_000), init)
+        })
         .collect();
     // Account 2: a burst of 1,200 new environments, one every 5 ms, each
-    // running 30 s: all 1,200 run at once from t0 + 5,995 ms, and all
-    // start within 6 s, above Lambda's 1,000 per 10 s.
-    let burst: Vec<(i64, u64)> = (0..1_200).map(|i| (t0 + i * 5, 30_000)).collect();
+    // initialising 1 ms and running 30 s: all 1,200 run at once from
+    // t0 + 5,994 ms, and all start within 6 s, above Lambda's 1,000 per
+    // 10 s.
+    let burst: Vec<(i64, u64, u64)> = (0..1_200).map(|i| (t0 + i * 5, 30_000, 1)).collect();
     let mut lines: Vec<String> = random
         .iter()
         .enumerate()
-        .map(|(i, &(s, d))| line("111111111111", "random", format!("r{i}"), s, d, i % 3 == 0))
+        .map(|(i, &(s, d, init))| line("111111111111", "random", format!("r{i}"), s, d, init))
         .collect();
     lines.extend(
         burst
             .iter()
             .enumerate()
-            .map(|(i, &(s, d))| line("222222222222", "burst", format!("b{i}"), s, d, true)),
+            .map(|(i, &(s, d, init))| line("222222222222", "burst", format!("b{i}"), s, d, init)),
     );
     ch.import_ndjson(&lines);
 
-    // Brute force: at every millisecond, the invocations that hold it.
-    let brute = |busy: &[(i64, u64)]| -> (u64, i64) {
+    // Brute force: at every millisecond, the invocations (with their
+    // INIT) that hold it.
+    let brute = |busy: &[(i64, u64, u64)]| -> (u64, i64) {
         let (from, to) = (
-            busy.iter().map(|b| b.0).min().unwrap(),
+            busy.iter().map(|b| b.0 - b.2 as i64).min().unwrap(),
             busy.iter().map(|b| b.0 + b.1 as i64).max().unwrap(),
         );
         let mut best = (0, 0);
         for t in from..to {
             let n = busy
                 .iter()
-                .filter(|&&(s, d)| s <= t && t < s + d as i64)
+                .filter(|&&(s, d, init)| s - init as i64 <= t && t < s + d as i64)
                 .count() as u64;
             if n > best.0 {
                 best = (n, t);
@@ -239,7 +247,7 @@ async fn concurrency_peaks_pushed_down_equal_a_brute_force_count() {
         best
     };
     let (random_peak, random_at) = brute(&random);
-    assert_eq!(brute(&burst), (1_200, t0 + 5_995));
+    assert_eq!(brute(&burst), (1_200, t0 + 5_994));
 
     let report: Value = serde_json::from_str(&faasight_ok(&[
         "insights",
@@ -262,7 +270,7 @@ async fn concurrency_peaks_pushed_down_equal_a_brute_force_count() {
     let scope = |p: &Value| p["scope"].as_str().unwrap().to_string();
     let burst_peak = peaks.iter().find(|p| scope(p).contains("222")).unwrap();
     assert_eq!(burst_peak["concurrency"], 1_200);
-    assert_eq!(burst_peak["at"], at(t0 + 5_995).as_str());
+    assert_eq!(burst_peak["at"], at(t0 + 5_994).as_str());
     let random_peak_row = peaks.iter().find(|p| scope(p).contains("111")).unwrap();
     assert_eq!(random_peak_row["concurrency"], random_peak);
     assert_eq!(random_peak_row["at"], at(random_at).as_str());

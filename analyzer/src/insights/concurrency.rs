@@ -7,6 +7,9 @@
 //! and a sweep gives it in O(n log n): +1 at a start, −1 at an end, ends
 //! before starts at the same millisecond — an occupancy is `[start, end)`,
 //! so an environment freed at `t` can take an invocation starting at `t`.
+//! An environment also counts while it initialises: the queries start a
+//! cold start's occupancy its INIT earlier (a SnapStart restore's, its
+//! restore), since the invocation's own start is after it.
 //! The same count over all functions of an account and region is what AWS
 //! compares with the account's concurrency limit (1,000 by default,
 //! <https://docs.aws.amazon.com/lambda/latest/dg/lambda-concurrency.html>).

@@ -29,7 +29,7 @@ FROM
             account,
             region,
             arraySort(arrayConcat(
-                groupArray(toInt64(start_time_ms) * 2 + 1),
+                groupArray((toInt64(start_time_ms) - toInt64(ceil(multiIf(start_type = 'cold', init_duration_ms, start_type = 'snapstart', restore_duration_ms, 0)))) * 2 + 1),
                 groupArray((toInt64(start_time_ms) + greatest(toInt64(ceil(duration_ms)), 1)) * 2))) AS events
         FROM invocations
         WHERE tenant = ? AND start_time >= toDateTime(?) AND start_time < toDateTime(?)
