@@ -344,3 +344,59 @@ async fn concurrency_peaks_pushed_down_equal_a_brute_force_count() {
         .iter()
         .all(|f| f["kind"] != "concurrency_limit"));
 }
+
+/// The default demo holds one case of each finding the demo can show (a
+/// scaling-rate burst needs more than 1,000 cold starts in 10 s, which
+/// the throttled surge never reaches), and nothing else.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_default_demo_shows_each_kind_of_finding_once_per_case() {
+    let ch = super::common::ClickHouse::start().await;
+    let end = "2026-12-07T00:00:00Z";
+    faasight_ok(&["demo-data", "--end", end, "--clickhouse-url", &ch.url()]);
+    let report: Value = serde_json::from_str(&faasight_ok(&[
+        "insights",
+        "--days",
+        "30",
+        "--to",
+        end,
+        "--format",
+        "json",
+        "--clickhouse-url",
+        &ch.url(),
+    ]))
+    .unwrap();
+    let mut found: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let functions: Vec<&str> = f["functions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k.as_str().unwrap().rsplit('/').next().unwrap())
+                .collect();
+            format!("{} {}", f["kind"].as_str().unwrap(), functions.join(" → "))
+        })
+        .collect();
+    found.sort();
+    assert_eq!(
+        found,
+        [
+            "concurrency_limit us-east-1",
+            "doing_too_much media-api",
+            "function_waits_on_function api-checkout → inventory-reserve",
+            "function_waits_on_function api-checkout → payment-authorize",
+            "idle_provisioned_concurrency auth-authorizer",
+            "sequential_fan_out order-notifier",
+        ],
+        "{report:#}"
+    );
+    let limit = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "concurrency_limit")
+        .unwrap();
+    assert_eq!(limit["functions"][0], "aws_lambda/498765432109/us-east-1");
+}
