@@ -102,6 +102,34 @@ pub fn peak_per_window(busy: &[Busy], from_ms: i64, step_ms: i64, windows: usize
     out
 }
 
+/// The first millisecond in `[from_ms, to_ms)` at which at least `level`
+/// invocations run, if there is one: where in its busiest hour an
+/// account's peak falls.
+pub fn first_at_least(busy: &[Busy], level: u64, from_ms: i64, to_ms: i64) -> Option<i64> {
+    let events = events(busy);
+    let mut running: i64 = 0;
+    let mut k = 0;
+    while k < events.len() {
+        let t = events[k].0;
+        if t > from_ms && running >= level as i64 {
+            // The level held from before `t`: from `from_ms` on, or from
+            // the previous event inside the window.
+            return Some(from_ms.max(events[k - 1].0)).filter(|&at| at < to_ms);
+        }
+        while k < events.len() && events[k].0 == t {
+            running += i64::from(events[k].1);
+            k += 1;
+        }
+        if t >= from_ms && t < to_ms && running >= level as i64 {
+            return Some(t);
+        }
+        if t >= to_ms {
+            return None;
+        }
+    }
+    (running >= level as i64 && from_ms < to_ms).then_some(from_ms)
+}
+
 /// One window's figures as `insight_account_concurrency.sql` returns them.
 /// Events at the window's first millisecond are apart: until the last of
 /// them, the levels between are never held for a millisecond.
@@ -404,6 +432,26 @@ mod tests {
                 peak_per_window(&busy, from, step, windows),
                 "seed {seed}"
             );
+        }
+    }
+
+    #[test]
+    fn the_first_millisecond_at_a_level_equals_a_direct_search() {
+        for seed in 1..=40u64 {
+            let mut rng = Rng(seed.wrapping_mul(0x2545_f491_4f6c_dd1d));
+            let n = 1 + rng.below(60) as usize;
+            let busy: Vec<Busy> = (0..n)
+                .map(|_| Busy::new(rng.below(3_000) as i64, rng.below(1_500) as f64 + 1.0))
+                .collect();
+            let (from, to) = (rng.below(2_000) as i64, 2_000 + rng.below(2_000) as i64);
+            for level in 1..=8u64 {
+                let expected = (from..to).find(|&t| brute_force(&busy, t) >= level);
+                assert_eq!(
+                    first_at_least(&busy, level, from, to),
+                    expected,
+                    "seed {seed}, level {level}, [{from}, {to})"
+                );
+            }
         }
     }
 

@@ -1,9 +1,15 @@
 -- Each account and region's concurrency hour by hour, exact at 1 ms: the
--- sweep of insight_account_peaks.sql, its running sum unrolled and
+-- sweep of analyzer/src/insights/concurrency.rs pushed down: events
+-- encoded as 2·t + 1 for a start and 2·t for an end (sorted, an end
+-- comes before a start at the same millisecond), their running sum of
+-- +1/−1 the concurrency after each event, unrolled and
 -- grouped by the hour of each event. Per hour: the events at its first
 -- millisecond and the level after them, the highest level after a later
 -- event, and the level after its last event, which the next hours start
--- from (analyzer/src/insights/concurrency.rs, `peaks_from_levels`).
+-- from (analyzer/src/insights/concurrency.rs, `peaks_from_levels`). An
+-- invocation holds [start − its INIT (cold start) or restore (SnapStart),
+-- start + ceil(duration, ≥ 1 ms)) — an environment counts towards the
+-- limit while it initialises.
 -- params: tenant = 'default'; from_epoch = 1767225600; to_epoch = 1769904000
 SELECT
     provider,
