@@ -243,6 +243,7 @@ async fn two_shards_give_every_analysis_of_one_server() {
         ("warnings", &[][..]),
         ("anomalies", &["--threshold", "3"][..]),
         ("forecast", &["--by", "total", "--horizon", "14d"][..]),
+        ("insights", &[][..]),
     ] {
         let expected = analysis(command, extra, &single_url);
         // Not two empty answers: the demo gives every analysis rows.

@@ -16,11 +16,13 @@ SELECT
     function,
     route,
     toUInt64(count()) AS calls,
-    quantiles(0.5, 0.95)(duration_ms) AS duration_quantiles,
+    quantilesExact(0.5, 0.95)(duration_ms) AS duration_quantiles,
     toUInt64(sum(matched)) AS matched,
     toUInt32(max(memory_used_mb)) AS memory_used_max_mb,
     toUInt64(sum(billed_ms)) AS billed_ms,
-    groupArray(5)(trace_id) AS example_trace_ids
+    -- The slowest requests make the examples (ties by trace id: the
+    -- same answer on every run, whatever the threads' order).
+    arrayMap(x -> tupleElement(x, 2), arraySlice(arrayReverseSort(groupArray((duration_ms, trace_id))), 1, 5)) AS example_trace_ids
 FROM
 (
     SELECT
@@ -47,7 +49,7 @@ ANY LEFT JOIN
     FROM invocations
     WHERE tenant = ? AND start_time >= toDateTime(?) AND start_time < toDateTime(?)
       AND request_id != ''
-      AND request_id IN
+      AND request_id GLOBAL IN
       (
           SELECT attribute_values[indexOf(attribute_keys, 'faas.invocation_id')]
           FROM spans
