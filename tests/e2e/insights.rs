@@ -161,7 +161,15 @@ async fn traces_from_the_python_sdk_give_exactly_the_expected_findings() {
     );
 
     // The CLI gives the same findings.
-    let cli: Value = serde_json::from_str(&faasight_ok(&[
+    let cli: Value = insights_of_2026_11_02(&ch, &[]);
+    assert_eq!(cli["findings"], report["findings"]);
+}
+
+/// `faasight insights --format json` over 2026-11-02 on `ch`, with `extra`
+/// flags.
+fn insights_of_2026_11_02(ch: &super::common::ClickHouse, extra: &[&str]) -> Value {
+    let url = ch.url();
+    let mut args = vec![
         "insights",
         "--days",
         "1",
@@ -170,10 +178,10 @@ async fn traces_from_the_python_sdk_give_exactly_the_expected_findings() {
         "--format",
         "json",
         "--clickhouse-url",
-        &ch.url(),
-    ]))
-    .unwrap();
-    assert_eq!(cli["findings"], report["findings"]);
+        &url,
+    ];
+    args.extend_from_slice(extra);
+    serde_json::from_str(&faasight_ok(&args)).unwrap()
 }
 
 /// xorshift64*: random intervals without a dependency, the same on every run.
@@ -249,18 +257,7 @@ async fn concurrency_peaks_pushed_down_equal_a_brute_force_count() {
     let (random_peak, random_at) = brute(&random);
     assert_eq!(brute(&burst), (1_200, t0 + 5_994));
 
-    let report: Value = serde_json::from_str(&faasight_ok(&[
-        "insights",
-        "--days",
-        "1",
-        "--to",
-        "2026-11-03T00:00:00Z",
-        "--format",
-        "json",
-        "--clickhouse-url",
-        &ch.url(),
-    ]))
-    .unwrap();
+    let report: Value = insights_of_2026_11_02(&ch, &[]);
     let peaks = report["account_peaks"].as_array().unwrap();
     let at = |ms: i64| {
         chrono::DateTime::<chrono::Utc>::from_timestamp_millis(ms)
@@ -324,20 +321,7 @@ async fn concurrency_peaks_pushed_down_equal_a_brute_force_count() {
     assert_eq!(scaling["evidence"][0]["value"], 1_200.0);
 
     // With the quota raised to 2,000, no account is near it.
-    let raised: Value = serde_json::from_str(&faasight_ok(&[
-        "insights",
-        "--days",
-        "1",
-        "--to",
-        "2026-11-03T00:00:00Z",
-        "--account-limit",
-        "2000",
-        "--format",
-        "json",
-        "--clickhouse-url",
-        &ch.url(),
-    ]))
-    .unwrap();
+    let raised: Value = insights_of_2026_11_02(&ch, &["--account-limit", "2000"]);
     assert!(raised["findings"]
         .as_array()
         .unwrap()
