@@ -37,6 +37,36 @@ impl Scope {
             .filter(|v| !v.is_empty())
     }
 
+    /// The JSON API's URL of `analysis` (`insights`, `rightsizing.csv`, …)
+    /// over exactly this scope: the tenant, and the range as whole days
+    /// ending at its end (every range the picker offers is whole days;
+    /// the API refuses the page's own `range`, `from` and `to` dates), then
+    /// `extra` parameters.
+    pub fn api_href(&self, analysis: &str, extra: &[(&str, &str)]) -> String {
+        let days = ((self.range.to - self.range.from).num_hours() / 24).max(1);
+        let to = self
+            .range
+            .to
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let mut params = vec![
+            ("tenant", self.tenant()),
+            ("days", &days.to_string()),
+            ("to", to.as_str()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect::<Vec<_>>();
+        params.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let pairs: Vec<(&str, &str)> = params
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        format!(
+            "/api/v1/{analysis}{}",
+            crate::components::query_with("", &pairs)
+        )
+    }
+
     /// The tenant's name, for queries.
     pub fn tenant(&self) -> &str {
         self.tenant.as_str()

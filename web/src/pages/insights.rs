@@ -128,7 +128,6 @@ pub async fn get_insights(query: String) -> Result<InsightsData, ServerFnError> 
 #[cfg(feature = "ssr")]
 mod data {
     use super::*;
-    use crate::components::query_with;
     use crate::server::{analysis_error, page_scope, trace};
     use faasight_analyzer::explore::trace_spans;
     use faasight_analyzer::insights::FindingKind;
@@ -261,26 +260,8 @@ mod data {
                     .map(|l| 100.0 * p.concurrency as f64 / f64::from(l)),
             })
             .collect();
-        // The API answers the same report for the same window: whole
-        // days ending at the range's (hour-aligned) end.
-        let days = ((s.range.to - s.range.from).num_hours() / 24).max(1);
-        let to = s
-            .range
-            .to
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let limit = report.account_limit.to_string();
-        let json_href = format!(
-            "/api/v1/insights{}",
-            query_with(
-                "",
-                &[
-                    ("tenant", s.tenant()),
-                    ("days", &days.to_string()),
-                    ("to", &to),
-                    ("account_limit", &limit),
-                ]
-            )
-        );
+        let json_href = s.api_href("insights", &[("account_limit", &limit)]);
         Ok(InsightsData {
             label: s.label.clone(),
             window_days: report.window_days,

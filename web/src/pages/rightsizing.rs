@@ -7,8 +7,8 @@
 #![allow(missing_docs)]
 
 use crate::components::{
-    param, query_with, scoped_href, show, use_hydrated, use_set_params, Chart, Empty, Loading,
-    QueryList, RangePicker,
+    param, scoped_href, show, use_hydrated, use_set_params, Chart, Empty, Loading, QueryList,
+    RangePicker,
 };
 use crate::format;
 use crate::model::QueryTrace;
@@ -69,6 +69,10 @@ pub struct RightsizingData {
     pub total_savings_pico: i64,
     /// Savings chart (SVG), when something saves.
     pub chart: Option<String>,
+    /// The same advice from the API as CSV, for exactly this window.
+    pub csv_href: String,
+    /// The same from the API as JSON.
+    pub json_href: String,
     /// The queries behind the numbers.
     pub queries: Vec<QueryTrace>,
 }
@@ -173,6 +177,8 @@ mod data {
                 .filter_map(|l| l.savings_pico)
                 .filter(|&s| s > 0)
                 .sum(),
+            csv_href: s.api_href("rightsizing.csv", &[("strategy", &report.strategy)]),
+            json_href: s.api_href("rightsizing", &[("strategy", &report.strategy)]),
             strategy: report.strategy,
             window_days: report.window_days,
             lines,
@@ -195,13 +201,6 @@ pub fn RightsizingPage() -> impl IntoView {
     let set = use_set_params();
     let search = move || location.search.get();
     let strategy = move || param(&search(), "strategy").unwrap_or_else(|| "cost".into());
-    let export = move |format: &str| {
-        let q = query_with(&search(), &[("strategy", &strategy())]);
-        match format {
-            "csv" => format!("/api/v1/rightsizing.csv{q}"),
-            _ => format!("/api/v1/rightsizing{q}"),
-        }
-    };
     view! {
         <main id="rightsizing" data-hydrated=move || hydrated.get().to_string()>
             <div class="toolbar">
@@ -214,8 +213,6 @@ pub fn RightsizingPage() -> impl IntoView {
                         .map(|(value, label)| view! { <option value=*value selected=move || strategy() == *value>{*label}</option> })
                         .collect_view()}
                 </select>
-                <a class="button" id="export-csv" href=move || export("csv") download="rightsizing.csv">"Export CSV"</a>
-                <a class="button" id="export-json" href=move || export("json") download="rightsizing.json">"Export JSON"</a>
             </div>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
@@ -264,6 +261,11 @@ fn RightsizingBody(r: RightsizingData) -> impl IntoView {
             <crate::components::Card label="Savings a month if all advice is taken" id="total-savings" value=format::usd(r.total_savings_pico)
                 note=format!("strategy {} · volumes from {:.0} days", r.strategy, r.window_days)/>
         </div>
+        <p class="exports">
+            <a class="button" id="export-csv" href=r.csv_href.clone() download="rightsizing.csv">"Export CSV"</a>
+            " "
+            <a class="button" id="export-json" href=r.json_href.clone() download="rightsizing.json">"Export JSON"</a>
+        </p>
         {r.chart.clone().map(|svg| view! { <Chart id="savings-chart" svg/> })}
         <div class="table-wrap">
             <table id="recommendation-table">
