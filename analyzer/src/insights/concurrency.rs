@@ -39,16 +39,6 @@ impl Busy {
     }
 }
 
-/// The most invocations running at once, and the first millisecond at which
-/// that many ran.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Peak {
-    /// Invocations running at once.
-    pub concurrency: u64,
-    /// First millisecond with that many (0 when there is none).
-    pub at_ms: i64,
-}
-
 /// Starts and ends in time order, ends first at the same millisecond.
 fn events(busy: &[Busy]) -> Vec<(i64, i8)> {
     let mut events: Vec<(i64, i8)> = busy
@@ -59,75 +49,35 @@ fn events(busy: &[Busy]) -> Vec<(i64, i8)> {
     events
 }
 
-/// The peak of all `busy` together.
-pub fn peak(busy: &[Busy]) -> Peak {
-    let mut best = Peak::default();
-    let mut running: i64 = 0;
-    for (at, step) in events(busy) {
-        running += i64::from(step);
-        if running > best.concurrency as i64 {
-            best = Peak {
-                concurrency: running as u64,
-                at_ms: at,
-            };
-        }
-    }
-    best
-}
-
-/// The highest concurrency within each of `windows` consecutive windows
-/// `[from_ms + k·step_ms, from_ms + (k+1)·step_ms)`: the series a chart of
-/// concurrency over time draws (a mean per window would hide the peak that
-/// meets a limit).
-pub fn peak_per_window(busy: &[Busy], from_ms: i64, step_ms: i64, windows: usize) -> Vec<u64> {
-    let events = events(busy);
-    let mut next = 0;
-    let mut running: i64 = 0;
-    let mut out = Vec::with_capacity(windows);
-    for k in 0..windows as i64 {
-        let (start, end) = (from_ms + k * step_ms, from_ms + (k + 1) * step_ms);
-        // The count at the window's first millisecond.
-        while next < events.len() && events[next].0 <= start {
-            running += i64::from(events[next].1);
-            next += 1;
-        }
-        let mut highest = running;
-        while next < events.len() && events[next].0 < end {
-            running += i64::from(events[next].1);
-            highest = highest.max(running);
-            next += 1;
-        }
-        out.push(highest.max(0) as u64);
-    }
-    out
-}
-
 /// The first millisecond in `[from_ms, to_ms)` at which at least `level`
 /// invocations run, if there is one: where in its busiest hour an
 /// account's peak falls.
 pub fn first_at_least(busy: &[Busy], level: u64, from_ms: i64, to_ms: i64) -> Option<i64> {
     let events = events(busy);
+    let level = level as i64;
     let mut running: i64 = 0;
     let mut k = 0;
-    while k < events.len() {
+    // The level at `from_ms`: every event up to it applied.
+    while k < events.len() && events[k].0 <= from_ms {
+        running += i64::from(events[k].1);
+        k += 1;
+    }
+    if from_ms < to_ms && running >= level {
+        return Some(from_ms);
+    }
+    // Then the level changes only at events: each millisecond with one,
+    // once all of its events are applied.
+    while k < events.len() && events[k].0 < to_ms {
         let t = events[k].0;
-        if t > from_ms && running >= level as i64 {
-            // The level held from before `t`: from `from_ms` on, or from
-            // the previous event inside the window.
-            return Some(from_ms.max(events[k - 1].0)).filter(|&at| at < to_ms);
-        }
         while k < events.len() && events[k].0 == t {
             running += i64::from(events[k].1);
             k += 1;
         }
-        if t >= from_ms && t < to_ms && running >= level as i64 {
+        if running >= level {
             return Some(t);
         }
-        if t >= to_ms {
-            return None;
-        }
     }
-    (running >= level as i64 && from_ms < to_ms).then_some(from_ms)
+    None
 }
 
 /// One window's figures as `insight_account_concurrency.sql` returns them.
@@ -150,8 +100,7 @@ pub struct WindowLevels {
 /// The highest concurrency in each of `windows` windows of `step_ms` from
 /// `from_ms`, from the windows that have events (`levels`, in time order):
 /// a window starts at the level the last event before it left, which is
-/// its peak too when nothing starts in it — what [`peak_per_window`]
-/// computes from the invocations themselves.
+/// its peak too when nothing starts in it.
 pub fn peaks_from_levels(
     levels: &[WindowLevels],
     from_ms: i64,
@@ -287,18 +236,20 @@ mod tests {
             let expected_peak = *counts.iter().max().unwrap();
             let expected_at = counts.iter().position(|c| *c == expected_peak).unwrap() as i64;
             assert_eq!(
-                peak(&busy),
-                Peak {
-                    concurrency: expected_peak,
-                    at_ms: expected_at
-                },
+                first_at_least(&busy, expected_peak, 0, 2_400),
+                Some(expected_at),
                 "seed {seed}"
             );
+            assert_eq!(first_at_least(&busy, expected_peak + 1, 0, 2_400), None);
             let windows: Vec<u64> = counts
                 .chunks(100)
                 .map(|w| *w.iter().max().unwrap())
                 .collect();
-            assert_eq!(peak_per_window(&busy, 0, 100, 24), windows, "seed {seed}");
+            assert_eq!(
+                peaks_from_levels(&sql_levels(&busy, 100), 0, 100, 24),
+                windows,
+                "seed {seed}"
+            );
         }
     }
 
@@ -309,18 +260,16 @@ mod tests {
     #[test]
     fn a_steady_burst_peaks_at_rate_times_duration() {
         let busy: Vec<Busy> = (0..2_000).map(|i| Busy::new(i * 5, 100.0)).collect();
-        assert_eq!(
-            peak(&busy),
-            Peak {
-                concurrency: 20,
-                at_ms: 95
-            }
-        );
+        assert_eq!(first_at_least(&busy, 20, 0, 20_000), Some(95));
+        assert_eq!(first_at_least(&busy, 21, 0, 20_000), None);
         // Ramp-up in the first 100 ms window, 20 throughout, ramp-down after
         // the last start (9,995 ms) until 10,095 ms.
-        let per_second = peak_per_window(&busy, 0, 1_000, 11);
+        let per_second = peaks_from_levels(&sql_levels(&busy, 1_000), 0, 1_000, 11);
         assert_eq!(per_second, [20, 20, 20, 20, 20, 20, 20, 20, 20, 20, 19]);
-        assert_eq!(peak_per_window(&busy, -100, 100, 2), [0, 20]);
+        assert_eq!(
+            peaks_from_levels(&sql_levels(&busy, 100), -100, 100, 2),
+            [0, 20]
+        );
     }
 
     /// The densest window equals the best of every window that starts at
@@ -427,9 +376,17 @@ mod tests {
                 .collect();
             let (from, step, windows) = (1_000i64, 100i64, 50usize);
             // Events on window boundaries too.
+            let expected: Vec<u64> = (0..windows as i64)
+                .map(|k| {
+                    (from + k * step..from + (k + 1) * step)
+                        .map(|t| brute_force(&busy, t))
+                        .max()
+                        .unwrap()
+                })
+                .collect();
             assert_eq!(
                 peaks_from_levels(&sql_levels(&busy, step), from, step, windows),
-                peak_per_window(&busy, from, step, windows),
+                expected,
                 "seed {seed}"
             );
         }
@@ -461,6 +418,8 @@ mod tests {
         assert_eq!(Busy::new(10, 3.0).end_ms, 13);
         assert_eq!(Busy::new(10, 3.01).end_ms, 14);
         assert_eq!(Busy::new(10, f64::NAN).end_ms, 11);
-        assert_eq!(peak(&[]), Peak::default());
+        // Nothing runs: no millisecond reaches one, every window is 0.
+        assert_eq!(first_at_least(&[], 1, 0, 10), None);
+        assert_eq!(peaks_from_levels(&[], 0, 10, 2), [0, 0]);
     }
 }

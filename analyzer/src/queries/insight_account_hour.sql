@@ -4,7 +4,8 @@
 -- millisecond of its peak. Occupancy as in insight_account_concurrency.sql:
 -- [start − INIT or restore, start + ceil(duration, ≥ 1 ms)). Read from a
 -- day before the hour: no invocation runs longer.
--- params: provider = 'aws_lambda'; account = '1'; region = 'us-east-1'; tenant = 'default'; from_epoch = 1767139200; to_epoch = 1767232800; from_ms = 1767229200000; to_ms = 1767232800000
+-- params: from_ms = 1767229200000; to_ms = 1767232800000; provider = 'aws_lambda'; account = '1'; region = 'us-east-1'; tenant = 'default'; from_epoch = 1767139200; to_epoch = 1767232800
+WITH toInt64(?) AS from_ms, toInt64(?) AS to_ms
 SELECT start_ms, end_ms
 FROM
 (
@@ -15,5 +16,5 @@ FROM
     WHERE provider = ? AND account = ? AND region = ?
       AND tenant = ? AND start_time >= toDateTime(?) AND start_time < toDateTime(?)
 )
-WHERE end_ms > toInt64(?) AND start_ms < toInt64(?)
+WHERE end_ms > from_ms AND start_ms < to_ms
 ORDER BY start_ms

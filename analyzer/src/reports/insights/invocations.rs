@@ -12,7 +12,6 @@ use crate::insights::concurrency::{
 use crate::insights::limits::{ScalingBurst, ScopePeak, SCALING_RATE, SCALING_WINDOW_MS};
 use crate::insights::provisioned::Provisioned;
 use crate::insights::Finding;
-use crate::reports::QueryTrace;
 use crate::{Error, Result};
 use chrono::{DateTime, Utc};
 use faasight_pricing::{aws_lambda, Provider};
@@ -156,8 +155,7 @@ pub(super) async fn concurrency(w: &mut Window<'_>, limit: u32) -> Result<Concur
     let hours = (w.range.to.timestamp_millis() - first_hour_ms + HOUR_MS - 1)
         .div_euclid(HOUR_MS)
         .max(0) as usize;
-    let mut peaks = Vec::new();
-    let mut account_series = Vec::new();
+    let mut accounts: Vec<(ScopePeak, ConcurrencySeries)> = Vec::new();
     for ((provider, account, region), levels) in levels {
         let series = peaks_from_levels(&levels, first_hour_ms, HOUR_MS, hours);
         let Some((hour, &peak)) = series
@@ -179,30 +177,29 @@ pub(super) async fn concurrency(w: &mut Window<'_>, limit: u32) -> Result<Concur
             ))
         })?;
         let scope = format!("{provider}/{account}/{region}");
-        account_series.push(ConcurrencySeries {
+        let series = ConcurrencySeries {
             scope: scope.clone(),
             limit: (provider == aws).then_some(limit),
             from: instant(first_hour_ms),
             step_seconds: 3_600,
             peaks: series,
-        });
-        peaks.push(ScopePeak {
+        };
+        let peak = ScopePeak {
             provider,
             scope,
             concurrency: peak,
             at_ms,
-        });
+        };
+        accounts.push((peak, series));
     }
-    // Busiest first; the series in the same order.
-    let mut order: Vec<usize> = (0..peaks.len()).collect();
-    order.sort_by(|&a, &b| {
-        peaks[b]
-            .concurrency
-            .cmp(&peaks[a].concurrency)
-            .then_with(|| peaks[a].scope.cmp(&peaks[b].scope))
+    // Busiest first, equal peaks by scope.
+    accounts.sort_by(|(a, _), (b, _)| {
+        b.concurrency
+            .cmp(&a.concurrency)
+            .then_with(|| a.scope.cmp(&b.scope))
     });
-    let peaks: Vec<ScopePeak> = order.iter().map(|&i| peaks[i].clone()).collect();
-    let account_series = order.iter().map(|&i| account_series[i].clone()).collect();
+    let (peaks, account_series): (Vec<ScopePeak>, Vec<ConcurrencySeries>) =
+        accounts.into_iter().unzip();
     let account_peaks = peaks
         .iter()
         .map(|p| ConcurrencyPeak {
@@ -230,40 +227,16 @@ async fn hour_occupancy(
     from_ms: i64,
     to_ms: i64,
 ) -> Result<Vec<Busy>> {
-    const NAME: &str = "insight_account_hour.sql";
-    let read_from = from_ms.div_euclid(1_000) - 86_400;
-    let read_to = to_ms.div_euclid(1_000);
+    let (hour_from, hour_to) = (from_ms.to_string(), to_ms.to_string());
+    let read = (from_ms.div_euclid(1_000) - 86_400, to_ms.div_euclid(1_000));
     let rows: Vec<OccupancyRow> = w
-        .store
-        .client()
-        .query(ACCOUNT_HOUR_SQL)
-        .bind(provider)
-        .bind(account)
-        .bind(region)
-        .bind(w.tenant)
-        .bind(read_from)
-        .bind(read_to)
-        .bind(from_ms)
-        .bind(to_ms)
-        .fetch_all()
-        .await
-        .map_err(|source| Error::Query {
-            query: NAME,
-            source,
-        })?;
-    w.queries.push(QueryTrace::new(
-        NAME,
-        ACCOUNT_HOUR_SQL,
-        [provider, account, region, w.tenant]
-            .iter()
-            .map(|v| v.to_string())
-            .chain(
-                [read_from, read_to, from_ms, to_ms]
-                    .iter()
-                    .map(|v| v.to_string()),
-            )
-            .collect(),
-    ));
+        .fetch_over(
+            "insight_account_hour.sql",
+            ACCOUNT_HOUR_SQL,
+            &[&hour_from, &hour_to, provider, account, region],
+            &[read],
+        )
+        .await?;
     Ok(rows
         .into_iter()
         .map(|r| Busy {

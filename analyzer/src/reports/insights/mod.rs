@@ -147,13 +147,29 @@ impl Window<'_> {
     where
         T: clickhouse::RowOwned + clickhouse::RowRead,
     {
+        let window = (self.range.from.timestamp(), self.range.to.timestamp());
+        self.fetch_over(name, sql, leading, &vec![window; times])
+            .await
+    }
+
+    /// Like [`Window::fetch`], over other spans of time (epoch seconds),
+    /// the tenant before each.
+    async fn fetch_over<T>(
+        &mut self,
+        name: &'static str,
+        sql: &'static str,
+        leading: &[&str],
+        spans: &[(i64, i64)],
+    ) -> Result<Vec<T>>
+    where
+        T: clickhouse::RowOwned + clickhouse::RowRead,
+    {
         let mut query = self.store.client().query(sql);
         let mut params: Vec<String> = leading.iter().map(|v| v.to_string()).collect();
         for value in leading {
             query = query.bind(*value);
         }
-        let (from, to) = (self.range.from.timestamp(), self.range.to.timestamp());
-        for _ in 0..times {
+        for &(from, to) in spans {
             query = query.bind(self.tenant).bind(from).bind(to);
             params.extend([self.tenant.to_string(), from.to_string(), to.to_string()]);
         }
