@@ -69,45 +69,46 @@ def provider(endpoint, name, memory_mb, faas_name=True):
     return tp, exporter
 
 
-def server(tracer, name, request_id, start, end, context=None, route=None):
-    span = tracer.start_span(name, context=context, kind=SpanKind.SERVER, start_time=start)
-    span.set_attribute("faas.invocation_id", request_id)
-    span.set_attribute("faas.trigger", "http")
+def server(tracer, name, request_id, start, context=None, route=None):
+    attributes = {"faas.invocation_id": request_id, "faas.trigger": "http"}
     if route:
-        span.set_attribute("http.route", route)
-    return span, end
+        attributes["http.route"] = route
+    return tracer.start_span(
+        name, context=context, kind=SpanKind.SERVER, start_time=start, attributes=attributes
+    )
 
 
-def invoke(tracer, parent, callee, start, end, invocation_type=None):
-    span = tracer.start_span(
-        "Lambda.Invoke",
+def client(tracer, parent, name, start, attributes):
+    return tracer.start_span(
+        name,
         context=trace.set_span_in_context(parent),
         kind=SpanKind.CLIENT,
         start_time=start,
+        attributes=attributes,
     )
-    span.set_attribute("rpc.system", "aws-api")
-    span.set_attribute("rpc.service", "Lambda")
-    span.set_attribute("rpc.method", "Invoke")
-    span.set_attribute("faas.invoked_name", callee)
-    span.set_attribute("faas.invoked_provider", "aws")
-    span.set_attribute("faas.invoked_region", REGION)
+
+
+def invoke(tracer, parent, callee, start, invocation_type=None):
+    """The AWS SDK's Lambda.Invoke span, and the context it propagates."""
+    attributes = {
+        "rpc.system": "aws-api",
+        "rpc.service": "Lambda",
+        "rpc.method": "Invoke",
+        "faas.invoked_name": callee,
+        "faas.invoked_provider": "aws",
+        "faas.invoked_region": REGION,
+    }
     if invocation_type:
-        span.set_attribute("aws.lambda.invocation_type", invocation_type)
+        attributes["aws.lambda.invocation_type"] = invocation_type
+    span = client(tracer, parent, "Lambda.Invoke", start, attributes)
     carrier = {}
     inject(carrier, context=trace.set_span_in_context(span))
     return span, extract(carrier)
 
 
 def send_mail(tracer, parent, start, end):
-    span = tracer.start_span(
-        "POST api.sendgrid.com",
-        context=trace.set_span_in_context(parent),
-        kind=SpanKind.CLIENT,
-        start_time=start,
-    )
-    span.set_attribute("http.request.method", "POST")
-    span.set_attribute("server.address", "api.sendgrid.com")
-    span.end(end_time=end)
+    attributes = {"http.request.method": "POST", "server.address": "api.sendgrid.com"}
+    client(tracer, parent, "POST api.sendgrid.com", start, attributes).end(end_time=end)
 
 
 def main():
@@ -127,32 +128,30 @@ def main():
 
     for i in range(20):
         t = t0 + i * 10_000 * MS
-        root, end = server(checkout, "POST /checkout", f"checkout-{i}", t, t + 300 * MS)
-        call, ctx = invoke(checkout, root, "payment", t + 50 * MS, t + 250 * MS)
-        callee, callee_end = server(payment, "payment", f"payment-{i}", t + 60 * MS, t + 240 * MS, ctx)
-        callee.end(end_time=callee_end)
+        root = server(checkout, "POST /checkout", f"checkout-{i}", t)
+        call, ctx = invoke(checkout, root, "payment", t + 50 * MS)
+        server(payment, "payment", f"payment-{i}", t + 60 * MS, ctx).end(end_time=t + 240 * MS)
         call.end(end_time=t + 250 * MS)
-        root.end(end_time=end)
+        root.end(end_time=t + 300 * MS)
 
-        root, end = server(orders, "POST /orders", f"orders-{i}", t, t + 100 * MS)
-        call, ctx = invoke(orders, root, "mailer", t + 10 * MS, t + 30 * MS, "Event")
+        root = server(orders, "POST /orders", f"orders-{i}", t)
+        call, ctx = invoke(orders, root, "mailer", t + 10 * MS, "Event")
         call.end(end_time=t + 30 * MS)
-        callee, callee_end = server(mailer, "mailer", f"mailer-{i}", t + 40 * MS, t + 500 * MS, ctx)
-        callee.end(end_time=callee_end)
-        root.end(end_time=end)
+        server(mailer, "mailer", f"mailer-{i}", t + 40 * MS, ctx).end(end_time=t + 500 * MS)
+        root.end(end_time=t + 100 * MS)
 
     for i in range(12):
         t = t0 + i * 10_000 * MS
-        root, end = server(notifier, "POST /notify", f"notifier-{i}", t, t + 520 * MS)
+        root = server(notifier, "POST /notify", f"notifier-{i}", t)
         for k in range(5):
             s = t + (10 + 100 * k) * MS
             send_mail(notifier, root, s, s + 100 * MS)
-        root.end(end_time=end)
+        root.end(end_time=t + 520 * MS)
 
-        root, end = server(batcher, "POST /notify-all", f"batcher-{i}", t, t + 120 * MS)
+        root = server(batcher, "POST /notify-all", f"batcher-{i}", t)
         for k in range(5):
             send_mail(batcher, root, t + 10 * MS, t + 110 * MS)
-        root.end(end_time=end)
+        root.end(end_time=t + 120 * MS)
 
     invocations = []
     for i in range(80):
@@ -160,8 +159,7 @@ def main():
         heavy = i % 2 == 1
         route, duration, used = ("POST /render", 2500, 1500) if heavy else ("GET /media/{id}", 40, 200)
         request_id = f"media-{i}"
-        root, end = server(media, route, request_id, t, t + duration * MS, route=route)
-        root.end(end_time=end)
+        server(media, route, request_id, t, route=route).end(end_time=t + duration * MS)
         invocations.append({
             "provider": "aws_lambda",
             "account": ACCOUNT,

@@ -43,24 +43,15 @@ impl Scope {
     /// the API refuses the page's own `range`, `from` and `to` dates), then
     /// `extra` parameters.
     pub fn api_href(&self, analysis: &str, extra: &[(&str, &str)]) -> String {
-        let days = ((self.range.to - self.range.from).num_hours() / 24).max(1);
+        let days = ((self.range.to - self.range.from).num_hours() / 24)
+            .max(1)
+            .to_string();
         let to = self
             .range
             .to
             .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-        let mut params = vec![
-            ("tenant", self.tenant()),
-            ("days", &days.to_string()),
-            ("to", to.as_str()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect::<Vec<_>>();
-        params.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-        let pairs: Vec<(&str, &str)> = params
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
+        let mut pairs = vec![("tenant", self.tenant()), ("days", &days), ("to", &to)];
+        pairs.extend_from_slice(extra);
         format!(
             "/api/v1/{analysis}{}",
             crate::components::query_with("", &pairs)

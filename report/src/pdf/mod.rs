@@ -717,7 +717,7 @@ fn insights(doc: &mut Composer<'_>, report: &CostReport) {
                         // around the slashes, so it wraps between parts.
                         i.functions
                             .iter()
-                            .map(|f| f.split('/').collect::<Vec<_>>().join(" / "))
+                            .map(|f| f.replace('/', " / "))
                             .collect::<Vec<_>>()
                             .join("\n"),
                         usd_cents(i.monthly_usd_pico),

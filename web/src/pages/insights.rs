@@ -76,11 +76,11 @@ pub struct FindingCard {
     pub waterfall: Option<String>,
 }
 
-/// An account's (or a function's) busiest moment.
+/// An account and region's busiest moment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Peak {
-    /// The account or function.
-    pub scope: Subject,
+    /// `provider/account/region`.
+    pub scope: String,
     /// Invocations running at once.
     pub concurrency: u64,
     /// When, UTC text.
@@ -131,8 +131,9 @@ mod data {
     use crate::server::{analysis_error, page_scope, trace};
     use faasight_analyzer::explore::trace_spans;
     use faasight_analyzer::insights::FindingKind;
-    use faasight_analyzer::reports::insights::InsightsReport;
-    use faasight_analyzer::reports::insights::{insights_report, InsightsOptions};
+    use faasight_analyzer::reports::insights::{
+        insights_report, ConcurrencySeries, InsightsOptions, InsightsReport,
+    };
     use faasight_analyzer::reports::ReportRequest;
 
     /// Accounts drawn at most: the busiest, so the chart stays legible.
@@ -146,8 +147,7 @@ mod data {
         if series.is_empty() {
             return Ok(None);
         }
-        let points = |s: &faasight_analyzer::reports::insights::ConcurrencySeries,
-                      v: &dyn Fn(u64) -> f64| {
+        let points = |s: &ConcurrencySeries, v: &dyn Fn(u64) -> f64| {
             s.peaks
                 .iter()
                 .enumerate()
@@ -168,11 +168,10 @@ mod data {
             })
             .collect();
         // One limit line: the accounts share the limit applied.
-        if let Some(s) = series.iter().find(|s| s.limit.is_some()) {
-            let limit = f64::from(s.limit.unwrap_or_default());
+        if let Some((s, limit)) = series.iter().find_map(|s| s.limit.map(|l| (s, l))) {
             lines.push(Line {
                 name: "AWS account limit".into(),
-                points: points(s, &|_| limit),
+                points: points(s, &|_| f64::from(limit)),
                 dashed: true,
             });
         }
@@ -206,7 +205,7 @@ mod data {
         let report = insights_report(&s.store, s.tenant(), s.range, options)
             .await
             .map_err(analysis_error)?;
-        let findings: Vec<FindingCard> = report
+        let mut findings: Vec<FindingCard> = report
             .findings
             .iter()
             .map(|f| FindingCard {
@@ -226,7 +225,6 @@ mod data {
             })
             .collect();
         // Each finding opens on its first example trace's waterfall.
-        let mut findings = findings;
         let mut queries = Vec::new();
         for card in findings.iter_mut() {
             let Some(id) = card.trace_ids.first() else {
@@ -250,7 +248,7 @@ mod data {
             .account_peaks
             .iter()
             .map(|p| Peak {
-                scope: subject(&p.scope),
+                scope: p.scope.clone(),
                 concurrency: p.concurrency,
                 at: p.at.format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
                 limit: p.limit,
@@ -401,14 +399,9 @@ fn InsightsBody(d: InsightsData) -> impl IntoView {
         .peaks
         .iter()
         .map(|p| {
-            let scope = if p.scope.href.is_empty() {
-                view! { <span class="mono">{p.scope.key.clone()}</span> }.into_any()
-            } else {
-                view! { <a class="mono" href=scoped_href(&p.scope.href, &search)>{p.scope.key.clone()}</a> }.into_any()
-            };
             view! {
                 <tr>
-                    <td>{scope}</td>
+                    <td class="mono">{p.scope.clone()}</td>
                     <td class="num">{format::count(p.concurrency)}</td>
                     <td class="mono">{p.at.clone()}</td>
                     <td class="num">{p.limit.map(|l| format::count(u64::from(l))).unwrap_or_else(|| "—".into())}</td>
