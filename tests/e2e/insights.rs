@@ -222,6 +222,11 @@ async fn concurrency_peaks_pushed_down_equal_a_brute_force_count() {
     // t0 + 5,994 ms, and all start within 6 s, above Lambda's 1,000 per
     // 10 s.
     let burst: Vec<(i64, u64, u64)> = (0..1_200).map(|i| (t0 + i * 5, 30_000, 1)).collect();
+    // Account 3: three cold starts at the same millisecond, 500 ms after
+    // 11:00, each after 2 s of INIT: all three hold an environment from
+    // 10:59:58.500 — the peak is in the 10:00 hour although every
+    // invocation starts in the 11:00 hour, whose first 1.5 s carry it on.
+    let edge: Vec<(i64, u64, u64)> = vec![(t0 + 3_600_500, 1_000, 2_000); 3];
     let mut lines: Vec<String> = random
         .iter()
         .enumerate()
@@ -233,16 +238,23 @@ async fn concurrency_peaks_pushed_down_equal_a_brute_force_count() {
             .enumerate()
             .map(|(i, &(s, d, init))| line("222222222222", "burst", format!("b{i}"), s, d, init)),
     );
+    lines.extend(
+        edge.iter()
+            .enumerate()
+            .map(|(i, &(s, d, init))| line("333333333333", "edge", format!("e{i}"), s, d, init)),
+    );
     ch.import_ndjson(&lines);
 
     // Brute force: at every millisecond, the invocations (with their
-    // INIT) that hold it.
-    let brute = |busy: &[(i64, u64, u64)]| -> (u64, i64) {
+    // INIT) that hold it. The peak, its first millisecond, and the most
+    // in each hour of the day.
+    let brute = |busy: &[(i64, u64, u64)]| -> (u64, i64, Vec<u64>) {
         let (from, to) = (
             busy.iter().map(|b| b.0 - b.2 as i64).min().unwrap(),
             busy.iter().map(|b| b.0 + b.1 as i64).max().unwrap(),
         );
-        let mut best = (0, 0);
+        let day = t0 - 10 * 3_600_000;
+        let (mut best, mut hourly) = ((0, 0), vec![0u64; 24]);
         for t in from..to {
             let n = busy
                 .iter()
@@ -251,11 +263,17 @@ async fn concurrency_peaks_pushed_down_equal_a_brute_force_count() {
             if n > best.0 {
                 best = (n, t);
             }
+            let hour = ((t - day) / 3_600_000) as usize;
+            hourly[hour] = hourly[hour].max(n);
         }
-        best
+        (best.0, best.1, hourly)
     };
-    let (random_peak, random_at) = brute(&random);
-    assert_eq!(brute(&burst), (1_200, t0 + 5_994));
+    let (random_peak, random_at, random_hourly) = brute(&random);
+    let (burst_peak, burst_at, burst_hourly) = brute(&burst);
+    assert_eq!((burst_peak, burst_at), (1_200, t0 + 5_994));
+    let (edge_peak, edge_at, edge_hourly) = brute(&edge);
+    assert_eq!((edge_peak, edge_at), (3, t0 + 3_598_500));
+    assert_eq!((edge_hourly[10], edge_hourly[11]), (3, 3));
 
     let report: Value = insights_of_2026_11_02(&ch, &[]);
     let peaks = report["account_peaks"].as_array().unwrap();
@@ -265,19 +283,22 @@ async fn concurrency_peaks_pushed_down_equal_a_brute_force_count() {
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
     };
     let scope = |p: &Value| p["scope"].as_str().unwrap().to_string();
-    let burst_peak = peaks.iter().find(|p| scope(p).contains("222")).unwrap();
-    assert_eq!(burst_peak["concurrency"], 1_200);
-    assert_eq!(burst_peak["at"], at(t0 + 5_994).as_str());
-    let random_peak_row = peaks.iter().find(|p| scope(p).contains("111")).unwrap();
-    assert_eq!(random_peak_row["concurrency"], random_peak);
-    assert_eq!(random_peak_row["at"], at(random_at).as_str());
-    // The 10:00 hour of each series holds its peak.
-    for (p, s) in peaks
-        .iter()
-        .zip(report["account_series"].as_array().unwrap())
-    {
-        assert_eq!(s["scope"], p["scope"]);
-        assert_eq!(s["peaks"][10], p["concurrency"]);
+    // Each account's peak, its first millisecond and its hour-by-hour
+    // series, against the brute force.
+    let series = report["account_series"].as_array().unwrap();
+    for (account, peak, first, hourly) in [
+        ("111111111111", random_peak, random_at, random_hourly),
+        ("222222222222", burst_peak, burst_at, burst_hourly),
+        ("333333333333", edge_peak, edge_at, edge_hourly),
+    ] {
+        let i = peaks
+            .iter()
+            .position(|p| scope(p).contains(account))
+            .unwrap();
+        assert_eq!(peaks[i]["concurrency"], peak, "{account}");
+        assert_eq!(peaks[i]["at"], at(first).as_str(), "{account}");
+        assert_eq!(series[i]["scope"], peaks[i]["scope"]);
+        assert_eq!(series[i]["peaks"], serde_json::json!(hourly), "{account}");
     }
 
     // Findings: the burst's account at 120 % of its limit, the burst above

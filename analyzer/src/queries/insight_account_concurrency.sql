@@ -6,7 +6,10 @@
 -- grouped by the hour of each event. Per hour: the events at its first
 -- millisecond and the level after them, the highest level after a later
 -- event, and the level after its last event, which the next hours start
--- from (analyzer/src/insights/concurrency.rs, `peaks_from_levels`). An
+-- from (analyzer/src/insights/concurrency.rs, `peaks_from_levels`).
+-- "After" goes by position in the sorted array, not by event: invocations
+-- starting (or ending) at the same millisecond have equal events, and
+-- the level after the last of them is the one that holds. An
 -- invocation holds [start − its INIT (cold start) or restore (SnapStart),
 -- start + ceil(duration, ≥ 1 ms)) — an environment counts towards the
 -- limit while it initialises.
@@ -17,9 +20,9 @@ SELECT
     region,
     toInt64(intDiv(intDiv(event, 2), 3600000) * 3600) AS hour_epoch,
     toUInt64(countIf(intDiv(event, 2) % 3600000 = 0)) AS start_events,
-    toUInt64(argMaxIf(level, event, intDiv(event, 2) % 3600000 = 0)) AS start_level,
+    toUInt64(argMaxIf(level, position, intDiv(event, 2) % 3600000 = 0)) AS start_level,
     toUInt64(maxIf(level, intDiv(event, 2) % 3600000 != 0)) AS highest_after_start,
-    toUInt64(argMax(level, event)) AS last_level
+    toUInt64(argMax(level, position)) AS last_level
 FROM
 (
     SELECT
@@ -42,6 +45,6 @@ FROM
         GROUP BY provider, account, region
     )
 )
-ARRAY JOIN events AS event, running AS level
+ARRAY JOIN events AS event, running AS level, arrayEnumerate(events) AS position
 GROUP BY provider, account, region, hour_epoch
 ORDER BY provider, account, region, hour_epoch

@@ -217,8 +217,7 @@ pub(super) async fn concurrency(w: &mut Window<'_>, limit: u32) -> Result<Concur
 }
 
 /// The occupancies of an account's invocations during `[from_ms, to_ms)`
-/// (`insight_account_hour.sql`, reading from a day before: no invocation
-/// runs longer).
+/// (`insight_account_hour.sql`).
 async fn hour_occupancy(
     w: &mut Window<'_>,
     provider: &str,
@@ -228,7 +227,13 @@ async fn hour_occupancy(
     to_ms: i64,
 ) -> Result<Vec<Busy>> {
     let (hour_from, hour_to) = (from_ms.to_string(), to_ms.to_string());
-    let read = (from_ms.div_euclid(1_000) - 86_400, to_ms.div_euclid(1_000));
+    // A day before the hour (no invocation runs longer) to an hour after
+    // (an invocation starting then may hold an environment in the hour
+    // for its INIT; none lasts that long).
+    let read = (
+        from_ms.div_euclid(1_000) - 86_400,
+        to_ms.div_euclid(1_000) + 3_600,
+    );
     let rows: Vec<OccupancyRow> = w
         .fetch_over(
             "insight_account_hour.sql",
