@@ -13,6 +13,14 @@ use std::path::PathBuf;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Send faasight's own traces and metrics over OTLP/HTTP to this base
+    /// URL (`http://otel-collector:4318`; `/v1/traces` and `/v1/metrics`
+    /// are appended). The standard OTEL_EXPORTER_OTLP_ENDPOINT,
+    /// OTEL_EXPORTER_OTLP_HEADERS, OTEL_SERVICE_NAME and
+    /// OTEL_RESOURCE_ATTRIBUTES variables work too; off when none is set
+    /// (`up --demo` then sends them to its own collector).
+    #[arg(long, global = true, value_name = "URL")]
+    pub otel_endpoint: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -25,12 +25,18 @@ fn digest(token: &str) -> TokenDigest {
 #[derive(Clone, Default)]
 pub struct Auth {
     tokens: HashMap<TokenDigest, String>,
+    /// The token faasight's own telemetry comes with (`up --demo` sends
+    /// it to its own collector) and its tenant. Accepted even when
+    /// authentication is otherwise off, so that self-telemetry lands in a
+    /// tenant of its own rather than in `default`.
+    internal: Option<(TokenDigest, String)>,
 }
 
 impl std::fmt::Debug for Auth {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Auth")
             .field("tokens", &self.tokens.len())
+            .field("internal", &self.internal.as_ref().map(|(_, t)| t))
             .finish()
     }
 }
@@ -63,7 +69,10 @@ impl Auth {
                 .ok_or_else(|| format!("ingest token entry {pair:?} is not token=tenant"))?;
             insert(&mut tokens, token.trim(), tenant.trim())?;
         }
-        Ok(Auth { tokens })
+        Ok(Auth {
+            tokens,
+            internal: None,
+        })
     }
 
     /// Parses a tokens file: `token tenant` per line, `#` comments.
@@ -80,7 +89,10 @@ impl Auth {
                 _ => return Err(format!("line {}: expected `token tenant`", n + 1)),
             }
         }
-        Ok(Auth { tokens })
+        Ok(Auth {
+            tokens,
+            internal: None,
+        })
     }
 
     /// Whether any token is configured.
@@ -88,30 +100,49 @@ impl Auth {
         !self.tokens.is_empty()
     }
 
+    /// Adds the token of faasight's own telemetry, writing to `tenant`.
+    pub fn with_internal_token(mut self, token: &str, tenant: &str) -> Result<Auth, String> {
+        let mut one = HashMap::new();
+        insert(&mut one, token, tenant)?;
+        self.internal = one.into_iter().next();
+        Ok(self)
+    }
+
     /// The tenant a request writes to.
     pub fn tenant(&self, headers: &HeaderMap) -> Result<String, AuthError> {
+        let token = presented_token(headers);
+        if let (Some((digest_, tenant)), Some(token)) = (&self.internal, token) {
+            if digest(token) == *digest_ {
+                return Ok(tenant.clone());
+            }
+        }
         if !self.enabled() {
             return Ok("default".to_string());
         }
-        let header = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-        };
-        let token = header("authorization")
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .or_else(|| header("x-api-key"))
-            .or_else(|| header("x-amz-firehose-access-key"))
-            .ok_or(AuthError::Missing)?;
+        let token = token.ok_or(AuthError::Missing)?;
         self.tokens
-            .get(&digest(token.trim()))
+            .get(&digest(token))
             .cloned()
             .ok_or(AuthError::Unknown)
     }
+}
+
+/// The token a request presents, in the first header that has one.
+fn presented_token(headers: &HeaderMap) -> Option<&str> {
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    header("authorization")
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .or_else(|| header("x-api-key"))
+        .or_else(|| header("x-amz-firehose-access-key"))
+        .map(str::trim)
 }
 
 fn insert(
@@ -145,6 +176,38 @@ mod tests {
             h.insert(*k, v.parse().unwrap());
         }
         h
+    }
+
+    #[test]
+    fn the_internal_token_writes_to_its_tenant_with_authentication_on_or_off() {
+        let bearer = |t: &str| headers(&[("authorization", &format!("Bearer {t}"))]);
+        let open = Auth::disabled()
+            .with_internal_token("self-token-1234", "faasight-self")
+            .unwrap();
+        assert!(!open.enabled());
+        assert_eq!(
+            open.tenant(&bearer("self-token-1234")),
+            Ok("faasight-self".into())
+        );
+        assert_eq!(
+            open.tenant(&bearer("some-other-token")),
+            Ok("default".into())
+        );
+        assert_eq!(open.tenant(&headers(&[])), Ok("default".into()));
+        let closed = Auth::from_env_value("tok-aaaa-1111=acme")
+            .unwrap()
+            .with_internal_token("self-token-1234", "faasight-self")
+            .unwrap();
+        assert_eq!(
+            closed.tenant(&bearer("self-token-1234")),
+            Ok("faasight-self".into())
+        );
+        assert_eq!(closed.tenant(&bearer("tok-aaaa-1111")), Ok("acme".into()));
+        assert_eq!(
+            closed.tenant(&bearer("nope-nope-nope")),
+            Err(AuthError::Unknown)
+        );
+        assert!(Auth::disabled().with_internal_token("short", "x").is_err());
     }
 
     #[test]

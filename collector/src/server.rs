@@ -7,7 +7,7 @@ use crate::telemetry::{Metrics, RejectReason};
 use crate::transforms::lambda_env::Assembler;
 use crate::ApiError;
 use axum::error_handling::HandleErrorLayer;
-use axum::extract::{DefaultBodyLimit, FromRequestParts, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
@@ -113,6 +113,10 @@ pub struct IngestContext {
     /// After this, a submission not yet taken by the writer is withdrawn
     /// and the request answered 408 (nothing of it stored).
     deadline: tokio::time::Instant,
+    /// Rows submitted so far (recorded on the request's span).
+    rows: std::sync::atomic::AtomicU64,
+    /// The request carries faasight's own telemetry (see `is_self_telemetry`).
+    self_telemetry: bool,
     _permit: tokio::sync::OwnedSemaphorePermit,
 }
 
@@ -132,6 +136,7 @@ impl IngestContext {
     /// permits for as long as it lives.
     pub fn new(state: &CollectorState, headers: &HeaderMap) -> Result<Self, ApiError> {
         let tenant = state.auth.tenant(headers)?;
+        faasight_telemetry::server::record_tenant(&tenant);
         let permit = state.requests.clone().try_acquire_owned().map_err(|_| {
             ApiError::Busy(format!(
                 "more than {} ingest requests in progress; retry later",
@@ -143,6 +148,8 @@ impl IngestContext {
             auth_enabled: state.auth.enabled(),
             state: state.clone(),
             deadline: tokio::time::Instant::now() + state.config.request_timeout,
+            rows: Default::default(),
+            self_telemetry: is_self_telemetry(headers),
             _permit: permit,
         })
     }
@@ -173,10 +180,16 @@ impl IngestContext {
     }
 
     /// Submits rows and waits until they are durable.
-    pub async fn submit(&self, receiver: &'static str, batch: Batch) -> Result<(), ApiError> {
+    pub async fn submit(&self, receiver: &'static str, mut batch: Batch) -> Result<(), ApiError> {
         let rows = batch.rows();
+        batch.self_telemetry = self.self_telemetry;
         self.state.pipeline.submit(batch, self.deadline).await?;
         self.state.metrics.received(receiver, rows);
+        let total = self
+            .rows
+            .fetch_add(rows as u64, std::sync::atomic::Ordering::Relaxed)
+            + rows as u64;
+        faasight_telemetry::server::record_rows(total);
         Ok(())
     }
 }
@@ -221,7 +234,8 @@ pub fn router(state: CollectorState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             count_rejections,
-        ));
+        ))
+        .layer(axum::middleware::from_fn(observe_request));
     Router::new()
         .merge(ingest)
         .route("/healthz", get(|| async { "ok\n" }))
@@ -248,6 +262,26 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
         .or_else(|| panic.downcast_ref::<&str>().copied())
         .unwrap_or("(no message)");
     crate::ApiError::Internal(format!("a handler panicked: {detail}")).into_response()
+}
+
+/// A span and an `http.server.request.duration` point per ingest request
+/// (outermost, so that it sees the answers of the limits too). A request
+/// carrying faasight's own telemetry gets no span.
+async fn observe_request(matched: Option<MatchedPath>, request: Request, next: Next) -> Response {
+    use faasight_telemetry::server::{Server, ServerRequest};
+    use tracing::Instrument;
+    let route = matched.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let traced = !is_self_telemetry(request.headers());
+    let observed = ServerRequest::http(Server::Collector, request.method().as_str(), route, traced);
+    let span = observed.span().clone();
+    let response = next.run(request).instrument(span).await;
+    observed.finish_http(response.status().as_u16());
+    response
+}
+
+/// Whether a request carries faasight's own telemetry.
+pub fn is_self_telemetry(headers: &HeaderMap) -> bool {
+    headers.contains_key(faasight_telemetry::SELF_TELEMETRY_HEADER)
 }
 
 async fn count_rejections(

@@ -1,15 +1,52 @@
-//! The collector's own metrics, served as Prometheus text on `/metrics`.
+//! The collector's own metrics, served as Prometheus text on `/metrics`
+//! and, when self-telemetry is on, as OpenTelemetry metrics (see
+//! [`Metrics::observe_with_opentelemetry`]).
 //!
 //! Counters end in `_total`; label values come from fixed sets (receiver
 //! names, rejection reasons, table names), never from request data.
 
+use opentelemetry::metrics::Histogram;
+use opentelemetry::KeyValue;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-/// Upper bounds (seconds) of the insert latency histogram.
+/// `db.client.operation.duration` for the collector's INSERTs, made on
+/// first use (after `main` installed the SDK, or not).
+fn insert_duration() -> &'static Histogram<f64> {
+    static H: OnceLock<Histogram<f64>> = OnceLock::new();
+    H.get_or_init(|| {
+        opentelemetry::global::meter(faasight_telemetry::SCOPE)
+            .f64_histogram("db.client.operation.duration")
+            .with_unit("s")
+            .with_description("Duration of the collector's INSERTs into ClickHouse.")
+            .with_boundaries(LATENCY_BUCKETS.to_vec())
+            .build()
+    })
+}
+
+/// An instrument read from one atomic: name, unit, description, the cell.
+type Observed = (
+    &'static str,
+    &'static str,
+    &'static str,
+    fn(&Metrics) -> &AtomicU64,
+);
+
+/// A copy of a labelled counter's values.
+fn snapshot<K>(
+    m: &Mutex<BTreeMap<K, u64>>,
+    label: fn(&K) -> &'static str,
+) -> Vec<(&'static str, u64)> {
+    m.lock()
+        .map(|m| m.iter().map(|(k, v)| (label(k), *v)).collect())
+        .unwrap_or_default()
+}
+
+/// Upper bounds (seconds) of the insert latency histogram (also the
+/// OpenTelemetry `db.client.operation.duration` buckets).
 const LATENCY_BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 30.0];
 
 /// Why a request was refused (the `reason` label).
@@ -105,14 +142,10 @@ impl Metrics {
         }
     }
 
-    /// Records a successful insert.
-    pub fn record_insert(&self, invocations: usize, spans: usize, logs: usize, took: Duration) {
+    /// Records a successful insert of `rows` per table.
+    pub fn record_insert(&self, rows: &[(&'static str, usize)], took: Duration) {
         if let Ok(mut m) = self.inserted.lock() {
-            for (table, n) in [
-                ("invocations", invocations),
-                ("spans", spans),
-                ("logs", logs),
-            ] {
+            for &(table, n) in rows {
                 if n > 0 {
                     *m.entry(table).or_default() += n as u64;
                 }
@@ -127,6 +160,136 @@ impl Metrics {
         self.latency_count.fetch_add(1, Relaxed);
         self.latency_sum_micros
             .fetch_add(took.as_micros() as u64, Relaxed);
+        insert_duration().record(
+            secs,
+            &[
+                KeyValue::new("db.system.name", "clickhouse"),
+                KeyValue::new("db.operation.name", "INSERT"),
+            ],
+        );
+    }
+
+    /// Reports every counter and gauge of `/metrics` as an OpenTelemetry
+    /// instrument too, read when the SDK collects (nothing is recorded
+    /// twice on the request path). Names follow
+    /// `faasight.collector.<quantity>`; units are UCUM annotations.
+    /// Without an installed SDK the instruments are no-ops. The callbacks
+    /// keep the metrics alive: the last export, at shutdown, comes after
+    /// the collector is gone and still reports its final counts.
+    pub fn observe_with_opentelemetry(self: &Arc<Self>) {
+        let meter = opentelemetry::global::meter(faasight_telemetry::SCOPE);
+        let labelled = |name: &'static str,
+                        unit: &'static str,
+                        description: &'static str,
+                        key: &'static str,
+                        read: fn(&Metrics) -> Vec<(&'static str, u64)>| {
+            let m = self.clone();
+            meter
+                .u64_observable_counter(name)
+                .with_unit(unit)
+                .with_description(description)
+                .with_callback(move |observer| {
+                    for (value, n) in read(&m) {
+                        observer.observe(n, &[KeyValue::new(key, value)]);
+                    }
+                })
+                .build();
+        };
+        labelled(
+            "faasight.collector.received_records",
+            "{record}",
+            "Records accepted, by receiver.",
+            "receiver",
+            |m| snapshot(&m.received, |k| *k),
+        );
+        labelled(
+            "faasight.collector.rejected_requests",
+            "{request}",
+            "Requests refused, by reason.",
+            "reason",
+            |m| snapshot(&m.rejected, |k| k.label()),
+        );
+        labelled(
+            "faasight.collector.inserted_rows",
+            "{row}",
+            "Rows written to ClickHouse, by table.",
+            "table",
+            |m| snapshot(&m.inserted, |k| *k),
+        );
+        let counters: [Observed; 5] = [
+            (
+                "faasight.collector.spooled_batches",
+                "{batch}",
+                "Batches written to the on-disk spool (every acknowledged batch).",
+                |m| &m.spooled_batches,
+            ),
+            (
+                "faasight.collector.replayed_batches",
+                "{batch}",
+                "Spooled batches replayed from disk after a failed insert or a restart.",
+                |m| &m.replayed_batches,
+            ),
+            (
+                "faasight.collector.duplicate_batches_skipped",
+                "{batch}",
+                "Replayed batches ClickHouse already had.",
+                |m| &m.duplicate_batches_skipped,
+            ),
+            (
+                "faasight.collector.rollup_keys_rebuilt",
+                "{key}",
+                "Hourly rollup keys rebuilt after a crashed insert.",
+                |m| &m.rollup_keys_rebuilt,
+            ),
+            (
+                "faasight.collector.insert_failures",
+                "{insert}",
+                "Failed inserts.",
+                |m| &m.insert_failures,
+            ),
+        ];
+        for (name, unit, description, cell) in counters {
+            let m = self.clone();
+            meter
+                .u64_observable_counter(name)
+                .with_unit(unit)
+                .with_description(description)
+                .with_callback(move |observer| {
+                    observer.observe(cell(&m).load(Relaxed), &[]);
+                })
+                .build();
+        }
+        let gauges: [Observed; 3] = [
+            (
+                "faasight.collector.queued_rows",
+                "{row}",
+                "Rows held in memory and not yet in ClickHouse.",
+                |m| &m.queued_rows,
+            ),
+            (
+                "faasight.collector.spool.pending_batches",
+                "{batch}",
+                "Batches acknowledged and not yet in ClickHouse.",
+                |m| &m.spool_pending,
+            ),
+            (
+                "faasight.collector.spool.failed",
+                "1",
+                "1 when the spool refuses writes after a failed fsync (restart the collector).",
+                |m| &m.spool_failed,
+            ),
+        ];
+        for (name, unit, description, cell) in gauges {
+            let m = self.clone();
+            meter
+                .u64_observable_gauge(name)
+                .with_unit(unit)
+                .with_description(description)
+                .with_callback(move |observer| {
+                    observer.observe(cell(&m).load(Relaxed), &[]);
+                })
+                .build();
+        }
     }
 
     /// INSERT statements that succeeded.
@@ -241,6 +404,18 @@ impl Metrics {
             "1 when the spool refuses writes after a failed fsync (restart the collector).",
             vec![(String::new(), self.spool_failed.load(Relaxed))],
         );
+        family(
+            "faasight_telemetry_spans_total",
+            "counter",
+            "faasight's own spans by outcome (exported, dropped when the export queue was full, failed in an export); 0 unless self-telemetry is on.",
+            labelled(
+                "outcome",
+                faasight_telemetry::counters::Outcome::ALL
+                    .iter()
+                    .map(|o| (o.as_str(), faasight_telemetry::counters::COUNTERS.get(*o)))
+                    .collect(),
+            ),
+        );
         let name = "faasight_collector_insert_duration_seconds";
         let _ = writeln!(
             out,
@@ -274,7 +449,10 @@ mod tests {
         let m = Metrics::default();
         m.received("invocations", 5);
         m.rejected(RejectReason::Malformed);
-        m.record_insert(5, 0, 2, Duration::from_millis(20));
+        m.record_insert(
+            &[("invocations", 5), ("logs", 2)],
+            Duration::from_millis(20),
+        );
         let text = m.render();
         assert!(
             text.contains("faasight_collector_received_records_total{receiver=\"invocations\"} 5"),

@@ -234,14 +234,26 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(faasight_store::local::free_port()?)
 }
 
+/// Starts a collector; `otel_endpoint` turns its self-telemetry on (the
+/// caller's `OTEL_` variables never reach it).
 async fn start_collector(
     store: &Store,
     spool: &std::path::Path,
     max_queued_rows: usize,
+    otel_endpoint: Option<&str>,
 ) -> anyhow::Result<Collector> {
     let clickhouse_url = store.url().with_credentials();
     let (http, grpc) = (free_port()?, free_port()?);
-    let child = tokio::process::Command::new(std::env::current_exe()?)
+    let mut command = tokio::process::Command::new(std::env::current_exe()?);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("OTEL_") {
+            command.env_remove(name);
+        }
+    }
+    if let Some(endpoint) = otel_endpoint {
+        command.env("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint);
+    }
+    let child = command
         .arg("collector")
         // In the environment, not in argv, where any local user reads it.
         .env("FAASIGHT_CLICKHOUSE_URL", &clickhouse_url)
@@ -271,6 +283,20 @@ async fn start_collector(
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     Ok(Collector { url, child })
+}
+
+/// An OTLP endpoint that accepts connections and never answers: a thread
+/// holds every connection open, reading nothing, for the process's life.
+fn unresponsive_endpoint() -> anyhow::Result<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let addr = listener.local_addr()?;
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for conn in listener.incoming().flatten() {
+            held.push(conn);
+        }
+    });
+    Ok(format!("http://{addr}"))
 }
 
 /// Posts bodies with `clients` in flight; returns (accepted, refused with 429/503).
@@ -483,9 +509,16 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         .collect();
     let otlp = otlp_bodies(n, args.batch);
 
+    // Self-telemetry to endpoints that are gone: a closed port (each
+    // export refused at once) and one that accepts connections and never
+    // answers (each export waits out its timeout while spans pile up).
+    let closed = format!("http://127.0.0.1:{}", free_port()?);
+    let unresponsive = unresponsive_endpoint()?;
     let mut raw = Vec::new();
     let mut raw_bodies = Vec::new();
     let mut ndjson_runs = Vec::new();
+    let mut ndjson_closed_runs = Vec::new();
+    let mut ndjson_hung_runs = Vec::new();
     let mut lambda_log_runs = Vec::new();
     let mut otlp_runs = Vec::new();
     for round in 1..=args.rounds {
@@ -519,23 +552,44 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
             )
             .await?,
         );
-        // (endpoint, content type, table whose rows are counted, bodies, name, results)
+        // (endpoint, content type, table whose rows are counted, bodies,
+        // name, the collector's OTLP endpoint, results)
         type Load<'a> = (
             &'static str,
             &'static str,
             &'static str,
             &'a Vec<Vec<u8>>,
             &'static str,
+            Option<&'a str>,
             &'a mut Vec<Measurement>,
         );
-        let loads: [Load; 3] = [
+        let loads: [Load; 5] = [
             (
                 "/v1/invocations",
                 "application/x-ndjson",
                 "invocations",
                 &ndjson_bodies,
                 "ndjson",
+                None,
                 &mut ndjson_runs,
+            ),
+            (
+                "/v1/invocations",
+                "application/x-ndjson",
+                "invocations",
+                &ndjson_bodies,
+                "ndjson-closed",
+                Some(closed.as_str()),
+                &mut ndjson_closed_runs,
+            ),
+            (
+                "/v1/invocations",
+                "application/x-ndjson",
+                "invocations",
+                &ndjson_bodies,
+                "ndjson-hung",
+                Some(unresponsive.as_str()),
+                &mut ndjson_hung_runs,
             ),
             (
                 "/v1/cloudwatch",
@@ -543,6 +597,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 "invocations",
                 &cloudwatch_bodies,
                 "lambda-log",
+                None,
                 &mut lambda_log_runs,
             ),
             (
@@ -551,15 +606,17 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
                 "spans",
                 &otlp,
                 "otlp",
+                None,
                 &mut otlp_runs,
             ),
         ];
-        for (endpoint, content_type, table, bodies, name, runs) in loads {
+        for (endpoint, content_type, table, bodies, name, otel, runs) in loads {
             let store = database(&url, "bench_ingest").await?;
             let collector = start_collector(
                 &store,
                 &dir.path().join(format!("spool-{name}-{round}")),
                 1_000_000,
+                otel,
             )
             .await?;
             let target = format!("{}{endpoint}", collector.url);
@@ -626,7 +683,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         "",
         format!("- / {:.2}", raw_bodies_median.clickhouse_cpu)
     );
-    for (name, runs) in [("ndjson", ndjson_runs), ("lambda-log", lambda_log_runs)] {
+    for (name, runs) in [
+        ("ndjson", ndjson_runs),
+        ("ndjson-closed", ndjson_closed_runs),
+        ("ndjson-hung", ndjson_hung_runs),
+        ("lambda-log", lambda_log_runs),
+    ] {
         let (ratio, ratio_lo, ratio_hi) = round_ratios(&runs);
         let (m, lo, hi) = median(runs);
         println!(
@@ -652,6 +714,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
 
     println!("raw-client: one clickhouse-client INSERT of all rows; raw-bodies: one clickhouse-client INSERT per body, {} at once.", args.clients);
     println!("ratio: median over the rounds of (the load's rate / that round's raw-client rate).");
+    println!("ndjson-closed, ndjson-hung: the ndjson load with the collector's self-telemetry exported to a closed port, and to an endpoint that accepts connections and never answers.");
 
     // Overload: ten times more senders than the queue admits at once.
     let store = database(&url, "bench_ingest").await?;
@@ -660,6 +723,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         &store,
         &dir.path().join("spool-overload"),
         per_body * args.clients,
+        None,
     )
     .await?;
     let bodies: Vec<String> = rows

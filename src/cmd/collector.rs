@@ -85,6 +85,7 @@ impl RunningCollector {
         stop: watch::Receiver<bool>,
     ) -> anyhow::Result<RunningCollector> {
         let metrics = Arc::new(Metrics::default());
+        metrics.observe_with_opentelemetry();
         let lambda_envs_file = setup.spool_dir.join(LAMBDA_ENVIRONMENTS_FILE);
         let mut config = PipelineConfig::new(setup.spool_dir);
         config.cluster_nodes = super::cluster_nodes();

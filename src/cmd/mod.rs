@@ -14,7 +14,7 @@ mod migrate;
 pub(crate) mod report;
 mod retention;
 mod simulate;
-mod up;
+pub(crate) mod up;
 mod user;
 
 use crate::cli::{Cli, Command};
@@ -33,10 +33,11 @@ impl std::fmt::Display for InputError {
 
 impl std::error::Error for InputError {}
 
-/// Runs the parsed command.
-pub async fn run(cli: Cli) -> anyhow::Result<()> {
+/// Runs the parsed command; `dogfood` is where `up --demo` sends its own
+/// telemetry (see `up::dogfood`).
+pub async fn run(cli: Cli, dogfood: Option<up::Dogfood>) -> anyhow::Result<()> {
     match cli.command {
-        Command::Up(args) => up::run(args).await,
+        Command::Up(args) => up::run(args, dogfood).await,
         Command::Collector(args) => collector::run(args).await,
         Command::Bill(a) => report::run(&a).await,
         Command::Rightsizing(a) => report::run(&a).await,

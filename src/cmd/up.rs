@@ -7,7 +7,49 @@ use faasight_store::Store;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-pub async fn run(args: UpArgs) -> anyhow::Result<()> {
+/// The tenant `up --demo` stores faasight's own telemetry in.
+pub const SELF_TENANT: &str = "faasight-self";
+
+/// Where `up --demo` sends its own traces and metrics: its own collector,
+/// with a token of its own that writes to [`SELF_TENANT`].
+#[derive(Debug, Clone)]
+pub struct Dogfood {
+    /// The collector's base URL.
+    pub endpoint: String,
+    /// A fresh ingest token, known only to this process.
+    pub token: String,
+}
+
+/// `up --demo` dogfoods unless the operator configured self-telemetry
+/// (`--otel-endpoint`, an `OTEL_EXPORTER_OTLP_*ENDPOINT` variable) or
+/// turned it off (`OTEL_SDK_DISABLED=true`).
+pub fn dogfood(cli: &crate::cli::Cli) -> Option<Dogfood> {
+    let crate::cli::Command::Up(args) = &cli.command else {
+        return None;
+    };
+    let configured = [
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+        "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+    ]
+    .iter()
+    .any(|v| std::env::var(v).is_ok_and(|v| !v.trim().is_empty()));
+    let disabled =
+        std::env::var("OTEL_SDK_DISABLED").is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    if !args.demo || cli.otel_endpoint.is_some() || configured || disabled {
+        return None;
+    }
+    let mut addr = args.collector_listen;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    Some(Dogfood {
+        endpoint: format!("http://{addr}"),
+        token: faasight_web::auth::users::random_password(),
+    })
+}
+
+pub async fn run(args: UpArgs, dogfood: Option<Dogfood>) -> anyhow::Result<()> {
     // Refused before anything starts.
     let retention = args.keep.retention()?;
     // Claim the ports first: failing after ClickHouse started would be slower
@@ -41,6 +83,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
     let reader = reader.unwrap_or_else(|| store.clone());
     let result = serve(
         &args,
+        dogfood.as_ref(),
         retention,
         store,
         reader,
@@ -56,6 +99,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<()> {
 
 async fn serve(
     args: &UpArgs,
+    dogfood: Option<&Dogfood>,
     retention: Option<faasight_store::retention::Retention>,
     store: Store,
     reader: Store,
@@ -80,7 +124,12 @@ async fn serve(
         }
     }
 
-    let auth = ingest_auth(args.tokens_file.as_deref())?;
+    let mut auth = ingest_auth(args.tokens_file.as_deref())?;
+    if let Some(d) = dogfood {
+        auth = auth
+            .with_internal_token(&d.token, SELF_TENANT)
+            .map_err(anyhow::Error::msg)?;
+    }
     let (stop_tx, stop_rx) = watch::channel(false);
     let collector = RunningCollector::start(
         CollectorSetup {
@@ -105,7 +154,7 @@ async fn serve(
             site_root.display()
         );
     }
-    let (users_file, demo_password) = users(args)?;
+    let (users_file, demo_password) = users(args, dogfood.is_some())?;
     let web = faasight_web::serve(
         web_listener,
         faasight_web::WebConfig {
@@ -124,6 +173,9 @@ async fn serve(
         args.collector_listen
     );
     println!("  OTLP/gRPC  {}", args.otlp_grpc_listen);
+    if dogfood.is_some() {
+        println!("  faasight's own traces and metrics: tenant {SELF_TENANT} (the tenant menu)");
+    }
     if let Some(password) = demo_password {
         println!("demo login: {DEMO_USER} {password}");
     }
@@ -132,6 +184,11 @@ async fn serve(
     let web = tokio::spawn(web);
     shutdown_signal().await?;
     eprintln!("\nshutting down");
+    if dogfood.is_some() {
+        // Its own collector is where its telemetry goes: the last spans
+        // and metric points are sent while it still listens.
+        tokio::task::spawn_blocking(faasight_telemetry::export::flush).await?;
+    }
     let _ = stop_tx.send(true);
     web.await??;
     collector.finish().await?;
@@ -143,8 +200,9 @@ const DEMO_USER: &str = "demo";
 
 /// The users file, and with `--demo` the demo user's password: a new one
 /// on every start (only its hash is kept, so the old one cannot be shown
-/// again), for the demo tenant only.
-fn users(args: &UpArgs) -> anyhow::Result<(std::path::PathBuf, Option<String>)> {
+/// again), for the demo tenant only, and the self-telemetry tenant when
+/// `up` sends its own telemetry there.
+fn users(args: &UpArgs, dogfood: bool) -> anyhow::Result<(std::path::PathBuf, Option<String>)> {
     use faasight_web::auth::users::{random_password, UsersFile};
     let path = UsersFile::path(&args.data_dir);
     let mut file = UsersFile::load(&path)?;
@@ -159,11 +217,11 @@ fn users(args: &UpArgs) -> anyhow::Result<(std::path::PathBuf, Option<String>)> 
         return Ok((path, None));
     }
     let password = random_password();
-    file.set_user(
-        DEMO_USER,
-        &password,
-        std::slice::from_ref(&args.demo_args.tenant),
-    )?;
+    let mut tenants = vec![args.demo_args.tenant.clone()];
+    if dogfood {
+        tenants.push(SELF_TENANT.to_owned());
+    }
+    file.set_user(DEMO_USER, &password, &tenants)?;
     file.save(&path)?;
     Ok((path, Some(password)))
 }

@@ -23,4 +23,5 @@ pub use rows::cur::{CurLineItemRow, UsageKind};
 pub use rows::inventory::FunctionConfigRow;
 pub use rows::invocation::{InvocationRow, PicoUsd};
 pub use rows::log::LogRow;
+pub use rows::metric::MetricRow;
 pub use rows::span::SpanRow;

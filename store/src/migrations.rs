@@ -41,6 +41,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_function_inventory.sql"),
     migration!(7, "0007_cur_line_items.sql"),
     migration!(8, "0008_materialized.sql"),
+    migration!(9, "0009_metrics.sql"),
 ];
 
 pub(crate) const CREATE_SCHEMA_MIGRATIONS: &str = "CREATE TABLE IF NOT EXISTS schema_migrations \

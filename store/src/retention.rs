@@ -1,9 +1,9 @@
 //! Retention: dropping whole partitions older than what is kept.
 //!
-//! Every telemetry table is partitioned by time (migrations 0001–0003 and
-//! 0008): `invocations`, `spans`, `logs` and the materialized tables
-//! derived from invocations by day, the `invocations_hourly` rollup by
-//! month. Dropping a partition removes its parts at once, without
+//! Every telemetry table is partitioned by time (migrations 0001–0003,
+//! 0008 and 0009): `invocations`, `spans`, `logs`, `metrics` and the
+//! materialized tables derived from invocations by day, the
+//! `invocations_hourly` rollup by month. Dropping a partition removes its parts at once, without
 //! rewriting anything, on every ClickHouse release faasight supports —
 //! 18.16 has no TTL at all (it came in 19.6). So retention is a pass that
 //! lists the active partitions (`system.parts`) and drops every one that
@@ -38,10 +38,11 @@ enum Partitioning {
 /// whether it is a rollup (kept for `keep_rollup_days`).
 /// The materialized tables (migration 0008) are derived from the raw
 /// invocations day by day and kept as long.
-const TABLES: [(&str, Partitioning, &str, bool); 11] = [
+const TABLES: [(&str, Partitioning, &str, bool); 12] = [
     ("invocations", Partitioning::Day, "start_time", false),
     ("spans", Partitioning::Day, "timestamp", false),
     ("logs", Partitioning::Day, "timestamp", false),
+    ("metrics", Partitioning::Day, "timestamp", false),
     ("invocations_hourly", Partitioning::Month, "hour", true),
     ("cold_starts", Partitioning::Day, "day", false),
     ("cold_start_days", Partitioning::Day, "day", false),
@@ -55,7 +56,7 @@ const TABLES: [(&str, Partitioning, &str, bool); 11] = [
 /// The active partitions of every table in [`TABLES`].
 const PARTS_SQL: &str = "SELECT table, partition, toUInt64(sum(rows)) AS rows FROM system.parts \
              WHERE database = currentDatabase() AND active \
-             AND table IN ('invocations', 'spans', 'logs', 'invocations_hourly', \
+             AND table IN ('invocations', 'spans', 'logs', 'metrics', 'invocations_hourly', \
              'cold_starts', 'cold_start_days', 'invocation_hours', 'function_hours', \
              'function_days', 'usage_days', 'function_minutes') \
              GROUP BY table, partition ORDER BY table, partition";
@@ -63,7 +64,7 @@ const PARTS_SQL: &str = "SELECT table, partition, toUInt64(sum(rows)) AS rows FR
 /// What to keep, in days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retention {
-    /// Days of raw invocations, spans and logs.
+    /// Days of raw invocations, spans, logs and metrics.
     pub keep_days: u32,
     /// Days of the hourly rollup.
     pub keep_rollup_days: u32,

@@ -31,6 +31,7 @@ async fn applies_once_then_is_a_no_op_and_catches_edits() {
         "invocations_hourly",
         "invocations_hourly_mv",
         "logs",
+        "metrics",
         "schema_migrations",
         "spans",
     ] {

@@ -539,15 +539,20 @@ impl Up {
         let collector = format!("127.0.0.1:{collector_port}");
         let grpc = format!("127.0.0.1:{grpc_port}");
         let stderr = log_dir.join(format!("up-{web_port}.log"));
-        let child = spawn_logged(
-            Command::new(bin())
-                .arg("up")
-                .args(args)
-                .args(["--web-listen", &web, "--collector-listen", &collector])
-                .args(["--otlp-grpc-listen", &grpc])
-                .envs(env.iter().copied()),
-            &stderr,
-        );
+        let mut command = Command::new(bin());
+        command
+            .arg("up")
+            .args(args)
+            .args(["--web-listen", &web, "--collector-listen", &collector])
+            .args(["--otlp-grpc-listen", &grpc]);
+        // Self-telemetry only as the test says (`--demo` sends it to its
+        // own collector unless an OTEL_ endpoint is set).
+        for (name, _) in std::env::vars() {
+            if name.starts_with("OTEL_") {
+                command.env_remove(name);
+            }
+        }
+        let child = spawn_logged(command.envs(env.iter().copied()), &stderr);
         Up {
             child,
             web: format!("http://{web}"),
@@ -683,18 +688,48 @@ impl Collector {
     /// Starts the collector against `clickhouse_url` with its spool in
     /// `dir`, plus `args`, and waits until it answers.
     pub async fn start(clickhouse_url: &str, dir: &Path, args: &[&str]) -> Collector {
-        let (http, grpc) = (free_port(), free_port());
-        let child = spawn_logged(
-            Command::new(bin())
-                .args(["collector", "--clickhouse-url", clickhouse_url])
-                .args(["--listen", &format!("127.0.0.1:{http}")])
-                .args(["--otlp-grpc-listen", &format!("127.0.0.1:{grpc}")])
-                .arg("--spool-dir")
-                .arg(dir.join("spool"))
-                .args(args)
-                .env_remove("FAASIGHT_INGEST_TOKENS"),
-            &dir.join(format!("collector-{http}.log")),
-        );
+        Collector::start_with_env(clickhouse_url, dir, args, &[]).await
+    }
+
+    /// [`Collector::start`] with variables set in its environment (none
+    /// of the caller's `OTEL_*` ones: self-telemetry is off unless a test
+    /// turns it on here).
+    pub async fn start_with_env(
+        clickhouse_url: &str,
+        dir: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Collector {
+        let http = free_port();
+        Collector::start_on(clickhouse_url, dir, args, env, http).await
+    }
+
+    /// [`Collector::start_with_env`] on a given HTTP port (chosen before
+    /// another process must know it).
+    pub async fn start_on(
+        clickhouse_url: &str,
+        dir: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        http: u16,
+    ) -> Collector {
+        let grpc = free_port();
+        let mut command = Command::new(bin());
+        command
+            .args(["collector", "--clickhouse-url", clickhouse_url])
+            .args(["--listen", &format!("127.0.0.1:{http}")])
+            .args(["--otlp-grpc-listen", &format!("127.0.0.1:{grpc}")])
+            .arg("--spool-dir")
+            .arg(dir.join("spool"))
+            .args(args)
+            .env_remove("FAASIGHT_INGEST_TOKENS");
+        for (name, _) in std::env::vars() {
+            if name.starts_with("OTEL_") {
+                command.env_remove(name);
+            }
+        }
+        command.envs(env.iter().copied());
+        let child = spawn_logged(&mut command, &dir.join(format!("collector-{http}.log")));
         let c = Collector {
             child,
             http: format!("http://127.0.0.1:{http}"),

@@ -34,11 +34,15 @@ mod lambda_ingest;
 mod materialize;
 /// OTLP from the OpenTelemetry Python SDK and captured requests, over HTTP and gRPC.
 mod otlp;
+/// OTLP metrics from the OpenTelemetry Python SDK over HTTP and gRPC, point by point in the `metrics` table.
+mod otlp_metrics;
 /// Demo workload → NDJSON → import → analyzer, checked against an independent computation.
 mod pipeline;
 /// `import --format aws-cur` and the invoice reconciliation against ClickHouse 18.16.
 mod reconcile;
 /// `faasight retention` and the collector's daily pass: old partitions dropped, nothing younger.
 mod retention;
+/// faasight's own spans and metrics over OTLP to a second collector; two collectors exporting to each other make no spans of it.
+mod self_telemetry;
 /// `faasight up`: the managed ClickHouse's lifecycle and passwords, and NDJSON/CSV ingest.
 mod up;

@@ -21,7 +21,12 @@ async fn up_runs_a_private_clickhouse_reuses_its_data_and_stops_it() {
         "--clickhouse-tcp-port",
         &tcp.to_string(),
     ];
-    let up = Up::start(&args, dir.path()).await;
+    // Spans and metric points of its own leave within a fraction of a second.
+    let quick = [
+        ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ("OTEL_METRIC_EXPORT_INTERVAL", "500"),
+    ];
+    let up = Up::start_with_env(&args, &quick, dir.path()).await;
     // `--demo` prints one line with a login, and it signs in.
     let stdout = up.stdout_text();
     let logins: Vec<&str> = stdout
@@ -34,7 +39,7 @@ async fn up_runs_a_private_clickhouse_reuses_its_data_and_stops_it() {
     let session = sign_in(&up.web, words[2], words[3]).await;
     let page = reqwest::Client::new()
         .get(&up.web)
-        .header("cookie", session)
+        .header("cookie", session.clone())
         .send()
         .await
         .unwrap()
@@ -57,6 +62,7 @@ async fn up_runs_a_private_clickhouse_reuses_its_data_and_stops_it() {
         "http://default:{}@127.0.0.1:{http}",
         std::fs::read_to_string(&password_file).unwrap()
     );
+    self_telemetry_lands_in_its_own_tenant(&up, &session, &admin_url).await;
     let anonymous = store_at(&format!("http://127.0.0.1:{http}"));
     let refused = anonymous
         .client()
@@ -122,6 +128,60 @@ async fn up_runs_a_private_clickhouse_reuses_its_data_and_stops_it() {
     let log = again.stderr_text();
     assert!(log.contains("already loaded, reusing them"), "{log}");
     assert!(again.stop().await.success());
+}
+
+/// `up --demo` sends its own spans and metrics to its own collector, into
+/// tenant `faasight-self`, which the demo user may open: the overview just
+/// rendered is a trace on its traces page. Storing them made no span.
+async fn self_telemetry_lands_in_its_own_tenant(up: &Up, session: &str, admin_url: &str) {
+    let ch = store_at(admin_url);
+    let count = |sql: &'static str| {
+        let ch = ch.clone();
+        async move { ch.client().query(sql).fetch_one::<u64>().await.unwrap() }
+    };
+    super::common::wait_for(
+        "the overview's render span and a request duration in faasight-self",
+        std::time::Duration::from_secs(60),
+        || async {
+            let spans = count(
+                "SELECT count() FROM spans WHERE tenant = 'faasight-self' \
+                 AND name = 'GET /' AND service_name = 'faasight' AND kind = 2",
+            )
+            .await;
+            let points = count(
+                "SELECT count() FROM metrics WHERE tenant = 'faasight-self' \
+                 AND metric_name = 'http.server.request.duration'",
+            )
+            .await;
+            (spans > 0 && points > 0).then_some(())
+        },
+    )
+    .await;
+    super::common::stored(&up.collector).await;
+    // No span of receiving or storing its own telemetry (nothing else
+    // was sent to this collector).
+    let echoes = count(
+        "SELECT count() FROM spans WHERE tenant = 'faasight-self' \
+         AND (name LIKE 'POST /v1/%' OR name LIKE 'INSERT %')",
+    )
+    .await;
+    assert_eq!(echoes, 0);
+    assert_eq!(
+        count("SELECT count() FROM spans WHERE tenant != 'faasight-self' AND service_name = 'faasight'")
+            .await,
+        0,
+        "none of it in the demo's tenant"
+    );
+    let page = reqwest::Client::new()
+        .get(format!("{}/traces?tenant=faasight-self&range=24h", up.web))
+        .header("cookie", session)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("GET /"), "{page}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

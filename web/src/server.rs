@@ -154,7 +154,32 @@ pub fn router(cfg: WebConfig) -> Result<Router, UsersError> {
             axum::http::StatusCode::SERVICE_UNAVAILABLE,
             REQUEST_TIMEOUT,
         ))
-        .layer(axum::middleware::from_fn_with_state(allowed, check_host)))
+        .layer(axum::middleware::from_fn_with_state(allowed, check_host))
+        .layer(axum::middleware::from_fn(observe_request)))
+}
+
+/// A span and an `http.server.request.duration` point per request: a
+/// page's render, a server function, an API call, a file of the bundle.
+/// Outermost, so refusals (host, sign-in, limits) are measured too.
+async fn observe_request(
+    matched: Option<axum::extract::MatchedPath>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use faasight_telemetry::server::{Server, ServerRequest};
+    use tracing::Instrument;
+    // The route template, never the path (ids would make every request
+    // its own name); the bundle's files are one route.
+    let route = match &matched {
+        Some(m) => m.as_str().to_owned(),
+        None if request.uri().path().starts_with("/pkg/") => "/pkg/*".to_owned(),
+        None => "unmatched".to_owned(),
+    };
+    let observed = ServerRequest::http(Server::Web, request.method().as_str(), &route, true);
+    let span = observed.span().clone();
+    let response = next.run(request).instrument(span).await;
+    observed.finish_http(response.status().as_u16());
+    response
 }
 
 /// Serves the UI on `listener` until `shutdown` completes.

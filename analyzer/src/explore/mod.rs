@@ -85,13 +85,14 @@ async fn fetch<T>(
 where
     T: clickhouse::RowOwned + clickhouse::RowRead,
 {
-    let rows = bind(store.client().query(sql))
-        .bind(tenant)
-        .bind(range.from.timestamp())
-        .bind(range.to.timestamp())
-        .fetch_all()
-        .await
-        .map_err(query_error(name))?;
+    let rows = crate::reports::traced_fetch(
+        name,
+        bind(store.client().query(sql))
+            .bind(tenant)
+            .bind(range.from.timestamp())
+            .bind(range.to.timestamp()),
+    )
+    .await?;
     Ok((
         rows,
         QueryTrace::new(name, sql, window_params(&leading, tenant, range)),

@@ -1,7 +1,6 @@
 //! Traces and logs: finding traces, the spans of one, and the log records
 //! of a trace or an invocation.
 
-use super::query_error;
 use crate::reports::QueryTrace;
 use crate::{Result, TimeRange};
 use faasight_store::Store;
@@ -169,7 +168,7 @@ where
     let query = params
         .iter()
         .fold(store.client().query(sql), |q, p| q.bind(*p));
-    let rows = query.fetch_all().await.map_err(query_error(name))?;
+    let rows = crate::reports::traced_fetch(name, query).await?;
     let params = params.iter().map(|p| p.to_string()).collect();
     Ok((rows, QueryTrace::new(name, sql, params)))
 }

@@ -67,12 +67,25 @@ macro_rules! analyses {
             tenant: &str,
             now: DateTime<Utc>,
         ) -> Result<Report> {
+            use tracing::Instrument;
             let range = request.range(now)?;
-            Ok(match kind {
-                $(ReportKind::$kind => Report::$kind(
-                    $module::$make(store, tenant, range, TryFrom::try_from(request)?).await?,
-                ),)*
-            })
+            let span = faasight_telemetry::export_span!(
+                "analysis",
+                otel.name = %format_args!("analysis {}", kind.name()),
+                faasight.analysis = kind.name(),
+                faasight.tenant = tenant,
+                faasight.range.from = %range.from.to_rfc3339(),
+                faasight.range.to = %range.to.to_rfc3339(),
+            );
+            async {
+                Ok::<_, Error>(match kind {
+                    $(ReportKind::$kind => Report::$kind(
+                        $module::$make(store, tenant, range, TryFrom::try_from(request)?).await?,
+                    ),)*
+                })
+            }
+            .instrument(span)
+            .await
         }
     };
 }
@@ -229,15 +242,35 @@ where
     for value in leading {
         query = query.bind(*value);
     }
-    let rows = query
-        .bind(tenant)
-        .bind(range.from.timestamp())
-        .bind(range.to.timestamp())
-        .fetch_all()
-        .await
-        .map_err(|source| Error::Query {
-            query: name,
-            source,
-        })?;
+    let rows = traced_fetch(
+        name,
+        query
+            .bind(tenant)
+            .bind(range.from.timestamp())
+            .bind(range.to.timestamp()),
+    )
+    .await?;
     Ok((rows, QueryTrace::window(name, sql, leading, tenant, range)))
+}
+
+/// Runs a bound query (file `name`) inside a span of its own, so that an
+/// analysis' waterfall shows each query and its rows.
+pub(crate) async fn traced_fetch<T>(
+    name: &'static str,
+    query: clickhouse::query::Query,
+) -> Result<Vec<T>>
+where
+    T: clickhouse::RowOwned + clickhouse::RowRead,
+{
+    use tracing::Instrument;
+    let span = faasight_telemetry::db::statement_span("SELECT", name);
+    let result = query.fetch_all().instrument(span.clone()).await;
+    match &result {
+        Ok(rows) => faasight_telemetry::db::record_rows(&span, "SELECT", rows.len()),
+        Err(_) => faasight_telemetry::db::record_error(&span, "clickhouse"),
+    }
+    result.map_err(|source| Error::Query {
+        query: name,
+        source,
+    })
 }

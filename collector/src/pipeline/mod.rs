@@ -19,7 +19,7 @@ pub mod spool;
 mod writer;
 
 use crate::telemetry::Metrics;
-use faasight_store::{InvocationRow, LogRow, SpanRow, Store};
+use faasight_store::{InvocationRow, LogRow, MetricRow, SpanRow, Store};
 use spool::Spool;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -95,28 +95,39 @@ pub struct Batch {
     pub spans: Vec<SpanRow>,
     /// Log rows.
     pub logs: Vec<LogRow>,
+    /// Metric data point rows.
+    pub metrics: Vec<MetricRow>,
+    /// Sent by faasight's own telemetry exporter: the INSERT of these rows
+    /// gets no span (a span would be exported, stored, and so on).
+    pub self_telemetry: bool,
 }
 
 impl Batch {
     /// Number of rows of all kinds.
     pub fn rows(&self) -> usize {
-        self.invocations.len() + self.spans.len() + self.logs.len()
+        self.invocations.len() + self.spans.len() + self.logs.len() + self.metrics.len()
     }
 
     /// The rows' approximate memory.
     pub fn approx_bytes(&self) -> usize {
-        approx_bytes(&self.invocations, &self.spans, &self.logs)
+        approx_bytes(&self.invocations, &self.spans, &self.logs, &self.metrics)
     }
 }
 
 /// The approximate memory of rows of all kinds: what the queue bounds, and
 /// what the spool sizes a record's buffer from.
-fn approx_bytes(invocations: &[InvocationRow], spans: &[SpanRow], logs: &[LogRow]) -> usize {
+fn approx_bytes(
+    invocations: &[InvocationRow],
+    spans: &[SpanRow],
+    logs: &[LogRow],
+    metrics: &[MetricRow],
+) -> usize {
     invocations
         .iter()
         .map(InvocationRow::approx_bytes)
         .chain(spans.iter().map(SpanRow::approx_bytes))
         .chain(logs.iter().map(LogRow::approx_bytes))
+        .chain(metrics.iter().map(MetricRow::approx_bytes))
         .sum()
 }
 

@@ -42,7 +42,7 @@ const ROLLUP_DELETE: &str = include_str!("sql/rollup_delete.sql");
 const ROLLUP_REBUILD: &str = include_str!("sql/rollup_rebuild.sql");
 
 /// The tables a batch writes.
-pub(crate) const TABLES: [&str; 3] = ["invocations", "spans", "logs"];
+pub(crate) const TABLES: [&str; 4] = ["invocations", "spans", "logs", "metrics"];
 
 /// The `query_id` of a batch's INSERT into `table`.
 pub(crate) fn query_id(batch_id: &str, table: &str) -> String {
@@ -78,10 +78,11 @@ async fn within<T, E: std::fmt::Display>(
 async fn still_running(store: &Store, batch_id: &str, limit: Duration) -> Result<bool, String> {
     let q = store
         .client()
-        .query("SELECT count() FROM system.processes WHERE query_id IN (?, ?, ?)")
+        .query("SELECT count() FROM system.processes WHERE query_id IN (?, ?, ?, ?)")
         .bind(query_id(batch_id, TABLES[0]))
         .bind(query_id(batch_id, TABLES[1]))
-        .bind(query_id(batch_id, TABLES[2]));
+        .bind(query_id(batch_id, TABLES[2]))
+        .bind(query_id(batch_id, TABLES[3]));
     Ok(within(limit, q.fetch_one::<u64>()).await? > 0)
 }
 
@@ -116,6 +117,12 @@ impl Numbered for faasight_store::SpanRow {
 }
 
 impl Numbered for faasight_store::LogRow {
+    fn batch_row(&self) -> u32 {
+        self.batch_row
+    }
+}
+
+impl Numbered for faasight_store::MetricRow {
     fn batch_row(&self) -> u32 {
         self.batch_row
     }
@@ -172,7 +179,8 @@ pub(crate) async fn replay(
         let n = match table {
             "invocations" => b.invocations.len(),
             "spans" => b.spans.len(),
-            _ => b.logs.len(),
+            "logs" => b.logs.len(),
+            _ => b.metrics.len(),
         };
         if n == 0 {
             continue;
@@ -191,15 +199,11 @@ pub(crate) async fn replay(
         let inserted = match table {
             "invocations" => restore(ctx, &b.invocations, &mut done).await?,
             "spans" => restore(ctx, &b.spans, &mut done).await?,
-            _ => restore(ctx, &b.logs, &mut done).await?,
+            "logs" => restore(ctx, &b.logs, &mut done).await?,
+            _ => restore(ctx, &b.metrics, &mut done).await?,
         };
         if inserted > 0 {
-            let (i, s, l) = match table {
-                "invocations" => (inserted, 0, 0),
-                "spans" => (0, inserted, 0),
-                _ => (0, 0, inserted),
-            };
-            metrics.record_insert(i, s, l, started.elapsed());
+            metrics.record_insert(&[(table, inserted)], started.elapsed());
         }
         done.inserted_rows += inserted;
     }

@@ -2,11 +2,15 @@
 //! in ClickHouse.
 //!
 //! Segments `NNNNNNNNNNNNNNNN.seg` hold records appended in order, each
-//! `"FSP3" | length u32 LE | CRC-32 u32 LE | payload`, the CRC over the
+//! `"FSP4" | length u32 LE | CRC-32 u32 LE | payload`, the CRC over the
 //! length's bytes and the payload, which is the batch in bincode (standard
 //! configuration, through serde). Records of earlier versions are still
-//! read: `"FSP2"` (same layout, JSON payload) and `"FSPL"` (JSON, the CRC
-//! over the payload only). Every append is fsynced before the batch is
+//! read: `"FSP3"` (same layout, a batch without metric rows: bincode is not
+//! self-describing, so every change of the batch's or a row's fields needs
+//! a new magic and the old layout kept as a type of its own,
+//! [`SpooledBatchV3`]), `"FSP2"` (same layout, JSON payload; fields added
+//! since read as empty through `#[serde(default)]`) and `"FSPL"` (JSON, the
+//! CRC over the payload only). Every append is fsynced before the batch is
 //! acknowledged. A `cursor` file (replaced atomically) remembers how far
 //! the writer got. After a crash the last record of the newest segment may
 //! be torn; it was never acknowledged, so opening the spool cuts it off. A
@@ -20,13 +24,15 @@
 //! can be trusted — the spool refuses every further append until the
 //! collector is restarted (and reopening validates the file).
 
-use faasight_store::{InvocationRow, LogRow, SpanRow};
+use faasight_store::{InvocationRow, LogRow, MetricRow, SpanRow};
 use serde::{Deserialize, Serialize};
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-const MAGIC: &[u8; 4] = b"FSP3";
+const MAGIC: &[u8; 4] = b"FSP4";
+/// Records with a bincode payload of a [`SpooledBatchV3`].
+const MAGIC_V3: &[u8; 4] = b"FSP3";
 /// Records with a JSON payload.
 const MAGIC_V2: &[u8; 4] = b"FSP2";
 /// Records with a JSON payload whose CRC covers only the payload.
@@ -46,12 +52,57 @@ pub struct SpooledBatch {
     pub spans: Vec<SpanRow>,
     /// Log rows.
     pub logs: Vec<LogRow>,
+    /// Metric data point rows (absent from records before `"FSP4"`).
+    #[serde(default)]
+    pub metrics: Vec<MetricRow>,
+    /// Which tables hold rows of a request that was not faasight's own
+    /// telemetry: only their INSERTs get a span. Not spooled (a replayed
+    /// batch has none: replay has its own span).
+    #[serde(skip)]
+    pub traced: TracedTables,
+}
+
+/// Per table, whether an INSERT is traced (see [`SpooledBatch::traced`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[allow(missing_docs)]
+pub struct TracedTables {
+    pub invocations: bool,
+    pub spans: bool,
+    pub logs: bool,
+    pub metrics: bool,
 }
 
 impl SpooledBatch {
     /// Rows of all kinds.
     pub fn rows(&self) -> usize {
-        self.invocations.len() + self.spans.len() + self.logs.len()
+        self.invocations.len() + self.spans.len() + self.logs.len() + self.metrics.len()
+    }
+}
+
+/// A batch as `"FSP3"` records hold it, before metric rows: the field
+/// order and types bincode wrote then. Never changed; read and converted.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SpooledBatchV3 {
+    /// See [`SpooledBatch::batch_id`].
+    pub batch_id: String,
+    /// Invocation rows.
+    pub invocations: Vec<InvocationRow>,
+    /// Span rows.
+    pub spans: Vec<SpanRow>,
+    /// Log rows.
+    pub logs: Vec<LogRow>,
+}
+
+impl From<SpooledBatchV3> for SpooledBatch {
+    fn from(b: SpooledBatchV3) -> SpooledBatch {
+        SpooledBatch {
+            batch_id: b.batch_id,
+            invocations: b.invocations,
+            spans: b.spans,
+            logs: b.logs,
+            metrics: Vec::new(),
+            traced: TracedTables::default(),
+        }
     }
 }
 
@@ -94,7 +145,11 @@ fn checksum(length: &[u8], payload: &[u8]) -> u32 {
 /// How a record's payload is encoded.
 #[derive(Debug, Clone, Copy)]
 enum Encoding {
+    /// A [`SpooledBatch`] in bincode (`"FSP4"`).
     Bincode,
+    /// A [`SpooledBatchV3`] in bincode (`"FSP3"`).
+    BincodeV3,
+    /// A [`SpooledBatch`] in JSON (`"FSP2"`, `"FSPL"`).
     Json,
 }
 
@@ -102,7 +157,12 @@ enum Encoding {
 /// place into one buffer sized from the rows' memory (an upper bound of
 /// their encoding), so that it is neither grown nor copied.
 fn encode_record(batch: &SpooledBatch) -> io::Result<Vec<u8>> {
-    let estimate = super::approx_bytes(&batch.invocations, &batch.spans, &batch.logs);
+    let estimate = super::approx_bytes(
+        &batch.invocations,
+        &batch.spans,
+        &batch.logs,
+        &batch.metrics,
+    );
     let mut record = Vec::with_capacity(HEADER as usize + estimate + 64);
     record.extend_from_slice(&[0; HEADER as usize]);
     bincode::serde::encode_into_std_write(batch, &mut record, bincode::config::standard())
@@ -124,6 +184,12 @@ fn decode(payload: &[u8], encoding: Encoding) -> io::Result<SpooledBatch> {
                 .map(|(batch, _)| batch)
                 .map_err(io::Error::other)
         }
+        Encoding::BincodeV3 => bincode::serde::decode_from_slice::<SpooledBatchV3, _>(
+            payload,
+            bincode::config::standard(),
+        )
+        .map(|(batch, _)| batch.into())
+        .map_err(io::Error::other),
         Encoding::Json => serde_json::from_slice(payload).map_err(io::Error::other),
     }
 }
@@ -150,6 +216,7 @@ fn read_record(file: &mut File, offset: u64, file_len: u64) -> io::Result<Record
     file.read_exact(&mut header)?;
     let (covers_length, encoding) = match &header[0..4] {
         m if m == MAGIC => (true, Encoding::Bincode),
+        m if m == MAGIC_V3 => (true, Encoding::BincodeV3),
         m if m == MAGIC_V2 => (true, Encoding::Json),
         m if m == MAGIC_V1 => (false, Encoding::Json),
         _ => return Ok(Record::End),
@@ -552,6 +619,49 @@ mod tests {
                 batch_id: "0123456789abcdef-0000000042".into(),
                 batch_row: 1,
             }],
+            metrics: vec![MetricRow {
+                tenant: "acme".into(),
+                timestamp: at,
+                time_unix_nano: 9,
+                start_time_unix_nano: 10,
+                service_name: "checkout".into(),
+                metric_name: "http.server.duration".into(),
+                metric_description: "How long requests took".into(),
+                metric_unit: "ms".into(),
+                metric_type: "histogram".into(),
+                temporality: 2,
+                is_monotonic: 1,
+                resource_keys: vec!["service.name".into()],
+                resource_values: vec!["checkout".into()],
+                scope_name: "meter".into(),
+                scope_version: "2.0".into(),
+                attribute_keys: vec!["route".into()],
+                attribute_values: vec!["/pay".into()],
+                value: -1.5,
+                count: 11,
+                sum: 12.25,
+                min: 0.5,
+                max: 9.75,
+                bucket_counts: vec![1, 2, 3],
+                explicit_bounds: vec![1.0, 5.0],
+                exp_scale: -3,
+                exp_zero_count: 13,
+                exp_positive_offset: -14,
+                exp_positive_counts: vec![15, 16],
+                exp_negative_offset: 17,
+                exp_negative_counts: vec![18],
+                quantiles: vec![0.5, 0.99],
+                quantile_values: vec![19.0, 20.5],
+                flags: 1,
+                exemplar_time_unix_nano: vec![21],
+                exemplar_values: vec![22.5],
+                exemplar_trace_ids: vec!["et".into()],
+                exemplar_span_ids: vec!["es".into()],
+                batch_id: "0123456789abcdef-0000000042".into(),
+                batch_row: 1,
+            }],
+            // Not spooled (`#[serde(skip)]`): read back as the default.
+            traced: Default::default(),
         };
         let dir = tempfile::tempdir().unwrap();
         let mut spool = Spool::open(dir.path()).unwrap();
@@ -559,6 +669,76 @@ mod tests {
         drop(spool);
         let mut spool = Spool::open(dir.path()).unwrap();
         assert_eq!(spool.peek().unwrap(), Some(batch));
+    }
+
+    /// A record written before metric rows existed (`"FSP3"`, the batch
+    /// without its last field, as bincode laid it out then) is read with
+    /// its rows intact and no metric rows, before and after new records.
+    #[test]
+    fn an_fsp3_record_of_the_layout_before_metrics_still_replays() {
+        let old = SpooledBatchV3 {
+            batch_id: "old".into(),
+            invocations: vec![InvocationRow {
+                function: "f".into(),
+                memory_mb: 512,
+                batch_row: 1,
+                ..Default::default()
+            }],
+            spans: vec![SpanRow {
+                name: "GET /".into(),
+                attribute_keys: vec!["a".into()],
+                attribute_values: vec!["1".into()],
+                batch_row: 1,
+                ..Default::default()
+            }],
+            logs: vec![LogRow {
+                body: "hello".into(),
+                batch_row: 1,
+                ..Default::default()
+            }],
+        };
+        let payload = bincode::serde::encode_to_vec(&old, bincode::config::standard()).unwrap();
+        let len = (payload.len() as u32).to_le_bytes();
+        let mut record = Vec::new();
+        record.extend_from_slice(b"FSP3");
+        record.extend_from_slice(&len);
+        record.extend_from_slice(&checksum(&len, &payload).to_le_bytes());
+        record.extend_from_slice(&payload);
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            segment_path(dir.path(), 1),
+            [record.clone(), record].concat(),
+        )
+        .unwrap();
+
+        let mut spool = Spool::open(dir.path()).unwrap();
+        assert_eq!(spool.pending(), 2, "both old records are whole");
+        let new = SpooledBatch {
+            batch_id: "new".into(),
+            metrics: vec![MetricRow {
+                metric_name: "m".into(),
+                value: 2.5,
+                min: f64::NAN,
+                batch_row: 1,
+                ..Default::default()
+            }],
+            ..Default::default()
+        };
+        spool.append(&new).unwrap();
+        let expected: SpooledBatch = old.clone().into();
+        assert!(expected.metrics.is_empty());
+        assert_eq!(spool.peek().unwrap(), Some(expected.clone()));
+        spool.advance().unwrap();
+        drop(spool);
+
+        let mut spool = Spool::open(dir.path()).unwrap();
+        let (batches, _) = spool.read_ahead(100).unwrap();
+        assert_eq!(batches.len(), 2);
+        assert_eq!(batches[0], expected);
+        let back = &batches[1].metrics[0];
+        assert_eq!((back.metric_name.as_str(), back.value), ("m", 2.5));
+        assert!(back.min.is_nan(), "NaN survives bincode");
+        assert_eq!(batches[1].rows(), 1);
     }
 
     /// Reading ahead leaves the cursor alone and stops at the row limit
@@ -636,12 +816,18 @@ mod tests {
         // A JSON record whose CRC covers the payload only, then a JSON one
         // whose CRC covers the length too, as earlier versions wrote them.
         let mut old = Vec::new();
-        let payload = serde_json::to_vec(&batch("v1", 2)).unwrap();
+        // As they wrote it: without the metric rows added since.
+        let json = |b: SpooledBatch| {
+            let mut v = serde_json::to_value(b).unwrap();
+            v.as_object_mut().unwrap().remove("metrics").unwrap();
+            serde_json::to_vec(&v).unwrap()
+        };
+        let payload = json(batch("v1", 2));
         old.extend_from_slice(MAGIC_V1);
         old.extend_from_slice(&(payload.len() as u32).to_le_bytes());
         old.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
         old.extend_from_slice(&payload);
-        let payload = serde_json::to_vec(&batch("v2", 3)).unwrap();
+        let payload = json(batch("v2", 3));
         let len = (payload.len() as u32).to_le_bytes();
         old.extend_from_slice(MAGIC_V2);
         old.extend_from_slice(&len);

@@ -89,6 +89,9 @@ fn into_batches(
             for (n, r) in b.logs.iter_mut().enumerate() {
                 (r.batch_id, r.batch_row) = (b.batch_id.clone(), n as u32 + 1);
             }
+            for (n, r) in b.metrics.iter_mut().enumerate() {
+                (r.batch_id, r.batch_row) = (b.batch_id.clone(), n as u32 + 1);
+            }
             out.push(b);
             *rows = 0;
         }
@@ -97,12 +100,14 @@ fn into_batches(
         if rows > 0 && rows + sub.rows > max_rows {
             flush(&mut current, &mut rows, &mut out, ids);
         }
+        let traced = !sub.batch.self_telemetry;
         macro_rules! take_rows {
             ($field:ident) => {
                 let room = max_rows.saturating_sub(rows).max(1);
                 current.$field.reserve(sub.batch.$field.len().min(room));
                 for row in sub.batch.$field.drain(..) {
                     current.$field.push(row);
+                    current.traced.$field |= traced;
                     rows += 1;
                     if rows >= max_rows {
                         flush(&mut current, &mut rows, &mut out, ids);
@@ -113,6 +118,7 @@ fn into_batches(
         take_rows!(invocations);
         take_rows!(spans);
         take_rows!(logs);
+        take_rows!(metrics);
         // The batch being filled, or the one just flushed.
         *last = if rows > 0 { out.len() } else { out.len() - 1 };
     }
@@ -142,29 +148,67 @@ async fn write(
     metrics: &Metrics,
 ) -> Result<(), String> {
     let started = std::time::Instant::now();
-    let id = |table: &str| replay::query_id(&b.batch_id, table);
-    let (inv, spans, logs) = (id("invocations"), id("spans"), id("logs"));
+    let t = cfg.insert_timeout;
+    let traced = b.traced;
     tokio::try_join!(
-        timed(
-            cfg.insert_timeout,
-            store.insert_rows_as("invocations", &b.invocations, Some(&inv))
+        insert_table(
+            store,
+            b,
+            "invocations",
+            &b.invocations,
+            traced.invocations,
+            t
         ),
-        timed(
-            cfg.insert_timeout,
-            store.insert_rows_as("spans", &b.spans, Some(&spans))
-        ),
-        timed(
-            cfg.insert_timeout,
-            store.insert_rows_as("logs", &b.logs, Some(&logs))
-        ),
+        insert_table(store, b, "spans", &b.spans, traced.spans, t),
+        insert_table(store, b, "logs", &b.logs, traced.logs, t),
+        insert_table(store, b, "metrics", &b.metrics, traced.metrics, t),
     )?;
     metrics.record_insert(
-        b.invocations.len(),
-        b.spans.len(),
-        b.logs.len(),
+        &[
+            ("invocations", b.invocations.len()),
+            ("spans", b.spans.len()),
+            ("logs", b.logs.len()),
+            ("metrics", b.metrics.len()),
+        ],
         started.elapsed(),
     );
     Ok(())
+}
+
+/// One table's INSERT of batch `b`, with the query id replay looks for,
+/// in a span of its own when `traced` (see `SpooledBatch::traced`).
+async fn insert_table<T>(
+    store: &Store,
+    b: &SpooledBatch,
+    table: &'static str,
+    rows: &[T],
+    traced: bool,
+    limit: Duration,
+) -> Result<(), String>
+where
+    T: clickhouse::RowOwned + clickhouse::RowWrite,
+{
+    use tracing::Instrument;
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let query_id = replay::query_id(&b.batch_id, table);
+    let span = if traced {
+        let span = faasight_telemetry::db::statement_span("INSERT", table);
+        span.record("db.collection.name", table);
+        span.record("faasight.batch_id", b.batch_id.as_str());
+        faasight_telemetry::db::record_rows(&span, "INSERT", rows.len());
+        span
+    } else {
+        tracing::Span::none()
+    };
+    let result = timed(limit, store.insert_rows_as(table, rows, Some(&query_id)))
+        .instrument(span.clone())
+        .await;
+    if result.is_err() {
+        faasight_telemetry::db::record_error(&span, "insert_failed");
+    }
+    result
 }
 
 /// Queue shares still held after a request was answered: its rows are
@@ -352,11 +396,18 @@ fn merged(group: Vec<SpooledBatch>) -> SpooledBatch {
         invocations: Vec::with_capacity(group.iter().map(|b| b.invocations.len()).sum()),
         spans: Vec::with_capacity(group.iter().map(|b| b.spans.len()).sum()),
         logs: Vec::with_capacity(group.iter().map(|b| b.logs.len()).sum()),
+        metrics: Vec::with_capacity(group.iter().map(|b| b.metrics.len()).sum()),
+        traced: Default::default(),
     };
     for mut b in group {
+        out.traced.invocations |= b.traced.invocations;
+        out.traced.spans |= b.traced.spans;
+        out.traced.logs |= b.traced.logs;
+        out.traced.metrics |= b.traced.metrics;
         out.invocations.append(&mut b.invocations);
         out.spans.append(&mut b.spans);
         out.logs.append(&mut b.logs);
+        out.metrics.append(&mut b.metrics);
     }
     out
 }
@@ -716,8 +767,24 @@ async fn replay_slice(ins: &mut Inserter) {
                 break;
             }
         };
-        match replay::replay(&ins.store, &batch, &ins.cfg, &ins.metrics).await {
+        let span = faasight_telemetry::export_span!(
+            "replay",
+            otel.name = "spool replay",
+            otel.status_code = tracing::field::Empty,
+            faasight.batch_id = batch.batch_id.as_str(),
+            faasight.rows = batch.rows() as u64,
+            faasight.replay.inserted_rows = tracing::field::Empty,
+            faasight.replay.skipped_rows = tracing::field::Empty,
+        );
+        let replayed = tracing::Instrument::instrument(
+            replay::replay(&ins.store, &batch, &ins.cfg, &ins.metrics),
+            span.clone(),
+        )
+        .await;
+        match replayed {
             Ok(done) => {
+                span.record("faasight.replay.inserted_rows", done.inserted_rows as u64);
+                span.record("faasight.replay.skipped_rows", done.skipped_rows as u64);
                 if done.rebuilt_keys > 0 {
                     ins.metrics
                         .rollup_keys_rebuilt
@@ -737,6 +804,7 @@ async fn replay_slice(ins: &mut Inserter) {
                 ins.backoff = ins.cfg.retry_backoff;
             }
             Err(e) => {
+                span.record("otel.status_code", "error");
                 tracing::warn!(error = %e, pending = ins.shared.lock().spool.pending(), "Replay failed; will retry.");
                 ins.attempt_failed();
                 break;

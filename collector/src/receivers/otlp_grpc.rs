@@ -76,9 +76,8 @@ impl From<SubmitError> for Status {
     }
 }
 
-#[tonic::async_trait]
-impl TraceService for OtlpGrpc {
-    async fn export(
+impl OtlpGrpc {
+    async fn traces(
         &self,
         request: Request<ExportTraceServiceRequest>,
     ) -> Result<Response<ExportTraceServiceResponse>, Status> {
@@ -97,9 +96,8 @@ impl TraceService for OtlpGrpc {
     }
 }
 
-#[tonic::async_trait]
-impl LogsService for OtlpGrpc {
-    async fn export(
+impl OtlpGrpc {
+    async fn logs(
         &self,
         request: Request<ExportLogsServiceRequest>,
     ) -> Result<Response<ExportLogsServiceResponse>, Status> {
@@ -125,20 +123,93 @@ impl LogsService for OtlpGrpc {
     }
 }
 
+impl OtlpGrpc {
+    async fn metrics(
+        &self,
+        request: Request<ExportMetricsServiceRequest>,
+    ) -> Result<Response<ExportMetricsServiceResponse>, Status> {
+        let ctx = context(&self.state, &request)?;
+        let decoded =
+            otlp::try_metrics_from_request(request.into_inner(), &ctx.tenant).map_err(too_large)?;
+        let (batch, partial) = super::otlp_http::metric_batch(decoded);
+        ctx.submit("otlp-metrics", batch).await.map_err(status)?;
+        Ok(Response::new(ExportMetricsServiceResponse {
+            partial_success: partial,
+        }))
+    }
+}
+
+#[tonic::async_trait]
+impl TraceService for OtlpGrpc {
+    async fn export(
+        &self,
+        request: Request<ExportTraceServiceRequest>,
+    ) -> Result<Response<ExportTraceServiceResponse>, Status> {
+        let traced = is_traced(&request);
+        observed(
+            "opentelemetry.proto.collector.trace.v1.TraceService",
+            traced,
+            self.traces(request),
+        )
+        .await
+    }
+}
+
+#[tonic::async_trait]
+impl LogsService for OtlpGrpc {
+    async fn export(
+        &self,
+        request: Request<ExportLogsServiceRequest>,
+    ) -> Result<Response<ExportLogsServiceResponse>, Status> {
+        let traced = is_traced(&request);
+        observed(
+            "opentelemetry.proto.collector.logs.v1.LogsService",
+            traced,
+            self.logs(request),
+        )
+        .await
+    }
+}
+
 #[tonic::async_trait]
 impl MetricsService for OtlpGrpc {
     async fn export(
         &self,
         request: Request<ExportMetricsServiceRequest>,
     ) -> Result<Response<ExportMetricsServiceResponse>, Status> {
-        let _ctx = context(&self.state, &request)?;
-        // Data points, as the HTTP receiver counts them.
-        let points = otlp::count_metric_points(request.get_ref());
-        self.state.metrics.received("otlp-metrics", points as usize);
-        Ok(Response::new(ExportMetricsServiceResponse {
-            partial_success: None,
-        }))
+        let traced = is_traced(&request);
+        observed(
+            "opentelemetry.proto.collector.metrics.v1.MetricsService",
+            traced,
+            self.metrics(request),
+        )
+        .await
     }
+}
+
+/// Whether a call gets a span: not when it carries faasight's own telemetry.
+fn is_traced<T>(request: &Request<T>) -> bool {
+    !request
+        .metadata()
+        .contains_key(faasight_telemetry::SELF_TELEMETRY_HEADER)
+}
+
+/// Runs a call of `service` in its span and records its duration
+/// (`rpc.server.call.duration`); `traced` false: no span.
+async fn observed<R>(
+    service: &str,
+    traced: bool,
+    call: impl Future<Output = Result<Response<R>, Status>>,
+) -> Result<Response<R>, Status> {
+    use faasight_telemetry::server::ServerRequest;
+    use tracing::Instrument;
+    let observed = ServerRequest::grpc(service, "Export", traced);
+    let result = call.instrument(observed.span().clone()).await;
+    observed.finish_grpc(match &result {
+        Ok(_) => 0,
+        Err(status) => status.code() as i32,
+    });
+    result
 }
 
 /// Serves OTLP/gRPC on `listener` until `shutdown` completes.

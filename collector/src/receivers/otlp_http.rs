@@ -22,7 +22,9 @@ use axum::response::{IntoResponse, Response};
 use opentelemetry_proto::tonic::collector::logs::v1::{
     ExportLogsPartialSuccess, ExportLogsServiceResponse,
 };
-use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceResponse;
+use opentelemetry_proto::tonic::collector::metrics::v1::{
+    ExportMetricsPartialSuccess, ExportMetricsServiceResponse,
+};
 use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTracePartialSuccess, ExportTraceServiceResponse,
 };
@@ -192,28 +194,42 @@ pub async fn logs_create(
     ))
 }
 
-/// `POST /v1/metrics`: accepted and counted; metrics are not stored yet.
+/// The rows of decoded metrics, and the partial success to answer when
+/// data points were refused: shared by OTLP/HTTP and OTLP/gRPC.
+pub(crate) fn metric_batch(
+    decoded: otlp::DecodedMetrics,
+) -> (Batch, Option<ExportMetricsPartialSuccess>) {
+    let partial = (decoded.rejected_points > 0).then(|| ExportMetricsPartialSuccess {
+        rejected_data_points: decoded.rejected_points as i64,
+        error_message: summary(&decoded.errors),
+    });
+    let batch = Batch {
+        metrics: decoded.metrics,
+        ..Default::default()
+    };
+    (batch, partial)
+}
+
+/// `POST /v1/metrics`: stores the data points, one row each.
 pub async fn metrics_create(
     ctx: IngestContext,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let enc = encoding(&headers)?;
-    match otlp::decode_metrics_count(&body, enc) {
-        Ok(points) => {
-            ctx.state()
-                .metrics
-                .received("otlp-metrics", points as usize);
-            Ok(reply(
-                enc,
-                StatusCode::OK,
-                &ExportMetricsServiceResponse {
-                    partial_success: None,
-                },
-            ))
-        }
-        Err(e) => Ok(decode_error(enc, e)),
-    }
+    let decoded = match otlp::decode_metrics(&body, enc, &ctx.tenant) {
+        Ok(d) => d,
+        Err(e) => return Ok(decode_error(enc, e)),
+    };
+    let (batch, partial) = metric_batch(decoded);
+    ctx.submit("otlp-metrics", batch).await?;
+    Ok(reply(
+        enc,
+        StatusCode::OK,
+        &ExportMetricsServiceResponse {
+            partial_success: partial,
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ pub mod cur;
 pub mod inventory;
 pub mod invocation;
 pub mod log;
+pub mod metric;
 pub mod span;
 
 /// Memory a list of strings holds: each string's bytes plus its own

@@ -173,10 +173,7 @@ impl Window<'_> {
             query = query.bind(self.tenant).bind(from).bind(to);
             params.extend([self.tenant.to_string(), from.to_string(), to.to_string()]);
         }
-        let rows = query.fetch_all().await.map_err(|source| Error::Query {
-            query: name,
-            source,
-        })?;
+        let rows = super::traced_fetch(name, query).await?;
         self.queries.push(QueryTrace::new(name, sql, params));
         Ok(rows)
     }

@@ -17,6 +17,22 @@
 //! reason in `errors`, for the receiver's partial-success response. Log
 //! records may lack ids, but ids that are present must be well-formed.
 //!
+//! Metrics become one [`MetricRow`] per data point of a gauge, sum,
+//! histogram, exponential histogram or summary (the OTLP metrics data
+//! model, <https://opentelemetry.io/docs/specs/otel/metrics/data-model/>),
+//! resource and attributes taken as for spans. A point is refused alone,
+//! counted in `rejected_points` with its reason for the partial-success
+//! response, when its metric has no name, it has no time (or one past
+//! 2106-02-07), or it is a histogram whose `bucketCounts` are not one more
+//! than its `explicitBounds` (or both empty) or whose bounds are not
+//! increasing numbers. In OTLP/JSON, doubles (`asDouble`, `sum`, `min`, `max`,
+//! `zeroThreshold`, `explicitBounds`) may also be written as strings, as
+//! the protobuf JSON mapping allows: numbers in strings are read as
+//! numbers, and `"NaN"`, `"Infinity"` and `"-Infinity"`, which a JSON tree
+//! cannot hold, are dropped (the point then has no such value: NaN for
+//! `value`, `min` and `max`, 0 for `sum`; a bound dropped makes its
+//! histogram's buckets not match, which refuses the point).
+//!
 //! Every SERVER span whose resource carries `faas.name` also yields an
 //! [`InvocationRow`], following the FaaS semantic conventions for spans
 //! (<https://opentelemetry.io/docs/specs/semconv/faas/faas-spans/>) and the
@@ -35,7 +51,7 @@
 //! error, and nothing of the request is kept.
 
 use chrono::{DateTime, Utc};
-use faasight_store::{InvocationRow, LogRow, SpanRow};
+use faasight_store::{InvocationRow, LogRow, MetricRow, SpanRow};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -126,6 +142,18 @@ pub struct DecodedLogs {
     pub errors: Vec<String>,
 }
 
+/// Decoded metrics.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DecodedMetrics {
+    /// One row per valid data point, in request order.
+    pub metrics: Vec<MetricRow>,
+    /// Data points not stored (see the module docs).
+    pub rejected_points: u64,
+    /// Why, one short sentence per rejected point or nameless metric (at
+    /// most 20 are kept).
+    pub errors: Vec<String>,
+}
+
 /// The whole body could not be decoded.
 #[derive(Debug, thiserror::Error)]
 pub enum OtlpError {
@@ -203,33 +231,25 @@ pub fn decode_logs(
     try_logs_from_request(req, tenant)
 }
 
-/// Metrics are accepted and counted (data points) but not stored yet. The
-/// decoded message is bounded by [`MAX_DECODED_BYTES`], too.
-pub fn decode_metrics_count(body: &[u8], encoding: Encoding) -> Result<u64, OtlpError> {
+/// Decodes an OTLP metrics export body into metric rows (one per data
+/// point), within [`MAX_DECODED_BYTES`].
+pub fn decode_metrics(
+    body: &[u8],
+    encoding: Encoding,
+    tenant: &str,
+) -> Result<DecodedMetrics, OtlpError> {
     let req: ExportMetricsServiceRequest = decode(body, encoding, Msg::MetricsRequest)?;
-    Ok(count_metric_points(&req))
+    try_metrics_from_request(req, tenant)
 }
 
-/// The number of data points in a decoded metrics request (used by the gRPC
-/// receiver; [`decode_metrics_count`] for bodies).
-pub fn count_metric_points(req: &ExportMetricsServiceRequest) -> u64 {
-    let mut n: u64 = 0;
-    for rm in &req.resource_metrics {
-        for sm in &rm.scope_metrics {
-            for m in &sm.metrics {
-                let points = match &m.data {
-                    Some(MetricData::Gauge(g)) => g.data_points.len(),
-                    Some(MetricData::Sum(s)) => s.data_points.len(),
-                    Some(MetricData::Histogram(h)) => h.data_points.len(),
-                    Some(MetricData::ExponentialHistogram(h)) => h.data_points.len(),
-                    Some(MetricData::Summary(s)) => s.data_points.len(),
-                    None => 0,
-                };
-                n = n.saturating_add(points as u64);
-            }
-        }
-    }
-    n
+/// Same conversion as [`decode_metrics`], from an already-decoded message
+/// (used by the gRPC receiver): refuses ([`OtlpError::RowsTooLarge`]) rows
+/// that would take more than [`MAX_DECODED_BYTES`].
+pub fn try_metrics_from_request(
+    req: ExportMetricsServiceRequest,
+    tenant: &str,
+) -> Result<DecodedMetrics, OtlpError> {
+    build_metrics(req, tenant, MAX_DECODED_BYTES)
 }
 
 /// Same conversion as [`decode_traces`], from an already-decoded message
@@ -360,6 +380,79 @@ fn build_logs(
     Ok(out)
 }
 
+fn build_metrics(
+    req: ExportMetricsServiceRequest,
+    tenant: &str,
+    limit: usize,
+) -> Result<DecodedMetrics, OtlpError> {
+    let mut budget = RowBudget::new(limit);
+    let mut out = DecodedMetrics::default();
+    for rm in req.resource_metrics {
+        let res = ResourceInfo::new(rm.resource.as_ref());
+        // As for spans: each row copies the resource's, scope's and
+        // metric's strings.
+        let shared = size_of::<MetricRow>() + tenant.len() + res.span_row_bytes();
+        let mut projected: usize = 0;
+        for sm in &rm.scope_metrics {
+            let scope = sm
+                .scope
+                .as_ref()
+                .map_or(0, |s| s.name.len() + s.version.len());
+            for m in &sm.metrics {
+                let points = metrics::points(m.data.as_ref());
+                let each = shared + scope + metrics::MetricInfo::row_bytes(m);
+                projected = projected.saturating_add(points.saturating_mul(each));
+            }
+        }
+        budget.reserve(projected)?;
+        for sm in rm.scope_metrics {
+            let (scope_name, scope_version) = match sm.scope {
+                Some(s) => (s.name, s.version),
+                None => (String::new(), String::new()),
+            };
+            let ctx = metrics::Context {
+                res: &res,
+                scope_name: &scope_name,
+                scope_version: &scope_version,
+                tenant,
+            };
+            for m in sm.metrics {
+                let (info, data) = metrics::MetricInfo::split(m);
+                let Some(data) = data else {
+                    // No points: nothing to store or refuse.
+                    continue;
+                };
+                if info.name().is_empty() {
+                    let n = metrics::points(Some(&data));
+                    out.rejected_points += n as u64;
+                    push_error(
+                        &mut out.errors,
+                        format!(
+                            "a {} metric without a name: its {n} data points are refused",
+                            info.kind()
+                        ),
+                    );
+                    continue;
+                }
+                metrics::metric_rows(&info, data, &ctx, &mut |row| {
+                    match row {
+                        Ok(row) => {
+                            budget.charge(row.approx_bytes())?;
+                            out.metrics.push(row);
+                        }
+                        Err(e) => {
+                            out.rejected_points += 1;
+                            push_error(&mut out.errors, e);
+                        }
+                    }
+                    Ok(())
+                })?;
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The memory one request's rows may take, and what they take so far (as
 /// the rows' `approx_bytes`, which the pipeline's queue limits count, too).
 struct RowBudget {
@@ -472,7 +565,7 @@ fn lenient_json(v: &mut Json, depth: usize) {
     }
     match v {
         Json::Object(map) => {
-            map.retain(|_, x| !x.is_null());
+            map.retain(|key, x| !x.is_null() && lenient_double(key, x));
             for (key, child) in map.iter_mut() {
                 match key.as_str() {
                     "kind" => {
@@ -496,6 +589,18 @@ fn lenient_json(v: &mut Json, depth: usize) {
                             }
                         }
                     }
+                    "explicitBounds" => {
+                        if let Json::Array(bounds) = child {
+                            bounds.retain_mut(|b| lenient_double("", b));
+                        }
+                    }
+                    "scale" | "offset" | "flags" => {
+                        if let Json::String(s) = child {
+                            if let Ok(n) = s.trim().parse::<i64>() {
+                                *child = Json::from(n);
+                            }
+                        }
+                    }
                     "arrayValue" | "kvlistValue" => {
                         if let Json::Object(m) = child {
                             m.entry("values").or_insert_with(|| Json::Array(Vec::new()));
@@ -512,6 +617,34 @@ fn lenient_json(v: &mut Json, depth: usize) {
             }
         }
         _ => {}
+    }
+}
+
+/// For a double member `key` of a metric data point (any key when ""),
+/// written as a string: replaces a number by its value; false (drop it)
+/// for anything else, e.g. `"NaN"` or `"Infinity"`, which JSON numbers
+/// cannot hold. Other members are left alone (true).
+fn lenient_double(key: &str, v: &mut Json) -> bool {
+    if !matches!(
+        key,
+        "" | "asDouble" | "sum" | "min" | "max" | "zeroThreshold"
+    ) {
+        return true;
+    }
+    let Json::String(s) = v else {
+        return true;
+    };
+    match s
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(serde_json::Number::from_f64)
+    {
+        Some(n) => {
+            *v = Json::Number(n);
+            true
+        }
+        None => false,
     }
 }
 
@@ -536,10 +669,13 @@ fn push_error(errors: &mut Vec<String>, e: String) {
 }
 
 mod estimate;
+mod metrics;
 mod rows;
 
 use estimate::{json_estimate, wire_estimate, Msg};
 use rows::*;
 
+#[cfg(test)]
+mod metrics_tests;
 #[cfg(test)]
 mod tests;

@@ -8,10 +8,6 @@ use crate::normalize::normalize;
 use faasight_store::PicoUsd;
 use opentelemetry_proto::tonic::common::v1::{ArrayValue, InstrumentationScope, KeyValueList};
 use opentelemetry_proto::tonic::logs::v1::{ResourceLogs, ScopeLogs};
-use opentelemetry_proto::tonic::metrics::v1::{
-    metric, Gauge, Histogram, HistogramDataPoint, Metric, NumberDataPoint, ResourceMetrics,
-    ScopeMetrics, Sum,
-};
 
 const HTTP_PROTO: &[u8] = include_bytes!(concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -404,7 +400,7 @@ fn garbage_bodies_are_errors_not_panics() {
             "{body:?}"
         );
         assert!(
-            decode_metrics_count(body, Encoding::Protobuf).is_err(),
+            decode_metrics(body, Encoding::Protobuf, "t").is_err(),
             "{body:?}"
         );
     }
@@ -446,7 +442,7 @@ fn damaged_fixtures_never_panic() {
             }
             let _ = decode_traces(&b, Encoding::Protobuf, "t");
             let _ = decode_logs(&b, Encoding::Protobuf, "t");
-            let _ = decode_metrics_count(&b, Encoding::Protobuf);
+            let _ = decode_metrics(&b, Encoding::Protobuf, "t");
         }
     }
     for len in 0..HTTP_JSON.len() {
@@ -571,48 +567,6 @@ fn json_logs_with_severity_names() {
     assert_eq!((l.severity_number, l.body.as_str()), (13, "slow"));
     assert_eq!(l.trace_id, "0102030405060708090a0b0c0d0e0f10");
     assert_eq!(l.function, "");
-}
-
-#[test]
-fn metrics_are_counted() {
-    let number_points = |n: usize| vec![NumberDataPoint::default(); n];
-    let metric = |data| Metric {
-        name: "m".into(),
-        data: Some(data),
-        ..Default::default()
-    };
-    let req = ExportMetricsServiceRequest {
-        resource_metrics: vec![ResourceMetrics {
-            scope_metrics: vec![ScopeMetrics {
-                metrics: vec![
-                    metric(metric::Data::Gauge(Gauge {
-                        data_points: number_points(2),
-                    })),
-                    metric(metric::Data::Sum(Sum {
-                        data_points: number_points(3),
-                        ..Default::default()
-                    })),
-                    metric(metric::Data::Histogram(Histogram {
-                        data_points: vec![HistogramDataPoint::default()],
-                        ..Default::default()
-                    })),
-                    Metric::default(),
-                ],
-                ..Default::default()
-            }],
-            ..Default::default()
-        }],
-    };
-    assert_eq!(count_metric_points(&req), 6);
-    let body = req.encode_to_vec();
-    assert_eq!(decode_metrics_count(&body, Encoding::Protobuf).unwrap(), 6);
-
-    let json = br#"{"resourceMetrics":[{"scopeMetrics":[{"metrics":[
-        {"name":"requests","sum":{"aggregationTemporality":"AGGREGATION_TEMPORALITY_CUMULATIVE",
-         "isMonotonic":true,"dataPoints":[{"asInt":"5","timeUnixNano":"1"},{"asInt":7}]}},
-        {"name":"mem","gauge":{"dataPoints":[{"asDouble":1.5}]}}]}]}]}"#;
-    assert_eq!(decode_metrics_count(json, Encoding::Json).unwrap(), 3);
-    assert!(decode_metrics_count(b"[1,", Encoding::Json).is_err());
 }
 
 #[test]
@@ -770,7 +724,7 @@ fn json_amplification_is_refused_before_decoding() {
     // ignored.
     let body = format!(r#"{{"x":[{}]}}"#, vec!["0"; 5_000_000].join(","));
     assert_too_many_items(&decode_traces(body.as_bytes(), Encoding::Json, "t").unwrap_err());
-    assert_too_many_items(&decode_metrics_count(body.as_bytes(), Encoding::Json).unwrap_err());
+    assert_too_many_items(&decode_metrics(body.as_bytes(), Encoding::Json, "t").unwrap_err());
 
     // Braces inside strings (e.g. a log body that is JSON text) are not
     // counted: 300,000 of them, after an escaped quote, decode as usual.
@@ -792,7 +746,7 @@ fn metric_amplification_is_refused_before_decoding() {
     // well over 4,000,000 × 48 = 192 MB.
     let points = [0x0a, 0x00].repeat(4_000_000);
     let body = delimited(1, &delimited(2, &delimited(2, &delimited(5, &points))));
-    assert_too_many_items(&decode_metrics_count(&body, Encoding::Protobuf).unwrap_err());
+    assert_too_many_items(&decode_metrics(&body, Encoding::Protobuf, "t").unwrap_err());
     // Packed uint64 bucket counts: 1 byte each on the wire, 8 once decoded.
     // ... metrics (2) { exponential_histogram (10) { data_points (1) {
     // positive (8) { bucket_counts (2): 20,000,000 zero bytes } } } }:
@@ -800,12 +754,14 @@ fn metric_amplification_is_refused_before_decoding() {
     let buckets = delimited(2, &vec![0u8; 20_000_000]);
     let metric = delimited(10, &delimited(1, &delimited(8, &buckets)));
     let body = delimited(1, &delimited(2, &delimited(2, &metric)));
-    assert_too_many_items(&decode_metrics_count(&body, Encoding::Protobuf).unwrap_err());
+    assert_too_many_items(&decode_metrics(&body, Encoding::Protobuf, "t").unwrap_err());
     // One million of them pass (8 MB).
     let buckets = delimited(2, &vec![0u8; 1_000_000]);
     let metric = delimited(10, &delimited(1, &delimited(8, &buckets)));
     let body = delimited(1, &delimited(2, &delimited(2, &metric)));
-    assert_eq!(decode_metrics_count(&body, Encoding::Protobuf).unwrap(), 1);
+    let d = decode_metrics(&body, Encoding::Protobuf, "t").unwrap();
+    // A nameless metric: its one point is decoded, and refused.
+    assert_eq!((d.metrics.len(), d.rejected_points), (0, 1));
 }
 
 /// One resource with a `big` attribute of `attr_bytes` bytes and `spans`
