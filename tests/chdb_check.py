@@ -73,7 +73,8 @@ SAMPLE_FILLS = {
     "{column}": "start_time",
     "{days}": "36500",
 }
-SQL_START = re.compile(r"^\s*(SELECT|INSERT|CREATE|ALTER|DROP)\b")
+# A statement: a keyword and more ("INSERT" alone is a span's operation name).
+SQL_START = re.compile(r"^\s*(SELECT|INSERT|CREATE|ALTER|DROP)\s+\S")
 
 
 def rust_sql_literals(path):
@@ -134,14 +135,22 @@ def is_time(t):
 
 
 def dashboard_panels(path):
-    """(line of its `sql` key, panel) for each [[panel]] of a dashboard file."""
+    """(line of its `sql` key, panel) for each [[panel]] of a dashboard file
+    that has SQL (metrics panels have none: see METRICS_PANELS)."""
     text = open(path).read()
     board = tomllib.loads(text)
     lines = [i for i, l in enumerate(text.splitlines(), 1) if re.match(r"^\s*sql\s*=", l)]
-    panels = board.get("panel", [])
+    panels = [p for p in board.get("panel", []) if "sql" in p]
     if len(lines) != len(panels):
-        raise SystemExit(f"FAIL {path}: {len(panels)} panels but {len(lines)} `sql =` lines")
+        raise SystemExit(f"FAIL {path}: {len(panels)} panels with SQL but {len(lines)} `sql =` lines")
     return list(zip(lines, panels))
+
+
+# Metrics panels (kind = "metrics") have no SQL in their file: faasight makes
+# it from the metric's name (faasight_store::dashboards::metrics). A store
+# unit test writes the SQL of every shipped one, with the values of
+# DASHBOARD_FILLS bound, to this file and fails when it is out of date.
+METRICS_PANELS = os.path.join(ROOT, "tests", "fixtures", "metrics_panels.json")
 
 
 def panel_shape_problem(kind, meta, data):
@@ -212,6 +221,22 @@ def main():
             "service_name, function, request_id) VALUES "
             "('default', toDateTime(1767230000), 1767230000001000000, '0af7651916cd43dd8448eb211c80319c', "
             "'b7ad6b7169203331', 'INFO', 'checkout started', 'f', 'f', 'r1')"
+        )
+        # OTLP metric data points (migration 0009) of the function's service:
+        # a gauge, a cumulative monotonic sum at two times, a delta histogram.
+        sess.query(
+            "INSERT INTO metrics (tenant, timestamp, time_unix_nano, start_time_unix_nano, service_name, "
+            "metric_name, metric_unit, metric_type, temporality, is_monotonic, attribute_keys, attribute_values, "
+            "value, count, sum, min, max, bucket_counts, explicit_bounds) VALUES "
+            "('default', toDateTime(1767230000), 1767230000000000000, 1767229000000000000, 'f', "
+            "'process.memory.usage', 'By', 'gauge', 0, 0, [], [], 52428800, 0, 0, nan, nan, [], []), "
+            "('default', toDateTime(1767230000), 1767230000000000000, 1767229000000000000, 'f', "
+            "'http.server.requests', '{request}', 'sum', 2, 1, ['http.route'], ['/checkout'], 10, 0, 0, nan, nan, [], []), "
+            "('default', toDateTime(1767230060), 1767230060000000000, 1767229000000000000, 'f', "
+            "'http.server.requests', '{request}', 'sum', 2, 1, ['http.route'], ['/checkout'], 16, 0, 0, nan, nan, [], []), "
+            "('default', toDateTime(1767230000), 1767230000000000000, 1767229940000000000, 'f', "
+            "'http.server.request.duration', 's', 'histogram', 1, 0, ['http.route'], ['/checkout'], nan, 4, 1.25, "
+            "0.05, 0.6, [1, 2, 1], [0.1, 0.5])"
         )
         # A configuration snapshot of the function, for the bill's charges.
         sess.query(
@@ -287,7 +312,7 @@ def main():
             print(f"ok   {os.path.relpath(path, ROOT)}")
         for path in sorted(glob.glob(os.path.join(ROOT, "collector", "src", "pipeline", "sql", "*.sql"))):
             sql = bind(open(path).read(), path)
-            for table in ("invocations", "spans", "logs"):
+            for table in ("invocations", "spans", "logs", "metrics"):
                 try:
                     sess.query(sql.replace("{table}", table), "CSV")
                 except Exception as e:
@@ -364,6 +389,26 @@ def main():
                     raise SystemExit(f"FAIL {where}: {problem}")
                 done += 1
                 print(f"ok   {where}")
+        # The metrics panels' SQL: the columns the Rust side reads, by
+        # position and type; the metric rows above give some of them points.
+        metrics = json.load(open(METRICS_PANELS))
+        columns = [c.split(" ", 1) for c in metrics["columns"]]
+        with_rows = 0
+        for panel in metrics["panels"]:
+            where = panel["where"]
+            sql = f"{panel['sql']}\n{DASHBOARD_SETTINGS}"
+            try:
+                result = json.loads(str(sess.query(sql, "JSONCompact")))
+            except Exception as e:
+                raise SystemExit(f"FAIL {where}: {e}\n{sql}")
+            got = [[c["name"], c["type"]] for c in result["meta"]]
+            if got != columns:
+                raise SystemExit(f"FAIL {where}: columns {got}, the Rust side reads {columns}")
+            with_rows += 1 if result["data"] else 0
+            done += 1
+            print(f"ok   {where}")
+        if metrics["panels"] and not with_rows:
+            raise SystemExit(f"FAIL {os.path.relpath(METRICS_PANELS, ROOT)}: no metrics panel has rows for the sample data")
         version = sess.query("SELECT version()", "CSV")
     print(f"chdb {str(version).strip()}: {done} statements accepted")
 

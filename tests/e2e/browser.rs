@@ -628,7 +628,9 @@ async fn every_page_shows_the_analyzers_numbers_and_follows_its_url() {
     let boards = count(&browser, "#board-list li").await;
     assert!(boards >= 3, "{boards} boards");
     screenshots(&browser, "dashboards").await;
-    for slug in ["cold_starts", "cost", "error_budget"] {
+    // The self-telemetry board reads the demo tenant's metrics table: its
+    // panels may be empty, never errors.
+    for slug in ["cold_starts", "cost", "error_budget", "faasight"] {
         open(&browser, &web, &format!("/dashboards/{slug}?range=30d")).await;
         assert!(count(&browser, "section.panel").await >= 3, "{slug}");
         assert_eq!(count(&browser, "section.panel.error").await, 0, "{slug}");

@@ -16,7 +16,7 @@
 //!
 //! [[panel]]
 //! title = "Cold-start rate by runtime"
-//! kind = "bar"   # line (x is a time), bar (x is a label), table, stat (one number)
+//! kind = "bar"   # line (x is a time), bar (x is a label), table, stat (one number), metrics (no sql)
 //! unit = "%"
 //! sql = """
 //! SELECT runtime, 100 * countIf(start_type IN ('cold', 'snapstart')) / count() AS cold_start_rate
@@ -32,18 +32,27 @@
 //! first row. The SQL must work on ClickHouse 18.16 and on current
 //! releases (`tests/chdb_check.py` runs every panel on the latter).
 //!
+//! A `metrics` panel has no SQL: it names an OpenTelemetry metric and an
+//! aggregate (`metric = "http.server.request.duration"`, `aggregate =
+//! "p95"`, optional `group_by`, `service`, `where`), faasight makes the
+//! query and does the arithmetic of counters and histograms, and the
+//! result comes back shaped like a line panel's rows (see [`metrics`]).
+//!
 //! Files are trusted code, reviewed like any other: the checks here catch
 //! mistakes (a panel that forgot its tenant filter, a stray `;`), they do
 //! not sandbox a hostile author. What a panel may read is bounded at run
 //! time by the server's user (read-only for the web UI), a row limit and a
 //! time limit.
 
+pub mod metrics;
 mod run;
 mod sql;
 
+pub use metrics::{Aggregate, MetricQuery};
 pub use run::{number, run_panel, Column, PanelData, MAX_EXECUTION_SECONDS, MAX_ROWS};
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -76,10 +85,15 @@ pub struct Panel {
     /// axes and next to numbers; empty when the values have none.
     pub unit: String,
     /// The query as written in the file, placeholders included; see
-    /// [`Panel::bound`] for what is sent to the server.
+    /// [`Panel::bound`] for what is sent to the server. Empty for a
+    /// metrics panel, whose query is made from `metric`.
     pub sql: String,
-    /// The line of the file where the panel's `sql` starts, so that a
-    /// query the server rejects can be traced back to its file.
+    /// A metrics panel's metric and how to chart it (`None` for the other
+    /// kinds).
+    pub metric: Option<MetricQuery>,
+    /// The line of the file where the panel's `sql` starts (a metrics
+    /// panel's `metric`), so that a query the server rejects can be traced
+    /// back to its file.
     pub line: usize,
 }
 
@@ -97,24 +111,30 @@ pub enum PanelKind {
     Table,
     /// One number: the first column of the first row.
     Stat,
+    /// A time series of one OpenTelemetry metric, one line per group:
+    /// declared by `metric`, `aggregate` and optional `group_by`,
+    /// `service` and `where` instead of SQL (see [`metrics`]).
+    Metrics,
 }
 
 impl PanelKind {
     /// Every kind, in the order the error messages list them.
-    pub const ALL: [PanelKind; 4] = [
+    pub const ALL: [PanelKind; 5] = [
         PanelKind::Line,
         PanelKind::Bar,
         PanelKind::Table,
         PanelKind::Stat,
+        PanelKind::Metrics,
     ];
 
-    /// The name used in files (`line`, `bar`, `table`, `stat`).
+    /// The name used in files (`line`, `bar`, `table`, `stat`, `metrics`).
     pub fn as_str(self) -> &'static str {
         match self {
             PanelKind::Line => "line",
             PanelKind::Bar => "bar",
             PanelKind::Table => "table",
             PanelKind::Stat => "stat",
+            PanelKind::Metrics => "metrics",
         }
     }
 
@@ -132,7 +152,7 @@ impl fmt::Display for PanelKind {
 }
 
 /// Which value goes to a `?` of a [`BoundSql`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Param {
     /// The viewer's tenant, bound as a string (`{tenant}` in the file).
@@ -143,6 +163,12 @@ pub enum Param {
     /// End of the time range, exclusive, bound as epoch seconds inside
     /// `toDateTime(?)` (`{to}` in the file).
     To,
+    /// A metrics panel's time step in seconds, chosen from the range
+    /// ([`metrics::step_seconds`]), bound as a number.
+    Step,
+    /// A metrics panel's text from its file (metric name, service,
+    /// attribute keys and values), bound as a string.
+    Text(String),
 }
 
 /// A panel's query as sent to ClickHouse: the placeholders replaced by `?`
@@ -165,7 +191,10 @@ impl Panel {
     /// by hand is not checked here (only placeholders outside strings and
     /// comments are replaced); [`run_panel`] checks it before running it.
     pub fn bound(&self) -> BoundSql {
-        sql::bind(&self.sql)
+        match &self.metric {
+            Some(m) => m.bound(),
+            None => sql::bind(&self.sql),
+        }
     }
 }
 
@@ -213,7 +242,13 @@ struct RawPanel {
     kind: Spanned<String>,
     #[serde(default)]
     unit: String,
-    sql: Spanned<String>,
+    sql: Option<Spanned<String>>,
+    metric: Option<Spanned<String>>,
+    aggregate: Option<Spanned<String>>,
+    group_by: Option<Spanned<Vec<String>>>,
+    service: Option<Spanned<String>>,
+    #[serde(rename = "where")]
+    filters: Option<Spanned<BTreeMap<String, metrics::Scalar>>>,
 }
 
 /// Parses and checks one dashboard file; `file` names it in errors and
@@ -284,8 +319,84 @@ pub fn parse(file: &Path, text: &str) -> Result<Dashboard, DashboardError> {
                 ),
             )
         })?;
-        let line = line_of(text, p.sql.span().start);
-        let sql = p.sql.into_inner();
+        let kind_at = p.kind.span().start;
+        // The keys only a metrics panel has, with where they are.
+        let metric_keys = [
+            ("metric", p.metric.as_ref().map(|v| v.span().start)),
+            ("aggregate", p.aggregate.as_ref().map(|v| v.span().start)),
+            ("group_by", p.group_by.as_ref().map(|v| v.span().start)),
+            ("service", p.service.as_ref().map(|v| v.span().start)),
+            ("where", p.filters.as_ref().map(|v| v.span().start)),
+        ];
+        if let (Some(sql), Some(_)) = (&p.sql, &p.metric) {
+            return Err(error(
+                at(sql.span().start),
+                format!(
+                    "panel {name:?} has both `sql` and `metric`; a panel either runs its SQL \
+                     (kinds line, bar, table, stat) or charts a metric (kind \"metrics\"), \
+                     not both"
+                ),
+            ));
+        }
+        if kind == PanelKind::Metrics {
+            if let Some(sql) = &p.sql {
+                return Err(error(
+                    at(sql.span().start),
+                    format!(
+                        "panel {name:?} is a metrics panel, which makes its query from \
+                         `metric`; remove `sql`, or give the panel a kind that runs SQL \
+                         (line, bar, table, stat)"
+                    ),
+                ));
+            }
+            let Some(metric) = p.metric else {
+                return Err(error(
+                    at(kind_at),
+                    format!(
+                        "panel {name:?} is a metrics panel without a `metric`; name the \
+                         OpenTelemetry metric to chart, e.g. metric = \
+                         \"http.server.request.duration\""
+                    ),
+                ));
+            };
+            let line = line_of(text, metric.span().start);
+            let raw = metrics::RawMetric {
+                metric,
+                aggregate: p.aggregate,
+                group_by: p.group_by,
+                service: p.service,
+                filters: p.filters,
+            };
+            let query = raw.check(kind_at).map_err(|(offset, problem)| {
+                error(at(offset), format!("panel {name:?} {problem}"))
+            })?;
+            panels.push(Panel {
+                title: name,
+                kind,
+                unit: p.unit,
+                sql: String::new(),
+                metric: Some(query),
+                line,
+            });
+            continue;
+        }
+        if let Some((key, Some(offset))) = metric_keys.iter().find(|(_, o)| o.is_some()) {
+            return Err(error(
+                at(*offset),
+                format!(
+                    "panel {name:?} has `{key}`, which only a metrics panel has; set kind = \
+                     \"metrics\" to chart a metric"
+                ),
+            ));
+        }
+        let Some(sql) = p.sql else {
+            return Err(error(
+                at(kind_at),
+                format!("panel {name:?} has no `sql`; a {kind} panel runs one SELECT"),
+            ));
+        };
+        let line = line_of(text, sql.span().start);
+        let sql = sql.into_inner();
         if sql.trim().is_empty() {
             return Err(error(
                 Some(line),
@@ -300,6 +411,7 @@ pub fn parse(file: &Path, text: &str) -> Result<Dashboard, DashboardError> {
             kind,
             unit: p.unit,
             sql,
+            metric: None,
             line,
         });
     }
@@ -419,6 +531,7 @@ mod tests {
                 kind: PanelKind::Bar,
                 unit: "%".into(),
                 sql: format!("{GOOD_SQL}\n"),
+                metric: None,
                 line: 8,
             }]
         );
@@ -438,6 +551,9 @@ mod tests {
     #[test]
     fn every_kind_is_read_and_unit_and_description_are_optional() {
         for kind in PanelKind::ALL {
+            if kind == PanelKind::Metrics {
+                continue; // no SQL: see metrics/tests.rs
+            }
             let text = board(kind.as_str(), GOOD_SQL)
                 .replace("unit = \"%\"\n", "")
                 .replace("description = \"Which runtimes start cold.\"\n", "");
@@ -459,7 +575,7 @@ mod tests {
         assert_eq!(
             error(&board("bar", GOOD_SQL).replace("unit = ", "untis = ")),
             "dashboards/cold_starts.toml:7: unknown field `untis`, expected one of `title`, \
-             `kind`, `unit`, `sql`"
+             `kind`, `unit`, `sql`, `metric`, `aggregate`, `group_by`, `service`, `where`"
         );
         assert_eq!(
             error("title = \"Cold starts\"\n\n[[panel]]\ntitle = \"x\n"),
@@ -467,7 +583,7 @@ mod tests {
         );
         assert_eq!(
             error("title = \"Cold starts\"\n\n[[panel]]\ntitle = \"x\"\nkind = \"bar\"\n"),
-            "dashboards/cold_starts.toml:3: missing field `sql`"
+            "dashboards/cold_starts.toml:5: panel \"x\" has no `sql`; a bar panel runs one SELECT"
         );
         assert_eq!(
             error("title = \"Cold starts\"\n\n[[panel]]\ntitle = \"x\"\nkind = 3\nsql = \"\"\n"),
@@ -504,7 +620,7 @@ mod tests {
         assert_eq!(
             error(&board("pie", GOOD_SQL)),
             "dashboards/cold_starts.toml:6: panel \"Rate by runtime\" has kind \"pie\"; the \
-             kinds are line, bar, table, stat"
+             kinds are line, bar, table, stat, metrics"
         );
         assert_eq!(
             error(&board("bar", GOOD_SQL).replace("\"Rate by runtime\"", "\"\"")),

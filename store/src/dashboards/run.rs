@@ -7,7 +7,7 @@
 //! Values stay JSON: 64-bit integers arrive as strings by default (JSON
 //! numbers are doubles), which [`number`] reads back.
 
-use super::{sql, Panel, Param};
+use super::{sql, Panel, PanelKind, Param};
 use crate::{Error, Result, Store};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -80,6 +80,13 @@ pub struct PanelData {
     /// first ones are here: the page should say so rather than show a
     /// partial chart as if it were whole.
     pub truncated: bool,
+    /// The unit the data itself gives, for a panel whose file names none:
+    /// a metrics panel's metric unit (see
+    /// [`super::metrics::display_unit`]). `None` for SQL panels.
+    pub unit: Option<String>,
+    /// Something the page should say under the panel, e.g. that only the
+    /// largest groups of a metrics panel are drawn.
+    pub note: Option<String>,
 }
 
 /// A value as a number: JSON numbers, and strings holding one (how
@@ -126,7 +133,20 @@ pub async fn run_panel(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<PanelData> {
+    if let Some(m) = &panel.metric {
+        return super::metrics::run(store, panel, m, tenant, from, to).await;
+    }
     let what = format!("dashboard panel {:?}", panel.title);
+    if panel.kind == PanelKind::Metrics {
+        let message = format!(
+            "panel {:?} is a metrics panel without a metric",
+            panel.title
+        );
+        return Err(Error::query(
+            what,
+            clickhouse::error::Error::InvalidParams(message.into()),
+        ));
+    }
     if let Err(problem) = sql::check(&panel.sql) {
         let message = format!("panel {:?} {problem}", panel.title);
         return Err(Error::query(
@@ -135,14 +155,13 @@ pub async fn run_panel(
         ));
     }
     let bound = panel.bound();
-    let mut query = store.client().query(&bound.sql);
-    for param in &bound.params {
-        query = match param {
-            Param::Tenant => query.bind(tenant),
-            Param::From => query.bind(epoch_seconds(from)),
-            Param::To => query.bind(epoch_seconds(to)),
-        };
-    }
+    let query = bind_params(
+        store.client().query(&bound.sql),
+        &bound.params,
+        tenant,
+        from,
+        to,
+    );
     let body = query
         .with_setting("max_result_rows", (MAX_ROWS + 1).to_string())
         .with_setting("result_overflow_mode", "break")
@@ -162,7 +181,45 @@ pub async fn run_panel(
         columns: output.meta,
         rows,
         truncated,
+        unit: None,
+        note: None,
     })
+}
+
+/// Binds `params` to `query` in order, with their values for `tenant` and
+/// `[from, to)`: the tenant and texts as strings, times as epoch seconds,
+/// the step of a metrics panel as a number.
+pub(super) fn bind_params(
+    mut query: clickhouse::query::Query,
+    params: &[Param],
+    tenant: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> clickhouse::query::Query {
+    for param in params {
+        query = match param {
+            Param::Tenant => query.bind(tenant),
+            Param::From => query.bind(epoch_seconds(from)),
+            Param::To => query.bind(epoch_seconds(to)),
+            Param::Step => query.bind(super::metrics::step_seconds(from, to)),
+            Param::Text(text) => query.bind(text.as_str()),
+        };
+    }
+    query
+}
+
+impl Param {
+    /// The value bound for this parameter, as text (what a page lists
+    /// under the query it shows).
+    pub fn value(&self, tenant: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+        match self {
+            Param::Tenant => tenant.to_string(),
+            Param::From => epoch_seconds(from).to_string(),
+            Param::To => epoch_seconds(to).to_string(),
+            Param::Step => super::metrics::step_seconds(from, to).to_string(),
+            Param::Text(text) => text.clone(),
+        }
+    }
 }
 
 /// Seconds since the epoch, clamped to what a ClickHouse `DateTime` holds

@@ -48,8 +48,8 @@ pub(super) fn bind(sql: &str) -> BoundSql {
     for (range, param) in scan.placeholders {
         out.push_str(&sql[copied..range.start]);
         out.push_str(match param {
-            Param::Tenant => "?",
             Param::From | Param::To => "toDateTime(?)",
+            _ => "?",
         });
         params.push(param);
         copied = range.end;
@@ -171,7 +171,7 @@ fn scan(sql: &str) -> Scan {
             match PLACEHOLDERS.iter().find(|(p, _)| sql[i..].starts_with(p)) {
                 Some((text, param)) => {
                     i += text.len();
-                    scan.placeholders.push((start..i, *param));
+                    scan.placeholders.push((start..i, param.clone()));
                     if b.get(i).is_some_and(|&n| is_word_byte(n) || n == b'{') {
                         fail(
                             &mut scan,

@@ -40,7 +40,7 @@ pub struct BoardList {
 pub struct PanelView {
     /// Title.
     pub title: String,
-    /// `line`, `bar`, `table`, `stat`.
+    /// `line`, `bar`, `table`, `stat`, `metrics`.
     pub kind: String,
     /// A chart (SVG).
     pub svg: Option<String>,
@@ -52,6 +52,11 @@ pub struct PanelView {
     pub error: Option<String>,
     /// More rows than shown.
     pub truncated: bool,
+    /// Why there is nothing to draw (a metrics panel without points in
+    /// the range): shown instead of an empty chart.
+    pub empty: Option<String>,
+    /// What the page says under the panel (groups left out of a chart).
+    pub note: Option<String>,
 }
 
 /// A board as drawn.
@@ -86,7 +91,8 @@ mod data {
     use super::*;
     use crate::chart::{bars, stacked_bars, time_series, Line};
     use crate::server::page_scope;
-    use faasight_store::dashboards::{load_dir, number, run_panel, PanelData, PanelKind, Param};
+    use chrono::{DateTime, Utc};
+    use faasight_store::dashboards::{load_dir, number, run_panel, Panel, PanelData, PanelKind};
 
     fn dir() -> Result<std::path::PathBuf, ServerFnError> {
         let state = use_context::<crate::AppState>()
@@ -145,14 +151,24 @@ mod data {
     }
 
     fn draw(
-        kind: PanelKind,
-        title: &str,
-        unit: &str,
+        panel: &Panel,
         data: &PanelData,
+        range: (DateTime<Utc>, DateTime<Utc>),
     ) -> Result<PanelView, String> {
+        let (kind, title) = (panel.kind, panel.title.as_str());
+        // A metrics panel without a unit of its own shows the metric's.
+        let unit = match &data.unit {
+            Some(u) if panel.unit.is_empty() => u.as_str(),
+            _ => panel.unit.as_str(),
+        };
         let fmt = |v: f64| {
             if v.abs() >= 100.0 || v == v.trunc() {
                 format!("{v:.0} {unit}")
+            } else if kind == PanelKind::Metrics && v.abs() < 1.0 {
+                // Rates and latencies below one: three significant digits
+                // (0.0738 s, not 0.07 s).
+                let decimals = (2 - v.abs().log10().floor() as i32).clamp(2, 9) as usize;
+                format!("{v:.decimals$} {unit}")
             } else {
                 format!("{v:.2} {unit}")
             }
@@ -165,6 +181,8 @@ mod data {
             stat: None,
             error: None,
             truncated: data.truncated,
+            empty: None,
+            note: data.note.clone(),
         };
         let series: Vec<usize> = (1..data.columns.len())
             .filter(|&i| data.columns[i].is_numeric())
@@ -186,7 +204,21 @@ mod data {
                         .collect(),
                 ));
             }
-            PanelKind::Line => {
+            PanelKind::Metrics if data.rows.is_empty() => {
+                if let Some(m) = &panel.metric {
+                    let matching = match (m.service.is_some(), !m.filters.is_empty()) {
+                        (true, true) => " that match the panel's service and where",
+                        (true, false) => " of the panel's service",
+                        (false, true) => " that match the panel's where",
+                        (false, false) => "",
+                    };
+                    view.empty = Some(format!(
+                        "No points of metric {}{matching} in this range.",
+                        m.metric
+                    ));
+                }
+            }
+            PanelKind::Line | PanelKind::Metrics => {
                 if series.is_empty() {
                     return Err(
                         "a line panel needs a time column and at least one numeric column".into(),
@@ -206,15 +238,22 @@ mod data {
                         dashed: false,
                     })
                     .collect();
-                let step = lines
-                    .first()
-                    .and_then(|l| {
-                        l.points
-                            .get(1)
-                            .zip(l.points.first())
-                            .map(|(b, a)| b.0 - a.0)
-                    })
-                    .unwrap_or(3600);
+                let step = if panel.metric.is_some() {
+                    // The step the metrics were computed at.
+                    i64::from(faasight_store::dashboards::metrics::step_seconds(
+                        range.0, range.1,
+                    ))
+                } else {
+                    lines
+                        .first()
+                        .and_then(|l| {
+                            l.points
+                                .get(1)
+                                .zip(l.points.first())
+                                .map(|(b, a)| b.0 - a.0)
+                        })
+                        .unwrap_or(3600)
+                };
                 view.svg = Some(time_series(title, unit, &lines, None, &[], step, &fmt)?);
             }
             PanelKind::Bar => {
@@ -285,6 +324,8 @@ mod data {
                         stat: None,
                         error: Some(e.to_string()),
                         truncated: false,
+                        empty: None,
+                        note: None,
                     }],
                     queries: Vec::new(),
                 })
@@ -306,16 +347,12 @@ mod data {
                 params: bound
                     .params
                     .iter()
-                    .map(|param| match param {
-                        Param::Tenant => s.tenant().to_string(),
-                        Param::From => s.range.from.timestamp().to_string(),
-                        Param::To => s.range.to.timestamp().to_string(),
-                    })
+                    .map(|param| param.value(s.tenant(), s.range.from, s.range.to))
                     .collect(),
             });
             let at = format!("{}:{}", dashboard.file.display(), p.line);
             let view = match result {
-                Ok(data) => draw(p.kind, &p.title, &p.unit, &data)
+                Ok(data) => draw(p, &data, (s.range.from, s.range.to))
                     .map_err(|e| format!("{at}: panel {:?}: {e}", p.title)),
                 Err(e) => {
                     tracing::warn!(error = %e, panel = %p.title, "Dashboard panel failed.");
@@ -330,6 +367,8 @@ mod data {
                 stat: None,
                 error: Some(error),
                 truncated: false,
+                empty: None,
+                note: None,
             }));
         }
         Ok(Board {
@@ -351,7 +390,7 @@ pub fn DashboardsPage() -> impl IntoView {
     view! {
         <main id="dashboards" data-hydrated=move || hydrated.get().to_string()>
             <div class="toolbar"><h1>"Dashboards"</h1></div>
-            <p class="note">"Each file in dashboards/*.toml is a board: panels of SQL with {tenant}, {from} and {to} bound as query parameters. `faasight dashboards check` validates them."</p>
+            <p class="note">"Each file in dashboards/*.toml is a board: panels of SQL with {tenant}, {from} and {to} bound as query parameters, or metrics panels that chart an OpenTelemetry metric by name. `faasight dashboards check` validates them."</p>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {
                     show(data.await, "the dashboards", move |l| {
@@ -405,6 +444,8 @@ fn BoardBody(b: Board) -> impl IntoView {
         .map(|p| {
             let body = if let Some(e) = &p.error {
                 view! { <p class="error" role="alert">{e.clone()}</p> }.into_any()
+            } else if let Some(empty) = &p.empty {
+                view! { <h3>{p.title.clone()}</h3><p class="note empty">{empty.clone()}</p> }.into_any()
             } else if let Some(svg) = &p.svg {
                 view! { <div class="chart" inner_html=svg.clone()></div> }.into_any()
             } else if let Some(stat) = &p.stat {
@@ -423,6 +464,7 @@ fn BoardBody(b: Board) -> impl IntoView {
                 <section class=format!("panel {}", p.kind) data-kind=p.kind.clone()>
                     {body}
                     {p.truncated.then(|| view! { <p class="note">"Only the first 10,000 rows are shown."</p> })}
+                    {p.note.clone().map(|n| view! { <p class="note">{n}</p> })}
                 </section>
             }
         })
