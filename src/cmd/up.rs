@@ -27,16 +27,10 @@ pub fn dogfood(cli: &crate::cli::Cli) -> Option<Dogfood> {
     let crate::cli::Command::Up(args) = &cli.command else {
         return None;
     };
-    let configured = [
-        "OTEL_EXPORTER_OTLP_ENDPOINT",
-        "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-        "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
-    ]
-    .iter()
-    .any(|v| std::env::var(v).is_ok_and(|v| !v.trim().is_empty()));
-    let disabled =
-        std::env::var("OTEL_SDK_DISABLED").is_ok_and(|v| v.trim().eq_ignore_ascii_case("true"));
-    if !args.demo || cli.otel_endpoint.is_some() || configured || disabled {
+    if !args.demo
+        || cli.otel_endpoint.is_some()
+        || faasight_telemetry::export::configured_by_environment()
+    {
         return None;
     }
     let mut addr = args.collector_listen;

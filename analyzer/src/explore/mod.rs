@@ -66,10 +66,6 @@ fn cost(query: &'static str, text: &str) -> Result<PicoUsd> {
     })
 }
 
-fn query_error(query: &'static str) -> impl FnOnce(clickhouse::error::Error) -> Error {
-    move |source| Error::Query { query, source }
-}
-
 /// Runs the query `sql` (file `name`): `bind` binds its leading values
 /// (shown in the trace as `leading`), then the tenant and the window's
 /// bounds in epoch seconds are bound — the shape of every query here.
@@ -329,16 +325,17 @@ pub async fn top_functions(
         invocations: u64,
         cost_usd: String,
     }
-    let rows: Vec<Row> = store
-        .client()
-        .query(TOP_FUNCTIONS_SQL)
-        .bind(tenant)
-        .bind(range.from.timestamp())
-        .bind(range.to.timestamp())
-        .bind(limit)
-        .fetch_all()
-        .await
-        .map_err(query_error(Q))?;
+    let rows: Vec<Row> = crate::reports::traced_fetch(
+        Q,
+        store
+            .client()
+            .query(TOP_FUNCTIONS_SQL)
+            .bind(tenant)
+            .bind(range.from.timestamp())
+            .bind(range.to.timestamp())
+            .bind(limit),
+    )
+    .await?;
     let mut params = window_params(&[], tenant, range);
     params.push(limit.to_string());
     let lines = rows

@@ -263,6 +263,25 @@ pub struct SelfTelemetry {
     pub description: String,
 }
 
+/// Whether the environment settles self-telemetry: an endpoint variable
+/// is set, or `OTEL_SDK_DISABLED=true`. `up --demo` exports to itself
+/// only when it does not.
+pub fn configured_by_environment() -> bool {
+    let env = process_env;
+    sdk_disabled(&env)
+        || [
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+        ]
+        .iter()
+        .any(|v| env(v).is_some_and(|v| !v.trim().is_empty()))
+}
+
+fn sdk_disabled(env: &dyn Fn(&str) -> Option<String>) -> bool {
+    env("OTEL_SDK_DISABLED").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+}
+
 /// Installs the SDK if an endpoint is configured; `Ok(None)` when
 /// self-telemetry is off.
 pub fn install(options: &Options) -> Result<Option<SelfTelemetry>, ConfigError> {
@@ -273,7 +292,7 @@ fn install_with(
     options: &Options,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<SelfTelemetry>, ConfigError> {
-    if env("OTEL_SDK_DISABLED").is_some_and(|v| v.trim().eq_ignore_ascii_case("true")) {
+    if sdk_disabled(env) {
         return Ok(None);
     }
     let flag = options.endpoint.as_deref();

@@ -11,7 +11,7 @@ use opentelemetry::Context;
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 use opentelemetry_sdk::trace::{Span, SpanData, SpanExporter, SpanProcessor};
 use std::time::Duration;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
 /// Limits of the queue and of each export.
 #[derive(Debug, Clone, Copy)]
@@ -47,11 +47,13 @@ impl QueueConfig {
     }
 }
 
+/// What the draining task is asked to do. The answer goes back over a
+/// std channel: the caller waits with a timeout, outside the runtime.
 enum Control {
     /// Export everything queued, then answer.
-    Flush(oneshot::Sender<()>),
+    Flush(std::sync::mpsc::Sender<()>),
     /// Export everything queued, shut the exporter down, answer, stop.
-    Shutdown(oneshot::Sender<()>),
+    Shutdown(std::sync::mpsc::Sender<()>),
 }
 
 /// A span processor feeding a bounded queue drained by a task on the
@@ -83,21 +85,24 @@ impl QueueProcessor {
         }
     }
 
-    fn ask(&self, make: fn(oneshot::Sender<()>) -> Control, timeout: Duration) -> OTelSdkResult {
-        let (tx, rx) = oneshot::channel();
+    fn ask(
+        &self,
+        make: fn(std::sync::mpsc::Sender<()>) -> Control,
+        timeout: Duration,
+    ) -> OTelSdkResult {
+        let (tx, rx) = std::sync::mpsc::channel();
         self.control
             .send(make(tx))
             .map_err(|_| OTelSdkError::AlreadyShutdown)?;
-        // Called from `main` (or a test) outside the telemetry runtime, so
-        // blocking here never stalls the task that answers.
-        let (done_tx, done_rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = done_tx.send(rx.blocking_recv().is_ok());
-        });
-        match done_rx.recv_timeout(timeout) {
-            Ok(true) => Ok(()),
-            Ok(false) => Err(OTelSdkError::AlreadyShutdown),
-            Err(_) => Err(OTelSdkError::Timeout(timeout)),
+        // Called from `main`, a blocking task or a test, never on the
+        // telemetry runtime, so blocking here never stalls the task that
+        // answers.
+        match rx.recv_timeout(timeout) {
+            Ok(()) => Ok(()),
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                Err(OTelSdkError::AlreadyShutdown)
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(OTelSdkError::Timeout(timeout)),
         }
     }
 }
